@@ -1,0 +1,41 @@
+# GenoLens: `make run` starts the dashboard, `make test` runs every test.
+# Both work on a fresh Debian 12 / Python 3.11 machine, as root.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PYTHON ?= python3
+# Debian packages the browser tests and reports need (never `playwright install`).
+APT_TEST := chromium chromium-driver poppler-utils fonts-dejavu-core
+
+.PHONY: run test lint typecheck bench models system-test-deps clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(PY) -m streamlit run app.py --server.address 127.0.0.1
+
+system-test-deps:
+	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_TEST) >/dev/null; \
+	fi
+
+test: $(VENV)/.dev system-test-deps
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check genolens components pages app.py tests bench
+	$(PY) -m mypy genolens
+
+bench: $(VENV)/.dev
+	$(PY) bench/ingest.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts

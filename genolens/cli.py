@@ -1,0 +1,83 @@
+"""Command line: ``python -m genolens inspect PATH [--sample S] [--build B] [--absent P] [--json]``.
+
+Bad input exits with status 2 and one line on stderr starting ``error:``; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from genolens.errors import GenoLensError
+from genolens.genome.encode import STATUS_WORDS
+from genolens.genome.patient import patient_to_json, read_patient
+from genolens.genome.qc import panel_warnings
+from genolens.types import ABSENT_POLICIES, BUILD_CHOICES, PatientGenome
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"error: {message} (see `python -m genolens --help`)", file=sys.stderr)
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``python -m genolens``."""
+    parser = _Parser(prog="python -m genolens", description="GenoLens (research use only).")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    ins = sub.add_parser("inspect", help="read one sample of a VCF/BCF at every panel site")
+    ins.add_argument("path", help="VCF, VCF.gz or BCF file")
+    ins.add_argument("--sample", help="sample to read (required when the file has several)")
+    ins.add_argument("--build", choices=BUILD_CHOICES, default="auto", help="genome build (default: auto)")
+    ins.add_argument("--absent", choices=ABSENT_POLICIES, default="missing",
+                     help="sites absent from the file: missing (default) or reference (whole-genome call set)")
+    ins.add_argument("--qc-records", type=int, default=250_000, help="records examined for file QC (0: none)")
+    ins.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        patient = read_patient(args.path, sample=args.sample, build=args.build, absent=args.absent,
+                               qc_records=max(args.qc_records, 0))
+    except GenoLensError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(patient_to_json(patient), sys.stdout, indent=1)
+        print()
+    else:
+        print(_text(patient))
+    return 0
+
+
+def _text(p: PatientGenome) -> str:
+    lines = [f"{p.source_name}: sample {p.sample} of {len(p.info.samples)}; {p.build.build} "
+             f"({p.build.source}); read by {p.read_mode}"]
+    lines += [f"  build evidence: {e}" for e in p.build.evidence]
+    qc = p.qc
+    lines.append(f"  QC: {qc.records:,} records, call rate {_pct(qc.call_rate)}, Ti/Tv {_num(qc.ti_tv)}, "
+                 f"het/hom-alt {_num(qc.het_hom_alt)}, median DP {_num(qc.dp_median)}, GQ {_num(qc.gq_median)}")
+    lines += [f"  warning: {w}" for w in qc.warnings]
+    lines.append(f"  sites absent from the file are treated as: {p.absent_policy}")
+    for r in p.panels:
+        counts: dict[str, int] = {}
+        for s in r.sites:
+            counts[s.status] = counts.get(s.status, 0) + 1
+        shown = ", ".join(f"{n} {STATUS_WORDS[k]}" for k, n in sorted(counts.items()))  # type: ignore[index]
+        lines.append(f"  {r.title}: coverage {r.coverage:.0%} of {len(r.sites)} ({shown})")
+        lines += [f"    warning: {w}" for w in panel_warnings(r)]
+    lines.append("Research use only.")
+    return "\n".join(lines)
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.1%}"
+
+
+def _num(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.2f}"

@@ -1,0 +1,28 @@
+"""The one error root of GenoLens and its few leaves.
+
+The domain raises these deep and the front ends (CLI, dashboard) catch them once.
+Every message says what is wrong, shows the offending value and says what to do.
+Anything else that escapes is a bug.
+"""
+
+from __future__ import annotations
+
+
+class GenoLensError(Exception):
+    """Root of every error a user can cause and be told about."""
+
+
+class VcfReadError(GenoLensError):
+    """The VCF/BCF file cannot be read: damaged, truncated, not a VCF, or unreadable here."""
+
+
+class SampleError(GenoLensError):
+    """The requested sample is not in the file, or a choice among several is needed."""
+
+
+class BuildError(GenoLensError):
+    """The genome build cannot be decided, or the declared build contradicts the evidence."""
+
+
+class PanelError(GenoLensError):
+    """A variant panel table is malformed or inconsistent."""

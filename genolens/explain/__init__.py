@@ -1,0 +1,1 @@
+"""Explanation layer: attributions, baselines, ledgers and reliability (later issues)."""

@@ -1,0 +1,1 @@
+"""Genome layer: panels, VCF reading, build detection, encoding and QC."""

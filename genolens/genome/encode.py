@@ -1,0 +1,248 @@
+"""From records at panel sites to calls with a status, and from calls to model features.
+
+Each panel variant gets exactly one :class:`~genolens.types.SiteCall` whose status says how
+it was obtained (``called``, ``reference_block``, ``absent``, ``no_call``, ``filtered``,
+``ref_mismatch``). Alleles are matched on their sequence, not on their index: multi-allelic
+records match on the ALT allele, indels are trimmed to a common form before comparison
+(UGT1A1 *28 is written CAT>CATAT and C>CAT), and the effect allele may be REF.
+
+Nothing missing becomes hom-ref silently: sites absent from the file stay missing unless the
+caller passes ``absent="reference"`` (a whole-genome call set), and even then each such input
+is marked ``assumed_reference``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from genolens.types import (
+    USABLE_STATUSES,
+    AbsentPolicy,
+    Build,
+    CallStatus,
+    Features,
+    Locus,
+    Panel,
+    PanelVariant,
+    Record,
+    SiteCall,
+    Treatment,
+)
+
+_SYMBOLIC = ("<NON_REF>", "<*>", "*")
+
+
+def trim_alleles(pos: int, ref: str, alt: str) -> tuple[int, str, str]:
+    """Return the shortest equivalent ``(pos, ref, alt)``: common suffix, then prefix removed.
+
+    Trimming the suffix first left-aligns an indel within the bases both alleles show, so
+    ``CAT>CATAT`` and ``C>CAT`` at the same POS both become ``C>CAT``. One anchor base is kept.
+
+    Examples
+    --------
+    >>> trim_alleles(10, "CAT", "CATAT")
+    (10, 'C', 'CAT')
+    >>> trim_alleles(10, "CT", "CA")
+    (11, 'T', 'A')
+    """
+    ref, alt = ref.upper(), alt.upper()
+    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
+        ref, alt, pos = ref[1:], alt[1:], pos + 1
+    return pos, ref, alt
+
+
+def call_site(variant: PanelVariant, build: Build, records: Sequence[Record]) -> SiteCall:
+    """Decide the status and effect-allele dosage of one panel variant from its records.
+
+    Parameters
+    ----------
+    variant
+        The panel variant.
+    build
+        The file's build; picks the variant's coordinates and alleles.
+    records
+        Records whose POS is the site, and gVCF reference blocks covering it (may be empty).
+    """
+    locus = variant.locus(build)
+    base = SiteCall(variant_id=variant.id, rsid=variant.rsid, gene=variant.gene, chrom=locus.chrom,
+                    pos=locus.pos, status="absent", genotype=None, alleles=None, dosage=None, from_ds=False,
+                    gq=None, dp=None, note="no record at this position in the file")
+    at_pos = [r for r in records if r.pos == locus.pos and not r.is_reference_block]
+    blocks = [r for r in records if r.is_reference_block]
+    if at_pos:
+        return _call_from_record(locus, _best_record(locus, at_pos), base)
+    if blocks:
+        return _call_from_block(locus, blocks[0], base)
+    return base
+
+
+def _allele_map(locus: Locus, rec: Record) -> list[str] | None:
+    """Label each allele index of ``rec`` ``effect``, ``other`` or ``neither``; None on REF mismatch."""
+    effect, other, ref = locus.effect_allele.upper(), locus.other_allele.upper(), locus.ref.upper()
+    rec_ref = rec.ref.upper()
+    labels: list[str] = []
+    if ref:
+        if not (rec_ref.startswith(ref) or ref.startswith(rec_ref)):
+            return None
+        panel_alt = effect if effect != ref else other
+        want = trim_alleles(locus.pos, ref, panel_alt)
+        labels.append("effect" if effect == ref else "other")
+        alt_label = "other" if effect == ref else "effect"
+        for alt in rec.alts:
+            same = alt not in _SYMBOLIC and trim_alleles(rec.pos, rec_ref, alt.upper()) == want
+            labels.append(alt_label if same else "neither")
+        return labels
+    # REF not recorded by the panel (GWAS SNPs): the file's REF must be one of the pair.
+    if rec_ref not in (effect, other):
+        return None
+    for allele in (rec_ref, *(a.upper() for a in rec.alts)):
+        labels.append("effect" if allele == effect else "other" if allele == other else "neither")
+    return labels
+
+
+def _best_record(locus: Locus, records: Sequence[Record]) -> Record:
+    """Among records at one POS, prefer one carrying the panel's alleles, then one whose REF fits."""
+    def score(r: Record) -> int:
+        labels = _allele_map(locus, r)
+        if labels is None:
+            return 0
+        return 2 if any(lab != "neither" for lab in labels[1:]) else 1
+    return max(records, key=score)
+
+
+def _call_from_record(locus: Locus, rec: Record, base: SiteCall) -> SiteCall:
+    labels = _allele_map(locus, rec)
+    shown = f"{rec.ref}>{','.join(rec.alts) or '.'}"
+    base = replace(base, genotype=rec.gt_text, gq=rec.gq, dp=rec.dp)
+    if labels is None:
+        expected = locus.ref or f"{locus.other_allele} or {locus.effect_allele}"
+        return replace(base, status="ref_mismatch", alleles=None, dosage=None, from_ds=False,
+                        note=f"file REF {rec.ref} differs from the panel's {expected} (record {shown})")
+    if rec.filters:
+        return replace(base, status="filtered", alleles=_allele_strings(rec), dosage=None, from_ds=False,
+                        note=f"FILTER={';'.join(rec.filters)} (not PASS); call not used ({shown})")
+    if rec.gt_text is None:
+        return _call_from_ds(locus, rec, labels, base, shown)
+    if not rec.gt or any(a < 0 for a in rec.gt):
+        return replace(base, status="no_call", alleles=None, dosage=None, from_ds=False,
+                        note=f"genotype {rec.gt_text} is missing in the file ({shown})")
+    if any(a >= len(labels) for a in rec.gt):
+        return replace(base, status="no_call", alleles=None, dosage=None, from_ds=False,
+                        note=f"genotype {rec.gt_text} names an allele the record does not have ({shown})")
+    dosage = float(sum(labels[a] == "effect" for a in rec.gt))
+    notes = [f"{shown} GT {rec.gt_text}"]
+    if any(labels[a] == "neither" for a in rec.gt):
+        others = sorted({_allele_strings(rec)[i] for i, a in enumerate(rec.gt) if labels[a] == "neither"})
+        notes.append(f"carries {', '.join(others)}, not a panel allele (counted as non-effect)")
+    if len(rec.gt) == 1:
+        notes.append("haploid call")
+    if not locus.ref and _palindromic(locus):
+        notes.append("palindromic SNP matched on the + strand as published")
+    return replace(base, status="called", alleles=_allele_strings(rec), dosage=dosage, from_ds=False,
+                    note="; ".join(notes))
+
+
+def _call_from_ds(locus: Locus, rec: Record, labels: list[str], base: SiteCall,
+                  shown: str) -> SiteCall:
+    base = replace(base, gq=rec.gq, dp=rec.dp)
+    if rec.ds is None:
+        return replace(base, status="no_call", dosage=None, from_ds=False,
+                        note=f"neither GT nor DS given ({shown})")
+    if len(labels) != 2 or "neither" in labels:
+        return replace(base, status="no_call", dosage=None, from_ds=False,
+                        note=f"DS {rec.ds:g} is ambiguous for a multi-allelic record ({shown})")
+    dosage = rec.ds if labels[1] == "effect" else 2.0 - rec.ds
+    return replace(base, status="called", dosage=float(dosage), from_ds=True,
+                    note=f"dosage from FORMAT/DS={rec.ds:g} (no GT) ({shown})")
+
+
+def _call_from_block(locus: Locus, block: Record, base: SiteCall) -> SiteCall:
+    span = f"gVCF reference block {block.chrom}:{block.pos}-{block.end}"
+    base = replace(base, genotype=block.gt_text, gq=block.gq, dp=block.dp)
+    if block.filters:
+        return replace(base, status="filtered", alleles=None, dosage=None,
+                        note=f"{span} FILTER={';'.join(block.filters)} (not PASS)")
+    if not block.gt or any(a != 0 for a in block.gt):
+        return replace(base, status="no_call", alleles=None, dosage=None,
+                        note=f"{span} with genotype {block.gt_text} (not a reference call)")
+    ref = locus.ref.upper() or (block.ref.upper() if block.pos == locus.pos else "")
+    if not ref:
+        return replace(base, status="reference_block", alleles=None, dosage=None,
+                        note=f"{span} (GQ {block.gq}); the panel does not record which allele is the "
+                             "reference here, so no dosage can be derived")
+    ploidy = len(block.gt)
+    dosage = float(ploidy) if ref == locus.effect_allele.upper() else 0.0
+    return replace(base, status="reference_block", alleles=(ref,) * ploidy, dosage=dosage,
+                    note=f"{span} (GQ {block.gq}) covers the site: reference {ref} on every allele")
+
+
+def _allele_strings(rec: Record) -> tuple[str, ...]:
+    alleles = (rec.ref, *rec.alts)
+    return tuple(alleles[a] if 0 <= a < len(alleles) else "." for a in rec.gt)
+
+
+def _palindromic(locus: Locus) -> bool:
+    return {locus.effect_allele.upper(), locus.other_allele.upper()} in ({"A", "T"}, {"C", "G"})
+
+
+def call_panel(panel: Panel, build: Build, records: Mapping[tuple[str, int], Sequence[Record]]) -> tuple[
+        SiteCall, ...]:
+    """Call every variant of ``panel`` from records keyed by normalised (chrom, pos)."""
+    out = []
+    for v in panel.variants:
+        locus = v.locus(build)
+        out.append(call_site(v, build, records.get((locus.chrom, locus.pos), ())))
+    return tuple(out)
+
+
+def encode(sites: Sequence[SiteCall], panel: Panel, build: Build, *, absent: AbsentPolicy) -> Features:
+    """Turn calls into model inputs under an explicit policy for absent sites.
+
+    Parameters
+    ----------
+    sites
+        One call per panel variant, in panel order.
+    panel
+        The panel the calls belong to.
+    build
+        The file's build (decides which allele is reference).
+    absent
+        ``"missing"``: a site absent from the file is missing (NaN). ``"reference"``: the user
+        confirms the file is a whole-genome call set, so an absent site is taken as hom-ref and
+        marked ``assumed_reference``. No-calls, filtered calls and REF mismatches stay missing
+        under both policies.
+    """
+    values = np.full(len(sites), np.nan, dtype=np.float64)
+    treatment: list[Treatment] = []
+    for i, (s, v) in enumerate(zip(sites, panel.variants, strict=True)):
+        locus = v.locus(build)
+        if s.status in USABLE_STATUSES and s.dosage is not None:
+            values[i] = s.dosage
+            treatment.append("observed")
+        elif s.status == "absent" and absent == "reference" and locus.ref:
+            values[i] = 2.0 if locus.ref.upper() == locus.effect_allele.upper() else 0.0
+            treatment.append("assumed_reference")
+        else:
+            treatment.append("missing")
+    return Features(
+        names=tuple(v.id for v in panel.variants),
+        values=values,
+        missing=np.isnan(values),
+        treatment=tuple(treatment),
+        policy=absent,
+    )
+
+
+STATUS_WORDS: Mapping[CallStatus, str] = {
+    "called": "called in the file",
+    "reference_block": "covered by a gVCF reference block",
+    "absent": "not in the file",
+    "no_call": "in the file without a genotype",
+    "filtered": "in the file but failed its FILTER",
+    "ref_mismatch": "in the file with a different REF",
+}

@@ -1,0 +1,201 @@
+"""One sample of one file, read end to end: header, build, panel sites, calls, features, QC.
+
+This is the genome layer's front door for the CLI and the dashboard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from genolens.errors import GenoLensError
+from genolens.genome.build import build_from_contigs, build_from_hints, decide_build
+from genolens.genome.encode import call_panel, encode
+from genolens.genome.panel import load_panels
+from genolens.genome.qc import file_qc
+from genolens.genome.vcf import Site, VcfFile, open_vcf
+from genolens.types import (
+    ABSENT_POLICIES,
+    BUILD_CHOICES,
+    BUILDS,
+    AbsentPolicy,
+    Build,
+    BuildChoice,
+    Panel,
+    PanelResult,
+    PatientGenome,
+    Record,
+)
+
+Progress = Callable[[float, str], None]
+
+
+def list_samples(path: str | os.PathLike[str]) -> tuple[str, ...]:
+    """Return the sample names of a VCF/BCF file, in column order.
+
+    Raises
+    ------
+    VcfReadError
+        The file cannot be read as a VCF/BCF.
+    """
+    with open_vcf(path) as vf:
+        return vf.info.samples
+
+
+def read_patient(
+    path: str | os.PathLike[str],
+    *,
+    sample: str | None = None,
+    build: BuildChoice = "auto",
+    absent: AbsentPolicy = "missing",
+    panels: Sequence[Panel] | None = None,
+    source_name: str | None = None,
+    qc_records: int = 250_000,
+    progress: Progress | None = None,
+) -> PatientGenome:
+    """Read one sample's genotypes at every panel site, with build evidence and QC.
+
+    Parameters
+    ----------
+    path
+        A VCF, VCF.gz (bgzip or gzip) or BCF file.
+    sample
+        The sample to read; ``None`` picks the only sample of a single-sample file.
+    build
+        ``"auto"`` to decide from the file, or the build the user declares (checked).
+    absent
+        Policy for sites absent from the file: ``"missing"`` (default) or ``"reference"``
+        (only for a whole-genome call set; such inputs are marked ``assumed_reference``).
+    panels
+        Panels to match; all shipped panels when ``None``.
+    source_name
+        The name to show for the file (an upload's original name); defaults to the file name.
+    qc_records
+        Cap on records examined for file QC; 0 skips file QC.
+    progress
+        Called with (fraction 0..1, message) while reading.
+
+    Raises
+    ------
+    GenoLensError
+        ``VcfReadError``, ``SampleError`` or ``BuildError`` with a message for the user.
+    """
+    if build not in BUILD_CHOICES:
+        raise GenoLensError(f"Build '{build}' unknown. Choose from: {', '.join(BUILD_CHOICES)}.")
+    if absent not in ABSENT_POLICIES:
+        raise GenoLensError(f"Absent-site policy '{absent}' unknown. Choose from: {', '.join(ABSENT_POLICIES)}.")
+    chosen = tuple(panels) if panels is not None else load_panels()
+    report = progress or (lambda _f, _m: None)
+    report(0.0, "Reading the header")
+    with open_vcf(path) as vf:
+        idx = vf.sample_index(sample)
+        header_only = decide_build_or_none(vf, build)
+        builds: tuple[Build, ...] = (header_only,) if header_only else BUILDS
+        sites = _sites(chosen, builds)
+        report(0.05, f"Reading {len(sites)} panel sites")
+        records, mode = vf.read_sites(idx, sites, progress=lambda f, m: report(0.05 + 0.6 * f, m))
+        call = decide_build(vf.info, declared=build, ref_votes=None if header_only else _ref_votes(chosen, records))
+        results = []
+        for p in chosen:
+            calls = call_panel(p, call.build, records)
+            results.append(PanelResult(p.name, p.title, calls, encode(calls, p, call.build, absent=absent)))
+        report(0.7, "Summarising file quality")
+        qc = file_qc(vf.iter_records(idx, limit=qc_records), limit=qc_records) if qc_records > 0 else \
+            file_qc((), limit=0)
+        info = vf.info
+    report(1.0, "Done")
+    return PatientGenome(
+        source_name=source_name or Path(path).name,
+        sha256=_sha256(Path(path)),
+        info=info,
+        sample=info.samples[idx],
+        build=call,
+        absent_policy=absent,
+        panels=tuple(results),
+        qc=qc,
+        read_mode=mode,
+    )
+
+
+def decide_build_or_none(vf: VcfFile, declared: BuildChoice) -> Build | None:
+    """Return the build when the header alone settles it (raising on a contradiction), else None."""
+    if build_from_contigs(vf.info.contigs)[0] is None and build_from_hints(vf.info.hints)[0] is None:
+        return None
+    return decide_build(vf.info, declared=declared).build
+
+
+def _sites(panels: Sequence[Panel], builds: Sequence[Build]) -> list[Site]:
+    return sorted({(v.locus(b).chrom, v.locus(b).pos) for p in panels for v in p.variants for b in builds})
+
+
+def _ref_votes(panels: Sequence[Panel], records: dict[Site, list[Record]]) -> dict[Build, int]:
+    """Per build, count panel sites where the file's REF equals the REF that build has there."""
+    votes: dict[Build, int] = {b: 0 for b in BUILDS}
+    seen: set[tuple[Build, Site]] = set()
+    for p in panels:
+        for v in p.variants:
+            for b in BUILDS:
+                loc = v.locus(b)
+                key = (b, (loc.chrom, loc.pos))
+                if not loc.ref or key in seen:
+                    continue
+                seen.add(key)
+                recs = [r for r in records.get(key[1], ()) if r.pos == loc.pos and not r.is_reference_block]
+                if any(r.ref.upper() == loc.ref.upper() for r in recs):
+                    votes[b] += 1
+    return votes
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def patient_to_json(p: PatientGenome) -> dict[str, Any]:
+    """Return the JSON-ready record of a read (the CLI's ``inspect --json`` output)."""
+    return {
+        "file": p.source_name,
+        "sha256": p.sha256,
+        "format": p.info.kind,
+        "compression": p.info.compression,
+        "read_mode": p.read_mode,
+        "samples": list(p.info.samples),
+        "sample": p.sample,
+        "build": p.build.build,
+        "build_source": p.build.source,
+        "build_evidence": list(p.build.evidence),
+        "absent_policy": p.absent_policy,
+        "qc": {k: v for k, v in p.qc.__dict__.items() if k != "warnings"} | {"warnings": list(p.qc.warnings)},
+        "panels": {
+            r.panel: {
+                "title": r.title,
+                "coverage": round(r.coverage, 6),
+                "sites": [
+                    {
+                        "rsid": s.rsid or None,
+                        "id": s.variant_id,
+                        "gene": s.gene,
+                        "chrom": s.chrom,
+                        "pos": s.pos,
+                        "status": s.status,
+                        "genotype": s.genotype,
+                        "alleles": list(s.alleles) if s.alleles is not None else None,
+                        "dosage": s.dosage,
+                        "from_ds": s.from_ds,
+                        "treatment": t,
+                        "gq": s.gq,
+                        "dp": s.dp,
+                        "note": s.note,
+                    }
+                    for s, t in zip(r.sites, r.features.treatment, strict=True)
+                ],
+            }
+            for r in p.panels
+        },
+    }

@@ -1,0 +1,1 @@
+"""Modeling layer: simulated cohorts, networks, training and bundles (later issues)."""

@@ -1,0 +1,1 @@
+"""Presentation layer: Plotly figures and reports, without Streamlit (later issues)."""
