@@ -1,0 +1,90 @@
+"""The patient page in a real browser, with every request off this machine blocked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+GVCF = ROOT.parent / "shared" / "corpus" / "patients" / "hail-gvcfs" / "HG00268.g.vcf.gz"
+MALFORMED = ROOT / "tests" / "data" / "malformed_upload.vcf"
+READ_TIMEOUT_MS = 180_000  # a 235k-record gVCF, single-scanned on a 2-core machine
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not GVCF.is_file(), reason=f"{GVCF} is absent (../shared/corpus not on this machine)"),
+]
+
+
+def _block_outside(page: Page) -> list[str]:
+    """Abort every request not to 127.0.0.1; return the list the blocked URLs are appended to."""
+    blocked: list[str] = []
+
+    def handle(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", handle)
+    return blocked
+
+
+def _wait_idle(page: Page) -> None:
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+        timeout=READ_TIMEOUT_MS)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
+
+
+def _upload(page: Page, path: Path) -> None:
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(path)
+
+
+def _screenshot(page: Page, path: Path) -> None:
+    """Full-page screenshot: Streamlit scrolls inside its own container, so grow the viewport to it."""
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
+        "[data-testid=stAppViewContainer], body')].map(e => e.scrollHeight))")
+    size = page.viewport_size or {"width": 1400, "height": 900}
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height))})
+    _wait_idle(page)
+    page.screenshot(path=path, full_page=True)
+    page.set_viewport_size(size)
+
+
+def _expect_read(page: Page) -> None:
+    expect(page.get_by_text("Genome build: GRCh38")).to_be_visible(timeout=READ_TIMEOUT_MS)
+    coverage = page.get_by_test_id("stMetric").filter(has_text="coverage").first
+    expect(coverage).to_be_visible()
+    expect(coverage.get_by_test_id("stMetricValue")).to_contain_text("%")
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    _wait_idle(page)
+
+
+def test_upload_read_error_and_recover(page: Page, artifacts_dir: Path) -> None:
+    blocked = _block_outside(page)
+    page.goto("/")
+    expect(page.get_by_text("Research use only")).to_be_visible(timeout=30_000)
+
+    _upload(page, GVCF)
+    _expect_read(page)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    _screenshot(page, artifacts_dir / "patient_gvcf.png")
+
+    _upload(page, MALFORMED)
+    error = page.get_by_test_id("stAlertContentError")
+    expect(error).to_contain_text("cannot be read", timeout=60_000)
+    expect(page.get_by_text("Genome build: GRCh38")).to_have_count(0)
+    expect(page.get_by_text("Traceback")).to_have_count(0)
+    _wait_idle(page)
+    _screenshot(page, artifacts_dir / "patient_error.png")
+
+    _upload(page, GVCF)  # the page stays usable after an error
+    _expect_read(page)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+
+    assert blocked == [], f"the page asked for something off this machine: {blocked}"

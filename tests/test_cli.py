@@ -1,0 +1,62 @@
+"""``python -m genolens inspect``: JSON contract and error lines."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import DATA, ROOT
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "genolens", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120, check=False)
+
+
+def test_inspect_json_has_the_documented_fields() -> None:
+    out = _run("inspect", str(DATA / "multiallelic_tpmt.vcf"), "--sample", "HET_3C_41", "--json")
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["samples"] == ["HET_3C_41", "HOM_41", "HET_3C"] and d["sample"] == "HET_3C_41"
+    assert d["build"] == "GRCh38" and d["build_evidence"] and isinstance(d["qc"], dict)
+    pgx = d["panels"]["pharmacogenomics"]
+    assert 0 <= pgx["coverage"] <= 1 and len(pgx["sites"]) == 37
+    tpmt = next(s for s in pgx["sites"] if s["rsid"] == "rs1142345")
+    assert (tpmt["gene"], tpmt["status"], tpmt["genotype"], tpmt["dosage"]) == ("TPMT", "called", "1/2", 1.0)
+    absent = next(s for s in pgx["sites"] if s["rsid"] == "rs3918290")
+    assert (absent["status"], absent["genotype"], absent["dosage"]) == ("absent", None, None)
+
+
+def test_absent_policy_flag_reaches_the_features() -> None:
+    out = _run("inspect", str(DATA / "chr_prefix_mismatch.vcf"), "--absent", "reference", "--json")
+    d = json.loads(out.stdout)
+    assert d["absent_policy"] == "reference"
+    dpyd = next(s for s in d["panels"]["pharmacogenomics"]["sites"] if s["rsid"] == "rs3918290")
+    assert (dpyd["status"], dpyd["treatment"]) == ("absent", "assumed_reference")
+
+
+@pytest.mark.parametrize("args", [
+    ("inspect", str(DATA / "not_a_vcf.txt")),
+    ("inspect", str(DATA / "malformed_upload.vcf"), "--json"),
+    ("inspect", str(DATA / "multiallelic_tpmt.vcf")),
+    ("inspect", str(DATA / "grch37_cyp3a5_homref.vcf"), "--build", "GRCh38"),
+    ("inspect", "/nonexistent/file.vcf"),
+    ("inspect", str(DATA / "chr_prefix_mismatch.vcf"), "--build", "hg19"),
+    ("frobnicate",),
+])
+def test_bad_input_exits_2_with_one_error_line(args: tuple[str, ...]) -> None:
+    out = _run(*args)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), out.stderr
+    assert "Traceback" not in out.stderr and out.stdout == ""
+
+
+def test_text_output_names_build_coverage_and_policy() -> None:
+    out = _run("inspect", str(DATA / "absent_vs_nocall_vs_filtered_vs_refblock.vcf"))
+    assert out.returncode == 0
+    assert "GRCh38" in out.stdout and "coverage 8% of 37" in out.stdout
+    assert "treated as: missing" in out.stdout and "Research use only." in out.stdout
