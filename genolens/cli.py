@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -47,11 +48,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GenoLensError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.json:
-        json.dump(patient_to_json(patient), sys.stdout, indent=1)
-        print()
-    else:
-        print(_text(patient))
+    try:
+        if args.json:
+            json.dump(patient_to_json(patient), sys.stdout, indent=1)
+            print()
+        else:
+            print(_text(patient))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head`: the reader left; not an error of ours
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
     return 0
 
 
@@ -70,7 +75,7 @@ def _text(p: PatientGenome) -> str:
             counts[s.status] = counts.get(s.status, 0) + 1
         shown = ", ".join(f"{n} {STATUS_WORDS[k]}" for k, n in sorted(counts.items()))  # type: ignore[index]
         lines.append(f"  {r.title}: coverage {r.coverage:.0%} of {len(r.sites)} ({shown})")
-        lines += [f"    warning: {w}" for w in panel_warnings(r)]
+        lines += [f"    warning: {w}" for w in panel_warnings(r, p.qc.chromosomes)]
     lines.append("Research use only.")
     return "\n".join(lines)
 

@@ -263,6 +263,8 @@ class FileQC:
     """Median FORMAT/DP over variant records where present; ``None`` when never given."""
     gq_median: float | None
     """Median FORMAT/GQ over variant records where present; ``None`` when never given."""
+    chromosomes: tuple[str, ...]
+    """Normalised chromosomes of the examined records, in file order (``()`` when none examined)."""
     warnings: tuple[str, ...]
     """Plain-language findings a clinician must see (low call rate, odd Ti/Tv, unsorted, ...)."""
 

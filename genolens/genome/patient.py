@@ -15,7 +15,7 @@ from genolens.errors import GenoLensError
 from genolens.genome.build import build_from_contigs, build_from_hints, decide_build
 from genolens.genome.encode import call_panel, encode
 from genolens.genome.panel import load_panels
-from genolens.genome.qc import file_qc
+from genolens.genome.qc import file_qc, panel_warnings
 from genolens.genome.vcf import Site, VcfFile, open_vcf
 from genolens.types import (
     ABSENT_POLICIES,
@@ -171,11 +171,12 @@ def patient_to_json(p: PatientGenome) -> dict[str, Any]:
         "build_source": p.build.source,
         "build_evidence": list(p.build.evidence),
         "absent_policy": p.absent_policy,
-        "qc": {k: v for k, v in p.qc.__dict__.items() if k != "warnings"} | {"warnings": list(p.qc.warnings)},
+        "qc": {k: list(v) if isinstance(v, tuple) else v for k, v in p.qc.__dict__.items()},
         "panels": {
             r.panel: {
                 "title": r.title,
                 "coverage": round(r.coverage, 6),
+                "warnings": list(panel_warnings(r, p.qc.chromosomes)),
                 "sites": [
                     {
                         "rsid": s.rsid or None,

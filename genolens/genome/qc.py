@@ -7,8 +7,9 @@ summarises the file itself for one sample: call rate, Ti/Tv, het/hom-alt ratio a
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from genolens.genome.build import normalise_chrom
 from genolens.types import FileQC, PanelResult, Record
 
 _TRANSITIONS = frozenset({("A", "G"), ("G", "A"), ("C", "T"), ("T", "C")})
@@ -31,10 +32,13 @@ def file_qc(records: Iterable[Record], *, limit: int | None) -> FileQC:
     gqs: list[int] = []
     unsorted = False
     last: tuple[str, int] | None = None
+    chromosomes: dict[str, None] = {}
     for r in records:
         n += 1
         if last is not None and r.chrom == last[0] and r.pos < last[1]:
             unsorted = True
+        if last is None or r.chrom != last[0]:
+            chromosomes.setdefault(normalise_chrom(r.chrom))
         last = (r.chrom, r.pos)
         if r.is_reference_block:
             blocks += 1
@@ -77,6 +81,7 @@ def file_qc(records: Iterable[Record], *, limit: int | None) -> FileQC:
         het_hom_alt=het / hom_alt if hom_alt else None,
         dp_median=float(statistics.median(dps)) if dps else None,
         gq_median=float(statistics.median(gqs)) if gqs else None,
+        chromosomes=tuple(chromosomes),
         warnings=(),
     )
     return _with_warnings(qc, unsorted=unsorted, snvs=ti + tv, genotyped=het + hom_alt, has_gt=with_gt > 0)
@@ -103,13 +108,29 @@ def _with_warnings(qc: FileQC, *, unsorted: bool, snvs: int, genotyped: int, has
     return FileQC(**{**qc.__dict__, "warnings": tuple(found)})
 
 
-def panel_warnings(result: PanelResult) -> tuple[str, ...]:
-    """Plain-language warnings for one panel's coverage and match log."""
+def panel_warnings(result: PanelResult, file_chromosomes: Sequence[str] = ()) -> tuple[str, ...]:
+    """Plain-language warnings for one panel's coverage and match log.
+
+    Parameters
+    ----------
+    result
+        The panel matched against one sample.
+    file_chromosomes
+        Chromosomes the file has records on (from :func:`file_qc`); when given, absent sites on
+        other chromosomes are explained as such.
+    """
     found: list[str] = []
     n = len(result.sites)
     if n and result.coverage < 0.8:
         found.append(f"{result.title}: only {result.coverage:.0%} of {n} sites have a usable call; "
                      "predictions from this panel rest on imputed values.")
+    if file_chromosomes:
+        have = set(file_chromosomes)
+        elsewhere = [s for s in result.sites if s.status == "absent" and s.chrom not in have]
+        if elsewhere:
+            chroms = ", ".join(sorted({s.chrom for s in elsewhere}, key=_chrom_order))
+            found.append(f"{result.title}: {len(elsewhere)} site(s) lie on chromosomes this file has no "
+                         f"records for ({chroms}); the file covers {', '.join(file_chromosomes[:8])} only.")
     counts: dict[str, int] = {}
     for s in result.sites:
         counts[s.status] = counts.get(s.status, 0) + 1
@@ -118,3 +139,7 @@ def panel_warnings(result: PanelResult) -> tuple[str, ...]:
         if counts.get(status):
             found.append(f"{result.title}: {counts[status]} site(s) {words}.")
     return tuple(found)
+
+
+def _chrom_order(chrom: str) -> tuple[int, str]:
+    return (int(chrom), "") if chrom.isdigit() else (100, chrom)

@@ -64,12 +64,11 @@ def spooled_upload(data: bytes, name: str) -> Iterator[Path]:
     name
         The uploaded file's name; only its suffix is kept (htslib looks at ``.bcf``/``.gz``).
     """
-    suffix = "".join(Path(name).suffixes[-2:]) if name else ""
-    if not re.fullmatch(r"(\.[A-Za-z0-9]{1,8}){0,2}", suffix):
-        suffix = ""
+    # Keep the user's file name (messages name it) but only safe characters, inside a private folder.
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name or "upload").name).strip("._")[:120] or "upload"
     folder = tempfile.mkdtemp(prefix="genolens-upload-")
     os.chmod(folder, 0o700)
-    path = Path(folder) / f"upload{suffix}"
+    path = Path(folder) / safe
     try:
         path.write_bytes(data)
         yield path

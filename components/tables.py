@@ -1,0 +1,58 @@
+"""Tables derived from a patient (pure pandas; the cached wrappers live in ``components.cached``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+from genolens.types import CALL_STATUSES, PanelResult
+
+MATCH_LOG_COLUMNS = ("rsID", "gene", "chrom", "pos", "status", "genotype", "dosage", "GQ", "DP", "note")
+
+STATUS_MEANING = {
+    "called": "genotype called at the site",
+    "reference_block": "covered by a gVCF reference block (counts as called, hom-ref)",
+    "absent": "site not in the file",
+    "no_call": "site present but genotype missing (./.)",
+    "filtered": "call failed a FILTER",
+    "ref_mismatch": "the file's REF differs from the panel's",
+}
+"""Plain words for each ``CallStatus`` (legend of the match log)."""
+
+
+def match_log(result: PanelResult) -> pd.DataFrame:
+    """Return the per-site match log of one panel, one row per panel variant, in panel order."""
+    rows = [
+        {
+            "rsID": s.rsid or s.variant_id,
+            "gene": s.gene,
+            "chrom": s.chrom,
+            "pos": s.pos,
+            "status": s.status,
+            "genotype": s.genotype,
+            "dosage": s.dosage,
+            "GQ": s.gq,
+            "DP": s.dp,
+            "note": s.note,
+        }
+        for s in result.sites
+    ]
+    frame = pd.DataFrame(rows, columns=list(MATCH_LOG_COLUMNS))
+    return frame.astype(
+        {"pos": "Int64", "dosage": "Float64", "GQ": "Int64", "DP": "Int64",
+         "rsID": "string", "gene": "string", "chrom": "string", "status": "string",
+         "genotype": "string", "note": "string"}
+    )
+
+
+def status_counts(result: PanelResult) -> dict[str, int]:
+    """Return how many sites have each status, in ``CALL_STATUSES`` order, zeros left out."""
+    counts = Counter(s.status for s in result.sites)
+    return {status: counts[status] for status in CALL_STATUSES if counts[status]}
+
+
+def treatment_counts(result: PanelResult) -> dict[str, int]:
+    """Return how many model inputs were observed, assumed reference, or missing."""
+    counts = Counter(result.features.treatment)
+    return {t: counts[t] for t in ("observed", "assumed_reference", "missing") if counts[t]}

@@ -1,0 +1,30 @@
+"""Choose a patient (upload or server file), the sample and reading options; see file, build, QC, coverage."""
+
+import streamlit as st
+
+from components import patient_input, patient_views, state
+
+st.title("Patient")
+patient_views.research_banner()
+
+source = patient_input.choose_source()
+state.set_patient(None)  # until this source is read without error
+if source is None:
+    st.stop()
+
+samples = patient_input.sample_names(source)
+sample_col, build_col, absent_col = st.columns([2, 2, 3], vertical_alignment="bottom")
+sample = patient_input.choose_sample(source, samples, sample_col)
+options = patient_input.choose_options(build_col, absent_col)
+if sample is None and len(samples) > 1:
+    st.info(f"{source.name} holds {len(samples)} samples: choose the patient's sample.",
+            icon=":material/person_search:")
+    st.stop()
+
+patient = patient_input.read(source, sample, options)
+state.set_patient(patient)
+
+patient_views.file_summary(patient)
+patient_views.build_summary(patient.build)
+patient_views.qc_summary(patient.qc)
+patient_views.panel_coverage(patient)
