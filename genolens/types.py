@@ -160,6 +160,31 @@ class Record:
 
 
 @dataclass(frozen=True)
+class CohortRecord:
+    """One VCF record with every sample's genotype (cohort files), copied out of cyvcf2."""
+
+    chrom: str
+    """Chromosome as written in the file."""
+    pos: int
+    """1-based POS."""
+    end: int
+    """1-based last reference base covered."""
+    ref: str
+    """REF bases."""
+    alts: tuple[str, ...]
+    """ALT alleles as written; ``()`` for ``"."``."""
+    filters: tuple[str, ...]
+    """Failed FILTER names; ``()`` for PASS or ``"."``."""
+    gt: np.ndarray | None = field(repr=False)
+    """int16, shape (n_samples, ploidy): allele indices, -1 missing; ``None`` when the record has no GT."""
+
+    @property
+    def is_reference_block(self) -> bool:
+        """True for a gVCF reference block: only symbolic ALTs."""
+        return all(a in ("<NON_REF>", "<*>") for a in self.alts) and len(self.alts) > 0
+
+
+@dataclass(frozen=True)
 class SiteCall:
     """How one panel variant was found in one sample, and its effect-allele dosage."""
 

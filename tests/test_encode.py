@@ -145,3 +145,18 @@ def test_trimming_makes_repeat_insertions_written_two_ways_equal(pos: int, ancho
     long_ref = anchor + unit * copies
     long = trim_alleles(pos, long_ref, long_ref + unit)
     assert short == long
+
+
+def test_cohort_dosage_matrix_matches_per_sample_calls() -> None:
+    from genolens.genome.encode import dosage_matrix
+    from genolens.genome.panel import load_panel
+    from genolens.genome.vcf import open_vcf
+
+    panel = load_panel("pharmacogenomics")
+    with open_vcf(DATA / "multiallelic_tpmt.vcf") as vf:
+        records, _mode = vf.read_matrix([(v.grch38.chrom, v.grch38.pos) for v in panel.variants])
+        matrix = dosage_matrix(panel, "GRCh38", records, len(vf.info.samples))
+    for i, sample in enumerate(("HET_3C_41", "HOM_41", "HET_3C")):
+        p = read_patient(DATA / "multiallelic_tpmt.vcf", sample=sample, panels=[panel])
+        expected = np.array([np.nan if s.dosage is None else s.dosage for s in p.panels[0].sites])
+        np.testing.assert_array_equal(matrix[i], expected)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from genolens.types import (
     USABLE_STATUSES,
     AbsentPolicy,
     Build,
+    CohortRecord,
     CallStatus,
     Features,
     Locus,
@@ -33,6 +35,7 @@ from genolens.types import (
 )
 
 _SYMBOLIC = ("<NON_REF>", "<*>", "*")
+_R = TypeVar("_R", Record, CohortRecord)
 
 
 def trim_alleles(pos: int, ref: str, alt: str) -> tuple[int, str, str]:
@@ -81,7 +84,7 @@ def call_site(variant: PanelVariant, build: Build, records: Sequence[Record]) ->
     return base
 
 
-def _allele_map(locus: Locus, rec: Record) -> list[str] | None:
+def _allele_map(locus: Locus, rec: Record | CohortRecord) -> list[str] | None:
     """Label each allele index of ``rec`` ``effect``, ``other`` or ``neither``; None on REF mismatch."""
     effect, other, ref = locus.effect_allele.upper(), locus.other_allele.upper(), locus.ref.upper()
     rec_ref = rec.ref.upper()
@@ -105,9 +108,9 @@ def _allele_map(locus: Locus, rec: Record) -> list[str] | None:
     return labels
 
 
-def _best_record(locus: Locus, records: Sequence[Record]) -> Record:
+def _best_record(locus: Locus, records: Sequence[_R]) -> _R:
     """Among records at one POS, prefer one carrying the panel's alleles, then one whose REF fits."""
-    def score(r: Record) -> int:
+    def score(r: _R) -> int:
         labels = _allele_map(locus, r)
         if labels is None:
             return 0
@@ -236,6 +239,39 @@ def encode(sites: Sequence[SiteCall], panel: Panel, build: Build, *, absent: Abs
         treatment=tuple(treatment),
         policy=absent,
     )
+
+
+def dosage_matrix(
+    panel: Panel, build: Build, records: Mapping[tuple[str, int], Sequence[CohortRecord]], n_samples: int
+) -> np.ndarray:
+    """Effect-allele dosages of every sample at every panel variant (cohort files).
+
+    The same allele matching as :func:`call_site` (ALT-aware, indels trimmed, effect may be REF),
+    vectorised over samples. A site absent from the file, a REF mismatch, a filtered record or a
+    missing genotype gives NaN; nothing is filled in here.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (n_samples, n_variants), in panel order; NaN where missing.
+    """
+    out = np.full((n_samples, len(panel.variants)), np.nan, dtype=np.float64)
+    for j, v in enumerate(panel.variants):
+        locus = v.locus(build)
+        recs = [r for r in records.get((locus.chrom, locus.pos), ()) if r.pos == locus.pos
+                and not r.is_reference_block and r.gt is not None]
+        if not recs:
+            continue
+        rec = _best_record(locus, recs)
+        labels = _allele_map(locus, rec)
+        if labels is None or rec.filters or rec.gt is None:
+            continue
+        is_effect = np.array([lab == "effect" for lab in labels] + [False], dtype=np.float64)
+        gt = rec.gt.astype(np.int64)
+        bad = (gt < 0).any(axis=1) | (gt >= len(labels)).any(axis=1)
+        counts = is_effect[np.clip(gt, 0, len(labels))].sum(axis=1)
+        out[:, j] = np.where(bad, np.nan, counts)
+    return out
 
 
 STATUS_WORDS: Mapping[CallStatus, str] = {

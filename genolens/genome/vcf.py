@@ -24,15 +24,30 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 import cyvcf2
+import numpy as np
 
 from genolens.errors import SampleError, VcfReadError
 from genolens.genome.build import normalise_chrom
-from genolens.types import Contig, Record, VcfInfo
+from genolens.types import CohortRecord, Contig, Record, VcfInfo
 
 Progress = Callable[[float, str], None]
+
+
+class _Located(Protocol):
+    @property
+    def pos(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+    @property
+    def is_reference_block(self) -> bool: ...
+
+
+_R = TypeVar("_R", bound=_Located)
 Site = tuple[str, int]
 """A requested site: normalised chromosome and 1-based position."""
 
@@ -138,15 +153,25 @@ class VcfFile:
             Records per site (those whose POS is the site, and reference blocks whose span
             covers it), and the read mode in words.
         """
+        return self._collect(sites, lambda v, n: _to_record(v, sample_idx, self.info, n), progress)
+
+    def read_matrix(
+        self, sites: Sequence[Site], *, progress: Progress | None = None
+    ) -> tuple[dict[Site, list[CohortRecord]], str]:
+        """Like :meth:`read_sites`, but keep every sample's genotype (for cohorts)."""
+        return self._collect(sites, lambda v, n: _to_cohort_record(v, self.info, n), progress)
+
+    def _collect(self, sites: Sequence[Site], convert: Callable[[Any, int | None], _R],
+                 progress: Progress | None) -> tuple[dict[Site, list[_R]], str]:
         wanted = sorted(set(sites))
         if self.indexable:
             index = self._ensure_index()
             if index is not None:
-                return self._query(sample_idx, wanted, progress), f"region queries ({index})"
+                return self._query(wanted, convert, progress), f"region queries ({index})"
         mode = "single scan of the whole file"
         if self.info.compression == "bgzf" and self._read_path == Path(self.info.path):
             mode += " (records are not sorted, so no index could be built)"
-        return self._scan(sample_idx, wanted, progress), mode
+        return self._scan(wanted, convert, progress), mode
 
     def iter_records(self, sample_idx: int, *, limit: int | None = None) -> Iterator[Record]:
         """Yield every record (reduced to one sample) in file order, up to ``limit`` records."""
@@ -183,16 +208,17 @@ class VcfFile:
         self._read_path = link
         return "CSI index built for this read"
 
-    def _query(self, sample_idx: int, sites: list[Site], progress: Progress | None) -> dict[Site, list[Record]]:
+    def _query(self, sites: list[Site], convert: Callable[[Any, int | None], _R],
+               progress: Progress | None) -> dict[Site, list[_R]]:
         reader = self._reader()
         spellings = _file_spellings(reader, self.info)
-        found: dict[Site, list[Record]] = {}
+        found: dict[Site, list[_R]] = {}
         for i, (chrom, pos) in enumerate(sites):
             if progress and i % 50 == 0:
                 progress(i / max(len(sites), 1), f"Reading panel sites ({i}/{len(sites)})")
             try:
                 hits = _query_one(reader, spellings, chrom, pos)
-                recs = [_to_record(v, sample_idx, self.info, None) for v in hits]
+                recs = [convert(v, None) for v in hits]
             except VcfReadError:
                 raise
             except Exception as exc:
@@ -202,12 +228,13 @@ class VcfFile:
                 found[(chrom, pos)] = keep
         return found
 
-    def _scan(self, sample_idx: int, sites: list[Site], progress: Progress | None) -> dict[Site, list[Record]]:
+    def _scan(self, sites: list[Site], convert: Callable[[Any, int | None], _R],
+              progress: Progress | None) -> dict[Site, list[_R]]:
         by_chrom: dict[str, list[int]] = {}
         for chrom, pos in sites:
             by_chrom.setdefault(chrom, []).append(pos)
         wanted = set(sites)
-        found: dict[Site, list[Record]] = {}
+        found: dict[Site, list[_R]] = {}
         size = max(os.path.getsize(self._read_path), 1)
         reader = self._reader()
         it = iter(reader)
@@ -235,12 +262,12 @@ class VcfFile:
             pos = v.POS
             end = v.end
             if (chrom, pos) in wanted:
-                found.setdefault((chrom, pos), []).append(_to_record(v, sample_idx, self.info, n))
+                found.setdefault((chrom, pos), []).append(convert(v, n))
             if end > pos:
                 lo = bisect.bisect_right(positions, pos)
                 hi = bisect.bisect_right(positions, end)
                 if lo < hi:
-                    rec = _to_record(v, sample_idx, self.info, n)
+                    rec = convert(v, n)
                     if rec.is_reference_block:
                         for p in positions[lo:hi]:
                             found.setdefault((chrom, p), []).append(rec)
@@ -447,6 +474,22 @@ def _to_record(v: Any, idx: int, info: VcfInfo, n: int | None) -> Record:
     except Exception as exc:
         raise _record_error(info, n, exc, where=f"{v.CHROM}:{v.POS}") from None
     return rec
+
+
+def _to_cohort_record(v: Any, info: VcfInfo, n: int | None) -> CohortRecord:
+    """Copy one cyvcf2 Variant with every sample's genotype (allele indices, -1 missing)."""
+    try:
+        fmt = v.FORMAT or []
+        gt = None
+        if "GT" in fmt:
+            arr = v.genotype.array()  # (n_samples, ploidy + 1): alleles then the phased flag
+            gt = np.array(arr[:, :-1], dtype=np.int16, copy=True)
+            gt[gt < -1] = -1  # vector-end padding of lower-ploidy samples counts as missing
+        filt = v.FILTER
+        return CohortRecord(chrom=v.CHROM, pos=int(v.POS), end=max(int(v.end), int(v.POS)), ref=v.REF,
+                            alts=tuple(v.ALT), filters=tuple(filt.split(";")) if filt else (), gt=gt)
+    except Exception as exc:
+        raise _record_error(info, n, exc, where=f"{v.CHROM}:{v.POS}") from None
 
 
 def _float_field(v: Any, key: str, idx: int) -> float | None:
