@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,7 @@ def read_patient(
     chosen = tuple(panels) if panels is not None else load_panels()
     report = progress or (lambda _f, _m: None)
     report(0.0, "Reading the header")
+    digest = _Sha256Thread(Path(path))  # hashing overlaps the reading (hashlib releases the GIL)
     with open_vcf(path) as vf:
         idx = vf.sample_index(sample)
         header_only = decide_build_or_none(vf, build)
@@ -109,7 +111,7 @@ def read_patient(
     report(1.0, "Done")
     return PatientGenome(
         source_name=source_name or Path(path).name,
-        sha256=_sha256(Path(path)),
+        sha256=digest.result(),
         info=info,
         sample=info.samples[idx],
         build=call,
@@ -149,12 +151,33 @@ def _ref_votes(panels: Sequence[Panel], records: dict[Site, list[Record]]) -> di
     return votes
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+class _Sha256Thread(threading.Thread):
+    """SHA-256 of a file, computed beside the main work."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True)
+        self._path, self._hex, self._error = path, "", ""
+        self.start()
+
+    def run(self) -> None:
+        try:
+            h = hashlib.sha256()
+            # Large chunks: each chunk hands the GIL back and forth once, so the main thread's
+            # Python work and the hashing overlap instead of queueing behind each other.
+            buf = bytearray(16 << 20)
+            view = memoryview(buf)
+            with open(self._path, "rb", buffering=0) as fh:
+                while n := fh.readinto(buf):
+                    h.update(view[:n])
+            self._hex = h.hexdigest()
+        except OSError as exc:
+            self._error = str(exc.strerror)
+
+    def result(self) -> str:
+        self.join()
+        if self._error:
+            raise GenoLensError(f"Cannot read '{self._path.name}' to hash it: {self._error}.")
+        return self._hex
 
 
 def patient_to_json(p: PatientGenome) -> dict[str, Any]:

@@ -53,6 +53,9 @@ Site = tuple[str, int]
 
 _BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 _SNIFF_BYTES = 65536
+# Sites this close share one region query: the records between them cost less than a second
+# seek and block decompression.
+_CLUSTER_GAP = 2_000
 _BYTES_PER_RECORD = {"none": 120, "gzip": 15, "bgzf": 15}
 _INT_MISSING = -2147483648  # htslib int32 missing; -2147483647 is vector end
 _CONTIG_RE = re.compile(r"^##contig=<(.*)>\s*$")
@@ -96,7 +99,9 @@ class VcfFile:
 
     def __init__(self, path: Path, workdir: Path) -> None:
         self._workdir = workdir
-        self.info, self._read_path = _sniff_and_prepare(path, workdir)
+        self.info, self._read_path, reader = _sniff_and_prepare(path, workdir)
+        # The header's reader is handed out once more (opening an indexed file loads its index).
+        self._spare: tuple[Path, Any] | None = (self._read_path, reader)
 
     def sample_index(self, sample: str | None) -> int:
         """Return the column of ``sample``; with ``None``, the only sample of the file.
@@ -191,6 +196,11 @@ class VcfFile:
     # -- internals ---------------------------------------------------------------------------
 
     def _reader(self) -> Any:
+        if self._spare is not None:
+            spare_path, reader = self._spare
+            self._spare = None
+            if spare_path == self._read_path:
+                return reader
         try:
             return cyvcf2.VCF(str(self._read_path))
         except Exception as exc:
@@ -202,30 +212,35 @@ class VcfFile:
         link = self._workdir / Path(self.info.path).name
         if not link.exists():
             link.symlink_to(Path(self.info.path).resolve())
-        ret = _HTS.bcf_index_build3(str(link).encode(), (str(link) + ".csi").encode(), 14, 2)
-        if ret != 0:
-            return None
-        self._read_path = link
-        return "CSI index built for this read"
+        # TBI builds faster than CSI; CSI is needed for BCF and for contigs over 2^29 bases.
+        for min_shift, ext, kind in ((0, ".tbi", "TBI"), (14, ".csi", "CSI")):
+            if min_shift == 0 and self.info.kind == "bcf":
+                continue
+            if _HTS.bcf_index_build3(str(link).encode(), (str(link) + ext).encode(), min_shift, 2) == 0:
+                self._read_path = link
+                return f"{kind} index built for this read"
+        return None
 
     def _query(self, sites: list[Site], convert: Callable[[Any, int | None], _R],
                progress: Progress | None) -> dict[Site, list[_R]]:
         reader = self._reader()
         spellings = _file_spellings(reader, self.info)
         found: dict[Site, list[_R]] = {}
-        for i, (chrom, pos) in enumerate(sites):
+        clusters = _clusters(sites)
+        for i, (chrom, positions) in enumerate(clusters):
             if progress and i % 50 == 0:
-                progress(i / max(len(sites), 1), f"Reading panel sites ({i}/{len(sites)})")
+                progress(i / max(len(clusters), 1), f"Reading panel sites ({i}/{len(clusters)} regions)")
             try:
-                hits = _query_one(reader, spellings, chrom, pos)
-                recs = [convert(v, None) for v in hits]
+                hits = _query_one(reader, spellings, chrom, positions[0], positions[-1])
+                recs = [convert(v, None) for v in hits if v.POS in positions or v.end > v.POS]
             except VcfReadError:
                 raise
             except Exception as exc:
-                raise _record_error(self.info, None, exc, where=f"{chrom}:{pos}") from None
-            keep = [r for r in recs if r.pos == pos or (r.is_reference_block and r.pos <= pos <= r.end)]
-            if keep:
-                found[(chrom, pos)] = keep
+                raise _record_error(self.info, None, exc, where=f"{chrom}:{positions[0]}") from None
+            for pos in positions:
+                keep = [r for r in recs if r.pos == pos or (r.is_reference_block and r.pos <= pos <= r.end)]
+                if keep:
+                    found[(chrom, pos)] = keep
         return found
 
     def _scan(self, sites: list[Site], convert: Callable[[Any, int | None], _R],
@@ -300,7 +315,7 @@ def read_header(path: str | os.PathLike[str]) -> VcfInfo:
 # -- sniffing and header ----------------------------------------------------------------------
 
 
-def _sniff_and_prepare(path: Path, workdir: Path) -> tuple[VcfInfo, Path]:
+def _sniff_and_prepare(path: Path, workdir: Path) -> tuple[VcfInfo, Path, Any]:
     name = path.name
     if not path.exists():
         raise VcfReadError(f"File '{name}' does not exist. Check the path, or upload the file.")
@@ -337,8 +352,8 @@ def _sniff_and_prepare(path: Path, workdir: Path) -> tuple[VcfInfo, Path]:
     read_path = path
     if kind != "bcf" and b"\r\n" in text:
         read_path = _strip_cr(path, workdir, compressed=compression != "none")
-    info = _read_info(path, read_path, kind, compression)
-    return info, read_path
+    info, reader = _read_info(path, read_path, kind, compression)
+    return info, read_path, reader
 
 
 def _check_sample_names(name: str, text: bytes) -> None:
@@ -404,7 +419,7 @@ def _strip_cr(path: Path, workdir: Path, *, compressed: bool) -> Path:
 
 
 def _read_info(path: Path, read_path: Path, kind: Literal["vcf", "vcf.gz", "bcf"],
-               compression: Literal["none", "bgzf", "gzip"]) -> VcfInfo:
+               compression: Literal["none", "bgzf", "gzip"]) -> tuple[VcfInfo, Any]:
     base = VcfInfo(str(path), kind, compression, None, (), (), (), "")
     try:
         with warnings.catch_warnings():
@@ -435,7 +450,7 @@ def _read_info(path: Path, read_path: Path, kind: Literal["vcf", "vcf.gz", "bcf"
             if os.path.exists(cand):
                 index = cand
                 break
-    return VcfInfo(str(path), kind, compression, index, samples, tuple(contigs), tuple(hints), fileformat)
+    return VcfInfo(str(path), kind, compression, index, samples, tuple(contigs), tuple(hints), fileformat), reader
 
 
 def _split_meta(body: str) -> Iterator[tuple[str, str]]:
@@ -531,18 +546,36 @@ def _file_spellings(reader: Any, info: VcfInfo) -> dict[str, list[str]]:
     return spellings
 
 
-def _query_one(reader: Any, spellings: dict[str, list[str]], chrom: str, pos: int) -> list[Any]:
-    """Query one position under the first spelling the index knows; remember that spelling."""
-    names = spellings.get(chrom) or [chrom, f"chr{chrom}"]
-    spellings[chrom] = names
-    for k, name in enumerate(names):
+def _clusters(sites: Sequence[Site], gap: int = _CLUSTER_GAP) -> list[tuple[str, list[int]]]:
+    """Group sorted sites into regions whose neighbouring sites lie within ``gap`` bases."""
+    out: list[tuple[str, list[int]]] = []
+    for chrom, pos in sorted(sites):
+        if out and out[-1][0] == chrom and pos - out[-1][1][-1] <= gap:
+            out[-1][1].append(pos)
+        else:
+            out.append((chrom, [pos]))
+    return out
+
+
+def _query_one(reader: Any, spellings: dict[str, list[str]], chrom: str, start: int, end: int) -> list[Any]:
+    """Query one region under the spelling the index knows.
+
+    The first query on a chromosome tries each spelling and watches for cyvcf2's "no intervals"
+    warning (the index does not know that name); the spelling that works is then used alone, and
+    a chromosome the index does not know at all is skipped without further queries.
+    """
+    names = spellings.setdefault(chrom, [chrom, f"chr{chrom}"])
+    if names and names[0].startswith("="):  # settled: "=name" works, "=" means none does
+        name = names[0][1:]
+        return list(reader(f"{name}:{start}-{end}")) if name else []
+    for name in names:
         with _QUERY_LOCK, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            hits = list(reader(f"{name}:{pos}-{pos}"))
+            hits = list(reader(f"{name}:{start}-{end}"))
         if not any("no intervals" in str(w.message) for w in caught):
-            if k:
-                names.insert(0, names.pop(k))  # the index knows this one: try it first next time
+            spellings[chrom] = [f"={name}"]
             return hits
+    spellings[chrom] = ["="]
     return []
 
 
