@@ -60,3 +60,11 @@ def test_text_output_names_build_coverage_and_policy() -> None:
     assert out.returncode == 0
     assert "GRCh38" in out.stdout and "coverage 8% of 37" in out.stdout
     assert "treated as: missing" in out.stdout and "Research use only." in out.stdout
+
+
+def test_pgx_json_reports_ambiguity_instead_of_picking() -> None:
+    out = _run("pgx", str(DATA / "pgx_tpmt_unphased_double_het.vcf"), "--json")
+    assert out.returncode == 0, out.stderr
+    tpmt = json.loads(out.stdout)["genes"]["TPMT"]
+    assert sorted(tpmt["diplotypes"]) == ["*1/*3A", "*3B/*3C"]
+    assert set(tpmt) >= {"diplotypes", "phenotype", "activity_score", "missing_positions"}

@@ -1,0 +1,345 @@
+"""Guideline (CPIC-style) phenotypes from the pharmacogenomics panel, without guessing.
+
+Only alleles that the panel's positions define are named; an allele defined at a position off
+the panel is not tested, so ``*1`` means "none of the tested variants". A position that is not
+called is never taken as reference: every allele it could carry is tried, and the phenotype is
+given only when it is the same whatever that position carries; otherwise it is
+``"Indeterminate"``. Unphased heterozygotes at several positions list every diplotype that fits
+(TPMT ``*1/*3A`` and ``*3B/*3C``); phased calls (GT with ``|``) decide cis/trans, all phased
+calls of one gene being read as one phase set (FORMAT/PS is not read).
+
+Allele definitions, functions and diplotype phenotypes are restricted to the panel from
+PharmCAT@5431bf1 (data 2025-11-05) ``definition/alleles/<GENE>_translation.json`` and
+``phenotype/<GENE>.json``; G6PD classes from PyPGx ``allele-table.csv``; the G6PD and HLA-B
+rules from the CPIC guidelines as summarised in ``../shared/facts/pgx_variants.tsv``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from itertools import combinations_with_replacement
+from typing import Any
+
+from genolens.errors import GenoLensError
+from genolens.genome.panel import load_panel
+from genolens.types import USABLE_STATUSES, Build, Locus, PatientGenome, SiteCall
+
+
+@dataclass(frozen=True)
+class GeneCall:
+    """The guideline phenotype of one gene for one sample."""
+
+    gene: str
+    """Gene symbol (``"CYP2C19"``; ``"HLA-B"`` for the HLA-B*57:01 tag SNP)."""
+    diplotypes: tuple[str, ...]
+    """Every diplotype that fits the calls (``"*1/*3A"``), most often one; ``()`` when none can be named."""
+    phenotype: str
+    """PharmCAT wording (``"Poor Metabolizer"``, ``"-1639 AG"``); ``"Indeterminate"`` when a missing
+    position could change it; ``"A or B"`` when only phasing is missing."""
+    activity_score: float | None
+    """Sum of the two allele activity values (CYP2C9, DPYD); ``None`` for other genes or when it is not unique."""
+    missing_positions: tuple[str, ...]
+    """rsIDs of defining positions whose status is not ``called``/``reference_block``, in gene order."""
+    note: str
+    """What was tested, what is missing and why the answer is what it is, in words."""
+
+
+@dataclass(frozen=True)
+class PgxReport:
+    """Guideline phenotypes of one sample, one entry per covered gene."""
+
+    sample: str
+    """The sample the calls belong to."""
+    build: Build
+    """The file's build (decides which allele is the reference at each position)."""
+    genes: tuple[GeneCall, ...]
+    """One call per gene, in ``GENES`` order."""
+
+    def gene(self, name: str) -> GeneCall:
+        """Return the call for gene ``name``; raises ``KeyError`` naming the genes covered."""
+        for g in self.genes:
+            if g.gene == name:
+                return g
+        raise KeyError(f"{name!r} is not covered; genes: {', '.join(g.gene for g in self.genes)}")
+
+
+@dataclass(frozen=True)
+class _Allele:
+    name: str
+    variants: frozenset[str]
+    """rsIDs at which this haplotype carries the panel's effect allele (all others: the other allele)."""
+    function: str
+    activity: float | None = None
+
+
+def _a(name: str, variants: tuple[str, ...], function: str, activity: float | None = None) -> _Allele:
+    return _Allele(name, frozenset(variants), function, activity)
+
+
+Rule = Callable[[tuple[_Allele, ...]], str]
+_MET = ("Normal Metabolizer", "Intermediate Metabolizer", "Poor Metabolizer")
+
+
+def _n(dip: tuple[_Allele, ...], function: str) -> int:
+    return sum(a.function == function for a in dip)
+
+
+def _score(dip: tuple[_Allele, ...]) -> float:
+    return sum(a.activity or 0.0 for a in dip)
+
+
+def _no_function(dip: tuple[_Allele, ...]) -> str:
+    return _MET[_n(dip, "no")]
+
+
+def _cyp2c19(dip: tuple[_Allele, ...]) -> str:
+    if _n(dip, "no"):
+        return _MET[_n(dip, "no")]
+    return ("Normal Metabolizer", "Rapid Metabolizer", "Ultrarapid Metabolizer")[_n(dip, "increased")]
+
+
+def _by_score(dip: tuple[_Allele, ...]) -> str:
+    s = _score(dip)
+    return _MET[0] if s >= 2 else _MET[1] if s >= 1 else _MET[2]
+
+
+def _ugt1a1(dip: tuple[_Allele, ...]) -> str:
+    return "Indeterminate" if _n(dip, "unknown") else _MET[_n(dip, "decreased")]
+
+
+def _g6pd(dip: tuple[_Allele, ...]) -> str:
+    words = ("Normal", "Deficient") if len(dip) == 1 else ("Normal", "Variable", "Deficient")
+    return words[_n(dip, "deficient")]
+
+
+@dataclass(frozen=True)
+class _Gene:
+    name: str
+    positions: tuple[str, ...]
+    alleles: tuple[_Allele, ...]
+    """Reference allele first."""
+    rule: Rule
+    note: str = ""
+    scored: bool = False
+    haploid_ok: bool = False
+
+
+_DPYD_HAPB3 = ("rs75017182", "rs56038477")
+GENES: tuple[_Gene, ...] = (
+    _Gene("CYP2C19", ("rs4244285", "rs4986893", "rs12248560"),
+          (_a("*1", (), "normal"), _a("*2", ("rs4244285",), "no"), _a("*3", ("rs4986893",), "no"),
+           _a("*17", ("rs12248560",), "increased")), _cyp2c19,
+          "PharmCAT names this reference haplotype *38."),
+    _Gene("CYP2C9", ("rs1799853", "rs1057910"),
+          (_a("*1", (), "normal", 1.0), _a("*2", ("rs1799853",), "decreased", 0.5),
+           _a("*3", ("rs1057910",), "no", 0.0)), _by_score, scored=True),
+    _Gene("VKORC1", ("rs9923231",),
+          (_a("rs9923231 reference (C)", (), "normal"), _a("rs9923231 variant (T)", ("rs9923231",), "sensitive")),
+          lambda d: ("-1639 GG", "-1639 AG", "-1639 AA")[_n(d, "sensitive")],
+          "-1639G>A on the gene strand is rs9923231 C>T on the + strand; A (T) raises warfarin sensitivity."),
+    _Gene("SLCO1B1", ("rs4149056", "rs2306283"),
+          (_a("*1", (), "normal"), _a("*5", ("rs4149056",), "no"), _a("*15", ("rs4149056", "rs2306283"), "no"),
+           _a("*37", ("rs2306283",), "normal")),
+          lambda d: ("Normal Function", "Decreased Function", "Poor Function")[_n(d, "no")],
+          "c.388G (rs2306283) without c.521C is named *37; *14/*20 (with c.463A, rs11045819, off the panel) "
+          "cannot be told apart, so *37/*37 could be *14/*14 (Increased Function)."),
+    _Gene("TPMT", ("rs1800462", "rs1800460", "rs1142345"),
+          (_a("*1", (), "normal"), _a("*2", ("rs1800462",), "no"), _a("*3A", ("rs1800460", "rs1142345"), "no"),
+           _a("*3B", ("rs1800460",), "no"), _a("*3C", ("rs1142345",), "no")), _no_function,
+          "*3A is *3B + *3C in cis; unphased double heterozygotes are *1/*3A or *3B/*3C."),
+    _Gene("NUDT15", ("rs116855232",), (_a("*1", (), "normal"), _a("*3", ("rs116855232",), "no")), _no_function,
+          "CPIC data (2026-01) folded *2 into *3; rs116855232 T is named *3."),
+    _Gene("DPYD", ("rs3918290", "rs55886062", "rs67376798", *_DPYD_HAPB3),
+          (_a("Reference", (), "normal", 1.0), _a("c.1129-5923C>G", ("rs75017182",), "decreased", 0.5),
+           _a("c.1129-5923C>G, c.1236G>A (HapB3)", _DPYD_HAPB3, "decreased", 0.5),
+           _a("c.1679T>G (*13)", ("rs55886062",), "no", 0.0), _a("c.1905+1G>A (*2A)", ("rs3918290",), "no", 0.0),
+           _a("c.2846A>T", ("rs67376798",), "decreased", 0.5)), _by_score,
+          "Activity score = sum of the two allele values; c.1236G>A (rs56038477) counts only as HapB3, "
+          "with c.1129-5923C>G in cis.", scored=True),
+    _Gene("CYP3A5", ("rs776746", "rs10264272", "rs41303343"),
+          (_a("*1", (), "normal"), _a("*3", ("rs776746",), "no"), _a("*6", ("rs10264272",), "no"),
+           _a("*7", ("rs41303343",), "no")), _no_function,
+          "On GRCh37 the reference base at rs776746 is the *3 allele."),
+    _Gene("UGT1A1", ("rs887829", "rs3064744", "rs4148323"),
+          (_a("*1", (), "normal"), _a("*6", ("rs4148323",), "decreased"), _a("*28", ("rs3064744",), "decreased"),
+           _a("*80", ("rs887829",), "unknown"), _a("*80+*28", ("rs887829", "rs3064744"), "decreased")), _ugt1a1,
+          "*80 alone is of unknown function; the TA-repeat alleles *36 and *37 are not panel alleles."),
+    _Gene("G6PD", ("rs1050828", "rs1050829", "rs5030868"),
+          (_a("B (reference)", (), "normal"), _a("A", ("rs1050829",), "normal"),
+           _a("A- 202A_376G", ("rs1050829", "rs1050828"), "deficient"), _a("Asahi", ("rs1050828",), "deficient"),
+           _a("Mediterranean, Dallas, Panama, Sassari, Cagliari, Birmingham", ("rs5030868",), "deficient")),
+          _g6pd, "X-linked: a haploid (male) call gives Normal or Deficient; a heterozygous diploid call gives "
+          "Variable (measure enzyme activity).", haploid_ok=True),
+    _Gene("HLA-B", ("rs2395029",), (_a("rs2395029 T", (), "normal"), _a("rs2395029 G", ("rs2395029",), "tag")),
+          lambda d: "positive" if _n(d, "tag") else "negative",
+          "rs2395029 G is a tag SNP for HLA-B*57:01, not an HLA type: confirm by HLA typing before an abacavir "
+          "decision (the tag is weaker outside European ancestry)."),
+)
+"""The genes called, with the alleles the panel's positions define."""
+
+
+def call_pgx(patient: PatientGenome, *, panel: str = "pharmacogenomics") -> PgxReport:
+    """Derive guideline phenotypes from the pharmacogenomics panel of a read sample.
+
+    Parameters
+    ----------
+    patient
+        A sample read by :func:`genolens.genome.patient.read_patient` with the panel ``panel``.
+    panel
+        Name of the panel holding the pharmacogenomic positions.
+
+    Returns
+    -------
+    PgxReport
+        One :class:`GeneCall` per gene in ``GENES``.
+
+    Raises
+    ------
+    GenoLensError
+        When ``panel`` was not read for this sample.
+    """
+    result = next((r for r in patient.panels if r.panel == panel), None)
+    if result is None:
+        read = ", ".join(r.panel for r in patient.panels) or "(none)"
+        raise GenoLensError(f"Panel {panel!r} was not read for {patient.source_name!r} (panels read: {read}); "
+                            "read the file again with that panel.")
+    variants = {v.id: v for v in load_panel(panel).variants}
+    build = patient.build.build
+    sites = {s.rsid: (s, variants[s.variant_id].locus(build)) for s in result.sites
+             if s.rsid and s.variant_id in variants}
+    return PgxReport(patient.sample, build, tuple(_call_gene(g, sites) for g in GENES))
+
+
+def pgx_to_json(report: PgxReport) -> dict[str, Any]:
+    """Return the JSON-ready record of a report (the CLI's ``pgx --json`` output)."""
+    return {
+        "sample": report.sample,
+        "build": report.build,
+        "genes": {
+            g.gene: {
+                "diplotypes": list(g.diplotypes),
+                "phenotype": g.phenotype,
+                "activity_score": g.activity_score,
+                "missing_positions": list(g.missing_positions),
+                "note": g.note,
+            }
+            for g in report.genes
+        },
+    }
+
+
+def _copies(site: SiteCall, locus: Locus) -> tuple[str, ...] | None:
+    """Label each chromosome copy ``E`` (panel effect allele), ``O`` (the other allele) or ``N``
+    (an allele the panel does not define); ``None`` when the call cannot be split by copy."""
+    if site.dosage is None:
+        return None
+    effect = round(site.dosage)
+    if abs(site.dosage - effect) > 1e-6:
+        return None
+    if site.genotype is None:  # FORMAT/DS only: an integral dosage, unphased
+        return ("E",) * effect + ("O",) * (2 - effect) if 0 <= effect <= 2 else None
+    try:
+        idx = [int(x) for x in re.split(r"[/|]", site.genotype)]
+    except ValueError:
+        return None
+    ref_is_effect = locus.ref.upper() == locus.effect_allele.upper()
+    zero = "E" if ref_is_effect else "O"
+    alleles = site.alleles or ()
+    alts = sorted({i for i in idx if i})
+    want = effect - (idx.count(0) if ref_is_effect else 0)
+    if not alts:
+        return tuple(zero for _ in idx) if want == 0 else None
+    if len(alts) == 1:
+        copies = len(idx) - idx.count(0)
+        text = alleles[idx.index(alts[0])].upper() if len(alleles) == len(idx) else ""
+        alt = "E" if want == copies else "O" if ref_is_effect and text == locus.other_allele.upper() else "N"
+        if alt != "E" and want:
+            return None
+        return tuple(alt if i else zero for i in idx)
+    # Two different ALTs (1/2): only an exact allele string can say which one is the effect allele.
+    if len(alleles) != len(idx):
+        return None
+    labels = tuple(zero if i == 0 else "E" if s.upper() == locus.effect_allele.upper() else
+                   "O" if ref_is_effect and s.upper() == locus.other_allele.upper() else "N"
+                   for i, s in zip(idx, alleles, strict=True))
+    return labels if labels.count("E") == effect else None
+
+
+def _fits(dip: tuple[_Allele, ...], obs: Mapping[str, tuple[str, ...]], phased: set[str]) -> bool:
+    """True when ``dip`` carries each observed effect-allele count, and in the phased arrangement."""
+    if any(sum(rs in a.variants for a in dip) != labels.count("E") for rs, labels in obs.items()):
+        return False
+    het = [rs for rs in phased if len(set(obs[rs])) > 1]
+    if len(dip) != 2 or not het:
+        return True
+    return any(all((rs in x.variants) == (obs[rs][0] == "E") and (rs in y.variants) == (obs[rs][1] == "E")
+                   for rs in het) for x, y in ((dip[0], dip[1]), (dip[1], dip[0])))
+
+
+def _observe(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]], notes: list[str]) -> tuple[
+        dict[str, tuple[str, ...]], set[str], list[str], list[str], list[str]]:
+    """Split the gene's positions into observed copies, phased ones, missing, unknown and foreign."""
+    obs: dict[str, tuple[str, ...]] = {}
+    phased: set[str] = set()
+    missing: list[str] = []
+    free: list[str] = []  # missing, or called but not splittable by copy: every allele is tried there
+    foreign: list[str] = []
+    for rs in gene.positions:
+        site, locus = sites.get(rs, (None, None))
+        if site is None or locus is None or site.status not in USABLE_STATUSES:
+            missing.append(rs)
+            free.append(rs)
+            continue
+        labels = _copies(site, locus)
+        if labels is None:
+            free.append(rs)
+            notes.append(f"{rs} ({site.genotype or site.dosage}) cannot be split into chromosome copies; "
+                         "treated as unknown.")
+        elif "N" in labels:
+            foreign.append(f"{rs} {'/'.join(site.alleles or ())}")
+        else:
+            obs[rs] = labels
+            if site.genotype and "|" in site.genotype:
+                phased.add(rs)
+    if missing:
+        notes.append(f"Not called: {', '.join(missing)} (never assumed reference).")
+    return obs, phased, missing, free, foreign
+
+
+def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> GeneCall:
+    tested = ", ".join(f"{a.name} ({'+'.join(sorted(a.variants))})" for a in gene.alleles[1:])
+    notes = [f"Tested: {tested}; {gene.alleles[0].name} means none of these (alleles defined off the panel "
+             f"are not tested)." + (f" {gene.note}" if gene.note else "")]
+    obs, phased, missing, free, foreign = _observe(gene, sites, notes)
+
+    def done(phenotype: str, dips: tuple[tuple[_Allele, ...], ...] = (), score: float | None = None) -> GeneCall:
+        names = tuple("/".join(a.name for a in d) for d in dips)
+        return GeneCall(gene.name, names, phenotype, score, tuple(missing), " ".join(notes))
+
+    if foreign:
+        notes.append(f"An allele the panel does not define was called at {'; '.join(foreign)}.")
+        return done("Indeterminate")
+    ploidies = {len(v) for v in obs.values()}
+    if not obs or len(ploidies) != 1 or not ({1, 2} if gene.haploid_ok else {2}) >= ploidies:
+        notes.append("No defining position was usable." if not obs else f"Unexpected ploidy {sorted(ploidies)}.")
+        return done("Indeterminate")
+    cands = tuple(d for d in combinations_with_replacement(gene.alleles, ploidies.pop()) if _fits(d, obs, phased))
+    if not cands:
+        notes.append("No combination of the tested alleles explains the calls.")
+        return done("Indeterminate")
+    phenos = list(dict.fromkeys(gene.rule(d) for d in cands))
+    scores = {_score(d) for d in cands} if gene.scored else set()
+    score = scores.pop() if len(scores) == 1 else None
+    if len(phenos) == 1:
+        if free:
+            notes.append(f"The phenotype is the same whatever {', '.join(free)} carry.")
+        elif len(cands) > 1:
+            notes.append(f"{len(cands)} diplotypes fit the unphased calls; all give this phenotype.")
+        return done(phenos[0], cands, score)
+    if free or "Indeterminate" in phenos:
+        notes.append(f"Possible phenotypes: {', '.join(phenos)}.")
+        return done("Indeterminate", cands, score)
+    notes.append("The calls are unphased; phased calls (GT with '|') would decide between the diplotypes.")
+    return done(" or ".join(phenos), cands, score)

@@ -1,0 +1,174 @@
+"""Guideline phenotypes: PharmCAT's own example outputs, and tiny cases whose answer the CPIC rules fix."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from genolens.errors import GenoLensError
+from genolens.genome.panel import load_panel, load_panels
+from genolens.genome.patient import read_patient
+from genolens.genome.pgx import GENES, PgxReport, call_pgx, pgx_to_json
+from tests.conftest import DATA, need_shared
+
+# Reference-allele names differ between tools: PharmCAT calls the CYP2C19 reference haplotype *38.
+_REFERENCE_NAMES = {"*38": "*1"}
+
+
+def _report(name: str, *, sample: str | None = None) -> PgxReport:
+    return call_pgx(read_patient(DATA / name, sample=sample, panels=[load_panel("pharmacogenomics")]))
+
+
+def _pharmcat_report(path: Path) -> dict[str, tuple[str, str]]:
+    """Gene -> (Source Diplotype, Phenotype), read from PharmCAT's calls-only report TSV."""
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh, delimiter="\t"))
+    header = rows[1]  # row 0 is the PharmCAT version line
+    gene, dip, phen = header.index("Gene"), header.index("Source Diplotype"), header.index("Phenotype")
+    return {r[gene]: (r[dip], r[phen]) for r in rows[2:] if len(r) > phen}
+
+
+def _alleles(diplotype: str) -> list[str]:
+    return sorted(_REFERENCE_NAMES.get(a, a) for a in diplotype.split("/"))
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("example", ["pharmcat.example", "pharmcat.example2"])
+def test_phenotypes_agree_with_pharmcat_examples(example: str) -> None:
+    folder = need_shared("corpus", "pgx", "pharmcat-examples")
+    expected = _pharmcat_report(folder / f"{example}.report.tsv")
+    report = call_pgx(read_patient(folder / f"{example}.vcf", panels=[load_panel("pharmacogenomics")]))
+    compared = [g.name for g in GENES if g.name in expected]
+    assert len(compared) == 10  # every covered gene but HLA-B, which PharmCAT does not call from a VCF
+    for name in compared:
+        dip, phen = expected[name]
+        call = report.gene(name)
+        assert call.phenotype == phen, f"{name}: ours {call.phenotype!r}, PharmCAT {phen!r}"
+        assert [_alleles(d) for d in call.diplotypes] == [_alleles(dip)], f"{name}: {call.diplotypes} vs {dip}"
+        assert call.missing_positions == ()
+
+
+@pytest.mark.corpus
+def test_pharmcat_example2_is_cyp2c19_star2_homozygous() -> None:
+    folder = need_shared("corpus", "pgx", "pharmcat-examples")
+    report = call_pgx(read_patient(folder / "pharmcat.example2.vcf", panels=[load_panel("pharmacogenomics")]))
+    assert report.gene("CYP2C19").diplotypes == ("*2/*2",)
+    assert report.gene("CYP2C19").phenotype == "Poor Metabolizer"
+    hla = report.gene("HLA-B")  # rs2395029 is not in PharmCAT's positions: missing, not negative
+    assert (hla.phenotype, hla.missing_positions, hla.diplotypes) == ("Indeterminate", ("rs2395029",), ())
+
+
+def test_tpmt_unphased_double_het_lists_both_diplotypes() -> None:
+    tpmt = _report("pgx_tpmt_unphased_double_het.vcf").gene("TPMT")
+    # *3A = *3B (rs1800460) + *3C (rs1142345) in cis; trans gives *3B/*3C. One no-function allele is IM,
+    # two are PM (CPIC thiopurines), so phasing decides the phenotype.
+    assert set(tpmt.diplotypes) == {"*1/*3A", "*3B/*3C"}
+    assert tpmt.phenotype == "Intermediate Metabolizer or Poor Metabolizer"
+    assert "phased" in tpmt.note
+
+
+def test_tpmt_phased_cis_is_star3a_and_trans_is_star3b_star3c() -> None:
+    cis = _report("pgx_tpmt_phased_cis_trans.vcf", sample="CIS").gene("TPMT")
+    assert (cis.diplotypes, cis.phenotype) == (("*1/*3A",), "Intermediate Metabolizer")
+    trans = _report("pgx_tpmt_phased_cis_trans.vcf", sample="TRANS").gene("TPMT")
+    assert (trans.diplotypes, trans.phenotype) == (("*3B/*3C",), "Poor Metabolizer")
+
+
+def test_dpyd_star2a_het_scores_one() -> None:
+    dpyd = _report("pgx_dpyd_2a_het.vcf").gene("DPYD")
+    # AS = 1 (normal allele) + 0 (c.1905+1G>A, no function) = 1.0 -> Intermediate Metabolizer (AS 1-1.5).
+    assert dpyd.diplotypes == ("Reference/c.1905+1G>A (*2A)",)
+    assert dpyd.activity_score == 1.0
+    assert dpyd.phenotype == "Intermediate Metabolizer"
+    assert dpyd.missing_positions == ()
+
+
+def test_missing_dpyd_position_is_not_taken_as_reference() -> None:
+    dpyd = _report("pgx_dpyd_missing_2a.vcf").gene("DPYD")
+    # rs3918290 absent: AS could be 2, 1 or 0, so no phenotype and no score.
+    assert dpyd.missing_positions == ("rs3918290",)
+    assert dpyd.phenotype == "Indeterminate"
+    assert dpyd.activity_score is None
+    assert set(dpyd.diplotypes) == {"Reference/Reference", "Reference/c.1905+1G>A (*2A)",
+                                    "c.1905+1G>A (*2A)/c.1905+1G>A (*2A)"}
+    assert "rs3918290" in dpyd.note
+
+
+def test_missing_position_that_cannot_change_the_phenotype_is_said_so() -> None:
+    dpyd = _report("pgx_dpyd_missing_hapb3_tag.vcf").gene("DPYD")
+    # rs56038477 (c.1236G>A) is decreased-function only as HapB3 with c.1129-5923C>G, which is hom-ref here.
+    assert dpyd.missing_positions == ("rs56038477",)
+    assert (dpyd.phenotype, dpyd.activity_score) == ("Normal Metabolizer", 2.0)
+    assert "same whatever rs56038477" in dpyd.note
+
+
+def test_cyp2c19_star2_star17_is_intermediate() -> None:
+    report = _report("pgx_cyp2c19_2_17.vcf")
+    cyp2c19 = report.gene("CYP2C19")
+    # No named allele carries *2 and *17 together, so the only fit is *2/*17: IM (CPIC).
+    assert (cyp2c19.diplotypes, cyp2c19.phenotype) == (("*2/*17",), "Intermediate Metabolizer")
+    assert report.gene("VKORC1").phenotype == "-1639 AG"
+    assert report.gene("CYP2C9").missing_positions == ("rs1799853", "rs1057910")
+    assert report.gene("CYP2C9").phenotype == "Indeterminate"
+
+
+def test_cyp3a5_grch37_homref_is_star3_star3() -> None:
+    report = _report("pgx_grch37_cyp3a5_homref.vcf")
+    assert report.build == "GRCh37"
+    # The GRCh37 reference base at rs776746 is the *3 allele: hom-ref means *3/*3, a Poor Metabolizer.
+    cyp3a5 = report.gene("CYP3A5")
+    assert (cyp3a5.diplotypes, cyp3a5.phenotype) == (("*3/*3",), "Poor Metabolizer")
+
+
+def test_hla_tag_is_positive_and_says_it_is_a_tag() -> None:
+    hla = _report("pgx_tpmt_unphased_double_het.vcf").gene("HLA-B")
+    assert hla.phenotype == "positive"
+    assert "tag SNP" in hla.note and "not an HLA type" in hla.note
+
+
+def test_allele_the_panel_does_not_define_is_indeterminate() -> None:
+    tpmt = _report("multiallelic_tpmt.vcf", sample="HET_3C_41").gene("TPMT")  # rs1142345 C/G: *3C and *41
+    assert (tpmt.phenotype, tpmt.diplotypes) == ("Indeterminate", ())
+    assert "rs1142345 C/G" in tpmt.note
+
+
+def test_g6pd_hemizygous_a_minus_is_deficient() -> None:
+    g6pd = _report("haploid_chrx.vcf", sample="MALE").gene("G6PD")
+    # 202A + 376G on the one X is A- (class III): Deficient, whatever rs5030868 (absent) carries.
+    assert (g6pd.diplotypes, g6pd.phenotype) == (("A- 202A_376G",), "Deficient")
+    assert g6pd.missing_positions == ("rs5030868",)
+
+
+def test_json_shape() -> None:
+    out = pgx_to_json(_report("pgx_dpyd_2a_het.vcf"))
+    assert list(out["genes"]) == [g.name for g in GENES]
+    dpyd = out["genes"]["DPYD"]
+    assert dpyd["diplotypes"] == ["Reference/c.1905+1G>A (*2A)"]
+    assert (dpyd["phenotype"], dpyd["activity_score"], dpyd["missing_positions"]) == (
+        "Intermediate Metabolizer", 1.0, [])
+    assert out["genes"]["TPMT"]["activity_score"] is None
+
+
+def test_panel_not_read_is_an_error() -> None:
+    others = [p for p in load_panels() if p.name != "pharmacogenomics"][:1]
+    patient = read_patient(DATA / "pgx_dpyd_2a_het.vcf", panels=others)
+    with pytest.raises(GenoLensError, match="'pharmacogenomics' was not read"):
+        call_pgx(patient)
+
+
+@pytest.mark.corpus
+def test_real_hemizygous_g6pd_mediterranean_is_deficient() -> None:
+    path = need_shared("corpus", "vcf", "cyvcf2", "test-haploidX.vcf")  # GRCh37, haploid chrX calls
+    panels = [load_panel("pharmacogenomics")]
+    carrier = call_pgx(read_patient(path, sample="37150", panels=panels)).gene("G6PD")
+    # GT 1 at c.563C>T (rs5030868, S188F): Mediterranean, WHO class II, on the only X -> Deficient,
+    # whatever the two absent positions carry.
+    assert carrier.diplotypes == ("Mediterranean, Dallas, Panama, Sassari, Cagliari, Birmingham",)
+    assert carrier.phenotype == "Deficient"
+    assert carrier.missing_positions == ("rs1050828", "rs1050829")
+    # GT 0 there, but A- (rs1050828 + rs1050829) is not in the file: Normal or Deficient.
+    other = call_pgx(read_patient(path, sample="38008", panels=panels)).gene("G6PD")
+    assert other.phenotype == "Indeterminate"
+    assert "A- 202A_376G" in other.diplotypes
