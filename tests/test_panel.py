@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FACTS = ROOT.parent / "shared" / "facts"
 
 EXPECTED_COUNTS = {
-    "breast_cancer": 82,
+    "breast_cancer": 380,  # PRS313 + 62 PRS77-only + 5 high-penetrance
     "coronary_artery_disease": 18,
     "pharmacogenomics": 37,
     "type_2_diabetes": 22,
@@ -98,13 +98,32 @@ def test_ugt1a1_star28_is_the_vcf_insertion() -> None:
 def test_gwas_snps_leave_ref_unknown_and_pathogenic_indels_carry_it() -> None:
     snp = _variant("breast_cancer", "rs78540526")
     assert snp.grch38.ref == snp.grch37.ref == ""
-    assert snp.log_or == pytest.approx(0.1622)
-    assert snp.evidence == "OR 1.1761 per T allele (PGS000001, Mavaddat 2015)"
+    assert snp.log_or == pytest.approx(0.1782)  # PGS000004; the PGS000001 value is in the evidence
+    assert snp.evidence == ("PRS313 log-OR 0.1782 per T allele (PGS000004, Mavaddat 2019); "
+                            "PRS77 log-OR 0.1622 per T allele (OR 1.1761; PGS000001, Mavaddat 2015)")
     brca1 = _variant("breast_cancer", "rs80357914")
     assert (brca1.grch38.ref, brca1.grch38.effect_allele, brca1.grch38.other_allele) == ("ACT", "A", "ACT")
     assert brca1.grch37 == brca1.grch37.__class__("17", 41276044, "ACT", "A", "ACT")
     assert brca1.log_or is None
     assert brca1.evidence == "Pathogenic: BRCA1 c.68_69delAG (185delAG); high penetrance"
+
+
+def test_breast_cancer_holds_prs313_and_all_prs77_variants() -> None:
+    panel = load_panel("breast_cancer")
+    prs313 = _facts("prs313_breast_cancer.tsv")
+    prs77 = {r["rsid"] for r in _facts("risk_loci.tsv") if r["trait"] == "breast cancer"}
+    assert len(prs77) == 77
+    assert prs77 <= {v.rsid for v in panel.variants}
+    with_prs313 = [v for v in panel.variants if "PGS000004" in v.evidence]
+    assert len(with_prs313) == len(prs313) == 313
+    for r, v in zip(prs313, with_prs313, strict=True):
+        assert (v.grch38.chrom, v.grch38.pos, v.grch37.pos) == (r["grch38_chrom"], int(r["grch38_pos"]),
+                                                               int(r["grch37_pos"]))
+        assert (v.grch38.effect_allele, v.grch38.other_allele) == (r["effect_allele"], r["other_allele"])
+        assert v.log_or == pytest.approx(float(r["log_or"])) and v.eaf == pytest.approx(float(r["eaf_eur"]))
+        assert v.grch38.ref == v.grch37.ref == ""
+        assert v.id == (r["rsid"] or f"{r['grch38_chrom']}:{r['grch38_pos']}:{r['other_allele']}:{r['effect_allele']}")
+    assert sum("PGS000001" in v.evidence for v in panel.variants) == 77
 
 
 def test_pgx_rows_agree_with_facts() -> None:
@@ -136,13 +155,18 @@ def test_pgx_rows_agree_with_facts() -> None:
 def test_risk_rows_agree_with_facts(panel: str, traits: tuple[str, ...]) -> None:
     rows = [r for r in _facts("risk_loci.tsv") if r["trait"] in traits]
     kept = [r for r in rows if r["grch38_pos"] and r["grch37_pos"]]
-    variants = {v.rsid: v for v in load_panel(panel).variants}
+    variants = {v.rsid: v for v in load_panel(panel).variants if v.rsid}
     assert set(variants) == {r["rsid"] for r in kept}
     for r in kept:
         v = variants[r["rsid"]]
-        assert v.gene == r["nearest_gene_or_locus"] and v.source == r["source"]
+        assert v.gene == r["nearest_gene_or_locus"] and r["source"] in v.source
         assert (v.grch38.chrom, v.grch38.pos) == (r["grch38_chrom"], int(r["grch38_pos"]))
         assert (v.grch37.chrom, v.grch37.pos) == (r["grch37_chrom"], int(r["grch37_pos"]))
+        if "PRS313" in v.evidence:  # a PRS313 variant: the pair as PGS000004 writes it (maybe swapped)
+            pairs = {(locus.effect_allele, locus.other_allele) for locus in (v.grch38, v.grch37)}
+            assert pairs in ({(r["effect_allele"], r["other_allele"])}, {(r["other_allele"], r["effect_allele"])})
+            assert f"PRS77 log-OR {r['log_or_beta']} per {r['effect_allele']} allele" in v.evidence
+            continue
         for locus in (v.grch38, v.grch37):
             assert (locus.effect_allele, locus.other_allele) == (r["effect_allele"], r["other_allele"])
         if r["variant_class"].startswith("GWAS"):

@@ -1,8 +1,12 @@
 """Build the panel tables in this folder from the verified facts tables.
 
-Reads ``pgx_variants.tsv`` and ``risk_loci.tsv`` from ``--facts`` (default ``../shared/facts``
-beside the project root) and writes ``pharmacogenomics.tsv``, ``breast_cancer.tsv``,
-``coronary_artery_disease.tsv`` and ``type_2_diabetes.tsv``. Standard library only, deterministic:
+Reads ``pgx_variants.tsv``, ``risk_loci.tsv`` and ``prs313_breast_cancer.tsv`` from ``--facts``
+(default ``../shared/facts`` beside the project root) and writes ``pharmacogenomics.tsv``, ``breast_cancer.tsv``,
+``coronary_artery_disease.tsv`` and ``type_2_diabetes.tsv``. The breast-cancer table holds the 313
+variants of PGS000004 (Mavaddat 2019; ``log_or`` from that score), then the PRS77 (PGS000001) variants
+that PRS313 does not contain (only 15 of the 77 are at a PRS313 position; ``log_or`` from PGS000001),
+then the high/moderate-penetrance variants. Every PRS77 row's evidence carries its PGS000001 log-OR
+per allele, which the cohort simulator uses as the causal effect. Standard library only, deterministic:
 the same facts give byte-identical tables (and so the same panel hashes). Rows without a position
 are left out and listed on stdout with the reason.
 
@@ -32,7 +36,7 @@ COLUMNS = (
 
 TITLES = {
     "pharmacogenomics": "Pharmacogenomics (CPIC genes)",
-    "breast_cancer": "Breast cancer (PRS77 and high/moderate-penetrance variants)",
+    "breast_cancer": "Breast cancer (PRS313, PRS77 and high/moderate-penetrance variants)",
     "coronary_artery_disease": "Coronary artery disease (GWAS lead SNPs)",
     "type_2_diabetes": "Type 2 diabetes (GWAS lead SNPs)",
 }
@@ -144,6 +148,59 @@ def gwas_row(r: Row) -> Row:
     )
 
 
+def prs77_evidence(r: Row) -> str:
+    """The PGS000001 effect in words the simulator parses: ``PRS77 log-OR <x> per <allele> allele``."""
+    return (f"PRS77 log-OR {r['log_or_beta'].strip()} per {r['effect_allele']} allele "
+            f"(OR {r['odds_ratio_per_effect_allele']}; PGS000001, Mavaddat 2015)")
+
+
+def prs313_row(r: Row, prs77: Row | None, gene: str) -> Row:
+    """A PRS313 variant; REF is unknown (``other_allele`` is the score's, not the genome's)."""
+    where = f"prs313_breast_cancer.tsv {r['rsid'] or r['grch38_chrom'] + ':' + r['grch38_pos']}"
+    r = {**r, "grch37_chrom": r["chrom"]}
+    evidence = f"PRS313 log-OR {r['log_or'].strip()} per {r['effect_allele']} allele (PGS000004, Mavaddat 2019)"
+    source = r["source"].strip()
+    if prs77 is not None:
+        evidence += "; " + prs77_evidence(prs77)
+        source += "; PRS77: " + prs77["source"].strip()
+    return {**out_row(
+        r, gene=gene, allele_name="", refs=("", ""), effect=r["effect_allele"],
+        other=r["other_allele"], evidence=evidence, log_or=r["log_or"].strip(), function="",
+        activity_value="", eaf=r["eaf_eur"].strip(), where=where,
+    ), "source": source}
+
+
+def prs77_only_row(r: Row) -> Row:
+    """A PRS77 variant that PRS313 lacks: its log-OR is the PGS000001 one."""
+    row = gwas_row(r)
+    return {**row, "evidence": prs77_evidence(r) + "; not in PRS313"}
+
+
+def breast_cancer_rows(prs313: list[Row], risk: list[Row]) -> list[Row]:
+    """PRS313 rows (file order), then PRS77-only rows, then high/moderate-penetrance rows."""
+    prs77 = [r for r in risk if r["trait"] == "breast cancer"]
+    by_pos = {(r["grch38_chrom"], r["grch38_pos"].strip()): r for r in prs77}
+    loci = sorted((r["grch38_chrom"], int(r["grch38_pos"]), r["nearest_gene_or_locus"]) for r in prs77
+                  if r["grch38_pos"].strip())
+    rows, used = [], set()
+    for r in prs313:
+        key = (r["grch38_chrom"], r["grch38_pos"].strip())
+        match = by_pos.get(key)
+        if match is not None:
+            used.add(match["rsid"])
+        rows.append(prs313_row(r, match, _near_gene(loci, key[0], int(key[1]))))
+    rest = [r for r in prs77 if r["rsid"] not in used]
+    rows += positioned(rest, prs77_only_row, "breast_cancer")
+    hp = [r for r in risk if r["trait"] == "breast/ovarian cancer (high/moderate penetrance)"]
+    return rows + positioned(hp, pathogenic_row, "breast_cancer")
+
+
+def _near_gene(loci: list[tuple[str, int, str]], c: str, pos: int) -> str:
+    """The PRS77 locus name within 1 Mb (nearest), else ``<chrom>:<Mb> Mb``."""
+    near = [(abs(p - pos), g) for lc, p, g in loci if lc == c and abs(p - pos) <= 1_000_000]
+    return min(near)[1] if near else f"{c}:{pos / 1e6:.1f} Mb"
+
+
 def pathogenic_row(r: Row) -> Row:
     """A high/moderate-penetrance variant: REF from the VCF form in ``notes``, same bases on GRCh37."""
     where = f"risk_loci.tsv {r['rsid']}"
@@ -183,7 +240,10 @@ def build(facts: Path) -> dict[str, list[Row]]:
     """Return panel name -> rows, in facts-file order."""
     panels = {"pharmacogenomics": positioned(read(facts / "pgx_variants.tsv"), pgx_row, "pgx")}
     risk = read(facts / "risk_loci.tsv")
+    panels["breast_cancer"] = breast_cancer_rows(read(facts / "prs313_breast_cancer.tsv"), risk)
     for name, traits in RISK_TRAITS.items():
+        if name == "breast_cancer":
+            continue
         rows = [r for r in risk if r["trait"] in traits]
         gwas = positioned((r for r in rows if r["variant_class"].startswith("GWAS")), gwas_row, name)
         hp = positioned((r for r in rows if not r["variant_class"].startswith("GWAS")),

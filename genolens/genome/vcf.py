@@ -638,3 +638,17 @@ def _short(exc: BaseException) -> str:
 def _listing(samples: Sequence[str]) -> str:
     shown = ", ".join(samples[:10])
     return shown + (f" and {len(samples) - 10} more" if len(samples) > 10 else "")
+
+
+def index_vcf(path: str | os.PathLike[str]) -> Path:
+    """Write a tabix index (``<path>.tbi``) beside a sorted, bgzipped VCF and return its path.
+
+    Raises
+    ------
+    VcfReadError
+        htslib could not index the file (not bgzipped, or records not sorted).
+    """
+    index = Path(str(path) + ".tbi")
+    if _HTS.bcf_index_build3(str(path).encode(), str(index).encode(), 0, 1) != 0:
+        raise VcfReadError(f"Cannot index '{Path(path).name}': it must be bgzipped and sorted by position.")
+    return index

@@ -1,0 +1,321 @@
+"""The true outcome models of the simulated cohort: covariates, effects, interactions, oracle.
+
+Every outcome is a logistic model on one panel's effect-allele dosages, a few derived genotype
+features (an activity score, a count of no-function alleles), clinical covariates and at least one
+stated interaction; the outcome is a Bernoulli draw from its probability. The model is written out
+as a plain dict (the ``truth.json`` entry) so that :func:`oracle_logit` can recompute the true logit
+from dosages and covariates alone, without this module's tables.
+
+Effect sizes: breast cancer uses the published PGS000001 (Mavaddat 2015) log-ORs of the 77 PRS77
+variants (the other panel variants are non-causal) and published carrier odds ratios for the
+high-penetrance variants; coronary artery disease and type 2 diabetes use their panels' published
+log-ORs; the drug outcomes follow CPIC allele function with odds ratios of the size reported in the
+pharmacogenomic literature (rounded; stated in ``DRUG_MODELS``). Interaction terms are illustrative.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from genolens.errors import GenoLensError
+from genolens.types import Panel
+
+Truth = dict[str, Any]
+"""One outcome's entry of ``truth.json`` (see :func:`outcome_models`)."""
+
+ANCESTRY_SHARES: Mapping[str, float] = {"AFR": 0.2, "EUR": 0.6, "EAS": 0.2}
+"""Share of each ancestry group among simulated individuals."""
+
+COVARIATES: tuple[str, ...] = (
+    "cov_age", "cov_sex", "cov_family_history", "cov_bmi", "cov_smoking", "cov_ldl", "cov_sbp",
+    "cov_egfr", "cov_amiodarone", "cov_capecitabine",
+)
+"""Covariate columns of ``phenotypes.csv``, all numeric (see :func:`draw_covariates`)."""
+
+PREVALENCE: Mapping[str, float] = {
+    "y_breast_cancer": 0.07, "y_coronary_artery_disease": 0.10, "y_type_2_diabetes": 0.10,
+    "y_fluoropyrimidine_toxicity": 0.10, "y_thiopurine_myelosuppression": 0.07,
+    "y_clopidogrel_failure": 0.10, "y_warfarin_overanticoagulation": 0.10,
+    "y_simvastatin_myopathy": 0.05, "y_irinotecan_neutropenia": 0.12,
+    "y_tacrolimus_underexposure": 0.12, "y_abacavir_hypersensitivity": 0.05,
+}
+"""Target prevalence per outcome; each intercept is solved on the simulated cohort to meet it."""
+
+HIGH_PENETRANCE_LOG_OR: Mapping[str, float] = {
+    "rs80357914": math.log(10.0),  # BRCA1 185delAG
+    "rs80357906": math.log(10.0),  # BRCA1 5382insC
+    "rs80359550": math.log(6.0),   # BRCA2 6174delT
+    "rs180177102": math.log(5.0),  # PALB2
+    "rs555607708": math.log(2.3),  # CHEK2 1100delC
+}
+"""Breast-cancer log-OR per carried allele of the high/moderate-penetrance variants (published ORs, rounded)."""
+
+_PRS77 = re.compile(r"PRS77 log-OR (-?[0-9.]+) per ([ACGT]+) allele")
+
+# (outcome, panel, covariate effects, feature definitions, feature effects, variant effects, interactions)
+DRUG_MODELS: tuple[tuple[str, dict[str, float], dict[str, Any], dict[str, float], dict[str, float],
+                         list[tuple[str, str, float, str]]], ...] = (
+    ("y_fluoropyrimidine_toxicity", {"cov_age": 0.02, "cov_sex": -0.3, "cov_capecitabine": 0.4},
+     {"dpyd_activity_deficit": {
+         "kind": "activity_deficit", "gene": "DPYD", "normal_value": 1.0, "ploidy": 2,
+         "values": {"rs3918290": 0.0, "rs55886062": 0.0, "rs67376798": 0.5, "rs75017182": 0.5,
+                    "rs56038477": 0.5},
+         "description": "2 minus the DPYD activity score; the score is the sum of the two lowest allele "
+                        "activity values (each copy of a listed variant carries its CPIC value; other "
+                        "alleles count 1)"}},
+     {"dpyd_activity_deficit": 1.8}, {},
+     [("dpyd_activity_deficit", "cov_capecitabine", 0.4,
+       "DPYD deficiency matters more on capecitabine (illustrative)")]),
+    ("y_thiopurine_myelosuppression", {"cov_age": 0.01, "cov_egfr": -0.01},
+     {"tpmt_no_function_alleles": {
+         "kind": "allele_count", "groups": [["rs1800462"], ["rs1800460", "rs1142345"]], "cap": 2,
+         "description": "TPMT no-function alleles: *2, and *3A/*3B/*3C counted once per haplotype "
+                        "(rs1800460 and rs1142345 together are one *3A allele)"},
+      "nudt15_no_function_alleles": {
+         "kind": "allele_count", "groups": [["rs116855232"]], "cap": 2,
+         "description": "NUDT15 *3 alleles"}},
+     {"tpmt_no_function_alleles": 2.0, "nudt15_no_function_alleles": 2.0}, {},
+     [("tpmt_no_function_alleles", "nudt15_no_function_alleles", 1.0,
+       "TPMT and NUDT15 deficiency compound (illustrative)")]),
+    ("y_clopidogrel_failure", {"cov_age": 0.03, "cov_smoking": -0.3, "cov_bmi": 0.04},
+     {"cyp2c19_no_function_alleles": {
+         "kind": "allele_count", "groups": [["rs4244285"], ["rs4986893"]], "cap": 2,
+         "description": "CYP2C19 no-function alleles (*2, *3)"}},
+     {"cyp2c19_no_function_alleles": 0.6}, {"rs12248560": -0.1},
+     [("cyp2c19_no_function_alleles", "cov_smoking", -0.2,
+       "smoking induces CYP1A2/2C19-independent activation (illustrative)")]),
+    ("y_warfarin_overanticoagulation", {"cov_age": 0.03, "cov_bmi": -0.04, "cov_amiodarone": 1.0},
+     {"cyp2c9_decreased_alleles": {
+         "kind": "allele_count", "groups": [["rs1799853"], ["rs1057910"]], "cap": 2,
+         "description": "CYP2C9 decreased-function alleles (*2, *3)"}},
+     {}, {"rs1799853": 0.5, "rs1057910": 0.9, "rs9923231": 0.8, "rs2108622": -0.2, "rs12777823": 0.2},
+     [("cyp2c9_decreased_alleles", "rs9923231", 0.3, "CYP2C9 x VKORC1 sensitivity (illustrative)")]),
+    ("y_simvastatin_myopathy", {"cov_age": 0.03, "cov_sex": -0.3, "cov_egfr": -0.015},
+     {}, {}, {"rs4149056": 1.5}, []),
+    ("y_irinotecan_neutropenia", {"cov_age": 0.02, "cov_sex": -0.2},
+     {}, {}, {"rs3064744": 0.8, "rs4148323": 0.8, "rs887829": 0.3},
+     [("rs3064744", "rs4148323", 0.4, "UGT1A1 *28/*6 compound heterozygote (illustrative)")]),
+    ("y_tacrolimus_underexposure", {"cov_age": -0.02, "cov_bmi": 0.02},
+     {"cyp3a5_no_function_alleles": {
+         "kind": "allele_count", "groups": [["rs776746"], ["rs10264272"], ["rs41303343"]], "cap": 2,
+         "description": "CYP3A5 no-function alleles (*3, *6, *7); two make a non-expresser"}},
+     {"cyp3a5_no_function_alleles": -1.2}, {}, []),
+    ("y_abacavir_hypersensitivity", {"cov_age": 0.01, "cov_sex": -0.2},
+     {"hla_b5701_carrier": {
+         "kind": "allele_count", "groups": [["rs2395029"]], "cap": 1,
+         "description": "carries the HLA-B*57:01 tag allele (rs2395029 G)"}},
+     {"hla_b5701_carrier": 4.0}, {}, []),
+)
+"""Drug outcomes on the pharmacogenomics panel (effects are per unit of each feature/dosage/covariate)."""
+
+
+def draw_covariates(rng: np.random.Generator, ancestry: np.ndarray,
+                    carrier: np.ndarray) -> dict[str, np.ndarray]:
+    """Draw every covariate for ``n`` individuals.
+
+    Parameters
+    ----------
+    rng
+        Seeded generator.
+    ancestry
+        str, shape (n,): ancestry group per individual (not used by the distributions, which are shared).
+    carrier
+        bool, shape (n,): carries a high-penetrance breast-cancer variant (raises family history).
+
+    Returns
+    -------
+    dict
+        float64 arrays of shape (n,): age in years (normal 55 +/- 10, 25..85), sex (1 = male, p 0.5),
+        family history of breast cancer (p 0.10, 0.35 for carriers), BMI kg/m2 (27 +/- 4.5, 16..50),
+        current smoking (p 0.2), LDL mmol/L (3.3 +/- 0.9, 1..8), systolic BP mmHg (130 +/- 15),
+        eGFR mL/min/1.73m2 (85 +/- 20, 15..130), amiodarone co-medication (p 0.05), capecitabine
+        rather than 5-FU (p 0.5).
+    """
+    n = ancestry.shape[0]
+    return {
+        "cov_age": np.clip(rng.normal(55, 10, n), 25, 85).round(0),
+        "cov_sex": np.less(rng.random(n), 0.5).astype(np.float64),
+        "cov_family_history": np.less(rng.random(n), np.where(carrier, 0.35, 0.10)).astype(np.float64),
+        "cov_bmi": np.clip(rng.normal(27, 4.5, n), 16, 50).round(1),
+        "cov_smoking": np.less(rng.random(n), 0.2).astype(np.float64),
+        "cov_ldl": np.clip(rng.normal(3.3, 0.9, n), 1, 8).round(2),
+        "cov_sbp": np.clip(rng.normal(130, 15, n), 85, 220).round(0),
+        "cov_egfr": np.clip(rng.normal(85, 20, n), 15, 130).round(0),
+        "cov_amiodarone": np.less(rng.random(n), 0.05).astype(np.float64),
+        "cov_capecitabine": np.less(rng.random(n), 0.5).astype(np.float64),
+    }
+
+
+def prs77_log_or(panel: Panel) -> dict[str, float]:
+    """PGS000001 log-OR per panel effect allele for the 77 PRS77 variants, read from the evidence."""
+    out = {}
+    for v in panel.variants:
+        m = _PRS77.search(v.evidence)
+        if m:
+            beta, allele = float(m.group(1)), m.group(2)
+            if allele not in (v.grch38.effect_allele, v.grch38.other_allele):
+                raise GenoLensError(f"PRS77 allele {allele} of {v.id} is neither panel allele; rebuild the panel.")
+            out[v.id] = beta if allele == v.grch38.effect_allele else -beta
+    return out
+
+
+def outcome_models(panels: Mapping[str, Panel]) -> dict[str, Truth]:
+    """The true model of every outcome, without intercepts (see :func:`fit_intercepts`).
+
+    Returns
+    -------
+    dict
+        Outcome column (``y_...``) -> truth entry with ``panel``, ``panel_sha256``,
+        ``panel_variant_ids`` (panel order), ``covariates``, ``covariate_effects``,
+        ``variant_effects``, ``features``, ``feature_effects``, ``interactions``, ``link``.
+    """
+    def entry(panel: str, cov: dict[str, float], features: dict[str, Any], feat: dict[str, float],
+              var: dict[str, float], inter: list[tuple[str, str, float, str]]) -> Truth:
+        p = panels[panel]
+        return {"panel": panel, "panel_sha256": p.sha256, "panel_variant_ids": [v.id for v in p.variants],
+                "link": "logit", "intercept": 0.0, "covariates": sorted(cov), "covariate_effects": cov,
+                "variant_effects": var, "features": features, "feature_effects": feat,
+                "interactions": [{"a": a, "b": b, "beta": beta, "description": d} for a, b, beta, d in inter]}
+
+    bc = {**prs77_log_or(panels["breast_cancer"]), **HIGH_PENETRANCE_LOG_OR}
+    cad = {v.id: v.log_or for v in panels["coronary_artery_disease"].variants if v.log_or is not None}
+    t2d = {v.id: v.log_or for v in panels["type_2_diabetes"].variants if v.log_or is not None}
+    models = {
+        "y_breast_cancer": entry(
+            "breast_cancer", {"cov_age": 0.04, "cov_sex": -4.0, "cov_family_history": 0.6}, {}, {}, bc,
+            [("rs80359550", "rs2981579", 0.3, "FGFR2 risk allele raises risk further in BRCA2 carriers"),
+             ("rs78540526", "rs3803662", 0.2, "CCND1 x TOX3 epistasis (illustrative)")]),
+        "y_coronary_artery_disease": entry(
+            "coronary_artery_disease", {"cov_age": 0.06, "cov_sex": 0.7, "cov_smoking": 0.6, "cov_ldl": 0.35,
+                                        "cov_sbp": 0.015, "cov_bmi": 0.03}, {}, {}, cad,
+            [("rs4977574", "rs10455872", 0.2, "9p21 x LPA (illustrative)"),
+             ("rs11206510", "rs1122608", 0.15, "PCSK9 x LDLR (illustrative)")]),
+        "y_type_2_diabetes": entry(
+            "type_2_diabetes", {"cov_age": 0.04, "cov_bmi": 0.12, "cov_sex": 0.2}, {}, {}, t2d,
+            [("rs7903146", "rs10811661", 0.12, "TCF7L2 x CDKN2A/B (illustrative)"),
+             ("rs1801282", "rs8050136", 0.1, "PPARG x FTO (illustrative)")]),
+    }
+    for name, cov, features, feat, var, inter in DRUG_MODELS:
+        models[name] = entry("pharmacogenomics", cov, features, feat, var, inter)
+    for name, truth in models.items():
+        ids = set(truth["panel_variant_ids"])
+        named = set(truth["variant_effects"]) | {i for f in truth["features"].values() for i in _feature_ids(f)}
+        if named - ids:
+            raise GenoLensError(f"{name}: variants {sorted(named - ids)} are not in panel {truth['panel']}.")
+    return models
+
+
+def _feature_ids(feature: Mapping[str, Any]) -> list[str]:
+    if feature["kind"] == "activity_deficit":
+        return list(feature["values"])
+    return [i for g in feature["groups"] for i in g]
+
+
+def feature_values(feature: Mapping[str, Any], dosage: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Evaluate one derived feature (``activity_deficit`` or ``allele_count``) from dosages, shape (n,)."""
+    if feature["kind"] == "allele_count":
+        total = np.zeros(next(iter(dosage.values())).shape[0])
+        for group in feature["groups"]:
+            total += np.max(np.stack([dosage[i] for i in group]), axis=0)
+        return np.minimum(total, float(feature["cap"]))
+    if feature["kind"] == "activity_deficit":
+        ploidy, normal = int(feature["ploidy"]), float(feature["normal_value"])
+        # Per individual, the activity values of its alleles: listed variants first, normal alleles fill up.
+        n = next(iter(dosage.values())).shape[0]
+        slots = [np.full(n, normal)] * ploidy
+        for vid, value in feature["values"].items():
+            d = np.rint(dosage[vid]).astype(np.int64)
+            for k in range(ploidy):
+                slots = [*slots, np.where(d > k, float(value), normal)]
+        lowest: np.ndarray = np.sort(np.stack(slots, axis=1), axis=1)[:, :ploidy].sum(axis=1)
+        return np.asarray(ploidy * normal - lowest, dtype=np.float64)
+    raise GenoLensError(f"Feature kind {feature['kind']!r} unknown. Choose from: activity_deficit, allele_count.")
+
+
+def oracle_logit(truth_outcome: Mapping[str, Any], X_panel: np.ndarray,
+                 covariates: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Recompute the true logit of one outcome from dosages and covariates.
+
+    Parameters
+    ----------
+    truth_outcome
+        One entry of ``truth.json``.
+    X_panel
+        float, shape (n, n_variants): effect-allele dosages in the order of ``panel_variant_ids``.
+    covariates
+        ``cov_<name>`` -> float array of shape (n,); must hold every name in ``covariates``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (n,): intercept + covariate, variant, feature and interaction terms.
+
+    Raises
+    ------
+    GenoLensError
+        When ``X_panel`` has the wrong number of columns or a covariate is missing.
+    """
+    ids = list(truth_outcome["panel_variant_ids"])
+    X = np.asarray(X_panel)
+    if X.ndim != 2 or X.shape[1] != len(ids):
+        raise GenoLensError(f"X_panel has shape {X.shape}; expected (n, {len(ids)}) in panel "
+                            f"{truth_outcome['panel']!r} order.")
+    missing = [c for c in truth_outcome["covariates"] if c not in covariates]
+    if missing:
+        raise GenoLensError(f"Covariates {', '.join(missing)} are missing; the oracle needs them.")
+    index = {vid: j for j, vid in enumerate(ids)}
+
+    def value(name: str) -> np.ndarray:
+        if name in covariates:
+            return np.asarray(covariates[name], dtype=np.float64)
+        if name in truth_outcome["features"]:
+            feature = truth_outcome["features"][name]
+            return feature_values(feature, {i: value(i) for i in _feature_ids(feature)})
+        if name in index:  # one column at a time: the panel matrix may be large and narrow-typed
+            return np.asarray(X[:, index[name]], dtype=np.float64)
+        raise GenoLensError(f"Term {name!r} is neither a covariate, a feature nor a variant of the panel.")
+
+    logit = np.full(X.shape[0], float(truth_outcome["intercept"]))
+    for table in ("covariate_effects", "variant_effects", "feature_effects"):
+        for name, beta in truth_outcome[table].items():
+            logit += float(beta) * value(name)
+    for term in truth_outcome["interactions"]:
+        logit += float(term["beta"]) * value(term["a"]) * value(term["b"])
+    return logit
+
+
+def fit_intercept(logit_without: np.ndarray, prevalence: float) -> float:
+    """The intercept that makes the mean probability equal ``prevalence`` (bisection, to 1e-6)."""
+    lo, hi = -30.0, 30.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if float(np.mean(_sigmoid(mid + logit_without))) < prevalence:
+            lo = mid
+        else:
+            hi = mid
+    return round((lo + hi) / 2, 6)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float64)
+
+
+def draw_outcomes(rng: np.random.Generator, models: dict[str, Truth], dosages: Mapping[str, np.ndarray],
+                  covariates: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Fit each intercept (stored into ``models``) and draw each outcome as Bernoulli(sigmoid(logit)).
+
+    ``dosages`` maps panel name -> float array (n, n_variants) in panel order. Returns outcome -> int8 (n,).
+    """
+    out = {}
+    for name, truth in models.items():
+        truth["intercept"] = 0.0
+        base = oracle_logit(truth, dosages[truth["panel"]], covariates)
+        truth["intercept"] = fit_intercept(base, PREVALENCE[name])
+        p = _sigmoid(base + truth["intercept"])
+        out[name] = (rng.random(p.shape[0]) < p).astype(np.int8)
+    return out
