@@ -1,0 +1,332 @@
+"""Model bundles: ``models/<name>/<version>/`` with weights, card, metrics and reference scores.
+
+A bundle folder holds ``weights.pt`` (the ensemble's state dict, tensors only), ``card.toml``
+(intended use, inputs and panel hash, covariates, outputs, training data, metrics, limitations,
+weights hash, package versions, seed), ``metrics.json`` (every held-out metric, per ancestry) and
+``reference.npz`` (sorted calibrated logits of a reference sample per output and per ancestry,
+and the population mean dosages used for imputation). A bundle that brings its own panel (a PGS
+Catalog import) also holds ``<panel>.tsv``. Loading refuses a panel whose hash changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import platform
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from genolens.errors import GenoLensError
+from genolens.genome.panel import load_panel
+from genolens.modeling.evaluate import sigmoid
+from genolens.modeling.networks import Ensemble, NetworkConfig
+from genolens.types import Panel
+
+if TYPE_CHECKING:
+    from genolens.modeling.train import Cohort, TrainResult
+
+RESEARCH_USE = "Research use only. Not a medical device; not for diagnosis or treatment decisions."
+DEFAULT_BANDS = {"below_average": 0.8, "above_average": 1.25, "high": 2.0}
+"""Relative-risk thresholds (probability / population mean probability) between the risk bands."""
+
+
+class BundleError(GenoLensError):
+    """A model bundle is missing, damaged, or does not fit the current panel."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The reference population a patient's score is placed in."""
+
+    logits: np.ndarray
+    """float64, shape (n_outputs, n_ref): calibrated logits of the reference sample, sorted per row."""
+    ancestries: tuple[str, ...]
+    """Ancestry group labels with per-group data; ``()`` when the training data had none."""
+    logits_by_ancestry: Mapping[str, np.ndarray]
+    """Per group: float64, shape (n_outputs, n_group), sorted per row."""
+    feature_mean: np.ndarray
+    """float64, shape (n_genetic,): population mean dosage (imputation value)."""
+    feature_mean_by_ancestry: np.ndarray
+    """float64, shape (n_groups, n_genetic); (0, n_genetic) without ancestry data."""
+    ancestry_floor: float
+    """1st percentile of the reference sample's best per-site HWE log-likelihood; NaN when unknown."""
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A loaded bundle, for inference only (eval mode, no gradients on parameters)."""
+
+    name: str
+    """Bundle name (folder under ``models/``)."""
+    version: str
+    """Bundle version (sub-folder)."""
+    path: Path
+    """The bundle folder."""
+    card: Mapping[str, Any]
+    """The parsed ``card.toml``."""
+    panel: Panel
+    """The panel whose variants are the genetic inputs (hash checked)."""
+    network: NetworkConfig
+    """Architecture."""
+    model: Ensemble
+    """The calibrated ensemble; never mutated after loading."""
+    reference: Reference
+    """Reference distribution and imputation means."""
+    outputs: tuple[str, ...]
+    """Output names in model order."""
+    covariates: tuple[str, ...]
+    """Covariate names in model order (after the genetic inputs)."""
+    covariate_mean: np.ndarray
+    """float64, shape (n_covariates,): population means (default values)."""
+    mean_probability: np.ndarray
+    """float64, shape (n_outputs,): mean probability of the reference population."""
+    coverage_threshold: float
+    """Share of genetic inputs that must be observed before no ``low_coverage`` flag is raised."""
+    bands: Mapping[str, float]
+    """Relative-risk thresholds ``below_average``, ``above_average``, ``high``."""
+
+
+def dumps_toml(data: Mapping[str, Any]) -> str:
+    """Write nested mappings of scalars and flat lists as TOML (read back by ``tomllib``)."""
+    lines: list[str] = []
+
+    def emit(table: Mapping[str, Any], prefix: tuple[str, ...]) -> None:
+        scalars = {k: v for k, v in table.items() if not isinstance(v, Mapping)}
+        if prefix and (scalars or not table):
+            lines.append(f"\n[{'.'.join(_key(p) for p in prefix)}]")
+        lines.extend(f"{_key(k)} = {_value(v)}" for k, v in scalars.items())
+        for k, v in table.items():
+            if isinstance(v, Mapping):
+                emit(v, (*prefix, k))
+
+    emit(data, ())
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _key(k: str) -> str:
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k)
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    if isinstance(v, float | np.floating):
+        x = float(v)
+        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf") if math.isinf(x) else repr(x)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)  # JSON string escapes are valid TOML basic strings
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    raise TypeError(f"Cannot write {type(v).__name__} {v!r} to TOML")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages a bundle depends on."""
+    out = {"python": platform.python_version()}
+    for pkg in ("genolens", "torch", "numpy"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = torch.__version__ if pkg == "torch" else np.__version__ if pkg == "numpy" else "0.1.0 (source)"
+    return out
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_bundle(path: Path, ensemble: Ensemble, card: dict[str, Any], reference: Reference,
+                 metrics: Mapping[str, Any], *, panel_tsv: tuple[str, bytes] | None = None) -> Path:
+    """Write a bundle folder; ``card`` gains ``[provenance]`` (weights hash, versions). Returns ``path``."""
+    path.mkdir(parents=True, exist_ok=True)
+    torch.save(ensemble.state_dict(), path / "weights.pt")
+    card = {**card, "provenance": {**card.get("provenance", {}), "weights_sha256": _sha256(path / "weights.pt"),
+                                   **package_versions()}}
+    (path / "card.toml").write_text(dumps_toml(card), encoding="utf-8")
+    (path / "metrics.json").write_text(json.dumps(_json_safe(metrics), indent=1, allow_nan=False), encoding="utf-8")
+    arrays = {"logits": reference.logits, "ancestries": np.array(reference.ancestries, dtype=str),
+              "feature_mean": reference.feature_mean, "feature_mean_by_ancestry": reference.feature_mean_by_ancestry,
+              "ancestry_floor": np.array(reference.ancestry_floor),
+              **{f"logits__{g}": reference.logits_by_ancestry[g] for g in reference.ancestries}}
+    np.savez(path / "reference.npz", **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as bool
+    if panel_tsv is not None:
+        (path / panel_tsv[0]).write_bytes(panel_tsv[1])
+    return path
+
+
+def _json_safe(x: Any) -> Any:
+    """``x`` with every non-finite float replaced by ``None`` (strict JSON has no NaN)."""
+    if isinstance(x, Mapping):
+        return {str(k): _json_safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def ancestry_loglik(genetic: np.ndarray, freq: np.ndarray) -> np.ndarray:
+    """Mean per-site HWE log-likelihood of genotypes under each group's allele frequencies.
+
+    Parameters
+    ----------
+    genetic
+        shape (n, p): dosages 0..2, NaN where missing (skipped).
+    freq
+        shape (g, p): effect-allele frequency per group.
+
+    Returns
+    -------
+    numpy.ndarray
+        shape (n, g); NaN for a person with no observed site.
+    """
+    f = np.clip(freq, 1e-3, 1 - 1e-3)[None, :, :]  # (1, g, p)
+    d = np.round(np.nan_to_num(genetic, nan=0.0))[:, None, :]  # (n, 1, p)
+    ll = np.where(d == 2, 2 * np.log(f), np.where(d == 1, np.log(2 * f * (1 - f)), 2 * np.log1p(-f)))
+    seen = ~np.isnan(genetic)[:, None, :]  # (n, 1, p)
+    with np.errstate(invalid="ignore"):
+        return np.asarray((ll * seen).sum(axis=2) / seen.sum(axis=2), dtype=np.float64)
+
+
+def write_trained_bundle(out: Path, result: TrainResult, cohort: Cohort, panel: Panel, *,
+                         source: Mapping[str, str], units: Mapping[str, str]) -> Path:
+    """Write the bundle of a trained ensemble (name and version from ``out``'s last two parts)."""
+    groups = tuple(sorted(set(result.test_ancestry))) if result.test_ancestry is not None else ()
+    logits = np.sort(result.test_logits.T, axis=1)  # (n_outputs, n_test)
+    by_group = {g: np.sort(result.test_logits[result.test_ancestry == g].T, axis=1)  # (n_outputs, n_g)
+                for g in groups}
+    means = np.array([np.nanmean(cohort.genetic[cohort.ancestry == g], axis=0) for g in groups]).reshape(
+        len(groups), cohort.genetic.shape[1])  # (n_groups, n_genetic), also when there are no groups
+    floor = float("nan")
+    if groups:
+        ll = ancestry_loglik(cohort.genetic, means / 2).max(axis=1)
+        floor = float(np.nanpercentile(ll, 1))
+    reference = Reference(logits, groups, by_group, result.feature_mean, means, floor)
+    mean_p = sigmoid(result.test_logits).mean(axis=0)
+    cov_mean, cov_sd = cohort.covariates.mean(axis=0), cohort.covariates.std(axis=0)
+    card: dict[str, Any] = {
+        "bundle": {"name": out.parent.name, "version": out.name, "kind": result.network.kind,
+                   "research_use_only": RESEARCH_USE,
+                   "intended_use": f"Research estimate of {', '.join(cohort.outcome_names)} from the "
+                                   f"{panel.title} panel and clinical covariates, for adults like the training "
+                                   "cohort. Not validated for clinical use.",
+                   "seed": result.config.seed},
+        "architecture": asdict(result.network),
+        "panel": {"name": panel.name, "sha256": panel.sha256, "file": "", "build_of_training_vcf": cohort.build},
+        "inputs": {"genetic": list(cohort.genetic_names), "covariates": list(cohort.covariate_names),
+                   "coverage_threshold": 0.8,
+                   "missing_genetic": "imputed with the population mean dosage (reference.npz) and flagged",
+                   "missing_clinical": "set to the population mean and flagged as defaulted"},
+        "covariates": {c: {"mean": float(m), "sd": float(s), "units": units.get(c, "as in the training table")}
+                       for c, m, s in zip(cohort.covariate_names, cov_mean, cov_sd, strict=True)},
+        "outputs": {"names": list(cohort.outcome_names),
+                    **{o: {"mean_probability": float(p), "reference_n": int(logits.shape[1])}
+                       for o, p in zip(cohort.outcome_names, mean_p, strict=True)}},
+        "bands": DEFAULT_BANDS,
+        "training": {"description": f"{len(cohort.samples)} people from {source.get('vcf', '?')} with phenotypes "
+                                    f"{source.get('phenotypes', '?')}; ancestries: {', '.join(groups) or 'not given'}",
+                     **{k: v for k, v in source.items()}, **{f"n_{k}": v for k, v in result.sizes.items()},
+                     **asdict(result.config)},
+        "calibration": {"method": "Platt scaling of the ensemble-mean logit on the calibration part",
+                        "slope": result.ensemble.cal_slope.tolist(), "bias": result.ensemble.cal_bias.tolist()},
+        "metrics": {o: {f"{model}_{k}": v for model, table in result.metrics[o].items()
+                        for k, v in table["all"].items() if k not in ("n", "cases")}
+                    for o in cohort.outcome_names},
+        "limitations": {"text": [
+            "Trained on the cohort described under [training]; performance elsewhere is unknown.",
+            "Interval is the spread of ensemble members (model uncertainty), not a confidence interval "
+            "for the person's absolute risk.",
+            "Inputs outside the training distribution (low coverage, unusual ancestry) are flagged, not corrected.",
+        ]},
+    }
+    return write_bundle(out, result.ensemble, card, reference, {**result.metrics, "curves": result.curves})
+
+
+def load_bundle(path: str | Path, *, panel_dir: Path | None = None) -> Bundle:
+    """Load a bundle for inference, checking its weights hash and its panel hash.
+
+    Parameters
+    ----------
+    path
+        The bundle folder ``models/<name>/<version>/``.
+    panel_dir
+        Where shipped panels live (default ``data/panels``); a bundle with its own panel uses that.
+
+    Raises
+    ------
+    BundleError
+        When a file is missing or damaged, the weights hash differs from the card, or the panel's
+        current hash differs from the one the bundle was trained on.
+    """
+    folder = Path(path)
+    card_path = folder / "card.toml"
+    if not card_path.is_file():
+        raise BundleError(f"No card.toml in {folder}; is this a bundle folder (models/<name>/<version>/)?")
+    try:
+        card = tomllib.loads(card_path.read_text(encoding="utf-8"))
+        meta, arch, pan, inputs = card["bundle"], card["architecture"], card["panel"], card["inputs"]
+        name = f"{meta['name']}/{meta['version']}"
+        panel = _checked_panel(name, pan, folder if pan["file"] else panel_dir)
+        weights = folder / "weights.pt"
+        if _sha256(weights) != card["provenance"]["weights_sha256"]:
+            raise BundleError(f"Bundle {name}: weights.pt has sha256 {_sha256(weights)[:12]}..., the card says "
+                              f"{card['provenance']['weights_sha256'][:12]}...; the file was changed. Retrain "
+                              "with make models.")
+        net = NetworkConfig(**arch)
+        model = Ensemble(net)
+        model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+        ref = np.load(folder / "reference.npz", allow_pickle=False)
+        groups = tuple(str(g) for g in ref["ancestries"])
+        reference = Reference(ref["logits"], groups, {g: ref[f"logits__{g}"] for g in groups}, ref["feature_mean"],
+                              ref["feature_mean_by_ancestry"], float(ref["ancestry_floor"]))
+        outputs = tuple(card["outputs"]["names"])
+        covs = tuple(inputs["covariates"])
+        return Bundle(
+            name=str(meta["name"]), version=str(meta["version"]), path=folder, card=card, panel=panel, network=net,
+            model=model.freeze(), reference=reference, outputs=outputs, covariates=covs,
+            covariate_mean=np.array([card["covariates"][c]["mean"] for c in covs], dtype=np.float64),
+            mean_probability=np.array([card["outputs"][o]["mean_probability"] for o in outputs]),
+            coverage_threshold=float(inputs["coverage_threshold"]), bands=dict(card["bands"]))
+    except (KeyError, TypeError, FileNotFoundError, ValueError, RuntimeError) as exc:
+        raise BundleError(f"Bundle {folder} is incomplete or damaged ({type(exc).__name__}: {exc}). "
+                          "Rebuild it with make models.") from None
+
+
+def _checked_panel(name: str, pan: Mapping[str, str], directory: Path | None) -> Panel:
+    panel = load_panel(str(pan["name"]), directory=directory)
+    if panel.sha256 != pan["sha256"]:
+        raise BundleError(f"Bundle {name} was trained on panel {pan['name']} with hash {pan['sha256']}; the panel "
+                          f"now has hash {panel.sha256}; retrain with make models.")
+    return panel
+
+
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+"""Shipped bundles: ``models/<name>/<version>/``."""
+
+
+def bundle_paths(models_dir: Path = MODELS_DIR) -> list[Path]:
+    """The newest version folder of every bundle under ``models_dir``, sorted by name."""
+    found: list[Path] = []
+    if not models_dir.is_dir():
+        return found
+    for name_dir in sorted(p for p in models_dir.iterdir() if p.is_dir()):
+        versions = [v for v in name_dir.iterdir() if (v / "card.toml").is_file()]
+        if versions:
+            found.append(max(versions, key=lambda v: tuple(int(x) if x.isdigit() else 0 for x in v.name.split("."))))
+    return found
+
+
+def load_bundles(models_dir: Path = MODELS_DIR) -> tuple[Bundle, ...]:
+    """Load the newest version of every shipped bundle (see :func:`bundle_paths`)."""
+    return tuple(load_bundle(p) for p in bundle_paths(models_dir))

@@ -1,0 +1,204 @@
+"""Predictions for one patient from loaded bundles: probability, interval, percentile, band, flags.
+
+Everything runs under ``torch.inference_mode()`` on a model loaded for inference; the bundle is
+never mutated, so one cached bundle can serve many sessions. Missing genetic inputs are imputed
+with the population mean dosage and flagged; clinical inputs not given are set to the population
+mean and flagged as defaulted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from genolens.modeling.bundle import Bundle, BundleError, ancestry_loglik
+from genolens.types import Features, Flag, OutputPrediction, PatientGenome, Prediction, RiskBand
+
+OUT_OF_RANGE_SD = 4.0
+"""A clinical value further than this many training SDs from the training mean is flagged."""
+
+
+@dataclass(frozen=True)
+class PredictOptions:
+    """How intervals are summarised."""
+
+    interval: tuple[float, float] = (5.0, 95.0)
+    """Percentiles of the calibrated member probabilities that bound the ensemble interval."""
+
+
+def features_for(patient: PatientGenome, bundle: Bundle) -> Features:
+    """Return the patient's features on the bundle's panel.
+
+    Raises
+    ------
+    BundleError
+        When the patient was not read against the bundle's panel, or its inputs differ.
+    """
+    for r in patient.panels:
+        if r.panel == bundle.panel.name:
+            if r.features.names != tuple(v.id for v in bundle.panel.variants):
+                raise BundleError(f"The patient's {r.panel} features do not match bundle {bundle.name}'s panel "
+                                  "inputs; re-read the patient with the bundle's panel.")
+            return r.features
+    read = ", ".join(r.panel for r in patient.panels) or "none"
+    raise BundleError(f"The patient was not read against panel {bundle.panel.name} (read: {read}); pass the "
+                      f"bundle's panel to read_patient(panels=...).")
+
+
+def predict(bundle: Bundle, features: Features, clinical: Mapping[str, float] | None = None, *,
+            options: PredictOptions | None = None) -> Prediction:
+    """Predict every output of one bundle for one patient.
+
+    Parameters
+    ----------
+    bundle
+        A loaded bundle.
+    features
+        The patient's features on the bundle's panel: values shape (n_genetic,), NaN where missing.
+    clinical
+        Covariate values by card name (units as in the card); absent ones take the population mean.
+    options
+        Interval percentiles.
+
+    Raises
+    ------
+    BundleError
+        When ``features`` has the wrong number of inputs, or a clinical value is not finite.
+    """
+    opts = options or PredictOptions()
+    given = dict(clinical or {})
+    ref = bundle.reference
+    values = np.asarray(features.values, dtype=np.float64)
+    if values.shape != ref.feature_mean.shape:
+        raise BundleError(f"Bundle {bundle.name} expects {ref.feature_mean.shape[0]} genetic inputs, "
+                          f"got {values.shape[0]}.")
+    missing = np.isnan(values)
+    genetic = np.where(missing, ref.feature_mean, values)
+    cov = bundle.covariate_mean.copy()
+    defaulted: list[str] = []
+    out_of_range: dict[str, float] = {}
+    for i, c in enumerate(bundle.covariates):
+        if c in given and given[c] is not None:
+            if not np.isfinite(given[c]):
+                raise BundleError(f"Clinical input {c}={given[c]!r} is not a finite number.")
+            cov[i] = float(given[c])
+            sd = float(bundle.card["covariates"][c]["sd"])
+            if sd > 0 and abs(cov[i] - bundle.covariate_mean[i]) > OUT_OF_RANGE_SD * sd:
+                out_of_range[c] = (cov[i] - bundle.covariate_mean[i]) / sd
+        else:
+            defaulted.append(c)
+    x = np.concatenate([genetic, cov]).astype(np.float32)  # (n_genetic + n_covariates,)
+    with torch.inference_mode():
+        members = bundle.model.member_logits(torch.from_numpy(x)[None, :])  # (members, 1, n_outputs)
+    member_logits = members[:, 0, :].double().numpy()  # (members, n_outputs)
+    coverage = float(1.0 - missing.mean()) if len(missing) else 1.0
+    imputed = tuple(n for n, m in zip(features.names, missing, strict=True) if m)
+    shared = _flags(bundle, values, coverage, imputed, defaulted, out_of_range)
+    outputs = tuple(_output(bundle, k, member_logits[:, k], shared, opts) for k in range(len(bundle.outputs)))
+    return Prediction(bundle=bundle.name, version=bundle.version, outputs=outputs, inputs=x,
+                      input_names=(*features.names, *bundle.covariates), imputed=imputed, defaulted=tuple(defaulted),
+                      coverage=coverage)
+
+
+def _output(bundle: Bundle, k: int, logits: np.ndarray, shared: list[Flag], opts: PredictOptions) -> OutputPrediction:
+    """One output from its calibrated member logits (shape (members,))."""
+    z = float(logits.mean())
+    p = _sigmoid(z)
+    probs = 1.0 / (1.0 + np.exp(-logits))
+    lo, hi = np.percentile(probs, opts.interval)
+    ref = bundle.reference.logits[k]
+    below, at_or_below = np.searchsorted(ref, z, side="left"), np.searchsorted(ref, z, side="right")
+    percentile = float(100.0 * (below + at_or_below) / 2.0 / len(ref))
+    rr = p / float(bundle.mean_probability[k])
+    flags = list(shared)
+    if len(logits) == 1:
+        flags.append(Flag("no_ensemble", "Single-member model: the interval shows no model uncertainty."))
+    if z < ref[0] or z > ref[-1]:
+        flags.append(Flag("score_out_of_range", f"The score lies outside every score of the {len(ref)} "
+                                                "reference people; the percentile is at its limit."))
+    return OutputPrediction(output=bundle.outputs[k], logit=z, probability=p,
+                            interval=(min(float(lo), p), max(float(hi), p)), percentile=percentile,
+                            relative_risk=rr, band=band(rr, bundle.bands), flags=tuple(flags))
+
+
+def _sigmoid(z: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-z))) if z >= 0 else float(np.exp(z) / (1.0 + np.exp(z)))
+
+
+def band(relative_risk: float, thresholds: Mapping[str, float]) -> RiskBand:
+    """Risk band of a relative risk under the card's thresholds (below average < average < above < high)."""
+    if relative_risk >= thresholds["high"]:
+        return "high"
+    if relative_risk >= thresholds["above_average"]:
+        return "above average"
+    if relative_risk < thresholds["below_average"]:
+        return "below average"
+    return "average"
+
+
+def _flags(bundle: Bundle, values: np.ndarray, coverage: float, imputed: tuple[str, ...],
+           defaulted: list[str], out_of_range: Mapping[str, float]) -> list[Flag]:
+    flags = []
+    n = len(values)
+    if coverage < bundle.coverage_threshold:
+        flags.append(Flag("low_coverage", f"Only {coverage:.0%} of the {n} genetic inputs were observed (the card "
+                                          f"requires {bundle.coverage_threshold:.0%}); treat this prediction as "
+                                          "unreliable."))
+    if imputed:
+        shown = ", ".join(imputed[:5]) + (f" and {len(imputed) - 5} more" if len(imputed) > 5 else "")
+        flags.append(Flag("imputed_genetic", f"{len(imputed)} of {n} genetic inputs were missing and set to the "
+                                             f"population mean dosage: {shown}."))
+    if defaulted:
+        means = ", ".join(f"{c} = {bundle.card['covariates'][c]['mean']:.4g} "
+                          f"{bundle.card['covariates'][c]['units']}" for c in defaulted)
+        flags.append(Flag("defaulted_clinical", f"Not given, set to the population mean: {means}."))
+    for c, z in out_of_range.items():
+        info = bundle.card["covariates"][c]
+        flags.append(Flag("clinical_out_of_range", f"{c} lies {z:+.1f} SD from the training mean "
+                                                   f"{info['mean']:.4g} {info['units']}; the model has seen few "
+                                                   "people like this."))
+    flags.append(_ancestry_flag(bundle, values))
+    return [f for f in flags if f.code != "ancestry_ok"]
+
+
+def _ancestry_flag(bundle: Bundle, values: np.ndarray) -> Flag:
+    ref = bundle.reference
+    if not ref.ancestries or not np.isfinite(ref.ancestry_floor):
+        return Flag("ancestry_not_checked", "Ancestry was not checked: the bundle has no per-ancestry "
+                                            "reference frequencies.")
+    ll = ancestry_loglik(values[None, :], ref.feature_mean_by_ancestry / 2)[0]  # (n_groups,)
+    if not np.isfinite(ll).any():
+        return Flag("ancestry_not_checked", "Ancestry was not checked: no genetic input was observed.")
+    best = int(np.nanargmax(ll))
+    if ll[best] < ref.ancestry_floor:
+        return Flag("ancestry_unusual", f"The genotypes fit none of the training ancestries "
+                                        f"({', '.join(ref.ancestries)}) as well as 99% of reference people do; "
+                                        "the model may not transfer to this patient.")
+    return Flag("ancestry_ok", f"Genotypes most like the {ref.ancestries[best]} reference group.")
+
+
+def prediction_json(pred: Prediction) -> dict[str, Any]:
+    """JSON-ready form of one bundle's prediction: ``{output: {probability, interval, ...}}``."""
+    return {o.output: {"probability": o.probability, "interval": list(o.interval), "percentile": o.percentile,
+                       "relative_risk": o.relative_risk, "band": o.band,
+                       "flags": [{"code": f.code, "message": f.message} for f in o.flags]}
+            for o in pred.outputs}
+
+
+def predict_all(patient: PatientGenome, bundles: Sequence[Bundle],
+                clinical: Mapping[str, float] | None = None) -> tuple[Prediction, ...]:
+    """Predict every bundle for one patient (bundles whose panel the patient lacks raise BundleError)."""
+    return tuple(predict(b, features_for(patient, b), clinical) for b in bundles)
+
+
+def predict_json(patient: PatientGenome, bundles: Sequence[Bundle],
+                 clinical: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """The CLI's ``predict --json`` record: ``{"predictions": {bundle: {output: {...}}}}``."""
+    preds = predict_all(patient, bundles, clinical)
+    return {"predictions": {p.bundle: prediction_json(p) for p in preds},
+            "versions": {p.bundle: p.version for p in preds},
+            "research_use_only": "Research use only. Not for diagnosis or treatment decisions."}

@@ -1,0 +1,373 @@
+"""Train a calibrated deep ensemble from a cohort VCF and a phenotype table, and write its bundle.
+
+The cohort is split once (seeded) into training, calibration and test people. A ridge logistic
+regression on the training part (no interactions) is both the linear-PRS baseline and the warm
+start of every member's linear paths (interaction output silent), so a member begins at the PRS and
+keeps an interaction only if validation loss improves. Each member then trains with its own
+interaction-path initialisation and shuffling (early stopping on a validation slice of the training
+part, the warm start counting as epoch 0); Platt scaling of the ensemble-mean logit is fitted on the
+calibration part; metrics and the reference score distribution use the test part only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from genolens.errors import GenoLensError
+from genolens.genome.build import decide_build
+from genolens.genome.encode import dosage_matrix
+from genolens.genome.panel import load_panel
+from genolens.genome.patient import decide_build_or_none
+from genolens.genome.vcf import open_vcf
+from genolens.modeling.evaluate import comparison, curves, fit_logistic, sigmoid
+from genolens.modeling.networks import Ensemble, NetworkConfig, NetworkKind
+from genolens.types import BUILDS, Build, BuildChoice, Panel
+
+OracleFn = Callable[[str, np.ndarray, Mapping[str, np.ndarray]], np.ndarray]
+"""(outcome name, dosages (n, n_genetic), covariate name -> values (n,)) -> true logits (n,)."""
+
+_SAMPLE_COLUMNS = ("sample", "sample_id", "iid", "IID", "id")
+_ANCESTRY_COLUMNS = ("ancestry", "population", "superpopulation")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training settings; every field is written to the bundle's card."""
+
+    members: int = 5
+    """Ensemble members (deep ensemble: same data, different initialisation and shuffling)."""
+    hidden: int = 16
+    """Width of the interaction path (risk) or shared trunk (response)."""
+    epochs: int = 200
+    """Upper bound on passes over the training part; early stopping usually ends far sooner (small
+    cohorts need many passes, large ones few)."""
+    batch_size: int = 1024
+    """People per optimisation step."""
+    lr: float = 3e-3
+    """Adam learning rate."""
+    weight_decay: float = 1e-4
+    """AdamW decoupled weight decay."""
+    patience: int = 6
+    """Epochs without validation improvement before stopping (the best epoch is kept)."""
+    val_fraction: float = 0.1
+    """Share of the training part held out for early stopping."""
+    calib_fraction: float = 0.2
+    """Share of the cohort for Platt calibration."""
+    test_fraction: float = 0.2
+    """Share of the cohort for metrics and the reference distribution."""
+    seed: int = 0
+    """Seed of the split, the initialisations and the shuffling."""
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Model inputs and outcomes of a training cohort, aligned by sample."""
+
+    samples: tuple[str, ...]
+    """Sample ids, VCF order restricted to those in the phenotype table."""
+    genetic: np.ndarray
+    """float64, shape (n, n_genetic): effect-allele dosages in panel order; NaN where missing."""
+    covariates: np.ndarray
+    """float64, shape (n, n_covariates); rows with a missing covariate are dropped on loading."""
+    outcomes: np.ndarray
+    """float64, shape (n, n_outputs): 0/1; NaN where unknown (e.g. a drug the person never took)."""
+    ancestry: np.ndarray | None
+    """str, shape (n,): ancestry group labels; ``None`` when the table has no ancestry column."""
+    genetic_names: tuple[str, ...]
+    """Panel variant ids."""
+    covariate_names: tuple[str, ...]
+    """Covariate column names."""
+    outcome_names: tuple[str, ...]
+    """Outcome column names."""
+    build: Build
+    """Build of the cohort VCF."""
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """A trained, calibrated ensemble and what the bundle needs to describe it."""
+
+    ensemble: Ensemble
+    """Calibrated ensemble (eval mode)."""
+    network: NetworkConfig
+    """Its architecture."""
+    config: TrainConfig
+    """Training settings."""
+    sizes: dict[str, int]
+    """People in ``train``, ``val`` (inside train), ``calibration`` and ``test``."""
+    feature_mean: np.ndarray
+    """float64, shape (n_genetic,): training-part mean dosage (imputation value)."""
+    test_logits: np.ndarray
+    """float64, shape (n_test, n_outputs): calibrated ensemble-mean logits of the test part."""
+    test_ancestry: np.ndarray | None
+    """str, shape (n_test,); ``None`` without ancestry."""
+    metrics: dict[str, dict[str, dict[str, dict[str, float | int]]]]
+    """``{output: {model: {group: metrics}}}`` on the test part; models ``network``, ``linear_prs``,
+    and ``oracle`` when an oracle was given."""
+    curves: dict[str, dict[str, dict[str, dict[str, list[float]]]]] = field(default_factory=dict)
+    """``{output: {model: {"roc"|"calibration": {...}}}}`` on the test part (see ``evaluate.curves``)."""
+
+
+def load_cohort(vcf: str | os.PathLike[str], phenotypes: str | os.PathLike[str], panel: Panel, *,
+                outcomes: Sequence[str] | None = None, covariates: Sequence[str] | None = None,
+                build: BuildChoice = "auto") -> Cohort:
+    """Read every sample's dosages at the panel sites and align them with the phenotype table.
+
+    Parameters
+    ----------
+    vcf
+        Multi-sample cohort VCF/BCF.
+    phenotypes
+        CSV with a sample column (``sample``, ``sample_id`` or ``iid``), optionally ``ancestry``, and
+        numeric columns.
+    panel
+        The panel whose variants are the genetic inputs.
+    outcomes
+        Outcome columns (0/1, empty when unknown); ``None``: every 0/1 column not named in ``covariates``.
+    covariates
+        Covariate columns; ``None``: every other numeric column.
+    build
+        Build of the VCF, or ``"auto"``.
+
+    Raises
+    ------
+    GenoLensError
+        When columns are missing or not numeric, no sample is shared, or no outcome is found.
+    """
+    with open_vcf(vcf) as vf:
+        samples = vf.info.samples
+        decided = decide_build_or_none(vf, build)
+        builds: tuple[Build, ...] = (decided,) if decided else BUILDS
+        sites = sorted({(v.locus(b).chrom, v.locus(b).pos) for v in panel.variants for b in builds})
+        records, _mode = vf.read_matrix(sites)
+        if decided is None:
+            votes = {b: sum(any(r.ref.upper() == v.locus(b).ref.upper() for r in records.get(
+                (v.locus(b).chrom, v.locus(b).pos), ())) for v in panel.variants if v.locus(b).ref) for b in BUILDS}
+            decided = decide_build(vf.info, declared=build, ref_votes=votes).build
+    dosages = dosage_matrix(panel, decided, records, len(samples))  # (n_vcf, n_genetic)
+    table = pd.read_csv(phenotypes)
+    id_col = next((c for c in _SAMPLE_COLUMNS if c in table.columns), None)
+    if id_col is None:
+        raise GenoLensError(f"Phenotype table {phenotypes} has no sample column; expected one of "
+                            f"{', '.join(_SAMPLE_COLUMNS)}, found {', '.join(map(str, table.columns))}.")
+    anc_col = next((c for c in _ANCESTRY_COLUMNS if c in table.columns), None)
+    outs, covs = _columns(table, id_col, anc_col, outcomes, covariates, str(phenotypes))
+    row_of = {str(s): i for i, s in enumerate(table[id_col].astype(str))}
+    keep = [(i, row_of[s]) for i, s in enumerate(samples) if s in row_of]
+    if not keep:
+        raise GenoLensError(f"No sample of {vcf} is in {phenotypes}; VCF samples start "
+                            f"{', '.join(samples[:3])}, table ids start {', '.join(list(row_of)[:3])}.")
+    vcf_idx, tab_idx = (np.array(v, dtype=np.int64) for v in zip(*keep, strict=True))
+    cov = table[list(covs)].to_numpy(dtype=np.float64)[tab_idx]  # (n, n_covariates)
+    complete = ~np.isnan(cov).any(axis=1)
+    return Cohort(
+        samples=tuple(samples[i] for i in vcf_idx[complete]),
+        genetic=dosages[vcf_idx[complete]],
+        covariates=cov[complete],
+        outcomes=table[list(outs)].to_numpy(dtype=np.float64)[tab_idx][complete],
+        ancestry=table[anc_col].astype(str).to_numpy()[tab_idx][complete] if anc_col else None,
+        genetic_names=tuple(v.id for v in panel.variants),
+        covariate_names=covs,
+        outcome_names=outs,
+        build=decided,
+    )
+
+
+def _columns(table: pd.DataFrame, id_col: str, anc_col: str | None, outcomes: Sequence[str] | None,
+             covariates: Sequence[str] | None, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    numeric = [str(c) for c in table.columns if c not in (id_col, anc_col)
+               and pd.api.types.is_numeric_dtype(table[c])]
+    asked = [*(outcomes or ()), *(covariates or ())]
+    absent = [c for c in asked if c not in numeric]
+    if absent:
+        raise GenoLensError(f"Column(s) {', '.join(absent)} are not numeric columns of {name}; "
+                            f"numeric columns: {', '.join(numeric)}.")
+    binary = [c for c in numeric if set(np.unique(table[c].dropna())) <= {0, 1}]
+    outs = tuple(outcomes) if outcomes else tuple(c for c in binary if c not in (covariates or ()))
+    covs = tuple(covariates) if covariates is not None else tuple(c for c in numeric if c not in outs)
+    if not outs:
+        raise GenoLensError(f"No outcome column (0/1) found in {name}; name them with outcomes=[...].")
+    return outs, covs
+
+
+def split_indices(n: int, cfg: TrainConfig) -> dict[str, np.ndarray]:
+    """Seeded disjoint index sets ``train``, ``val`` (early stopping), ``calibration``, ``test``."""
+    order = np.random.default_rng(cfg.seed).permutation(n)
+    n_test, n_cal = int(n * cfg.test_fraction), int(n * cfg.calib_fraction)
+    rest = order[n_test + n_cal:]
+    n_val = int(len(rest) * cfg.val_fraction)
+    return {"train": rest[n_val:], "val": rest[:n_val], "calibration": order[n_test:n_test + n_cal],
+            "test": order[:n_test]}
+
+
+def impute(genetic: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Return ``genetic`` (shape (n, p)) with NaN replaced by the column's ``mean`` (shape (p,))."""
+    return np.where(np.isnan(genetic), mean[None, :], genetic)  # mean as (1, p), broadcast over rows
+
+
+def _bce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy over known labels only (NaN = unknown), shapes (batch, n_outputs)."""
+    known = ~torch.isnan(y)
+    return nn.functional.binary_cross_entropy_with_logits(logits[known], y[known])
+
+
+def fit_member(member: nn.Module, x: torch.Tensor, y: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor,
+               cfg: TrainConfig, *, seed: int) -> None:
+    """Train one network in place with AdamW and early stopping; keeps the best validation state."""
+    gen = torch.Generator().manual_seed(seed)
+    opt = torch.optim.AdamW(member.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    member.eval()
+    with torch.no_grad():  # the warm start (the linear fit) is the first candidate: never end worse than it
+        best = float(_bce(member(x_val), y_val))
+    best_state, waited = {k: v.clone() for k, v in member.state_dict().items()}, 0
+    for _epoch in range(cfg.epochs):
+        member.train()
+        for batch in torch.split(torch.randperm(len(x), generator=gen), cfg.batch_size):
+            opt.zero_grad()
+            torch.autograd.backward(_bce(member(x[batch]), y[batch]))
+            opt.step()
+        member.eval()
+        with torch.no_grad():
+            loss = float(_bce(member(x_val), y_val))
+        if loss < best - 1e-5:
+            best, best_state, waited = loss, {k: v.clone() for k, v in member.state_dict().items()}, 0
+        else:
+            waited += 1
+            if waited >= cfg.patience:
+                break
+    member.load_state_dict(best_state)
+
+
+def calibrate(ensemble: Ensemble, x: torch.Tensor, y: np.ndarray) -> None:
+    """Fit Platt slope and bias of the ensemble-mean logit per output on held-out ``x`` (n, k inputs)."""
+    with torch.no_grad():
+        raw = ensemble.raw_member_logits(x).mean(dim=0).double().numpy()  # (n, n_outputs)
+    slope, bias = np.ones(raw.shape[1]), np.zeros(raw.shape[1])
+    for k in range(raw.shape[1]):
+        known = ~np.isnan(y[:, k])
+        bias[k], slope[k] = fit_logistic(raw[known, k:k + 1], y[known, k])
+    ensemble.set_calibration(torch.as_tensor(slope, dtype=torch.float32), torch.as_tensor(bias, dtype=torch.float32))
+
+
+def linear_fit(z: np.ndarray, y: np.ndarray, *, ridge: float = 1.0) -> np.ndarray:
+    """Logistic regression per output on standardised inputs ``z`` (n, k), no interactions (Newton, ridge).
+
+    This is both the linear-PRS baseline and the warm start of the networks' linear paths.
+
+    Returns
+    -------
+    numpy.ndarray
+        shape (n_outputs, k + 1): intercept, then the k coefficients, per output.
+    """
+    rows = []
+    for k in range(y.shape[1]):
+        known = ~np.isnan(y[:, k])
+        rows.append(fit_logistic(z[known], y[known, k], ridge=ridge))
+    return np.array(rows)
+
+
+def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk",
+                 oracle: OracleFn | None = None) -> TrainResult:
+    """Split, train the ensemble, calibrate it, and evaluate it beside the linear PRS and the oracle."""
+    idx = split_indices(len(cohort.samples), cfg)
+    feature_mean = np.nanmean(cohort.genetic[idx["train"]], axis=0)
+    feature_mean = np.where(np.isnan(feature_mean), 0.0, feature_mean)
+    x_all = np.hstack([impute(cohort.genetic, feature_mean), cohort.covariates])  # (n, n_genetic + n_cov)
+    xt = torch.as_tensor(x_all, dtype=torch.float32)
+    yt = torch.as_tensor(cohort.outcomes, dtype=torch.float32)
+    net = NetworkConfig(kind=kind, n_genetic=cohort.genetic.shape[1], n_covariates=cohort.covariates.shape[1],
+                        n_outputs=cohort.outcomes.shape[1], hidden=cfg.hidden, members=cfg.members)
+    torch.manual_seed(cfg.seed)
+    ensemble = Ensemble(net, seed=cfg.seed)
+    train = x_all[idx["train"]]
+    constant = train.std(axis=0) < 1e-9  # e.g. a rare variant nobody in the training part carries
+    mean, scale = train.mean(axis=0), np.where(constant, 1.0, train.std(axis=0))
+    ensemble.set_standardisation(torch.as_tensor(mean, dtype=torch.float32),
+                                 torch.as_tensor(scale, dtype=torch.float32))
+    beta = linear_fit((train - mean) / scale, cohort.outcomes[idx["train"]])  # (n_outputs, 1 + n_inputs)
+    ensemble.warm_start(torch.as_tensor(beta[:, 0], dtype=torch.float32), torch.as_tensor(beta[:, 1:],
+                        dtype=torch.float32))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny networks: one thread is ~10x faster than contended intra-op threads
+    try:
+        for m, member in enumerate(ensemble.members):
+            fit_member(member, xt[idx["train"]], yt[idx["train"]], xt[idx["val"]], yt[idx["val"]], cfg,
+                       seed=cfg.seed * 1_000 + m)
+    finally:
+        torch.set_num_threads(threads)
+    ensemble.silence_inputs(torch.as_tensor(constant))
+    calibrate(ensemble, xt[idx["calibration"]], cohort.outcomes[idx["calibration"]])
+    ensemble.freeze()
+    with torch.inference_mode():
+        test_logits = ensemble(xt[idx["test"]]).double().numpy()  # (n_test, n_outputs)
+    prs = sigmoid(beta[:, :1].T + ((x_all[idx["test"]] - mean) / scale) @ beta[:, 1:].T)  # (n_test, n_outputs)
+    test_anc = cohort.ancestry[idx["test"]] if cohort.ancestry is not None else None
+    results: dict[str, dict[str, dict[str, dict[str, float | int]]]] = {}
+    curve_sets: dict[str, dict[str, dict[str, dict[str, list[float]]]]] = {}
+    for k, name in enumerate(cohort.outcome_names):
+        scores = {"network": sigmoid(test_logits[:, k]), "linear_prs": prs[:, k]}
+        if oracle is not None:
+            cov = {c: cohort.covariates[idx["test"], j] for j, c in enumerate(cohort.covariate_names)}
+            scores["oracle"] = sigmoid(oracle(name, cohort.genetic[idx["test"]], cov))
+        results[name] = comparison(cohort.outcomes[idx["test"], k], scores, test_anc)
+        curve_sets[name] = {model: curves(cohort.outcomes[idx["test"], k], p) for model, p in scores.items()}
+    sizes = {key: len(v) for key, v in idx.items()}
+    return TrainResult(ensemble, net, cfg, sizes, feature_mean, test_logits, test_anc, results, curve_sets)
+
+
+def simulator_truth(truth_json: Path) -> dict[str, Any]:
+    """The outcome entries of a simulated cohort's ``truth.json`` (``y_...`` names); ``{}`` when absent."""
+    if not truth_json.is_file():
+        return {}
+    truth = json.loads(truth_json.read_text(encoding="utf-8"))
+    return {k: v for k, v in truth.items() if not k.startswith("_") and isinstance(v, dict)}
+
+
+def simulator_oracle(truth: Mapping[str, Any]) -> OracleFn:
+    """The simulator's true model (``phenotypes.oracle_logit``) over the given truth entries."""
+    from genolens.modeling.phenotypes import oracle_logit
+
+    def oracle(name: str, genetic: np.ndarray, covariates: Mapping[str, np.ndarray]) -> np.ndarray:
+        return oracle_logit(truth[name], genetic, covariates)
+
+    return oracle
+
+
+def train_main(vcf: str | os.PathLike[str], phenotypes: str | os.PathLike[str], panel: str,
+               out: str | os.PathLike[str], *, outcomes: Sequence[str] | None = None,
+               covariates: Sequence[str] | None = None, seed: int = 0, members: int = 5,
+               kind: NetworkKind = "risk", build: BuildChoice = "auto", units: Mapping[str, str] | None = None,
+               panel_dir: Path | None = None, config: TrainConfig | None = None) -> Path:
+    """Train a bundle from a cohort and write it to ``out`` (``models/<name>/<version>/``).
+
+    When ``truth.json`` (a simulated cohort) sits beside the phenotype table, the default outcomes
+    are those whose truth names this panel, the default covariates those their true models use,
+    and the oracle (true model) is evaluated beside the network and the linear PRS. ``config``,
+    when given, overrides ``seed`` and ``members``. Returns the bundle folder.
+    """
+    from genolens.modeling.bundle import write_trained_bundle  # bundle imports this module's types
+
+    chosen = load_panel(panel, directory=panel_dir)
+    truth = simulator_truth(Path(phenotypes).with_name("truth.json"))
+    mine = {k: v for k, v in truth.items() if v.get("panel") == chosen.name}
+    if outcomes is None and mine:
+        outcomes = sorted(mine)
+    if covariates is None and mine:
+        covariates = sorted({c for k in outcomes or () if k in mine for c in mine[k]["covariates"]})
+    cohort = load_cohort(vcf, phenotypes, chosen, outcomes=outcomes, covariates=covariates, build=build)
+    cfg = config or TrainConfig(members=members, seed=seed)
+    known = all(o in mine and mine[o].get("panel_sha256") == chosen.sha256
+                and set(mine[o]["covariates"]) <= set(cohort.covariate_names) for o in cohort.outcome_names)
+    result = train_cohort(cohort, cfg, kind=kind, oracle=simulator_oracle(mine) if mine and known else None)
+    return write_trained_bundle(Path(out), result, cohort, chosen, source={"vcf": str(vcf),
+                                "phenotypes": str(phenotypes)}, units=units or {})

@@ -1,0 +1,104 @@
+"""Bundles: the TOML writer, write -> load round trip, hash checks that refuse a changed panel or weights."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from genolens.modeling.bundle import BundleError, dumps_toml, load_bundle, write_trained_bundle
+from genolens.modeling.train import TrainConfig, TrainResult, train_cohort
+from tests.test_train import FAST, N_SNP, synthetic_cohort, tiny_panel
+
+SMALL = replace(FAST, members=3, epochs=4, test_fraction=0.3)
+
+
+def small_bundle(root: Path) -> tuple[Path, TrainResult]:
+    """Train a small bundle on the synthetic cohort; write it to ``root/models/tiny_risk/0.1.0``."""
+    panel = tiny_panel(root / "panels", N_SNP)
+    cohort = synthetic_cohort(6_000, seed=3)
+    result = train_cohort(cohort, SMALL)
+    out = write_trained_bundle(root / "models" / "tiny_risk" / "0.1.0", result, cohort, panel,
+                               source={"vcf": "synthetic", "phenotypes": "synthetic"},
+                               units={"age": "years", "bmi": "kg/m²"})
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, TrainResult]:
+    return small_bundle(tmp_path_factory.mktemp("bundle"))
+
+
+def test_toml_writer_round_trips_through_tomllib() -> None:
+    data = {"a": {"text": 'quote " and \\ and é\nnew line', "n": 3, "x": 0.1, "nan": math.nan, "flag": True,
+                  "list": [1.5, -2.0], "names": ["rs1", "rs 2"], "empty": []},
+            "b": {"c.d": {"deep": -math.inf}}, "top": 1}
+    back = tomllib.loads(dumps_toml(data))
+    assert back["a"]["text"] == data["a"]["text"] and back["a"]["list"] == [1.5, -2.0] and back["top"] == 1
+    assert math.isnan(back["a"]["nan"]) and back["b"]["c.d"]["deep"] == -math.inf and back["a"]["empty"] == []
+
+
+def test_round_trip_gives_identical_predictions(trained: tuple[Path, TrainResult]) -> None:
+    path, result = trained
+    loaded = load_bundle(path, panel_dir=path.parents[2] / "panels")
+    x = torch.from_numpy(np.random.default_rng(0).uniform(0, 2, (9, N_SNP + 2)).astype(np.float32))
+    x[:, N_SNP:] = torch.tensor([55.0, 27.0])
+    with torch.inference_mode():
+        assert torch.equal(loaded.model(x), result.ensemble(x))
+        assert torch.equal(loaded.model.member_logits(x), result.ensemble.member_logits(x))
+    assert not loaded.model.training and not any(p.requires_grad for p in loaded.model.parameters())
+
+
+def test_card_states_what_a_reader_needs(trained: tuple[Path, TrainResult]) -> None:
+    path, result = trained
+    card = tomllib.loads((path / "card.toml").read_text())
+    assert "Research use only" in card["bundle"]["research_use_only"] and card["bundle"]["seed"] == 0
+    assert card["panel"]["name"] == "tiny" and len(card["panel"]["sha256"]) == 64
+    assert card["covariates"]["age"]["units"] == "years"
+    assert card["covariates"]["age"]["mean"] == pytest.approx(55.0, abs=0.5)
+    assert card["provenance"]["weights_sha256"] == hashlib.sha256((path / "weights.pt").read_bytes()).hexdigest()
+    assert {"torch", "numpy", "python"} <= set(card["provenance"])
+    assert card["metrics"]["y_disease"]["network_auroc"] == result.metrics["y_disease"]["network"]["all"]["auroc"]
+    assert card["architecture"]["members"] == 3 and card["training"]["n_test"] == 1800
+    ref = np.load(path / "reference.npz")
+    assert ref["logits"].shape == (1, 1800) and np.all(np.diff(ref["logits"][0]) >= 0)
+    assert sorted(ref["ancestries"].tolist()) == ["AFR", "EUR"]
+
+
+def test_a_changed_panel_is_refused(trained: tuple[Path, TrainResult], tmp_path: Path) -> None:
+    path, _ = trained
+    panels = tmp_path / "panels"
+    panels.mkdir()
+    original = (path.parents[2] / "panels" / "tiny.tsv").read_text()
+    (panels / "tiny.tsv").write_text(original.replace("Tiny test panel", "Tiny test panel, edited"))
+    with pytest.raises(BundleError, match=r"Bundle tiny_risk/0.1.0 was trained on panel tiny with hash [0-9a-f]{64}; "
+                                          r"the panel now has hash [0-9a-f]{64}; retrain with make models"):
+        load_bundle(path, panel_dir=panels)
+
+
+def test_changed_weights_are_refused(trained: tuple[Path, TrainResult], tmp_path: Path) -> None:
+    path, _ = trained
+    copy = tmp_path / "tiny_risk" / "0.1.0"
+    copy.mkdir(parents=True)
+    for f in path.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    (copy / "weights.pt").write_bytes((path / "weights.pt").read_bytes() + b"\0")
+    with pytest.raises(BundleError, match=r"weights\.pt has sha256 .* the card says"):
+        load_bundle(copy, panel_dir=path.parents[2] / "panels")
+
+
+def test_a_folder_without_card_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(BundleError, match=r"No card\.toml"):
+        load_bundle(tmp_path)
+
+
+def test_unused_config_is_recorded(trained: tuple[Path, TrainResult]) -> None:
+    path, _ = trained
+    card = tomllib.loads((path / "card.toml").read_text())
+    assert card["training"]["batch_size"] == SMALL.batch_size and isinstance(SMALL, TrainConfig)

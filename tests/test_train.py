@@ -1,0 +1,169 @@
+"""Metrics against closed forms, cohort loading, and held-out accuracy of a trained ensemble."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from genolens.genome.panel import COLUMNS, load_panel
+from genolens.modeling.evaluate import auprc, auroc, brier, calibration, ece, fit_logistic, sigmoid
+from genolens.modeling.train import Cohort, TrainConfig, load_cohort, split_indices, train_cohort
+from genolens.types import Panel
+
+N_SNP = 20
+BETA = np.linspace(-0.4, 0.5, N_SNP)
+F_EUR = np.linspace(0.1, 0.5, N_SNP)
+F_AFR = np.clip(F_EUR[::-1] + 0.05, 0.0, 0.9)
+
+
+def tiny_panel(folder: Path, n: int, *, name: str = "tiny") -> Panel:
+    """A panel table of ``n`` made-up SNPs rs1..rsn on chromosome 1 (effect A, other G)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i in range(n):
+        f = {"id": f"rs{i + 1}", "rsid": f"rs{i + 1}", "gene": f"G{i + 1}", "allele_name": "",
+             "chrom_grch38": "1", "pos_grch38": str(10_000 + 100 * i), "ref_grch38": "", "effect_grch38": "A",
+             "other_grch38": "G", "chrom_grch37": "1", "pos_grch37": str(20_000 + 100 * i), "ref_grch37": "",
+             "effect_grch37": "A", "other_grch37": "G", "evidence": "made up for a test", "log_or": "0.1",
+             "function": "", "activity_value": "", "eaf": "0.3", "source": "tests"}
+        rows.append("\t".join(f[c] for c in COLUMNS))
+    text = "# title: Tiny test panel\n" + "\t".join(COLUMNS) + "\n" + "\n".join(rows) + "\n"
+    (folder / f"{name}.tsv").write_text(text)
+    return load_panel(name, directory=folder)
+
+
+def true_logit(g: np.ndarray, cov: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The known model: additive effects, two gene-gene interactions and two covariates."""
+    return (-2.0 + g @ BETA + 1.5 * g[:, 0] * g[:, 1] - 1.0 * (g[:, 2] > 0) * (g[:, 3] > 0)
+            + 0.04 * (cov["age"] - 55.0) + 0.05 * (cov["bmi"] - 27.0))
+
+
+def synthetic_cohort(n: int, seed: int) -> Cohort:
+    """People of two ancestries (different allele frequencies) with outcomes from ``true_logit``."""
+    rng = np.random.default_rng(seed)
+    anc = np.where(rng.random(n) < 0.7, "EUR", "AFR")
+    g = rng.binomial(2, np.where((anc == "EUR")[:, None], F_EUR, F_AFR)).astype(np.float64)  # (n, N_SNP)
+    cov = {"age": rng.normal(55.0, 10.0, n), "bmi": rng.normal(27.0, 4.0, n)}
+    y = (rng.random(n) < sigmoid(true_logit(g, cov))).astype(np.float64)
+    return Cohort(samples=tuple(f"s{i}" for i in range(n)), genetic=g, covariates=np.column_stack(list(cov.values())),
+                  outcomes=y[:, None], ancestry=anc, genetic_names=tuple(f"rs{i + 1}" for i in range(N_SNP)),
+                  covariate_names=("age", "bmi"), outcome_names=("y_disease",), build="GRCh38")
+
+
+def oracle(_name: str, g: np.ndarray, cov: Mapping[str, np.ndarray]) -> np.ndarray:
+    return true_logit(g, cov)
+
+
+FAST = TrainConfig(members=5, batch_size=2048, lr=1e-2, epochs=25, patience=3, calib_fraction=0.2,
+                   test_fraction=0.4, seed=0)
+
+
+def test_auroc_equals_mann_whitney_on_a_tiny_example() -> None:
+    y = np.array([1, 0, 1, 0, 1, 0])
+    s = np.array([0.9, 0.3, 0.3, 0.8, 0.1, 0.3])
+    cases, controls = s[y == 1], s[y == 0]
+    pairs = [1.0 if a > b else 0.5 if a == b else 0.0 for a, b in itertools.product(cases, controls)]
+    assert auroc(y, s) == pytest.approx(sum(pairs) / len(pairs))  # (3 + 1 + 0) / 9
+    assert auroc(y, s) == pytest.approx(4 / 9)
+
+
+def test_auprc_brier_and_ece_by_hand() -> None:
+    y, p = np.array([1, 0, 1, 0]), np.array([0.95, 0.85, 0.75, 0.05])
+    assert auprc(y, p) == pytest.approx((1 / 1 + 2 / 3) / 2)
+    assert brier(y, p) == pytest.approx((0.05**2 + 0.85**2 + 0.25**2 + 0.05**2) / 4)
+    # bins: [0.9,1): p .95 y 1 -> .05; [0.8,.9): .85 vs 0 -> .85; [0.7,.8): .75 vs 1 -> .25; [0,.1): .05 vs 0
+    assert ece(y, p) == pytest.approx((0.05 + 0.85 + 0.25 + 0.05) / 4)
+
+
+def test_newton_logistic_matches_the_closed_form_for_one_binary_predictor() -> None:
+    x = np.array([0] * 10 + [1] * 10, dtype=np.float64)
+    y = np.array([1] * 3 + [0] * 7 + [1] * 6 + [0] * 4, dtype=np.float64)
+    intercept, slope = fit_logistic(x[:, None], y)
+    assert intercept == pytest.approx(math.log(3 / 7), abs=1e-9)
+    assert slope == pytest.approx(math.log(6 / 4) - math.log(3 / 7), abs=1e-9)
+
+
+def test_calibration_of_a_known_miscalibration() -> None:
+    rng = np.random.default_rng(0)
+    z = rng.normal(0.0, 1.5, 200_000)
+    y = (rng.random(len(z)) < sigmoid(0.3 + 0.5 * z)).astype(np.float64)
+    slope, intercept = calibration(y, sigmoid(z))
+    assert slope == pytest.approx(0.5, abs=0.02) and intercept == pytest.approx(0.3, abs=0.02)
+
+
+def test_split_is_disjoint_and_complete() -> None:
+    idx = split_indices(1000, FAST)
+    joined = np.concatenate(list(idx.values()))
+    assert sorted(joined.tolist()) == list(range(1000))
+    assert len(idx["test"]) == 400 and len(idx["calibration"]) == 200
+
+
+def test_trained_ensemble_is_near_the_oracle_above_the_prs_and_calibrated() -> None:
+    cohort = synthetic_cohort(50_000, seed=1)
+    result = train_cohort(cohort, FAST, oracle=oracle)
+    table = result.metrics["y_disease"]
+    net, prs, truth = table["network"]["all"], table["linear_prs"]["all"], table["oracle"]["all"]
+    # Independent recomputation from the stored test logits and the known truth.
+    test = split_indices(len(cohort.samples), FAST)["test"]
+    y = cohort.outcomes[test, 0]
+    assert auroc(y, result.test_logits[:, 0]) == pytest.approx(net["auroc"])
+    cov = {"age": cohort.covariates[test, 0], "bmi": cohort.covariates[test, 1]}
+    assert auroc(y, true_logit(cohort.genetic[test], cov)) == pytest.approx(truth["auroc"])
+    assert truth["auroc"] - net["auroc"] < 0.02
+    assert net["auroc"] > prs["auroc"] + 0.01
+    assert 0.9 <= net["calibration_slope"] <= 1.1
+    assert net["ece"] < 0.02
+    assert set(table["network"]) == {"all", "AFR", "EUR"}
+
+
+def test_training_is_reproducible_from_its_seed() -> None:
+    cohort = synthetic_cohort(3_000, seed=5)
+    cfg = replace(FAST, members=2, epochs=3)
+    a, b = train_cohort(cohort, cfg), train_cohort(cohort, cfg)
+    c = train_cohort(cohort, replace(cfg, seed=1))
+    assert np.array_equal(a.test_logits, b.test_logits)
+    first = [r.ensemble.state_dict()["members.0.interaction_out.weight"] for r in (a, c)]
+    assert not np.array_equal(first[0], first[1])
+
+
+def write_cohort_vcf(path: Path, panel: Panel, dosages: np.ndarray) -> None:
+    """A GRCh38 multi-sample VCF: REF = other allele, ALT = effect allele, GT from ``dosages`` (n, p)."""
+    samples = "\t".join(f"s{i}" for i in range(len(dosages)))
+    lines = ["##fileformat=VCFv4.2", "##reference=GRCh38", '##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">',
+             f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{samples}"]
+    gts = {0: "0/0", 1: "0/1", 2: "1/1", -1: "./."}
+    for j, v in enumerate(panel.variants):
+        loc = v.grch38
+        calls = "\t".join(gts[int(d) if not np.isnan(d) else -1] for d in dosages[:, j])
+        lines.append(f"{loc.chrom}\t{loc.pos}\t{v.rsid}\t{loc.other_allele}\t{loc.effect_allele}\t.\tPASS\t.\tGT\t{calls}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_load_cohort_aligns_vcf_samples_with_the_table(tmp_path: Path) -> None:
+    panel = tiny_panel(tmp_path, 3)
+    d = np.array([[0, 1, 2], [2, np.nan, 0], [1, 1, 1]], dtype=np.float64)
+    write_cohort_vcf(tmp_path / "c.vcf", panel, d)
+    (tmp_path / "p.csv").write_text("sample,ancestry,age,y_disease\ns2,EUR,60,1\ns0,AFR,50,0\nzz,EUR,1,1\n")
+    c = load_cohort(tmp_path / "c.vcf", tmp_path / "p.csv", panel)
+    assert c.samples == ("s0", "s2") and c.outcome_names == ("y_disease",) and c.covariate_names == ("age",)
+    assert np.array_equal(c.genetic, d[[0, 2]]) and c.covariates[:, 0].tolist() == [50.0, 60.0]
+    assert c.ancestry is not None and c.ancestry.tolist() == ["AFR", "EUR"]
+    assert c.build == "GRCh38"
+
+
+def test_curves_of_a_perfect_and_a_useless_score() -> None:
+    from genolens.modeling.evaluate import curves
+
+    y = np.array([0, 0, 0, 1, 1, 1], dtype=float)
+    perfect = curves(y, np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9]))
+    roc = perfect["roc"]
+    # some threshold separates the classes exactly: TPR 1 at FPR 0
+    assert any(t == 1.0 and f == 0.0 for f, t in zip(roc["fpr"], roc["tpr"], strict=True))
+    flat = curves(y, np.full(6, 0.5))
+    assert flat["calibration"] == {"predicted": [0.5], "observed": [0.5], "n": [6.0]}
