@@ -9,4 +9,5 @@ state.init()
 
 st.navigation([
     st.Page("pages/patient.py", title="Patient", icon="🧬", default=True),
+    st.Page("pages/models.py", title="Models", icon="📊"),
 ]).run()

@@ -7,7 +7,9 @@
   policy, panel). The file itself rides along as an underscore argument (``_source``), which
   Streamlit does not hash: hashing a 300 MB upload on every rerun is what the SHA-256 avoids.
   The SHA-256 of a source is computed once per upload / server file (``components.sources``).
-* Models (later) use ``st.cache_resource``, keyed on bundle name + version, and are never mutated.
+* Models use ``st.cache_resource`` (shared by every session: they hold no patient data), keyed on
+  the models folder's newest bundle versions; they are frozen (eval mode, no gradients) and never
+  mutated — explanations that need hooks work on a per-call copy.
 * Errors are not cached: a ``GenoLensError`` propagates and the next call tries again.
 * Cached functions draw nothing. Streamlit records elements drawn inside a cached function and
   replays them on a hit, which fails for elements drawn into a container made outside it. A
@@ -27,6 +29,7 @@ import streamlit as st
 from components import tables
 from components.sources import PatientSource
 from genolens.genome.patient import list_samples, read_patient
+from genolens.modeling.bundle import Bundle, bundle_paths, load_bundle
 from genolens.types import AbsentPolicy, BuildChoice, PanelResult, PatientGenome
 
 ProgressCallback = Callable[[float, str], None]
@@ -80,3 +83,13 @@ def match_log(
 ) -> pd.DataFrame:
     """Return the match-log table of panel ``panel`` of the patient identified by the other keys."""
     return tables.match_log(_result)
+
+
+@st.cache_resource(show_spinner="Loading models…", max_entries=8)
+def _bundle(path: str, mtime_ns: int) -> Bundle:
+    return load_bundle(path)
+
+
+def bundles() -> tuple[Bundle, ...]:
+    """The newest version of every shipped bundle, loaded once per server (cache_resource)."""
+    return tuple(_bundle(str(p), (p / "weights.pt").stat().st_mtime_ns) for p in bundle_paths())

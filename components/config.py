@@ -42,3 +42,22 @@ def server_vcf_files(folder: Path) -> list[Path]:
         p for p in folder.iterdir()
         if p.is_file() and p.name.lower().endswith(VCF_SUFFIXES)
     )
+
+
+DEMO_DIR = ROOT / "data" / "demo"
+"""Bundled demo patients (simulated people), described in ``data/demo/README.md``."""
+
+
+def demo_patients() -> list[tuple[Path, str]]:
+    """Return (file, "sample (build): story" as markdown) for every demo VCF, in README order."""
+    stories: dict[str, str] = {}
+    readme = DEMO_DIR / "README.md"
+    if readme.is_file():
+        for line in readme.read_text(encoding="utf-8").splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) >= 4 and cells[0].startswith("`") and cells[0].endswith("`"):
+                stories[cells[0].strip("`")] = f"{cells[1]} ({cells[2]}): {cells[3]}"
+    files = server_vcf_files(DEMO_DIR)
+    order = list(stories)
+    files.sort(key=lambda p: order.index(p.name) if p.name in order else len(order))
+    return [(p, stories.get(p.name, "")) for p in files]

@@ -14,7 +14,7 @@ from components.errors import shown_errors
 from components.sources import PatientSource, sha256_bytes, sha256_file
 from genolens.types import BUILD_CHOICES, AbsentPolicy, BuildChoice, PatientGenome
 
-UPLOAD, SERVER = "Upload a file", "Server folder"
+DEMO, UPLOAD, SERVER = "Demo patient", "Upload a file", "Server folder"
 UPLOAD_TYPES = [".vcf", ".vcf.gz", ".vcf.bgz", ".bcf"]
 BUILD_LABELS = {"auto": "Detect from the file", "GRCh37": "GRCh37 (hg19)", "GRCh38": "GRCh38 (hg38)"}
 
@@ -29,10 +29,32 @@ class ReadOptions:
 
 def choose_source() -> PatientSource | None:
     """Show the upload / server-folder choice; return the chosen file, or ``None`` yet."""
-    where = st.radio("Patient file", [UPLOAD, SERVER], horizontal=True, key="source")
+    where = st.radio("Patient file", [DEMO, UPLOAD, SERVER], horizontal=True, key="source",
+                     help="Demo patients are simulated people that ship with GenoLens (data/demo/README.md).")
+    if where == DEMO:
+        return _demo()
     if where == UPLOAD:
         return _uploaded()
     return _server_file()
+
+
+def _demo() -> PatientSource | None:
+    demos = config.demo_patients()
+    if not demos:
+        st.info("No demo patients ship with this copy (data/demo is empty). Upload a file instead.",
+                icon=":material/folder_off:")
+        return None
+    stories = dict(demos)
+    path: Path | None = st.selectbox(
+        "Demo patient (simulated)", [p for p, _ in demos], index=None, key="demo_file",
+        format_func=lambda p: p.name.split(".")[0].replace("_", " "),
+        placeholder="Choose a demo patient",
+    )
+    if path is None:
+        return None
+    if stories[path]:
+        st.caption(stories[path])
+    return _path_source(path)
 
 
 def _uploaded() -> PatientSource | None:
@@ -73,6 +95,10 @@ def _server_file() -> PatientSource | None:
     )
     if path is None:
         return None
+    return _path_source(path)
+
+
+def _path_source(path: Path) -> PatientSource:
     stat = path.stat()
     digests = state.session().digests
     key = f"path:{path}:{stat.st_size}:{stat.st_mtime_ns}"

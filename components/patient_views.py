@@ -28,13 +28,13 @@ _TREATMENT = {
 }
 
 
-def research_banner() -> None:
+PATIENT_SCREEN = ("This screen reads the patient's genotypes at the model panels' positions and checks the "
+                  "file's quality; it makes no prediction.")
+
+
+def research_banner(what: str = PATIENT_SCREEN) -> None:
     """Show the research-use-only notice and what this screen does."""
-    st.warning(
-        "**Research use only — not for diagnosis or treatment decisions.** This screen reads the "
-        "patient's genotypes at the model panels' positions and checks the file's quality; it "
-        "makes no prediction.", icon=":material/science:",
-    )
+    st.warning(f"**Research use only — not for diagnosis or treatment decisions.** {what}", icon=":material/science:")
 
 
 def file_summary(p: PatientGenome) -> None:

@@ -13,9 +13,15 @@ from collections.abc import Sequence
 
 from genolens.errors import GenoLensError
 from genolens.genome.encode import STATUS_WORDS
+from genolens.genome.panel import load_panels
 from genolens.genome.patient import patient_to_json, read_patient
 from genolens.genome.pgx import PgxReport, call_pgx, pgx_to_json
 from genolens.genome.qc import panel_warnings
+from genolens.modeling.bundle import Bundle, load_bundles
+from genolens.modeling.pgs_import import import_pgs
+from genolens.modeling.predict import predict_json
+from genolens.modeling.simulate import simulate_main
+from genolens.modeling.train import train_main
 from genolens.types import ABSENT_POLICIES, BUILD_CHOICES, PatientGenome
 
 
@@ -33,6 +39,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(ins)
     ins.add_argument("--qc-records", type=int, default=250_000, help="records examined for file QC (0: none)")
     ins.add_argument("--json", action="store_true", help="print one JSON object")
+    sub.add_parser("simulate", add_help=False,
+                   help="simulate a cohort with known truth (python -m genolens simulate --help)")
+    tr = sub.add_parser("train", help="train a bundle from a cohort VCF and a phenotype table")
+    tr.add_argument("--vcf", required=True, help="cohort VCF/BCF (one column per individual)")
+    tr.add_argument("--phenotypes", required=True, help="CSV: sample, [ancestry], cov_* covariates, y_* outcomes")
+    tr.add_argument("--panel", required=True, help="panel whose variants are the inputs (data/panels/NAME.tsv)")
+    tr.add_argument("--out", required=True, help="bundle folder to write: models/<name>/<version>")
+    tr.add_argument("--outcomes", help="comma-separated y_* columns (default: those the truth file or table give)")
+    tr.add_argument("--covariates", help="comma-separated cov_* columns (default: all, or the truth file's)")
+    tr.add_argument("--kind", choices=("risk", "response"), default="risk", help="network kind (default: risk)")
+    tr.add_argument("--members", type=int, default=5, help="ensemble members (default 5)")
+    tr.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    pr = sub.add_parser("predict", help="predict with every shipped bundle for one sample")
+    _add_read_options(pr)
+    pr.add_argument("--clinical", action="append", default=[], metavar="NAME=VALUE",
+                    help="a clinical input, e.g. cov_age=52 (repeatable); others default to the population mean")
+    pr.add_argument("--json", action="store_true", help="print one JSON object")
+    imp = sub.add_parser("import-pgs", help="turn a PGS Catalog scoring file into a linear bundle")
+    imp.add_argument("scoring_file", help="PGS Catalog scoring file (format 2.0)")
+    imp.add_argument("--out", default="models", help="models folder to write <PGS id>/<version>/ into")
     pgx = sub.add_parser("pgx", help="guideline (CPIC-style) phenotypes from the pharmacogenomic panel")
     _add_read_options(pgx)
     pgx.add_argument("--json", action="store_true", help="print one JSON object")
@@ -49,11 +75,20 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["simulate"]:
+        return simulate_main(argv[1:])
     args = build_parser().parse_args(argv)
+    if args.command in ("train", "import-pgs"):
+        return _build_bundle(args)
     try:
+        extra = [b.panel for b in _pgs_bundles()] if args.command == "predict" else []
         patient = read_patient(args.path, sample=args.sample, build=args.build, absent=args.absent,
+                               panels=[*load_panels(), *extra] if extra else None,
                                qc_records=max(getattr(args, "qc_records", 0), 0))
-        if args.command == "pgx":
+        if args.command == "predict":
+            text = _predict(args, patient)
+        elif args.command == "pgx":
             report = call_pgx(patient)
             text = json.dumps(pgx_to_json(report), indent=1) if args.json else _pgx_text(report)
         else:
@@ -87,6 +122,56 @@ def _text(p: PatientGenome) -> str:
         lines += [f"    warning: {w}" for w in panel_warnings(r, p.qc.chromosomes)]
     lines.append("Research use only.")
     return "\n".join(lines)
+
+
+def _pgs_bundles() -> list[Bundle]:
+    """Bundles that carry their own panel (imported polygenic scores): the read must include it."""
+    return [b for b in load_bundles() if b.card["panel"].get("file")]
+
+
+def _predict(args: argparse.Namespace, patient: PatientGenome) -> str:
+    clinical: dict[str, float] = {}
+    for item in args.clinical:
+        name, sep, value = item.partition("=")
+        try:
+            clinical[name.strip()] = float(value)
+        except ValueError:
+            raise GenoLensError(f"--clinical '{item}' is not NAME=NUMBER (e.g. cov_age=52).") from None
+        if not sep:
+            raise GenoLensError(f"--clinical '{item}' is not NAME=NUMBER (e.g. cov_age=52).")
+    bundles = load_bundles()
+    if not bundles:
+        raise GenoLensError("No model bundles under models/: run `make models` first.")
+    record = predict_json(patient, bundles, clinical)
+    if args.json:
+        return json.dumps(record, indent=1)
+    lines = []
+    for name, outputs in record["predictions"].items():
+        for output, o in outputs.items():
+            lo, hi = o["interval"]
+            lines.append(f"{name}/{output}: {o['probability']:.1%} ({lo:.1%}-{hi:.1%}), percentile "
+                         f"{o['percentile']:.0f}, {o['band']}")
+            lines += [f"  flag: {f['message']}" for f in o["flags"]]
+    lines.append("Research use only: models trained on simulated cohorts.")
+    return "\n".join(lines)
+
+
+def _build_bundle(args: argparse.Namespace) -> int:
+    try:
+        if args.command == "train":
+            out = train_main(args.vcf, args.phenotypes, args.panel, args.out, outcomes=_names(args.outcomes),
+                             covariates=_names(args.covariates), seed=args.seed, members=args.members, kind=args.kind)
+        else:
+            out = import_pgs(args.scoring_file, args.out)
+    except GenoLensError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote bundle {out}")
+    return 0
+
+
+def _names(text: str | None) -> list[str] | None:
+    return [x.strip() for x in text.split(",") if x.strip()] if text else None
 
 
 def _pgx_text(report: PgxReport) -> str:

@@ -43,6 +43,8 @@ def at() -> AppTest:
 
 
 def _upload(at: AppTest, path: Path) -> AppTest:
+    if at.radio(key="source").value != "Upload a file":
+        at.radio(key="source").set_value("Upload a file").run()
     at.file_uploader(key="vcf").upload(path.name, path.read_bytes(), "application/octet-stream")
     return at.run()
 
@@ -57,9 +59,23 @@ def _patient(at: AppTest) -> object:
 
 def test_runs_without_a_patient(at: AppTest) -> None:
     assert "Research use only" in _texts(at.warning)
-    assert "Upload a VCF" in _texts(at.info)
+    assert at.radio(key="source").value == "Demo patient"
     assert not at.error
     assert _patient(at) is None
+    at.radio(key="source").set_value("Upload a file").run()
+    assert "Upload a VCF" in _texts(at.info)
+
+
+def test_demo_patients_are_listed_and_read() -> None:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    box = app.selectbox(key="demo_file")
+    assert len(box.options) >= 8 and "dpyd 2A heterozygote" in box.options  # labels shown to the user
+    box.set_value(ROOT / "data" / "demo" / "dpyd_2A_heterozygote.vcf.gz").run()
+    assert not app.exception and not app.error
+    patient = _patient(app)
+    assert patient is not None and patient.sample == "DEMO_DPYD"
+    dpyd_site = next(s for r in patient.panels for s in r.sites if s.rsid == "rs3918290")
+    assert dpyd_site.dosage == 1.0
 
 
 @needs_corpus

@@ -41,7 +41,11 @@ def _wait_idle(page: Page) -> None:
 
 
 def _upload(page: Page, path: Path) -> None:
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(path)
+    uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
+    if not uploader.count():
+        page.get_by_test_id("stRadio").get_by_text("Upload a file").click()
+        _wait_idle(page)
+    uploader.set_input_files(path)
 
 
 def _screenshot(page: Page, path: Path) -> None:

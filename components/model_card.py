@@ -1,0 +1,68 @@
+"""A model card on screen: intended use, training data, metrics beside the baselines, curves."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from genolens.modeling.bundle import Bundle
+from genolens.present.figures import calibration_figure, roc_figure
+
+_METRICS = ("auroc", "auprc", "brier", "calibration_slope", "calibration_intercept", "ece")
+_MODELS = {"network": "GenoLens network", "linear_prs": "Linear PRS", "oracle": "Oracle (truth)"}
+
+
+def card(bundle: Bundle) -> None:
+    """Show one bundle's card."""
+    meta = bundle.card["bundle"]
+    st.subheader(f"{bundle.name} · v{bundle.version}")
+    st.markdown(f"**Intended use.** {meta.get('intended_use', '')}")
+    st.caption(meta.get("research_use_only", "Research use only."))
+    training = bundle.card.get("training", {})
+    left, right = st.columns(2)
+    left.markdown(f"**Inputs.** {len(bundle.panel.variants)} variants of the *{bundle.panel.title}* panel "
+                  f"(hash `{bundle.panel.sha256[:12]}`), covariates: {', '.join(bundle.covariates) or 'none'}.")
+    left.markdown(f"**Outputs.** {', '.join(bundle.outputs)}. Architecture: {bundle.network.kind}, "
+                  f"{bundle.network.members} ensemble members.")
+    right.markdown(f"**Training data.** {training.get('description', 'not described')}")
+    right.markdown(f"**Calibration.** {bundle.card.get('calibration', {}).get('method', 'none')}.")
+    metrics = _metrics_file(bundle)
+    for output in bundle.outputs:
+        _output(bundle, output, metrics.get(output, {}), metrics.get("curves", {}).get(output, {}))
+    with st.expander("Limitations and provenance"):
+        for line in bundle.card.get("limitations", {}).get("text", []):
+            st.markdown(f"- {line}")
+        st.json(bundle.card.get("provenance", {}), expanded=False)
+
+
+def _metrics_file(bundle: Bundle) -> dict[str, Any]:
+    path = bundle.path / "metrics.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return data
+
+
+def _output(bundle: Bundle, output: str, table: dict[str, Any], curves: dict[str, Any]) -> None:
+    st.markdown(f"#### {output.removeprefix('y_').replace('_', ' ')}")
+    rows = [{"model": _MODELS.get(m, m), **{k: groups.get("all", {}).get(k) for k in _METRICS}}
+            for m, groups in table.items()]
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                     column_config={k: st.column_config.NumberColumn(k.replace("_", " "), format="%.3f")
+                                    for k in _METRICS})
+    by_group = [{"ancestry": g, "n": v.get("n"), "cases": v.get("cases"), "AUROC": v.get("auroc"),
+                 "ECE": v.get("ece")} for g, v in table.get("network", {}).items() if g != "all"]
+    if curves:
+        left, right = st.columns(2)
+        aurocs = {m: groups.get("all", {}).get("auroc") for m, groups in table.items()}
+        left.plotly_chart(roc_figure(curves, {k: v for k, v in aurocs.items() if v is not None},
+                                     title="ROC (held-out)"), key=f"roc_{bundle.name}_{output}")
+        right.plotly_chart(calibration_figure(curves, title="Calibration (held-out)"),
+                           key=f"cal_{bundle.name}_{output}")
+    if by_group:
+        st.caption("Per ancestry (GenoLens network, held-out):")
+        st.dataframe(pd.DataFrame(by_group), hide_index=True,
+                     column_config={"AUROC": st.column_config.NumberColumn(format="%.3f"),
+                                    "ECE": st.column_config.NumberColumn(format="%.3f")})

@@ -1,0 +1,23 @@
+"""Model cards: what each bundle is for, what it was trained on, how well it does and where it fails."""
+
+import streamlit as st
+
+from components import cached, model_card, patient_views
+from components.errors import shown_errors
+
+st.title("Models")
+patient_views.research_banner("Model cards describe what each model was trained on and how well it does.")
+st.markdown("Every model was trained on a **simulated** cohort grounded in published facts (real variants, "
+            "positions and effect sizes). Metrics are from a held-out part of that cohort, beside a linear "
+            "polygenic score on the same variants and the oracle (the true simulated model). To train on your "
+            "own cohort: `python -m genolens train --vcf COHORT --phenotypes CSV --panel NAME --out DIR`.")
+
+with shown_errors("loading the model bundles"):
+    bundles = cached.bundles()
+if not bundles:
+    st.info("No model bundles are installed: run `make models`.", icon=":material/model_training:")
+    st.stop()
+tabs = st.tabs([b.name.replace("_", " ") for b in bundles])
+for tab, bundle in zip(tabs, bundles, strict=True):
+    with tab:
+        model_card.card(bundle)
