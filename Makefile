@@ -6,7 +6,7 @@ PYTHON ?= python3
 # Debian packages the browser tests and reports need (never `playwright install`).
 APT_TEST := chromium chromium-driver poppler-utils fonts-dejavu-core
 
-.PHONY: run test lint typecheck bench models system-test-deps clean
+.PHONY: run test lint bench models system-test-deps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,18 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) bench/ingest.py
+
+# Regenerate the simulated training cohort and retrain every shipped bundle (deterministic seeds).
+COHORT := data/cohorts/sim-300k
+MODEL_VERSION := 1.0.0
+models: $(VENV)/.runtime
+	$(PY) -m genolens simulate --n 300000 --seed 20261126 --out $(COHORT)
+	for panel in breast_cancer coronary_artery_disease type_2_diabetes; do \
+	  $(PY) -m genolens train --vcf $(COHORT)/cohort.GRCh38.vcf.gz --phenotypes $(COHORT)/phenotypes.csv \
+	    --panel $$panel --out models/$$panel/$(MODEL_VERSION) --seed 1 || exit 1; \
+	done
+	$(PY) -m genolens train --vcf $(COHORT)/cohort.GRCh38.vcf.gz --phenotypes $(COHORT)/phenotypes.csv \
+	  --panel pharmacogenomics --kind response --out models/treatment_response/$(MODEL_VERSION) --seed 1
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts

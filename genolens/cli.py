@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from genolens.errors import GenoLensError
 from genolens.genome.encode import STATUS_WORDS
@@ -17,12 +18,15 @@ from genolens.genome.panel import load_panels
 from genolens.genome.patient import patient_to_json, read_patient
 from genolens.genome.pgx import PgxReport, call_pgx, pgx_to_json
 from genolens.genome.qc import panel_warnings
-from genolens.modeling.bundle import Bundle, load_bundles
-from genolens.modeling.pgs_import import import_pgs
-from genolens.modeling.predict import predict_json
-from genolens.modeling.simulate import simulate_main
-from genolens.modeling.train import train_main
 from genolens.types import ABSENT_POLICIES, BUILD_CHOICES, PatientGenome
+
+if TYPE_CHECKING:
+    from genolens.modeling.bundle import Bundle
+
+# torch, captum and msprime load only for the commands that need them: `inspect` and `pgx` start fast.
+METHODS = ("ig", "gradient_shap", "deeplift_shap", "deeplift", "saliency", "input_x_gradient",
+           "feature_ablation", "shapley_sampling")
+BASELINES = ("population", "reference", "ancestry", "distribution", "relative")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--clinical", action="append", default=[], metavar="NAME=VALUE",
                     help="a clinical input, e.g. cov_age=52 (repeatable); others default to the population mean")
     pr.add_argument("--json", action="store_true", help="print one JSON object")
+    ex = sub.add_parser("explain", help="explain one model's prediction for one sample")
+    _add_read_options(ex)
+    ex.add_argument("--model", required=True, help="bundle name (folder under models/)")
+    ex.add_argument("--output", help="output to explain (default: the bundle's first)")
+    ex.add_argument("--method", choices=METHODS, default="ig", help="attribution method (default: ig)")
+    ex.add_argument("--baseline", choices=BASELINES, default="population",
+                    help="comparison point (default: population average)")
+    ex.add_argument("--ancestry", help="ancestry for --baseline ancestry (e.g. EUR)")
+    ex.add_argument("--relative", help="another sample of the same VCF for --baseline relative")
+    ex.add_argument("--level", choices=("gene", "allele", "variant"), default="gene", help="ledger rows")
+    ex.add_argument("--clinical", action="append", default=[], metavar="NAME=VALUE",
+                    help="a clinical input, e.g. cov_age=52 (repeatable)")
+    ex.add_argument("--json", action="store_true", help="print one JSON object")
     imp = sub.add_parser("import-pgs", help="turn a PGS Catalog scoring file into a linear bundle")
     imp.add_argument("scoring_file", help="PGS Catalog scoring file (format 2.0)")
     imp.add_argument("--out", default="models", help="models folder to write <PGS id>/<version>/ into")
@@ -77,17 +94,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["simulate"]:
+        from genolens.modeling.simulate import simulate_main
+
         return simulate_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command in ("train", "import-pgs"):
         return _build_bundle(args)
     try:
-        extra = [b.panel for b in _pgs_bundles()] if args.command == "predict" else []
+        extra = [b.panel for b in _pgs_bundles()] if args.command in ("predict", "explain") else []
         patient = read_patient(args.path, sample=args.sample, build=args.build, absent=args.absent,
                                panels=[*load_panels(), *extra] if extra else None,
                                qc_records=max(getattr(args, "qc_records", 0), 0))
         if args.command == "predict":
             text = _predict(args, patient)
+        elif args.command == "explain":
+            text = _explain(args, patient)
         elif args.command == "pgx":
             report = call_pgx(patient)
             text = json.dumps(pgx_to_json(report), indent=1) if args.json else _pgx_text(report)
@@ -126,12 +147,47 @@ def _text(p: PatientGenome) -> str:
 
 def _pgs_bundles() -> list[Bundle]:
     """Bundles that carry their own panel (imported polygenic scores): the read must include it."""
+    from genolens.modeling.bundle import load_bundles
+
     return [b for b in load_bundles() if b.card["panel"].get("file")]
 
 
-def _predict(args: argparse.Namespace, patient: PatientGenome) -> str:
+def _explain(args: argparse.Namespace, patient: PatientGenome) -> str:
+    from genolens.explain.explain import explain, explanation_json
+    from genolens.modeling.bundle import load_bundles
+    from genolens.modeling.predict import features_for
+
+    bundle = next((b for b in load_bundles() if b.name == args.model), None)
+    if bundle is None:
+        names = ", ".join(b.name for b in load_bundles()) or "none (run make models)"
+        raise GenoLensError(f"Model '{args.model}' unknown. Choose from: {names}.")
+    relative_values = None
+    if args.baseline == "relative":
+        if not args.relative:
+            raise GenoLensError("--baseline relative needs --relative SAMPLE (another sample of the same VCF).")
+        other = read_patient(args.path, sample=args.relative, build=args.build, absent=args.absent,
+                             panels=[bundle.panel], qc_records=0)
+        relative_values = features_for(other, bundle).values
+    e = explain(bundle, patient, output=args.output, method=args.method, baseline=args.baseline,
+                clinical=_clinical(args.clinical), ancestry=args.ancestry, relative_values=relative_values,
+                level=args.level)
+    if args.json:
+        return json.dumps(explanation_json(e), indent=1)
+    o, led = e.output, e.ledger
+    lines = [f"{bundle.name}/{o.output}: {o.probability:.1%} (members {o.interval[0]:.1%}-{o.interval[1]:.1%}); "
+             f"with missing genotypes varied: {e.sensitivity_band[0]:.1%}-{e.sensitivity_band[1]:.1%}",
+             f"baseline: {led.baseline.caption} ({led.baseline_probability:.1%})",
+             f"method: {e.attribution.method}; {e.attribution.completeness}"]
+    for r in led.rows[:12]:
+        lines.append(f"  {r.contribution:+.3f}  {r.label}" + (f"  [{r.note}]" if r.note else ""))
+    lines.append(f"reliability: {e.reliability.grade}" + "".join(f"\n  - {x}" for x in e.reliability.reasons))
+    lines.append("Research use only: models trained on simulated cohorts.")
+    return "\n".join(lines)
+
+
+def _clinical(items: Sequence[str]) -> dict[str, float]:
     clinical: dict[str, float] = {}
-    for item in args.clinical:
+    for item in items:
         name, sep, value = item.partition("=")
         try:
             clinical[name.strip()] = float(value)
@@ -139,6 +195,14 @@ def _predict(args: argparse.Namespace, patient: PatientGenome) -> str:
             raise GenoLensError(f"--clinical '{item}' is not NAME=NUMBER (e.g. cov_age=52).") from None
         if not sep:
             raise GenoLensError(f"--clinical '{item}' is not NAME=NUMBER (e.g. cov_age=52).")
+    return clinical
+
+
+def _predict(args: argparse.Namespace, patient: PatientGenome) -> str:
+    from genolens.modeling.bundle import load_bundles
+    from genolens.modeling.predict import predict_json
+
+    clinical = _clinical(args.clinical)
     bundles = load_bundles()
     if not bundles:
         raise GenoLensError("No model bundles under models/: run `make models` first.")
@@ -157,6 +221,9 @@ def _predict(args: argparse.Namespace, patient: PatientGenome) -> str:
 
 
 def _build_bundle(args: argparse.Namespace) -> int:
+    from genolens.modeling.pgs_import import import_pgs
+    from genolens.modeling.train import train_main
+
     try:
         if args.command == "train":
             out = train_main(args.vcf, args.phenotypes, args.panel, args.out, outcomes=_names(args.outcomes),

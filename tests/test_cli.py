@@ -68,3 +68,18 @@ def test_pgx_json_reports_ambiguity_instead_of_picking() -> None:
     tpmt = json.loads(out.stdout)["genes"]["TPMT"]
     assert sorted(tpmt["diplotypes"]) == ["*1/*3A", "*3B/*3C"]
     assert set(tpmt) >= {"diplotypes", "phenotype", "activity_score", "missing_positions"}
+
+
+def test_cli_choices_match_the_engine() -> None:
+    from genolens import cli
+    from genolens.explain.attribution import METHODS
+    from genolens.explain.explain import BASELINE_CHOICES
+
+    assert cli.METHODS == tuple(METHODS) and cli.BASELINES == tuple(BASELINE_CHOICES)
+
+
+def test_inspect_does_not_load_torch() -> None:
+    out = subprocess.run([sys.executable, "-c", "import sys; from genolens.cli import main; "
+                          "print('torch' in sys.modules, 'captum' in sys.modules)"],
+                         capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["False", "False"]
