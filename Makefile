@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= python3
 # Debian packages the browser tests and reports need (never `playwright install`).
-APT_TEST := chromium chromium-driver poppler-utils fonts-dejavu-core
+APT_TEST := chromium chromium-driver poppler-utils fonts-dejavu-core fonts-noto-color-emoji
 
 .PHONY: run test lint bench models system-test-deps clean
 

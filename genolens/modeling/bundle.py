@@ -176,6 +176,24 @@ def _json_safe(x: Any) -> Any:
     return x
 
 
+ANCESTRY_MIN_COMMON = 20
+"""Observed common variants needed before the ancestry check says anything."""
+ANCESTRY_MIN_SHARE = 0.8
+"""Share of the common variants that must be observed: a variant-only VCF hides hom-ref calls, and
+judging ancestry from the non-reference calls alone would flag almost everyone."""
+
+
+def ancestry_sites(freq_by_group: np.ndarray) -> np.ndarray:
+    """Variants common (5-95% effect-allele frequency) in every group: the ones the ancestry check reads.
+
+    Rare variants say more about carrier status than about ancestry (a DPYD *2A carrier is no less
+    European for it), so they are left out. ``freq_by_group`` has shape (g, p); returns bool, shape (p,).
+    """
+    if freq_by_group.size == 0:
+        return np.zeros(freq_by_group.shape[1], dtype=bool)
+    return np.asarray(((freq_by_group >= 0.05) & (freq_by_group <= 0.95)).all(axis=0))
+
+
 def ancestry_loglik(genetic: np.ndarray, freq: np.ndarray) -> np.ndarray:
     """Mean per-site HWE log-likelihood of genotypes under each group's allele frequencies.
 
@@ -210,8 +228,10 @@ def write_trained_bundle(out: Path, result: TrainResult, cohort: Cohort, panel: 
         len(groups), cohort.genetic.shape[1])  # (n_groups, n_genetic), also when there are no groups
     floor = float("nan")
     if groups:
-        ll = ancestry_loglik(cohort.genetic, means / 2).max(axis=1)
-        floor = float(np.nanpercentile(ll, 1))
+        common = ancestry_sites(means / 2)
+        if common.sum() >= ANCESTRY_MIN_COMMON:
+            ll = ancestry_loglik(cohort.genetic[:, common], means[:, common] / 2).max(axis=1)
+            floor = float(np.nanpercentile(ll, 1))
     reference = Reference(logits, groups, by_group, result.feature_mean, means, floor)
     mean_p = sigmoid(result.test_logits).mean(axis=0)
     cov_mean, cov_sd = cohort.covariates.mean(axis=0), cohort.covariates.std(axis=0)

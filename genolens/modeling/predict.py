@@ -15,7 +15,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from genolens.modeling.bundle import Bundle, BundleError, ancestry_loglik
+from genolens.modeling.bundle import (
+    ANCESTRY_MIN_COMMON,
+    ANCESTRY_MIN_SHARE,
+    Bundle,
+    BundleError,
+    ancestry_loglik,
+    ancestry_sites,
+)
 from genolens.types import Features, Flag, OutputPrediction, PatientGenome, Prediction, RiskBand
 
 OUT_OF_RANGE_SD = 4.0
@@ -170,9 +177,14 @@ def _ancestry_flag(bundle: Bundle, values: np.ndarray) -> Flag:
     if not ref.ancestries or not np.isfinite(ref.ancestry_floor):
         return Flag("ancestry_not_checked", "Ancestry was not checked: the bundle has no per-ancestry "
                                             "reference frequencies.")
-    ll = ancestry_loglik(values[None, :], ref.feature_mean_by_ancestry / 2)[0]  # (n_groups,)
-    if not np.isfinite(ll).any():
-        return Flag("ancestry_not_checked", "Ancestry was not checked: no genetic input was observed.")
+    freq = ref.feature_mean_by_ancestry / 2  # (n_groups, n_genetic)
+    common = ancestry_sites(freq)
+    seen = common & ~np.isnan(values)
+    if common.sum() < ANCESTRY_MIN_COMMON or seen.sum() < ANCESTRY_MIN_SHARE * common.sum():
+        return Flag("ancestry_not_checked", f"Ancestry was not checked: {seen.sum()} of the {common.sum()} common "
+                                            "variants it reads were observed (it needs "
+                                            f"{ANCESTRY_MIN_SHARE:.0%}; a variant-only file hides hom-ref calls).")
+    ll = ancestry_loglik(values[None, seen], freq[:, seen])[0]  # (n_groups,)
     best = int(np.nanargmax(ll))
     if ll[best] < ref.ancestry_floor:
         return Flag("ancestry_unusual", f"The genotypes fit none of the training ancestries "
