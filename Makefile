@@ -4,9 +4,11 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= python3
 # Debian packages the browser tests and reports need (never `playwright install`).
+# Debian packages the dashboard needs at run time (WeasyPrint renders PDF reports with Pango).
+APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 APT_TEST := chromium chromium-driver poppler-utils fonts-dejavu-core fonts-noto-color-emoji
 
-.PHONY: run test lint bench models system-test-deps clean
+.PHONY: run test lint bench models validate system-run-deps system-test-deps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +21,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
+system-run-deps:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_RUN) >/dev/null; \
+	fi
+
+run: $(VENV)/.runtime system-run-deps
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1
 
 system-test-deps:
@@ -27,7 +34,7 @@ system-test-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_TEST) >/dev/null; \
 	fi
 
-test: $(VENV)/.dev system-test-deps
+test: $(VENV)/.dev system-run-deps system-test-deps
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev
@@ -51,3 +58,8 @@ models: $(VENV)/.runtime
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts
+
+# Check every bundle's explanations against the simulated truth on held-out patients; figures go into each card.
+.PHONY: validate
+validate: $(VENV)/.runtime
+	$(PY) -m genolens validate --cohort data/cohorts/sim-300k

@@ -1,5 +1,8 @@
 """Command line: ``python -m genolens inspect PATH [--sample S] [--build B] [--absent P] [--json]``.
 
+``python -m genolens report PATH [--sample S] [--absent P] [--build B] --format html|pdf|json --out FILE``
+writes a patient report.
+
 Bad input exits with status 2 and one line on stderr starting ``error:``; never a traceback.
 """
 
@@ -76,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import-pgs", help="turn a PGS Catalog scoring file into a linear bundle")
     imp.add_argument("scoring_file", help="PGS Catalog scoring file (format 2.0)")
     imp.add_argument("--out", default="models", help="models folder to write <PGS id>/<version>/ into")
+    rep = sub.add_parser("report", help="patient report (HTML, PDF or JSON provenance record) from every bundle")
+    _add_read_options(rep)
+    rep.add_argument("--format", choices=("html", "pdf", "json"), required=True, help="report format")
+    rep.add_argument("--out", required=True, help="file to write")
+    rep.add_argument("--clinical", action="append", default=[], metavar="NAME=VALUE",
+                     help="a clinical input, e.g. cov_age=52 (repeatable); others default to the population mean")
+    rep.add_argument("--method", choices=METHODS, default="ig", help="attribution method (default: ig)")
+    rep.add_argument("--baseline", choices=("population", "reference", "distribution"), default="population",
+                     help="comparison point of the explanations (default: population average)")
+    rep.add_argument("--qc-records", type=int, default=250_000, help="records examined for file QC (0: none)")
     pgx = sub.add_parser("pgx", help="guideline (CPIC-style) phenotypes from the pharmacogenomic panel")
     _add_read_options(pgx)
     pgx.add_argument("--json", action="store_true", help="print one JSON object")
@@ -101,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("train", "import-pgs"):
         return _build_bundle(args)
     try:
-        extra = [b.panel for b in _pgs_bundles()] if args.command in ("predict", "explain") else []
+        extra = [b.panel for b in _pgs_bundles()] if args.command in ("predict", "explain", "report") else []
         patient = read_patient(args.path, sample=args.sample, build=args.build, absent=args.absent,
                                panels=[*load_panels(), *extra] if extra else None,
                                qc_records=max(getattr(args, "qc_records", 0), 0))
@@ -109,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = _predict(args, patient)
         elif args.command == "explain":
             text = _explain(args, patient)
+        elif args.command == "report":
+            text = _report(args, patient)
         elif args.command == "pgx":
             report = call_pgx(patient)
             text = json.dumps(pgx_to_json(report), indent=1) if args.json else _pgx_text(report)
@@ -218,6 +233,21 @@ def _predict(args: argparse.Namespace, patient: PatientGenome) -> str:
             lines += [f"  flag: {f['message']}" for f in o["flags"]]
     lines.append("Research use only: models trained on simulated cohorts.")
     return "\n".join(lines)
+
+
+def _report(args: argparse.Namespace, patient: PatientGenome) -> str:
+    from genolens.modeling.bundle import load_bundles
+    from genolens.present.report import write_report
+    from genolens.present.summary import build_summary
+
+    summary = build_summary(patient, load_bundles(), clinical=_clinical(args.clinical), method=args.method,
+                            baseline=args.baseline)
+    try:
+        out = write_report(summary, args.out, args.format)
+    except OSError as exc:
+        raise GenoLensError(f"Cannot write the report to '{args.out}': {exc.strerror}; choose another --out.") from None
+    models = ", ".join(f"{b.name} {b.version}" for b in summary.provenance.bundles) or "none (guideline calls only)"
+    return f"wrote {args.format} report {out} (models: {models}). Research use only."
 
 
 def _build_bundle(args: argparse.Namespace) -> int:

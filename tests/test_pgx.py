@@ -172,3 +172,15 @@ def test_real_hemizygous_g6pd_mediterranean_is_deficient() -> None:
     other = call_pgx(read_patient(path, sample="38008", panels=panels)).gene("G6PD")
     assert other.phenotype == "Indeterminate"
     assert "A- 202A_376G" in other.diplotypes
+
+
+def test_whole_genome_policy_lets_absent_pgx_sites_count_as_reference_and_says_so() -> None:
+    from genolens.genome.patient import read_patient as _read
+    from genolens.genome.pgx import call_pgx as _call
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo" / "dpyd_2A_heterozygote.vcf.gz"
+    strict = _call(_read(demo, qc_records=0)).gene("DPYD")
+    assert strict.phenotype == "Indeterminate" and strict.missing_positions  # never assumed by default
+    wgs = _call(_read(demo, absent="reference", qc_records=0)).gene("DPYD")
+    assert (wgs.phenotype, wgs.activity_score) == ("Intermediate Metabolizer", 1.0)
+    assert "Assumed reference" in wgs.note and "rs55886062" in wgs.note

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations_with_replacement
 from typing import Any
 
@@ -207,9 +207,28 @@ def call_pgx(patient: PatientGenome, *, panel: str = "pharmacogenomics") -> PgxR
                             "read the file again with that panel.")
     variants = {v.id: v for v in load_panel(panel).variants}
     build = patient.build.build
-    sites = {s.rsid: (s, variants[s.variant_id].locus(build)) for s in result.sites
-             if s.rsid and s.variant_id in variants}
-    return PgxReport(patient.sample, build, tuple(_call_gene(g, sites) for g in GENES))
+    sites: dict[str, tuple[SiteCall, Locus]] = {}
+    assumed: set[str] = set()
+    for s in result.sites:
+        if not s.rsid or s.variant_id not in variants:
+            continue
+        locus = variants[s.variant_id].locus(build)
+        if s.status == "absent" and patient.absent_policy == "reference" and locus.ref:
+            # The user says this is a whole-genome call set: an absent site is hom-ref, and the call says so.
+            ref_is_effect = locus.ref.upper() == locus.effect_allele.upper()
+            s = replace(s, status="called", genotype="0/0", alleles=(locus.ref, locus.ref),
+                        dosage=2.0 if ref_is_effect else 0.0, note="absent; assumed reference (whole-genome call set)")
+            assumed.add(s.rsid)
+        sites[s.rsid] = (s, locus)
+    calls = []
+    for g in GENES:
+        call = _call_gene(g, sites)
+        used = sorted(assumed & set(g.positions))
+        if used:
+            call = replace(call, note=f"{call.note} Assumed reference because the file was declared a whole-genome "
+                                      f"call set: {', '.join(used)}.")
+        calls.append(call)
+    return PgxReport(patient.sample, build, tuple(calls))
 
 
 def pgx_to_json(report: PgxReport) -> dict[str, Any]:

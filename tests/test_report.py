@@ -1,0 +1,114 @@
+"""Report exports: self-contained HTML, PDF that renders, JSON identical across runs and rebuildable."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from genolens.cli import main
+from genolens.genome.patient import read_patient
+from genolens.present.report import render_html, render_json, render_pdf, summary_from_json, waterfall_svg
+from genolens.present.summary import LedgerLine, ReportSummary, build_summary
+from tests.conftest import ROOT
+
+DEMO = ROOT / "data" / "demo"
+CYP2C19 = DEMO / "cyp2c19_2_2.vcf.gz"
+
+
+def summary_of(path: Path) -> ReportSummary:
+    return build_summary(read_patient(path, qc_records=2_000), ())
+
+
+@pytest.fixture(scope="module")
+def summary() -> ReportSummary:
+    return summary_of(CYP2C19)
+
+
+def test_json_is_identical_across_runs_and_carries_the_input_hash(summary: ReportSummary) -> None:
+    first, second = render_json(summary), render_json(summary_of(CYP2C19))
+    assert first == second
+    record = json.loads(first)
+    assert record["provenance"]["sha256"] == hashlib.sha256(CYP2C19.read_bytes()).hexdigest()
+    assert record["provenance"]["file"] == "cyp2c19_2_2.vcf.gz" and record["schema"] == "genolens.report/1"
+    assert list(record) == sorted(record)
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", first)  # no timestamp
+
+
+def test_json_rebuilds_the_same_report(summary: ReportSummary) -> None:
+    rebuilt = summary_from_json(render_json(summary))
+    assert rebuilt == summary
+    assert render_html(rebuilt) == render_html(summary)
+
+
+def test_html_is_self_contained_and_says_research_use(summary: ReportSummary) -> None:
+    html = render_html(summary)
+    assert "http://" not in html and "https://" not in html  # no src/href, no namespace URL, nothing
+    assert not re.search(r"""(src|href)\s*=\s*["']?(?!#|data:)""", html)
+    assert "Research use only" in html and "trained on simulated cohorts" in html
+    assert html.index("Risk summary") < html.index("Drug table") < html.index("Findings") < html.index("Limitations")
+    assert "CYP2C19 Poor Metabolizer (*2/*2)" in html and "■ Avoid / alternative" in html
+
+
+def test_waterfall_ends_at_the_total_and_labels_every_bar() -> None:
+    rows = [LedgerLine("BRCA1 (2 variants)", 2.0, "", ""), LedgerLine("Age", -0.5, "", "")]
+    svg = waterfall_svg(rows, 1.75)
+    assert [t for t in ("BRCA1 (2 variants)", "Age", "All other inputs") if t in svg] == [
+        "BRCA1 (2 variants)", "Age", "All other inputs"]
+    assert "+2.00" in svg and "-0.50" in svg and "+0.25" in svg  # the rest: 1.75 - (2.0 - 0.5)
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,
+                    reason="poppler-utils (pdftoppm, pdftotext) not installed")
+def test_pdf_renders_with_the_summary_text(summary: ReportSummary, tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint", reason="WeasyPrint not installed: PDF export unavailable")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(render_pdf(summary))
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+                   check=True, timeout=60)
+    page = next(tmp_path.glob("page*.png"))
+    assert page.stat().st_size > 20_000
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True,
+                          timeout=60).stdout
+    assert "Risk summary" in text and "Drug table" in text and "Clopidogrel" in text
+    assert "Poor Metabolizer" in text and "Research use only" in text
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=False).stdout
+    match = re.search(r"Pages:\s+(\d+)", pages)
+    assert match is None or 1 <= int(match.group(1)) <= 3
+
+
+def test_cli_writes_the_json_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("genolens.modeling.bundle.load_bundles", lambda: ())  # guideline-only, fast
+    out = tmp_path / "r.json"
+    assert main(["report", str(CYP2C19), "--format", "json", "--out", str(out), "--qc-records", "2000"]) == 0
+    assert "wrote json report" in capsys.readouterr().out
+    assert json.loads(out.read_text())["provenance"]["sample"] == "DEMO_CYP2C19"
+
+
+def test_cli_reports_an_unwritable_path_as_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("genolens.modeling.bundle.load_bundles", lambda: ())
+    bad = tmp_path / "missing-dir" / "r.html"
+    assert main(["report", str(CYP2C19), "--format", "html", "--out", str(bad), "--qc-records", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Cannot write the report") and "Traceback" not in err
+
+
+@pytest.mark.skipif(not (ROOT / "models" / "breast_cancer" / "1.0.0" / "card.toml").is_file(),
+                    reason="models/breast_cancer/1.0.0 not trained (run make models)")
+def test_json_with_an_explained_model_is_identical_across_runs() -> None:
+    from genolens.modeling.bundle import load_bundle
+
+    bundle = load_bundle(ROOT / "models" / "breast_cancer" / "1.0.0")
+    path = DEMO / "brca1_185delAG_carrier.vcf.gz"
+    runs = [render_json(build_summary(read_patient(path, qc_records=0), (bundle,))) for _ in range(2)]
+    assert runs[0] == runs[1]
+    record = json.loads(runs[0])
+    assert record["risk_cards"][0]["top_rows"][0]["label"].startswith("BRCA1")
+    assert record["provenance"]["bundles"][0]["weights_sha256"] == bundle.card["provenance"]["weights_sha256"]

@@ -1,0 +1,122 @@
+"""The report's content: drug rows against the guideline, findings, plain-language risk, determinism."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from genolens.genome.patient import read_patient
+from genolens.modeling.bundle import MODELS_DIR, bundle_paths, load_bundle
+from genolens.present.summary import DrugRow, ReportSummary, build_summary, plain_risk
+from genolens.types import PatientGenome
+from tests.conftest import DATA, ROOT
+
+DEMO = ROOT / "data" / "demo"
+needs_models = pytest.mark.skipif(not bundle_paths(MODELS_DIR),
+                                  reason="no trained bundles under models/ (run make models)")
+
+
+def read(path: Path, **kw: object) -> PatientGenome:
+    return read_patient(path, qc_records=2_000, **kw)  # type: ignore[arg-type]
+
+
+def drug(summary: ReportSummary, name: str) -> DrugRow:
+    return next(d for d in summary.drugs if d.drug.startswith(name))
+
+
+@pytest.fixture(scope="module")
+def dpyd_demo() -> ReportSummary:
+    return build_summary(read(DEMO / "dpyd_2A_heterozygote.vcf.gz"), ())
+
+
+def test_dpyd_2a_heterozygote_is_intermediate_with_half_dose() -> None:
+    # Every DPYD position called (hom-ref written out), *2A heterozygous: activity score 1.
+    row = drug(build_summary(read(DATA / "pgx_dpyd_2a_het.vcf"), ()), "Fluoropyrimidines")
+    assert row.guideline == "DPYD Intermediate Metabolizer (activity score 1; Reference/c.1905+1G>A (*2A))"
+    assert row.action.startswith("Reduce starting dose by 50%")
+    assert (row.level, row.level_text) == ("amber", "Adjust or check")
+    assert "CPIC-style paraphrase" in row.action_basis
+    assert row.model_probability is None and row.agreement.startswith("No model prediction")
+
+
+def test_dpyd_demo_names_the_uncalled_positions_and_every_possible_action(dpyd_demo: ReportSummary) -> None:
+    # The demo VCF lists variant sites only: the other DPYD positions are absent, never assumed reference,
+    # so *2A/? is Intermediate or Poor; the row shows both actions and the worse colour.
+    row = drug(dpyd_demo, "Fluoropyrimidines")
+    assert row.genes[0].phenotype == "Indeterminate"
+    assert "possible: Intermediate Metabolizer or Poor Metabolizer" in row.guideline
+    assert "Not called: rs55886062, rs56038477, rs67376798, rs75017182" in row.action
+    assert "If Intermediate Metabolizer: Reduce starting dose by 50%" in row.action
+    assert "If Poor Metabolizer: Avoid fluoropyrimidines" in row.action
+    assert row.level == "red" and row.level_text.startswith("Cannot call")
+
+
+def test_cyp2c19_poor_metabolizer_gets_an_alternative_antiplatelet() -> None:
+    row = drug(build_summary(read(DEMO / "cyp2c19_2_2.vcf.gz"), ()), "Clopidogrel")
+    assert row.guideline == "CYP2C19 Poor Metabolizer (*2/*2)"
+    assert "alternative antiplatelet (prasugrel or ticagrelor)" in row.action
+    assert (row.level, row.level_text) == ("red", "Avoid / alternative")
+
+
+def test_brca1_carrier_is_found_first_and_untested_genes_are_said(tmp_path: Path) -> None:
+    s = build_summary(read(DEMO / "brca1_185delAG_carrier.vcf.gz"), ())
+    first = s.findings[0]
+    assert (first.gene, first.variant, first.status, first.genotype) == (
+        "BRCA1", "BRCA1 185delAG (rs80357914)", "carrier", "0/1")
+    assert "heterozygous" in first.note and "high penetrance" in first.evidence
+    assert [f.status for f in s.findings].count("carrier") == 1
+    atm = next(f for f in s.findings if f.gene == "ATM")
+    assert atm.status == "not tested" and "no variant" in atm.note
+    brca2 = next(f for f in s.findings if f.gene == "BRCA2")
+    assert brca2.status == "not tested" and "absent" in brca2.note  # variant-only VCF: absent is not "not carried"
+
+
+def test_provenance_and_no_models(dpyd_demo: ReportSummary) -> None:
+    p = dpyd_demo.provenance
+    assert (p.sample, p.build, p.absent_policy, p.bundles, p.method) == ("DEMO_DPYD", "GRCh38", "missing", (), "none")
+    assert dpyd_demo.risk_cards == () and dpyd_demo.model_cards == ()
+    assert len(dpyd_demo.drugs) == 8 and "Research use only" in dpyd_demo.research_use
+    assert any("simulated cohorts" in x for x in (dpyd_demo.research_use, *dpyd_demo.limitations))
+
+
+def test_risk_in_plain_words() -> None:
+    assert plain_risk(2.1, 91.4).startswith("About 2.1× the average risk of the reference population; ")
+    assert "about 91 in 100 people" in plain_risk(2.1, 91.4)
+    assert plain_risk(1.02, 50).startswith("About the average risk")
+    assert "(60% lower)" in plain_risk(0.4, 20)
+
+
+@needs_models
+def test_risk_card_of_a_brca1_carrier_shows_the_variant_and_its_caveats() -> None:
+    bundle = load_bundle(MODELS_DIR / "breast_cancer" / "1.0.0")
+    s = build_summary(read(DEMO / "brca1_185delAG_carrier.vcf.gz"), (bundle,))
+    (card,) = s.risk_cards
+    assert card.title == "Breast cancer" and card.bundle == "breast_cancer"
+    assert card.top_rows[0].label.startswith("BRCA1") and card.top_rows[0].contribution > 0
+    assert card.plain.startswith("About") and "reference population" in card.plain
+    assert card.sensitivity_band[0] <= card.probability <= card.sensitivity_band[1]
+    assert card.reliability_grade in ("A", "B", "C") and card.coverage_badge.startswith("Coverage ")
+    assert s.provenance.bundles[0].weights_sha256 == bundle.card["provenance"]["weights_sha256"]
+    assert s.provenance.method == "ig" and s.provenance.attribution_parameters["seed"] == "0"
+    assert s.model_cards[0].auroc["y_breast_cancer"] == pytest.approx(
+        bundle.card["metrics"]["y_breast_cancer"]["network_auroc"])
+
+
+@needs_models
+def test_model_and_guideline_agreement_is_consistent() -> None:
+    path = MODELS_DIR / "treatment_response" / "1.0.0"
+    if not path.is_dir():
+        pytest.skip("models/treatment_response/1.0.0 not trained yet")
+    bundle = load_bundle(path)
+    s = build_summary(read(DEMO / "cyp2c19_2_2.vcf.gz"), (bundle,))
+    assert s.risk_cards == ()  # a response model gives the drug column, not a risk card
+    for row in s.drugs:
+        assert row.model_probability is not None and row.model_relative_risk is not None
+        flagged = row.model_relative_risk >= bundle.bands["above_average"]
+        if row.level_text == "Avoid / alternative" and not flagged:
+            assert row.agreement == "Conflict: model does not flag a guideline-actionable genotype."
+        if row.level_text == "Standard" and flagged:
+            pytest.fail(f"{row.drug}: a model-flagged, guideline-normal row must not stay green")
+    clop = drug(s, "Clopidogrel")
+    assert clop.agreement.startswith(("Agree: both flag", "Conflict: model does not flag"))
