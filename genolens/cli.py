@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--json", action="store_true", help="print one JSON object")
     sub.add_parser("simulate", add_help=False,
                    help="simulate a cohort with known truth (python -m genolens simulate --help)")
+    sub.add_parser("validate", add_help=False,
+                   help="check explanations against the simulated truth (python -m genolens validate --help)")
     tr = sub.add_parser("train", help="train a bundle from a cohort VCF and a phenotype table")
     tr.add_argument("--vcf", required=True, help="cohort VCF/BCF (one column per individual)")
     tr.add_argument("--phenotypes", required=True, help="CSV: sample, [ancestry], cov_* covariates, y_* outcomes")
@@ -110,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from genolens.modeling.simulate import simulate_main
 
         return simulate_main(argv[1:])
+    if argv[:1] == ["validate"]:
+        from genolens.explain.validate import validate_main
+
+        return validate_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command in ("train", "import-pgs"):
         return _build_bundle(args)
