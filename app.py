@@ -9,5 +9,10 @@ state.init()
 
 st.navigation([
     st.Page("pages/patient.py", title="Patient", icon="🧬", default=True),
+    st.Page("pages/report.py", title="Report", icon="📋"),
+    st.Page("pages/risk.py", title="Risk", icon="🎯"),
+    st.Page("pages/treatment.py", title="Treatment", icon="💊"),
+    st.Page("pages/explorer.py", title="Explorer", icon="🔬"),
+    st.Page("pages/cohort.py", title="Cohort", icon="👥"),
     st.Page("pages/models.py", title="Models", icon="📊"),
 ]).run()

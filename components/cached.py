@@ -21,16 +21,33 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from components import tables
+from components.cohort_scoring import CohortResult, gene_summary, score_cohort
+from components.overrides import with_dosages
+from components.research import bundle_randomisation, method_attributions
 from components.sources import PatientSource
+from genolens.explain.attribution import Method
+from genolens.explain.explain import BaselineChoice, Explanation, explain
 from genolens.genome.patient import list_samples, read_patient
+from genolens.genome.pgx import PgxReport, call_pgx
 from genolens.modeling.bundle import Bundle, bundle_paths, load_bundle
-from genolens.types import AbsentPolicy, BuildChoice, PanelResult, PatientGenome
+from genolens.present.summary import ReportSummary, build_summary
+from genolens.types import (
+    AbsentPolicy,
+    Attribution,
+    BuildChoice,
+    DeletionCurve,
+    LedgerLevel,
+    PanelResult,
+    PatientGenome,
+    RandomisationCheck,
+)
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -93,3 +110,98 @@ def _bundle(path: str, mtime_ns: int) -> Bundle:
 def bundles() -> tuple[Bundle, ...]:
     """The newest version of every shipped bundle, loaded once per server (cache_resource)."""
     return tuple(_bundle(str(p), (p / "weights.pt").stat().st_mtime_ns) for p in bundle_paths())
+
+
+# --- Predictions and explanations (patient-derived: session scope) ----------------------------------------------
+
+_EXPLANATIONS_PER_SESSION = 48
+"""Risk cards for every bundle, what-if variants and explorer choices of a few patients."""
+
+
+def _patient_key(p: PatientGenome) -> tuple[str, str, str, str]:
+    return p.sha256, p.sample, p.build.build, p.absent_policy
+
+
+@st.cache_data(scope="session", max_entries=_EXPLANATIONS_PER_SESSION, show_spinner=False)
+def _explanation(
+    key: tuple[str, str, str, str], bundle: tuple[str, str], output: str | None, method: Method,
+    baseline: BaselineChoice, clinical: tuple[tuple[str, float], ...], overrides: tuple[tuple[str, float], ...],
+    ancestry: str | None, level: LedgerLevel, reliability: bool, _patient: PatientGenome, _bundle: Bundle,
+) -> Explanation:
+    patient = with_dosages(_patient, _bundle.panel.name, dict(overrides)) if overrides else _patient
+    return explain(_bundle, patient, output=output, method=method, baseline=baseline, clinical=dict(clinical),
+                   ancestry=ancestry, level=level, reliability=reliability)
+
+
+def explanation(
+    patient: PatientGenome, bundle: Bundle, *, output: str | None = None, method: Method = "ig",
+    baseline: BaselineChoice = "population", clinical: Mapping[str, float] | None = None,
+    overrides: Mapping[str, float] | None = None, ancestry: str | None = None, level: LedgerLevel = "gene",
+    reliability: bool = True,
+) -> Explanation:
+    """One output of ``bundle`` explained for ``patient`` (``overrides``: what-if dosages by input id)."""
+    return _explanation(
+        _patient_key(patient), (bundle.name, bundle.version), output, method, baseline,
+        tuple(sorted((clinical or {}).items())), tuple(sorted((overrides or {}).items())), ancestry, level,
+        reliability, patient, bundle,
+    )
+
+
+@st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
+def _pgx(key: tuple[str, str, str, str], _patient: PatientGenome) -> PgxReport:
+    return call_pgx(_patient)
+
+
+def pgx(patient: PatientGenome) -> PgxReport:
+    """Guideline (CPIC-style) phenotypes of ``patient``."""
+    return _pgx(_patient_key(patient), patient)
+
+
+@st.cache_data(scope="session", max_entries=_EXPLANATIONS_PER_SESSION, show_spinner=False)
+def _attributions(
+    key: tuple[str, str, str, str], bundle: tuple[str, str], output: str, methods: tuple[Method, ...],
+    baseline: BaselineChoice, ancestry: str | None, n_steps: int | None, _patient: PatientGenome, _bundle: Bundle,
+) -> tuple[tuple[Attribution, ...], DeletionCurve]:
+    return method_attributions(_patient, _bundle, output=output, methods=methods, baseline=baseline,
+                               ancestry=ancestry, n_steps=n_steps)
+
+
+def attributions(
+    patient: PatientGenome, bundle: Bundle, *, output: str, methods: tuple[Method, ...], baseline: BaselineChoice,
+    ancestry: str | None = None, n_steps: int | None = None,
+) -> tuple[tuple[Attribution, ...], DeletionCurve]:
+    """The same output explained by several methods (first one chosen), and its deletion curve."""
+    return _attributions(_patient_key(patient), (bundle.name, bundle.version), output, methods, baseline,
+                         ancestry, n_steps, patient, bundle)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def randomisation(bundle_name: str, version: str, output: str, method: Method, _bundle: Bundle) -> RandomisationCheck:
+    """Model-randomisation sanity check of one method on one bundle output (no patient data: shared)."""
+    return bundle_randomisation(_bundle, output=output, method=method)
+
+
+@st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
+def cohort(sha256: str, source_name: str, bundle_keys: tuple[tuple[str, str], ...], _source: PatientSource,
+           _bundles: tuple[Bundle, ...], _progress: ProgressCallback | None = None) -> CohortResult:
+    """Every sample of a multi-sample file scored (and attributed at gene level) by every bundle."""
+    with _source.local_path() as path:
+        return score_cohort(path, _bundles, progress=_progress)
+
+
+@st.cache_data(scope="session", max_entries=16, show_spinner=False)
+def cohort_genes(sha256: str, bundle: tuple[str, str], output: str, _result: CohortResult,
+                 _bundle: Bundle) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Mean |contribution| per gene across the cohort's samples for one bundle output."""
+    return gene_summary(_bundle, _result.inputs[_bundle.name], output=output)
+
+
+@st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
+def _summary(key: tuple[str, str, str, str], bundles: tuple[tuple[str, str], ...], _patient: PatientGenome,
+             _bundles: tuple[Bundle, ...]) -> ReportSummary:
+    return build_summary(_patient, _bundles)
+
+
+def summary(patient: PatientGenome, bundles: tuple[Bundle, ...]) -> ReportSummary:
+    """The report's content for ``patient`` (risk cards, drug table, findings, QC, provenance)."""
+    return _summary(_patient_key(patient), tuple((b.name, b.version) for b in bundles), patient, bundles)

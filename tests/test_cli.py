@@ -75,7 +75,7 @@ def test_cli_choices_match_the_engine() -> None:
     from genolens.explain.attribution import METHODS
     from genolens.explain.explain import BASELINE_CHOICES
 
-    assert cli.METHODS == tuple(METHODS) and cli.BASELINES == tuple(BASELINE_CHOICES)
+    assert tuple(METHODS) == cli.METHODS and tuple(BASELINE_CHOICES) == cli.BASELINES
 
 
 def test_inspect_does_not_load_torch() -> None:

@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
-from genolens.present.figures import OKABE_ITO, calibration_figure, roc_figure
+import numpy as np
+
+from genolens.present.figures import (
+    DOWN,
+    OKABE_ITO,
+    UP,
+    calibration_figure,
+    deletion_curve_figure,
+    gene_rollup_figure,
+    genome_track_figure,
+    ledger_waterfall,
+    mean_contribution_figure,
+    method_agreement_figure,
+    risk_distribution_figure,
+    roc_figure,
+)
+from genolens.types import (
+    Attribution,
+    Baseline,
+    DeletionCurve,
+    Ledger,
+    LedgerRow,
+    Locus,
+    Panel,
+    PanelVariant,
+)
 
 CURVES = {
     "network": {"roc": {"fpr": [0, 0.1, 1], "tpr": [0, 0.6, 1]},
@@ -26,3 +51,114 @@ def test_calibration_figure_skips_missing_models_and_shows_bin_counts() -> None:
     assert [t.name for t in fig.data] == ["GenoLens network", "Perfect calibration"]
     assert list(fig.data[0].customdata) == [900, 100] and "n = " in fig.data[0].hovertemplate
     assert fig.layout.xaxis.range[1] >= 0.33
+
+
+# --- explanation figures -------------------------------------------------------------------------------------------
+
+BASE = Baseline("population_average", np.array([0.5, 0.2, 55.0]), None, "Compared with an average person.")
+
+
+def _row(label: str, c: float, section: str = "genetics", features: tuple[str, ...] = ("rs1",),
+         evidence: str = "OR 1.3 per T allele", values: tuple[float, ...] = (2.0,)) -> LedgerRow:
+    return LedgerRow(label=label, section=section, level="gene" if section == "genetics" else section,  # type: ignore[arg-type]
+                     features=features, contribution=c, spread=0.01, values=values, baseline_values=(0.5,),
+                     treatments=("observed",), evidence=evidence, note="called")
+
+
+LEDGER = Ledger(
+    output="y_disease", method="ig", baseline=BASE, level="gene",
+    rows=(_row("GENE1 (rs1)", 0.6), _row("Age", -0.3, "clinical", ("cov_age",), "", (70.0,)),
+          _row("GENE2 (rs2)", 0.1, features=("rs2",), evidence="OR 1.1"),
+          _row("Not attributed (completeness residual)", 0.001, "residual", (), "", ())),
+    baseline_logit=-2.0, prediction_logit=-1.599, baseline_probability=0.119, prediction_probability=0.168,
+    genetics=0.7, clinical=-0.3, residual=0.001, converged=True)
+
+
+def test_ledger_waterfall_runs_from_baseline_through_rows_to_prediction() -> None:
+    fig = ledger_waterfall(LEDGER, genotypes={"rs1": "1/1"})
+    w = fig.data[0]
+    assert list(w.y) == ["Baseline", "GENE1 (rs1)", "Age", "GENE2 (rs2)", "Not attributed (completeness residual)",
+                         "Prediction"]
+    assert list(w.measure) == ["absolute", "relative", "relative", "relative", "relative", "total"]
+    assert w.base + w.x[0] == -2.0 and list(w.x)[1:3] == [0.6, -0.3]  # bars start at the axis' left edge
+    assert w.base + w.x[-1] == -1.599 and fig.layout.xaxis.range[0] == w.base
+    assert w.increasing.marker.color == UP and w.decreasing.marker.color == DOWN
+    gene1 = w.hovertext[1]
+    assert "rs1 1/1" in gene1 and "evidence: OR 1.3 per T allele" in gene1 and "+0.600" in gene1
+    assert "average person" in w.hovertext[0] and "16.8%" in w.hovertext[-1]
+    assert fig.layout.yaxis.autorange == "reversed"
+
+
+def test_ledger_waterfall_merges_small_rows_and_keeps_the_sum() -> None:
+    fig = ledger_waterfall(LEDGER, max_rows=1)
+    w = fig.data[0]
+    assert list(w.y) == ["Baseline", "GENE1 (rs1)", "2 smaller rows", "Not attributed (completeness residual)",
+                         "Prediction"]
+    assert w.x[2] == -0.3 + 0.1
+    assert "Age" in w.hovertext[2]
+    tiny = ledger_waterfall(LEDGER, min_abs=0.2).data[0]  # GENE2 (+0.1) is merged even with room to spare
+    assert list(tiny.y)[1:4] == ["GENE1 (rs1)", "Age", "1 smaller row"]
+    lo, hi = ledger_waterfall(LEDGER).layout.xaxis.range
+    assert lo < -2.0 and -1.4 < hi < 0  # the axis frames the path, not zero
+
+
+def test_gene_rollup_shows_genetic_rows_only_coloured_by_sign() -> None:
+    fig = gene_rollup_figure(LEDGER)
+    bar = fig.data[0]
+    assert list(bar.y) == ["GENE1 (rs1)", "GENE2 (rs2)"]
+    assert list(bar.marker.color) == [UP, UP]
+    assert "OR 1.1" in bar.hovertext[1]
+
+
+PANEL = Panel("p", "P", tuple(
+    PanelVariant(id=i, rsid=i, gene=g, grch38=Locus(c, pos, "C", "T", "C"), grch37=Locus(c, pos - 100, "C", "T", "C"),
+                 evidence=f"OR for {i}", log_or=0.1, function="", activity_value=None, allele_name="", eaf=0.3,
+                 source="test")
+    for i, g, c, pos in (("rs1", "GENE1", "2", 1_000_000), ("rs2", "GENE2", "1", 5_000_000))), "0" * 64)
+
+
+def _attr(values: list[float], method: str = "ig") -> Attribution:
+    n = len(values)
+    names = ("rs1", "rs2", "cov_age")[:n]
+    v = np.array(values)
+    return Attribution(method=method, target=0, output="y_disease", feature_names=names, names=names,
+                       groups=tuple((i,) for i in range(n)), values=v, member_values=v[None, :], spread=np.zeros(n),
+                       inputs=np.array([2.0, 0.0, 70.0])[:n], baseline=BASE, prediction_logit=0.0,
+                       baseline_logit=-float(v.sum()), residual=0.0, tolerance=1e-4, converged=True, completeness="",
+                       parameters={})
+
+
+def test_genome_track_places_variants_by_chromosome_and_splits_by_sign() -> None:
+    fig = genome_track_figure(_attr([0.4, -0.2, 0.1]), PANEL, build="GRCh38", genotypes={"rs1": "1/1"})
+    raises, lowers = fig.data
+    assert raises.name == "raises the risk" and lowers.name == "lowers the risk"
+    assert list(raises.y) == [0.4] and list(lowers.y) == [-0.2]  # the clinical input is not on the genome
+    assert raises.x[0] > lowers.x[0]  # chr2 after chr1
+    assert list(fig.layout.xaxis.ticktext) == ["1", "2"] and fig.layout.xaxis.title.text == "chromosome"
+    assert "GENE1 rs1" in raises.hovertext[0] and "chr2:1,000,000" in raises.hovertext[0]
+    assert "genotype 1/1" in raises.hovertext[0] and "OR for rs1" in raises.hovertext[0]
+
+
+def test_method_agreement_heatmap_is_symmetric_with_ones_on_the_diagonal() -> None:
+    attrs = [_attr([0.4, -0.2, 0.1]), _attr([0.5, -0.1, 0.05], "deeplift"), _attr([0.05, 0.1, 0.5], "saliency")]
+    heat = method_agreement_figure(attrs).data[0]
+    z = np.array(heat.z)
+    assert list(heat.x) == ["ig", "deeplift", "saliency"] and np.allclose(z, z.T)
+    assert np.allclose(np.diag(z), 1.0) and z[0, 1] == 1.0 and z[0, 2] < 0
+
+
+def test_deletion_curve_draws_random_band_then_the_attribution_order() -> None:
+    curve = DeletionCurve(order=(0, 1), logits=np.array([1.0, 0.2, 0.0]),
+                          random_logits=np.array([[1.0, 0.8, 0.0], [1.0, 0.5, 0.0]]), score=1.0)
+    fig = deletion_curve_figure(curve)
+    assert [t.name for t in fig.data] == ["random orders (5–95%)", "random orders (median)",
+                                          "largest contribution first"]
+    assert list(fig.data[-1].y) == [1.0, 0.2, 0.0] and "100%" in fig.layout.title.text
+
+
+def test_cohort_figures_name_samples_and_genes() -> None:
+    fig = risk_distribution_figure({"y_breast_cancer": [0.1, 0.3]}, ["A", "B"], highlight="B")
+    assert list(fig.data[0].text) == ["A", "B"] and fig.data[1].x[0] == 0.3 and fig.data[1].name == "B"
+    bars = mean_contribution_figure(["G1", "G2"], [0.1, 0.3], [0.1, -0.3], n_samples=2).data[0]
+    assert list(bars.y) == ["G2", "G1"] and list(bars.marker.color) == [DOWN, UP]
+    assert "over 2 samples" in bars.hovertemplate[0]

@@ -5,10 +5,14 @@ Colours are the Okabe-Ito palette (distinguishable with the common colour-vision
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
+
+from genolens.types import Attribution, Build, DeletionCurve, Ledger, LedgerRow, Panel
 
 OKABE_ITO: Mapping[str, str] = {
     "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
@@ -51,8 +55,9 @@ def roc_figure(curves: Mapping[str, Mapping[str, Any]], aurocs: Mapping[str, flo
             hovertemplate=f"{label}<br>false-positive rate %{{x:.2f}}<br>true-positive rate %{{y:.2f}}<extra></extra>",
         ))
     fig.update_layout(title=title, xaxis_title="False-positive rate", yaxis_title="True-positive rate",
-                      xaxis={"range": [0, 1]}, yaxis={"range": [0, 1.02]}, legend={"x": 0.35, "y": 0.05},
-                      margin={"l": 50, "r": 10, "t": 40, "b": 40}, height=380)
+                      xaxis={"range": [0, 1]}, yaxis={"range": [0, 1.02]},
+                      legend={"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"},
+                      margin={"l": 50, "r": 10, "t": 40, "b": 40}, height=460)
     return fig
 
 
@@ -78,5 +83,254 @@ def calibration_figure(curves: Mapping[str, Mapping[str, Any]], *, title: str,
                              line={"color": "#999999", "dash": "dot", "width": 1}, hoverinfo="skip"))
     fig.update_layout(title=title, xaxis_title="Mean predicted probability", yaxis_title="Observed rate",
                       xaxis={"range": [0, edge], "tickformat": ".0%"}, yaxis={"range": [0, edge], "tickformat": ".0%"},
-                      margin={"l": 50, "r": 10, "t": 40, "b": 40}, height=380, legend={"x": 0.02, "y": 0.98})
+                      margin={"l": 50, "r": 10, "t": 40, "b": 40}, height=460,
+                      legend={"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"})
+    return fig
+
+
+# --- Explanation figures (ledger, roll-up, genome track, reliability) --------------------------------------------
+
+UP, DOWN, TOTAL = OKABE_ITO["vermillion"], OKABE_ITO["blue"], "#7F7F7F"
+"""Raises the prediction / lowers it / baseline and prediction bars (Okabe-Ito: colour-blind safe)."""
+_CHROMS = (*(str(i) for i in range(1, 23)), "X", "Y", "MT")
+
+
+def _sign_colour(value: float) -> str:
+    return UP if value > 0 else DOWN
+
+
+def _genotype_text(features: Sequence[str], values: Sequence[float], genotypes: Mapping[str, str] | None,
+                   limit: int = 6) -> str:
+    """``rs123 0/1 (1 effect allele)`` per input, at most ``limit`` of them."""
+    parts = []
+    for f, v in list(zip(features, values, strict=False))[:limit]:
+        gt = (genotypes or {}).get(f)
+        dose = f"{v:.2g} effect allele{'s' if v != 1 else ''}"
+        parts.append(f"{f} {gt} ({dose})" if gt else f"{f} ({dose})")
+    more = f" and {len(features) - limit} more" if len(features) > limit else ""
+    return "; ".join(parts) + more
+
+
+def _wrap(text: str, width: int = 90, limit: int = 400) -> str:
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if line and len(line) + len(w) + 1 > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    return "<br>".join([*lines, line]) if line else ""
+
+
+def ledger_hover(row: LedgerRow, genotypes: Mapping[str, str] | None = None) -> str:
+    """Hover text of one ledger row: what it is, rsIDs with genotype, evidence and how inputs were obtained."""
+    spread = f", ± {row.spread:.3f} across models" if row.spread else ""
+    lines = [f"<b>{row.label}</b>",
+             f"contribution {row.contribution:+.3f} log-odds (odds × {math.exp(row.contribution):.2f}){spread}"]
+    if row.section == "genetics" and row.features:
+        lines.append("genotype: " + _wrap(_genotype_text(row.features, row.values, genotypes)))
+    elif row.section == "clinical" and row.values:
+        lines.append(f"value {row.values[0]:.4g} (baseline {row.baseline_values[0]:.4g})")
+    if row.evidence:
+        lines.append("evidence: " + _wrap(row.evidence))
+    if row.note:
+        lines.append(_wrap(row.note))
+    return "<br>".join(lines)
+
+
+def _shown_rows(ledger: Ledger, max_rows: int, min_abs: float) -> list[tuple[str, float, str, LedgerRow | None]]:
+    """(label, contribution, hover, row) for the waterfall: the largest rows, the rest merged, residual last."""
+    body = [r for r in ledger.rows if r.section != "residual"]
+    residual = [r for r in ledger.rows if r.section == "residual"]
+    big = [r for r in body if abs(r.contribution) >= min_abs]
+    shown = big[:max_rows]
+    rest = [r for r in body if r not in shown]
+    out: list[tuple[str, float, str, LedgerRow | None]] = [(r.label, r.contribution, "", r) for r in shown]
+    if rest:
+        total = math.fsum(r.contribution for r in rest)
+        label = f"{len(rest)} smaller row" + ("s" if len(rest) > 1 else "")
+        out.append((label, total, f"<b>{label}</b><br>together {total:+.3f} log-odds<br>"
+                    + _wrap(", ".join(r.label for r in rest[:12]) + (" …" if len(rest) > 12 else "")), None))
+    out += [(r.label, r.contribution, "", r) for r in residual]
+    return out
+
+
+def ledger_waterfall(ledger: Ledger, *, genotypes: Mapping[str, str] | None = None, max_rows: int = 15,
+                     min_abs: float = 0.005, title: str = "") -> go.Figure:
+    """Waterfall on the log-odds scale: baseline, then each ledger row, then the prediction.
+
+    Parameters
+    ----------
+    ledger
+        The explanation's ledger (rows by decreasing |contribution|, residual last).
+    genotypes
+        GT text per input id (``{"rs4244285": "0/1"}``) for the hover; dosages only when absent.
+    max_rows
+        Rows drawn one by one; smaller rows are merged into one bar (the sum stays exact).
+    min_abs
+        Rows with |contribution| below this (log-odds) are merged too.
+    title
+        Figure title.
+    """
+    rows = _shown_rows(ledger, max_rows, min_abs)
+    labels = ["Baseline", *(lab for lab, _, _, _ in rows), "Prediction"]
+    values = [ledger.baseline_logit, *(v for _, v, _, _ in rows), ledger.prediction_logit]
+    hovers = [f"<b>Baseline</b><br>{_wrap(ledger.baseline.caption)}<br>log-odds {ledger.baseline_logit:+.3f}, "
+              f"probability {ledger.baseline_probability:.1%}",
+              *(h if r is None else ledger_hover(r, genotypes) for _, _, h, r in rows),
+              f"<b>Prediction</b><br>log-odds {ledger.prediction_logit:+.3f}, "
+              f"probability {ledger.prediction_probability:.1%}"]
+    measure = ["absolute", *(["relative"] * len(rows)), "total"]
+    path = np.cumsum([ledger.baseline_logit, *(v for _, v, _, _ in rows)])
+    lo, hi = float(min(path.min(), ledger.prediction_logit)), float(max(path.max(), ledger.prediction_logit))
+    pad = max(0.15 * (hi - lo), 0.05)
+    left = lo - pad  # bars start at the axis' left edge, so the baseline and prediction bars end at their values
+    fig = go.Figure(go.Waterfall(
+        orientation="h", y=labels, x=[values[0] - left, *values[1:-1], values[-1] - left], measure=measure,
+        base=left,
+        text=[f"{ledger.baseline_probability:.1%}", *(f"{v:+.2f}" for v in values[1:-1]),
+              f"{ledger.prediction_probability:.1%}"],
+        textposition=["inside", *(["outside"] * len(rows)), "inside"], insidetextanchor="end",
+        increasing={"marker": {"color": UP}}, decreasing={"marker": {"color": DOWN}},
+        totals={"marker": {"color": TOTAL}}, connector={"line": {"color": "#BBBBBB", "width": 1}},
+        hovertext=hovers, hoverinfo="text", name="ledger"))
+    fig.update_layout(title=title or None, xaxis_title="log-odds (red raises, blue lowers the risk)",
+                      xaxis={"range": [left, hi + pad], "zeroline": False},
+                      yaxis={"autorange": "reversed", "automargin": True}, showlegend=False,
+                      height=max(320, 26 * len(labels) + 110), margin={"l": 10, "r": 30, "t": 40 if title else 10,
+                                                                       "b": 40})
+    return fig
+
+
+def gene_rollup_figure(ledger: Ledger, *, max_rows: int = 20) -> go.Figure:
+    """Horizontal bars of the genetic rows (genes/loci), largest |contribution| at the top."""
+    rows = [r for r in ledger.rows if r.section == "genetics"][:max_rows]
+    fig = go.Figure(go.Bar(
+        orientation="h", y=[r.label for r in rows], x=[r.contribution for r in rows],
+        marker={"color": [_sign_colour(r.contribution) for r in rows]},
+        error_x={"type": "data", "array": [r.spread for r in rows], "visible": any(r.spread for r in rows),
+                 "color": "#555555"},
+        hovertext=[ledger_hover(r) for r in rows], hoverinfo="text", name="genes"))
+    fig.update_layout(xaxis_title="contribution (log-odds) ± member spread",
+                      yaxis={"autorange": "reversed", "automargin": True}, showlegend=False,
+                      height=max(260, 24 * len(rows) + 90), margin={"l": 10, "r": 10, "t": 10, "b": 40})
+    return fig
+
+
+def genome_track_figure(attribution: Attribution, panel: Panel, *, build: Build,
+                        genotypes: Mapping[str, str] | None = None) -> go.Figure:
+    """Contribution of every genetic input by chromosome position (chromosomes laid end to end)."""
+    by_id = {v.id: v for v in panel.variants}
+    points = []
+    for name, value, x in zip(attribution.names, attribution.values, attribution.inputs, strict=False):
+        v = by_id.get(name)
+        if v is None:
+            continue
+        locus = v.locus(build)
+        points.append((locus.chrom, locus.pos, float(value), v, float(x)))
+    chroms = [c for c in _CHROMS if any(p[0] == c for p in points)]
+    width = {c: max(p[1] for p in points if p[0] == c) for c in chroms}
+    offset, start, ticks = {}, 0, []
+    for c in chroms:
+        offset[c] = start
+        ticks.append(start + width[c] / 2)
+        start += width[c] + 5_000_000
+    fig = go.Figure()
+    for sign, colour, label in ((1, UP, "raises"), (-1, DOWN, "lowers")):
+        pts = [p for p in points if (p[2] > 0 if sign > 0 else p[2] <= 0)]
+        fig.add_trace(go.Scatter(
+            x=[offset[p[0]] + p[1] for p in pts], y=[p[2] for p in pts], mode="markers", name=f"{label} the risk",
+            marker={"color": colour, "size": [6 + 10 * min(abs(p[2]) / 0.5, 1.0) for p in pts],
+                    "symbol": "circle" if sign > 0 else "diamond", "line": {"width": 0.5, "color": "#333333"}},
+            hovertext=[f"<b>{p[3].gene} {p[3].rsid or p[3].id}</b><br>chr{p[0]}:{p[1]:,} ({build})<br>genotype "
+                       f"{(genotypes or {}).get(p[3].id, '—')} ({p[4]:.2g} effect alleles)<br>contribution "
+                       f"{p[2]:+.3f} log-odds<br>evidence: {_wrap(p[3].evidence)}" for p in pts],
+            hoverinfo="text"))
+    fig.add_hline(y=0, line={"color": "#999999", "width": 1})
+    fig.update_layout(xaxis={"tickvals": ticks, "ticktext": chroms, "title": "chromosome", "tickangle": 0},
+                      yaxis_title="contribution (log-odds)", height=320, legend={"orientation": "h", "y": 1.12},
+                      margin={"l": 50, "r": 10, "t": 30, "b": 40})
+    return fig
+
+
+def method_agreement_figure(attributions: Sequence[Attribution], *, k: int = 10) -> go.Figure:
+    """Heatmap of Spearman rank correlation of contributions between methods over the union of their top ``k``.
+
+    The same comparison as :func:`genolens.explain.reliability.method_agreement` (signed values), pair by pair.
+    """
+    from genolens.explain.reliability import spearman  # present -> explain is the allowed direction
+
+    labels = [a.method for a in attributions]
+    top = sorted({int(i) for a in attributions for i in np.argsort(-np.abs(a.values), kind="mergesort")[:k]})
+    n = len(attributions)
+    z = np.ones((n, n))
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                z[i, j] = spearman(attributions[i].values[top], attributions[j].values[top])
+    text = [[f"{v:.2f}" if np.isfinite(v) else "—" for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=labels, y=labels, zmin=-1, zmax=1, colorscale="Cividis", text=text, texttemplate="%{text}",
+        hovertemplate="%{y} vs %{x}<br>rank correlation %{z:.2f}" + f" on the top {k}<extra></extra>",
+        colorbar={"title": "ρ"}))
+    fig.update_layout(height=120 + 50 * n, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      yaxis={"autorange": "reversed"})
+    return fig
+
+
+def deletion_curve_figure(curve: DeletionCurve) -> go.Figure:
+    """Model output as inputs are reset to the baseline: attribution order beside random orders (5–95%)."""
+    steps = list(range(len(curve.logits)))
+    fig = go.Figure()
+    if len(curve.random_logits):
+        lo, mid, hi = np.percentile(curve.random_logits, [5, 50, 95], axis=0)
+        fig.add_trace(go.Scatter(x=steps + steps[::-1], y=[*hi, *lo[::-1]], fill="toself", name="random orders (5–95%)",
+                                 line={"width": 0}, fillcolor="rgba(230,159,0,0.25)", hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=steps, y=list(mid), name="random orders (median)",
+                                 line={"color": OKABE_ITO["orange"], "dash": "dash"},
+                                 hovertemplate="%{x} removed<br>median log-odds %{y:.3f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=steps, y=list(curve.logits), name="largest contribution first",
+                             line={"color": OKABE_ITO["blue"], "width": 3},
+                             hovertemplate="%{x} removed<br>log-odds %{y:.3f}<extra></extra>"))
+    fig.update_layout(xaxis_title="inputs reset to the baseline", yaxis_title="model output (log-odds)", height=340,
+                      title=f"Beats {curve.score:.0%} of random orders", legend={"orientation": "h", "y": -0.25},
+                      margin={"l": 50, "r": 10, "t": 40, "b": 40})
+    return fig
+
+
+def risk_distribution_figure(probabilities: Mapping[str, Sequence[float]], samples: Sequence[str], *,
+                             highlight: str | None = None) -> go.Figure:
+    """One strip of points per output (probability of every sample), hover naming the sample."""
+    fig = go.Figure()
+    for k, (output, probs) in enumerate(probabilities.items()):
+        label = output.removeprefix("y_").replace("_", " ")
+        fig.add_trace(go.Box(
+            x=list(probs), y=[label] * len(probs), name=label, orientation="h", boxpoints="all", jitter=0.4,
+            pointpos=0, marker={"color": OKABE_ITO["blue"], "size": 7, "opacity": 0.8},
+            line={"color": "#777777", "width": 1 if len(probs) >= 10 else 0}, fillcolor="rgba(0,0,0,0)",
+            text=list(samples),
+            hovertemplate="%{text}<br>" + label + " %{x:.1%}<extra></extra>"))
+        if highlight is not None and highlight in samples:
+            i = list(samples).index(highlight)
+            fig.add_trace(go.Scatter(x=[probs[i]], y=[label], mode="markers", name=highlight, showlegend=k == 0,
+                                     marker={"color": OKABE_ITO["vermillion"], "size": 13, "symbol": "diamond"},
+                                     hovertemplate=f"{highlight}<br>{label} %{{x:.1%}}<extra></extra>"))
+    fig.update_layout(xaxis={"title": "predicted probability", "tickformat": ".0%"}, showlegend=False,
+                      height=120 + 45 * len(probabilities), margin={"l": 10, "r": 10, "t": 10, "b": 40},
+                      yaxis={"automargin": True, "autorange": "reversed"})
+    return fig
+
+
+def mean_contribution_figure(genes: Sequence[str], mean_abs: Sequence[float], mean_signed: Sequence[float], *,
+                             n_samples: int) -> go.Figure:
+    """Mean |contribution| per gene across samples, coloured by the sign of the mean contribution."""
+    order = sorted(range(len(genes)), key=lambda i: -mean_abs[i])
+    fig = go.Figure(go.Bar(
+        orientation="h", y=[genes[i] for i in order], x=[mean_abs[i] for i in order],
+        marker={"color": [_sign_colour(mean_signed[i]) for i in order]},
+        hovertemplate=[f"<b>{genes[i]}</b><br>mean |contribution| {mean_abs[i]:.3f} log-odds<br>mean signed "
+                       f"{mean_signed[i]:+.3f} over {n_samples} samples<extra></extra>" for i in order]))
+    fig.update_layout(xaxis_title="mean |contribution| (log-odds)", yaxis={"autorange": "reversed", "automargin": True},
+                      height=max(240, 24 * len(genes) + 80), margin={"l": 10, "r": 10, "t": 10, "b": 40})
     return fig

@@ -1,0 +1,50 @@
+"""Selectors shared by the risk, treatment and explorer pages: model output, baseline, ancestry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from components.frame import output_label
+from genolens.explain.explain import BaselineChoice
+from genolens.modeling.bundle import Bundle
+
+BASELINE_WORDS: dict[BaselineChoice, str] = {
+    "population": "Average person of the reference population",
+    "reference": "All-reference genotype (the reference-build allele at every variant)",
+    "ancestry": "Average person of one ancestry group",
+    "distribution": "A reference cohort (distribution; for the Shap methods)",
+}
+
+
+def output(bundles: tuple[Bundle, ...], *, key: str, choice: tuple[str, str] | None = None,
+           column: Any = None) -> tuple[Bundle, str]:
+    """Choose (bundle, output) among every output of ``bundles``; ``choice`` preselects one."""
+    options = [(b.name, o) for b in bundles for o in b.outputs]
+    if choice in options and st.session_state.get(key) != choice:
+        st.session_state[key] = choice
+    where = column or st
+    name, out = where.selectbox("Model output", options, key=key, format_func=option_label)
+    return next(b for b in bundles if b.name == name), out
+
+
+def option_label(option: tuple[str, str]) -> str:
+    """``("treatment_response", "y_clopidogrel_failure")`` -> ``"Clopidogrel failure · treatment response"``."""
+    bundle, out = option
+    if out.removeprefix("y_") == bundle:
+        return output_label(out)
+    return f"{output_label(out)} · {bundle.replace('_', ' ')}"
+
+
+def baseline(bundle: Bundle, *, key: str, column: Any = None,
+             choices: tuple[BaselineChoice, ...] = ("population", "reference", "ancestry", "distribution"),
+             ) -> tuple[BaselineChoice, str | None]:
+    """Choose the baseline (and the ancestry group when that baseline is chosen)."""
+    where = column or st
+    ancestries = bundle.reference.ancestries
+    offered = tuple(c for c in choices if c != "ancestry" or ancestries)
+    chosen: BaselineChoice = where.selectbox("Compared with", offered, format_func=BASELINE_WORDS.__getitem__,
+                                             key=key, help="The explanation says how this patient differs from it.")
+    group = where.selectbox("Ancestry group", ancestries, key=f"{key}_ancestry") if chosen == "ancestry" else None
+    return chosen, group

@@ -1,0 +1,102 @@
+"""Score every sample of a multi-sample VCF with every bundle; summarise attributions across samples.
+
+Pure functions over the domain (no Streamlit); ``components.cached`` wraps them per session.
+The file is read once for all samples (``read_matrix`` + ``dosage_matrix``); the build is the one
+``read_patient`` decides for the first sample. Sites absent or not called are missing (imputed with
+the population mean and flagged, as for one patient).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from genolens.explain.attribution import attribute
+from genolens.explain.baselines import population_average
+from genolens.explain.explain import context_for
+from genolens.explain.rollup import group_mask
+from genolens.genome.encode import dosage_matrix
+from genolens.genome.patient import read_patient
+from genolens.genome.vcf import open_vcf
+from genolens.modeling.bundle import Bundle
+from genolens.modeling.predict import predict
+from genolens.types import Build, Features, Treatment
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class CohortResult:
+    """Every sample of one file scored by every bundle."""
+
+    samples: tuple[str, ...]
+    """Sample names in column order."""
+    build: Build
+    """Build decided on the first sample."""
+    probabilities: dict[str, dict[str, np.ndarray]] = field(repr=False)
+    """bundle -> output -> float64, shape (n_samples,): predicted probability."""
+    bands: dict[str, dict[str, tuple[str, ...]]] = field(repr=False)
+    """bundle -> output -> risk band per sample."""
+    coverage: dict[str, np.ndarray] = field(repr=False)
+    """bundle -> float64, shape (n_samples,): share of the bundle's genetic inputs called."""
+    inputs: dict[str, np.ndarray] = field(repr=False)
+    """bundle -> float64, shape (n_samples, n_features): model inputs after imputation and defaults."""
+
+
+def _features(bundle: Bundle, row: np.ndarray) -> Features:
+    missing = np.isnan(row)
+    treatment: tuple[Treatment, ...] = tuple("missing" if m else "observed" for m in missing)
+    return Features(names=tuple(v.id for v in bundle.panel.variants), values=row, missing=missing,
+                    treatment=treatment, policy="missing")
+
+
+def score_cohort(path: str | os.PathLike[str], bundles: Sequence[Bundle], *,
+                 progress: Progress | None = None) -> CohortResult:
+    """Read every sample at every bundle's panel sites and predict every output."""
+    report = progress or (lambda _f, _m: None)
+    report(0.0, "Deciding the genome build on the first sample")
+    with open_vcf(path) as vf:
+        samples = vf.info.samples
+    build = read_patient(path, sample=samples[0], panels=[b.panel for b in bundles], qc_records=0).build.build
+    sites = sorted({(v.locus(build).chrom, v.locus(build).pos) for b in bundles for v in b.panel.variants})
+    report(0.1, f"Reading {len(sites)} panel sites for {len(samples)} samples")
+    with open_vcf(path) as vf:
+        records, _mode = vf.read_matrix(sites, progress=lambda f, m: report(0.1 + 0.4 * f, m))
+    probs: dict[str, dict[str, np.ndarray]] = {}
+    bands: dict[str, dict[str, tuple[str, ...]]] = {}
+    coverage, inputs = {}, {}
+    for k, b in enumerate(bundles):
+        report(0.5 + 0.5 * k / len(bundles), f"Scoring {len(samples)} samples with {b.name}")
+        dm = dosage_matrix(b.panel, build, records, len(samples))  # (n_samples, n_variants), NaN missing
+        preds = [predict(b, _features(b, dm[i])) for i in range(len(samples))]
+        probs[b.name] = {o: np.array([p.outputs[j].probability for p in preds]) for j, o in enumerate(b.outputs)}
+        bands[b.name] = {o: tuple(p.outputs[j].band for p in preds) for j, o in enumerate(b.outputs)}
+        coverage[b.name] = np.array([p.coverage for p in preds])
+        inputs[b.name] = np.stack([p.inputs.astype(np.float64) for p in preds])
+    report(1.0, "Done")
+    return CohortResult(tuple(samples), build, probs, bands, coverage, inputs)
+
+
+def gene_summary(bundle: Bundle, inputs: np.ndarray, *, output: str,
+                 n_steps: int = 32) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Mean |contribution| and mean contribution per gene (and clinical factor) over samples.
+
+    Integrated Gradients against the population average, grouped at gene level per sample.
+
+    Returns
+    -------
+    names, mean_abs, mean_signed
+        Group names and float64 arrays of shape (n_groups,).
+    """
+    ctx = context_for(bundle)
+    mask, names = group_mask(ctx, level="gene")
+    base = population_average(ctx)
+    target = bundle.outputs.index(output)
+    values = np.stack([
+        np.bincount(mask, weights=attribute(bundle.model, x, baseline=base, target=target, context=ctx,
+                                            n_steps=n_steps).values, minlength=len(names))
+        for x in inputs])  # (n_samples, n_groups)
+    return names, np.abs(values).mean(axis=0), values.mean(axis=0)

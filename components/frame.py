@@ -1,0 +1,61 @@
+"""What every analysis page starts with: title, research-use banner, and the patient/models it needs."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import cached, patient_views, state
+from components.errors import shown_errors
+from genolens.modeling.bundle import Bundle
+from genolens.types import PatientGenome
+
+SIMULATED = ("Every model here was **trained on simulated cohorts** (real variants, positions and published "
+             "effect sizes; simulated people). Estimates illustrate the method; they are not validated risks.")
+
+
+def header(title: str, what: str) -> None:
+    """Title, research-use-only banner saying what this screen shows, and the simulated-cohort note."""
+    st.title(title)
+    patient_views.research_banner(what)
+    st.caption(SIMULATED)
+
+
+def need_patient() -> PatientGenome:
+    """Return the current patient; without one, say what to do and stop the page."""
+    patient = state.current_patient()
+    if patient is None:
+        st.info("No patient is loaded. Choose a demo patient, upload a VCF or pick a server file on the "
+                "Patient page, then come back.", icon=":material/person_search:")
+        st.page_link("pages/patient.py", label="Open the Patient page", icon="🧬")
+        st.stop()
+    return patient
+
+
+def need_bundles(kind: str | None = None) -> tuple[Bundle, ...]:
+    """Return the installed bundles (of ``kind``: "risk" or "response"); without any, say so and stop."""
+    with shown_errors("loading the model bundles"):
+        bundles = cached.bundles()
+    chosen = tuple(b for b in bundles if kind is None or bundle_kind(b) == kind)
+    if not chosen:
+        what = {"risk": "disease-risk", "response": "treatment-response"}.get(kind or "", "")
+        st.info(f"No {what} model bundles are installed: run `make models`.", icon=":material/model_training:")
+        st.page_link("pages/models.py", label="Model cards", icon="📊")
+        st.stop()
+    return chosen
+
+
+def bundle_kind(bundle: Bundle) -> str:
+    """``"risk"`` or ``"response"`` (the card's ``bundle.kind``; risk when not stated)."""
+    return str(bundle.card.get("bundle", {}).get("kind", "risk"))
+
+
+def output_label(output: str) -> str:
+    """``"y_breast_cancer"`` -> ``"Breast cancer"``."""
+    text = output.removeprefix("y_").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def patient_caption(patient: PatientGenome) -> None:
+    """One line naming the patient on screen."""
+    st.caption(f"Patient **{patient.sample}** from `{patient.source_name}` · {patient.build.build} · "
+               f"absent sites: {patient.absent_policy}")

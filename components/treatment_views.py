@@ -1,0 +1,52 @@
+"""The treatment page's two halves: the guideline call per gene and the model's prediction, and their agreement."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.drug_table import LIGHT
+from genolens.explain.explain import Explanation
+from genolens.genome.pgx import PgxReport
+from genolens.present.guideline import DrugRow
+
+
+def guideline(row: DrugRow, pgx: PgxReport) -> None:
+    """Per gene: diplotype(s), phenotype, activity score, missing positions and the caller's note."""
+    st.markdown(f"**Guideline call** · {LIGHT[row.level]} {row.level_text}")
+    for g in row.genes:
+        call = pgx.gene(g.gene)
+        with st.container(border=True):
+            st.markdown(f"**{g.gene}**: {g.phenotype}")
+            if g.diplotypes:
+                st.markdown("Diplotype" + (f"s that fit ({len(g.diplotypes)})" if len(g.diplotypes) > 1 else "")
+                            + ": " + ", ".join(f"`{d}`" for d in g.diplotypes))
+            if g.activity_score is not None:
+                st.markdown(f"Activity score: **{g.activity_score:g}**")
+            if g.missing_positions:
+                st.warning("Not called (could change the call): " + ", ".join(g.missing_positions),
+                           icon=":material/help:")
+            st.caption(call.note)
+    st.markdown(f"**Action** (CPIC-style paraphrase; the guideline decides): {row.action}")
+
+
+def model(e: Explanation) -> None:
+    """The response model's probability, interval and band for this drug outcome."""
+    o = e.output
+    st.markdown("**Treatment-response model**")
+    cols = st.columns(2)
+    cols[0].metric("Predicted risk", f"{o.probability:.1%}", help="Calibrated ensemble probability of the outcome.")
+    cols[1].metric("Against average", f"{o.relative_risk:.2f}×", help=f"Band: {o.band}")
+    st.caption(f"{o.band.capitalize()} · models range {o.interval[0]:.1%}–{o.interval[1]:.1%} · "
+               f"{o.percentile:.0f}th percentile · missing-data range "
+               f"{e.sensitivity_band[0]:.1%}–{e.sensitivity_band[1]:.1%} · explanation grade {e.reliability.grade}")
+
+
+def concordance(row: DrugRow) -> None:
+    """Say whether the model and the guideline agree, prominently when they do not."""
+    text = f"**Model and guideline:** {row.agreement}"
+    if row.agreement.lower().startswith("agree"):
+        st.success(text, icon=":material/check_circle:")
+    elif "conflict" in row.agreement.lower() or "disagree" in row.agreement.lower():
+        st.error(text, icon=":material/compare_arrows:")
+    else:
+        st.warning(text, icon=":material/help:")

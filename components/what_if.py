@@ -1,0 +1,92 @@
+"""The what-if editor: change a genotype (0/1/2 effect alleles) or a clinical input and see the effect."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from components.ledger_chart import genotypes
+from genolens.explain.explain import Explanation
+from genolens.modeling.bundle import Bundle
+from genolens.types import PatientGenome
+
+_SHOWN = 8
+"""Genotypes offered: the inputs with the largest |contribution| as read (a stable list while editing)."""
+
+
+@dataclass(frozen=True)
+class Edits:
+    """What the user changed."""
+
+    dosages: dict[str, float]
+    """Effect-allele count by genetic input id."""
+    clinical: dict[str, float]
+    """Clinical inputs by covariate name."""
+
+    def __bool__(self) -> bool:
+        return bool(self.dosages or self.clinical)
+
+
+def _binary(bundle: Bundle, name: str) -> bool:
+    info = bundle.card["covariates"][name]
+    return 0.0 <= float(info["mean"]) <= 1.0 and float(info["sd"]) <= 0.51
+
+
+def editor(base: Explanation, bundle: Bundle, patient: PatientGenome) -> Edits:
+    """Draw the editor (widgets keyed ``whatif_<input>``) and return the edits; empty when none."""
+    a = base.attribution
+    n_gen = len(bundle.panel.variants)
+    top = np.argsort(-np.abs(a.values[:n_gen]), kind="mergesort")[:_SHOWN]
+    by_id = {v.id: v for v in bundle.panel.variants}
+    gts = genotypes(patient, bundle.panel.name)
+    dosages: dict[str, float] = {}
+    clinical: dict[str, float] = {}
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Genotypes** (effect-allele count)")
+        for i in top:
+            name = a.feature_names[int(i)]
+            v = by_id[name]
+            read = f"as read: {gts.get(name, '—')} ({a.inputs[int(i)]:.2g})"
+            choice = st.selectbox(
+                f"{v.gene} {v.rsid or v.id} · effect allele {v.grch38.effect_allele}", (None, 0, 1, 2),
+                format_func=lambda d, read=read: read if d is None else f"{d} effect allele{'s' if d != 1 else ''}",
+                key=f"whatif_{name}", help=v.evidence or None)
+            if choice is not None:
+                dosages[name] = float(choice)
+    with right:
+        st.markdown("**Clinical inputs** (empty: population mean)")
+        for c in bundle.covariates:
+            info = bundle.card["covariates"][c]
+            label = f"{c.removeprefix('cov_').replace('_', ' ')}"
+            if _binary(bundle, c):
+                mean = float(info["mean"])
+                value: float | None = st.selectbox(label, _BINARY, key=f"whatif_{c}",
+                                     format_func=functools.partial(_yes_no, mean=mean))
+            else:
+                value = st.number_input(label, value=None, key=f"whatif_{c}",
+                                        placeholder=f"not given (mean {float(info['mean']):.3g})",
+                                        help=f"Units: {info.get('units', '')}; SD {float(info['sd']):.3g}")
+            if value is not None:
+                clinical[c] = float(value)
+    return Edits(dosages, clinical)
+
+
+_BINARY: tuple[int | None, ...] = (None, 0, 1)
+
+
+def _yes_no(x: int | None, mean: float) -> str:
+    return f"not given (mean {mean:.2f})" if x is None else ("yes (1)" if x else "no (0)")
+
+
+def effect(base: Explanation, edited: Explanation) -> None:
+    """Show the prediction as read beside the edited one."""
+    a, b = base.output, edited.output
+    left, mid, right = st.columns(3)
+    left.metric("As read", f"{a.probability:.1%}")
+    mid.metric("With your changes", f"{b.probability:.1%}", delta=f"{100 * (b.probability - a.probability):+.2f} pp",
+               delta_color="inverse")
+    right.metric("Band", b.band, delta=None if a.band == b.band else f"was {a.band}", delta_color="off")

@@ -1,0 +1,26 @@
+"""A multi-sample VCF: risk distributions across samples, attribution summary, drill-down to one sample's report."""
+
+import streamlit as st
+
+from components import cohort_views, frame, state
+
+frame.header("Cohort", "This screen scores every sample of a multi-sample VCF with every installed model, shows "
+             "the distributions and which genes drive them, and opens one sample's report.")
+bundles = frame.need_bundles()
+
+source = cohort_views.choose_file()
+if source is None:
+    st.stop()
+result = cohort_views.score(source, bundles)
+st.caption(f"{len(result.samples)} samples · build {result.build} · absent sites treated as missing "
+           "(population mean, flagged).")
+current = state.current_patient()
+highlight = current.sample if current is not None and current.sample in result.samples else None
+
+cohort_views.distributions(result, bundles, highlight)
+with st.expander("Every sample", expanded=False):
+    st.dataframe(cohort_views.table(result, bundles), hide_index=True, width="stretch")
+st.subheader("What drives the predictions across samples")
+cohort_views.attribution_summary(source, result, bundles)
+st.subheader("Drill down")
+cohort_views.open_sample(source, result)

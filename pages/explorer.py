@@ -1,0 +1,31 @@
+"""Researcher view: method, baseline, target and steps chosen freely; agreement, completeness, sanity checks."""
+
+import streamlit as st
+
+from components import cached, choices, explorer_views, frame
+from components.errors import shown_errors
+from genolens.explain.reliability import grade
+
+frame.header("Explorer", "This screen is for researchers: it explains one model output with the attribution method, "
+             "baseline and settings you choose, and tests how far the explanation can be trusted.")
+patient = frame.need_patient()
+bundles = frame.need_bundles()
+frame.patient_caption(patient)
+
+top = st.columns(4)
+bundle, output = choices.output(bundles, key="explorer_output", column=top[0])
+baseline, ancestry = choices.baseline(bundle, key="explorer_baseline", column=top[1])
+method, steps, methods = explorer_views.controls(top[2], top[3])
+
+with st.spinner(f"Attributing with {len(methods)} method(s)…"), shown_errors(f"explaining {bundle.name}"):
+    attrs, curve = cached.attributions(patient, bundle, output=output, methods=methods, baseline=baseline,
+                                       ancestry=ancestry, n_steps=steps)
+chosen = attrs[0]
+st.subheader("Completeness")
+explorer_views.completeness(chosen)
+st.subheader("Reliability")
+explorer_views.reliability(grade(chosen, others=attrs[1:], deletion=curve))
+explorer_views.agreement_and_deletion(attrs, curve)
+explorer_views.randomisation(bundle, output, method)
+st.subheader("Attribution table")
+explorer_views.download(chosen, bundle, patient.sample)

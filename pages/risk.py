@@ -1,0 +1,51 @@
+"""One disease model in depth: ledger waterfall, gene roll-up, genome track, missing-data band, what-if editor."""
+
+import streamlit as st
+
+from components import cached, choices, frame, ledger_chart, what_if
+from components.errors import shown_errors
+from components.report_views import RISK_CHOICE
+
+frame.header("Risk", "This screen explains one disease-risk prediction: which variants, genes and clinical factors "
+             "moved the patient's risk away from the comparison point, and by how much.")
+patient = frame.need_patient()
+bundles = frame.need_bundles("risk")
+frame.patient_caption(patient)
+
+left, right = st.columns(2)
+bundle, output = choices.output(bundles, key="risk_output", choice=st.session_state.get(RISK_CHOICE), column=left)
+baseline, ancestry = choices.baseline(bundle, key="risk_baseline", column=right)
+
+with st.spinner("Explaining the prediction…"), shown_errors(f"explaining {bundle.name}"):
+    base = cached.explanation(patient, bundle, output=output, baseline=baseline, ancestry=ancestry)
+
+with st.expander("What if… change a genotype or a clinical input", expanded=False):
+    edits = what_if.editor(base, bundle, patient)
+if edits:
+    with st.spinner("Re-explaining with your changes…"), shown_errors(f"explaining {bundle.name}"):
+        shown = cached.explanation(patient, bundle, output=output, baseline=baseline, ancestry=ancestry,
+                                   clinical=edits.clinical, overrides=edits.dosages)
+    st.info("Showing the prediction **with your changes** (what-if); the file is unchanged.", icon=":material/edit:")
+    what_if.effect(base, shown)
+else:
+    shown = base
+
+o = shown.output
+cols = st.columns(4)
+cols[0].metric("Estimated risk", f"{o.probability:.1%}", help="Calibrated ensemble probability.")
+cols[1].metric("Models range", f"{o.interval[0]:.1%}–{o.interval[1]:.1%}", help="5th–95th percentile of the ensemble.")
+cols[2].metric("Missing-data range", f"{shown.sensitivity_band[0]:.1%}–{shown.sensitivity_band[1]:.1%}",
+               help=shown.sensitivity_note)
+cols[3].metric("Explanation grade", shown.reliability.grade,
+               help="\n\n".join(shown.reliability.reasons) or "Every check graded A.")
+st.caption(f"{o.band.capitalize()} · {o.relative_risk:.2f}× the average risk · {o.percentile:.0f}th percentile · "
+           f"missing-data range: {shown.sensitivity_note}.")
+for flag in o.flags:
+    if flag.code in ("low_coverage", "ancestry_unusual", "clinical_out_of_range", "score_out_of_range"):
+        st.warning(flag.message, icon=":material/warning:")
+
+st.subheader("Ledger")
+ledger_chart.summary_line(shown)
+ledger_chart.waterfall(shown, bundle, patient, key="risk_waterfall")
+ledger_chart.rollup_and_track(shown, bundle, patient, key="risk")
+ledger_chart.ledger_table(shown)

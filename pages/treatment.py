@@ -1,0 +1,42 @@
+"""One drug in depth: the treatment-response model and its ledger beside the guideline-based phenotype call."""
+
+import streamlit as st
+
+from components import cached, frame, ledger_chart, treatment_views
+from components.errors import shown_errors
+from components.report_views import DRUG_CHOICE
+
+frame.header("Treatment", "This screen sets the treatment-response model's prediction for one drug beside the "
+             "guideline (CPIC-style) phenotype called from the patient's genotypes, and says whether they agree.")
+patient = frame.need_patient()
+bundles = frame.need_bundles()
+frame.patient_caption(patient)
+
+with st.spinner("Calling guideline phenotypes and predicting…"), shown_errors("building the drug table"):
+    summary = cached.summary(patient, bundles)
+    pgx = cached.pgx(patient)
+rows = {r.output: r for r in summary.drugs}
+wanted = st.session_state.get(DRUG_CHOICE)
+if wanted in rows and st.session_state.get("treatment_drug") != wanted:
+    st.session_state["treatment_drug"] = wanted
+output = st.selectbox("Drug", list(rows), format_func=lambda o: rows[o].drug, key="treatment_drug")
+row = rows[output]
+response = next((b for b in bundles if frame.bundle_kind(b) == "response" and output in b.outputs), None)
+
+treatment_views.concordance(row)
+left, right = st.columns(2)
+with left:
+    treatment_views.guideline(row, pgx)
+with right:
+    if response is None:
+        st.info("No treatment-response model is installed for this drug: the guideline call stands alone.",
+                icon=":material/model_training:")
+        st.stop()
+    with st.spinner("Explaining the model's prediction…"), shown_errors(f"explaining {response.name}"):
+        e = cached.explanation(patient, response, output=output)
+    treatment_views.model(e)
+    ledger_chart.summary_line(e)
+
+st.subheader("Why the model says so")
+ledger_chart.waterfall(e, response, patient, key="treatment_waterfall", max_rows=12)
+ledger_chart.ledger_table(e)

@@ -1,0 +1,145 @@
+"""AppTest over the analysis pages: each runs with no patient and with a demo patient; the what-if editor works."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from genolens.modeling.bundle import bundle_paths
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo" / "dpyd_2A_heterozygote.vcf.gz"
+TRIO = ROOT / "data" / "demo" / "trio_cyp2c19_brca2.vcf.gz"
+PAGES = ("report", "risk", "treatment", "explorer", "cohort")
+PATIENT_PAGES = ("report", "risk", "treatment", "explorer")
+
+needs_models = pytest.mark.skipif(not bundle_paths(), reason="no model bundles installed (make models)")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    """Session-scoped data caches are process-global in AppTest: start and end each test empty."""
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    return at
+
+
+def _with_demo() -> AppTest:
+    at = _app()
+    at.selectbox(key="demo_file").set_value(DEMO).run()
+    assert not at.exception and at.session_state["genolens"].patient is not None
+    return at
+
+
+def _text(elements: object) -> str:
+    return "\n".join(str(e.value) for e in elements)  # type: ignore[attr-defined]
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(str(m.value) for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("page", PATIENT_PAGES)
+def test_pages_without_a_patient_say_what_to_do(page: str) -> None:
+    at = _app()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception and not at.error
+    assert "Research use only" in _text(at.warning)
+    assert "No patient is loaded" in _text(at.info)
+    assert "simulated cohorts" in _text(at.caption)
+
+
+@needs_models
+def test_every_page_runs_with_a_demo_patient() -> None:
+    at = _with_demo()
+    for page in PAGES:
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, page
+        assert not at.error, (page, _text(at.error))
+        assert "Research use only" in _text(at.warning), page
+    at.switch_page("pages/models.py").run()
+    assert not at.exception
+
+
+@needs_models
+def test_report_shows_cards_drugs_and_opens_the_risk_page_on_a_card() -> None:
+    at = _with_demo()
+    at.switch_page("pages/report.py").run()
+    assert {"Estimated risk"} <= {m.label for m in at.metric}
+    drugs = at.table[0].value
+    assert any("Fluoropyrimidines" in d for d in drugs["drug"]) and "agreement" in drugs
+    at.button(key="open_risk_type_2_diabetes_y_type_2_diabetes").click().run()
+    assert not at.exception
+    assert at.selectbox(key="risk_output").value == ("type_2_diabetes", "y_type_2_diabetes")
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "Baseline" in spec and "Prediction" in spec and "rs" in spec
+
+
+@needs_models
+def test_what_if_changes_the_prediction() -> None:
+    at = _with_demo()
+    at.switch_page("pages/risk.py").run()
+    before = _metric(at, "Estimated risk")
+    at.number_input(key="whatif_cov_age").set_value(85.0).run()
+    assert not at.exception
+    assert _metric(at, "As read") == before
+    assert _metric(at, "With your changes") != before
+    genotype = next(s for s in at.selectbox if str(s.key).startswith("whatif_") and s.options[-1] == "2 effect alleles")
+    genotype.set_value(2 if genotype.value != 2 else 0).run()
+    assert not at.exception and _metric(at, "With your changes") != before
+
+
+@needs_models
+def test_report_names_a_monogenic_carrier_without_an_error_box() -> None:
+    at = _app()
+    at.selectbox(key="demo_file").set_value(ROOT / "data" / "demo" / "brca1_185delAG_carrier.vcf.gz").run()
+    at.switch_page("pages/report.py").run()
+    assert not at.exception and not at.error
+    assert "carrier] **BRCA1 185delAG (rs80357914)**" in _text(at.markdown)
+
+
+@needs_models
+def test_treatment_page_shows_the_guideline_call_beside_the_model() -> None:
+    at = _with_demo()
+    at.switch_page("pages/treatment.py").run()
+    at.selectbox(key="treatment_drug").set_value("y_fluoropyrimidine_toxicity").run()
+    assert not at.exception
+    body = _text(at.markdown)
+    assert "DPYD" in body and "Guideline call" in body and "Treatment-response model" in body
+    assert any("Not called" in str(w.value) for w in at.warning)
+
+
+@needs_models
+def test_explorer_methods_and_sanity_check() -> None:
+    at = _with_demo()
+    at.switch_page("pages/explorer.py").run()
+    at.selectbox(key="explorer_output").set_value(("coronary_artery_disease", "y_coronary_artery_disease")).run()
+    at.selectbox(key="explorer_method").set_value("deeplift").run()
+    assert not at.exception and not at.error
+    assert "Completeness residual" in {m.label for m in at.metric}
+    at.button(key="explorer_randomise").click().run()
+    assert not at.exception
+    assert "With every layer randomised" in _text(at.markdown)
+
+
+@needs_models
+def test_cohort_scores_the_trio_and_opens_a_sample() -> None:
+    at = _app()
+    at.switch_page("pages/cohort.py").run()
+    at.selectbox(key="cohort_file").set_value(TRIO).run()
+    assert not at.exception and not at.error
+    sample = at.selectbox(key="cohort_sample").options[0]
+    at.selectbox(key="cohort_sample").set_value(sample).run()
+    at.button(key="cohort_open").click().run()
+    assert not at.exception
+    assert at.session_state["genolens"].patient.sample == sample
