@@ -1,0 +1,203 @@
+"""Explanation benchmark: one patient explained across every bundle and every output.
+
+Run from the repository root: ``.venv/bin/python bench/explain.py``. Bundles are loaded and the
+demo patient is read once (not timed); then ``explain(bundle, patient, output=..., reliability=True)``
+runs for every (bundle, output), interleaved with a naive one-feature-at-a-time ablation loop. A
+phase breakdown (same calls as ``explain``, timed one by one) says where the time goes, and
+``--profile`` (automatic when the target is missed) adds cProfile's top functions. See ``bench/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.predict import DEFAULT_PATIENT, load, machine  # noqa: E402
+from genolens.explain.attribution import attribute  # noqa: E402
+from genolens.explain.baselines import population_average, reference_distribution  # noqa: E402
+from genolens.explain.explain import context_for, explain, sensitivity_band  # noqa: E402
+from genolens.explain.reliability import deletion_curve, grade  # noqa: E402
+from genolens.explain.rollup import input_treatments, ledger  # noqa: E402
+from genolens.genome.patient import read_patient  # noqa: E402
+from genolens.modeling.bundle import Bundle, load_bundles  # noqa: E402
+from genolens.modeling.predict import features_for, predict  # noqa: E402
+from genolens.types import PatientGenome  # noqa: E402
+
+TARGET_MS = 500.0
+Job = tuple[Bundle, int, str]  # (bundle, output index, output name)
+
+
+def explain_all(jobs: Sequence[Job], patient: PatientGenome) -> list[object]:
+    return [explain(b, patient, output=name, reliability=True) for b, _, name in jobs]
+
+
+def naive_ablation_all(jobs: Sequence[Job], patient: PatientGenome) -> list[np.ndarray]:
+    """Per (bundle, output): set each input to its population mean alone, one Python forward per input."""
+    out = []
+    for b, k, _ in jobs:
+        values = features_for(patient, b).values
+        x = np.concatenate([np.where(np.isnan(values), b.reference.feature_mean, values), b.covariate_mean])
+        base = np.concatenate([b.reference.feature_mean, b.covariate_mean])
+        f_x = float(b.model(torch.as_tensor(x, dtype=torch.float32)[None])[0, k])
+        contrib = np.empty(len(x))
+        for i in range(len(x)):
+            x_i = x.copy()
+            x_i[i] = base[i]
+            contrib[i] = f_x - float(b.model(torch.as_tensor(x_i, dtype=torch.float32)[None])[0, k])
+        out.append(contrib)
+    return out
+
+
+def ig_ledger_all(jobs: Sequence[Job], patient: PatientGenome) -> list[object]:
+    """The IG-to-completeness + ledger part of explain() alone (with its predict and context)."""
+    books = []
+    for b, k, _ in jobs:
+        features = features_for(patient, b)
+        pred = predict(b, features)
+        ctx = context_for(b)
+        attr = attribute(b.model, pred.inputs.astype(np.float64), method="ig", baseline=population_average(ctx),
+                         target=k, context=ctx)
+        books.append(ledger(attr, ctx, treatments=input_treatments(features.treatment, b.covariates,
+                                                                    pred.defaulted)))
+    return books
+
+
+@contextmanager
+def clock(t: dict[str, float], name: str, bundle: str) -> Iterator[None]:
+    t0 = time.perf_counter()
+    yield
+    ms = (time.perf_counter() - t0) * 1e3
+    t[name] += ms
+    t[f"bundle {bundle}"] += ms
+
+
+def phases(jobs: Sequence[Job], patient: PatientGenome, acc: dict[str, list[float]]) -> None:
+    """explain()'s steps for every job, each timed (ms, summed over jobs) into ``acc``; same calls, same order."""
+    t: dict[str, float] = defaultdict(float)
+    for b, k, _ in jobs:
+        with clock(t, "predict + context + baseline", b.name):
+            features = features_for(patient, b)
+            pred = predict(b, features)
+            ctx = context_for(b, seed=0)
+            base = population_average(ctx)
+            x = pred.inputs.astype(np.float64)
+        with clock(t, "ig (completeness ladder)", b.name):
+            attr = attribute(b.model, x, method="ig", baseline=base, target=k, seed=0, context=ctx)
+        with clock(t, "ledger", b.name):
+            ledger(attr, ctx, treatments=input_treatments(features.treatment, b.covariates, pred.defaulted),
+                   level="gene")
+        with clock(t, "reliability: feature_ablation", b.name):
+            abl = attribute(b.model, x, method="feature_ablation", baseline=base, target=k, context=ctx)
+        with clock(t, "reliability: gradient_shap (32 samples)", b.name):
+            dist = reference_distribution(ctx, n=32, seed=0)
+            gs = attribute(b.model, x, method="gradient_shap", baseline=dist, target=k, context=ctx, seed=0,
+                           n_steps=32)
+        with clock(t, "reliability: deletion curve (20 orders)", b.name):
+            dc = deletion_curve(b.model, attr, n_random=20, seed=0)
+        with clock(t, "reliability: grade", b.name):
+            grade(attr, others=[abl, gs], deletion=dc)
+        with clock(t, "sensitivity band", b.name):
+            sensitivity_band(b, x, np.isnan(features.values), k, seed=0)
+    for name, ms in t.items():
+        acc[name].append(ms)
+
+
+def timed_runs(fns: Sequence[Callable[[], object]], repeats: int) -> list[np.ndarray]:
+    """One warm-up call of each, then ``repeats`` interleaved timed calls of each (ms)."""
+    for fn in fns:
+        fn()
+    times = [np.empty(repeats) for _ in fns]
+    for i in range(repeats):
+        for fn, t in zip(fns, times, strict=True):
+            t0 = time.perf_counter()
+            fn()
+            t[i] = (time.perf_counter() - t0) * 1e3
+    return times
+
+
+def profile(jobs: Sequence[Job], patient: PatientGenome, top: int) -> None:
+    prof = cProfile.Profile()
+    prof.enable()
+    explain_all(jobs, patient)
+    prof.disable()
+    for key in ("tottime", "cumulative"):
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).strip_dirs().sort_stats(key).print_stats(top)
+        body = buf.getvalue()
+        print(f"cProfile of one explain_all run, top {top} by {key}:")
+        print(body[body.find("   ncalls"):].rstrip())
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--patient", default=str(DEFAULT_PATIENT), help="VCF of the patient (default: a demo)")
+    ap.add_argument("--repeats", type=int, default=7, help="timed runs of each contender (>= 5)")
+    ap.add_argument("--profile", action="store_true", help="always print cProfile's top functions")
+    ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's choice)")
+    args = ap.parse_args()
+    print(machine(args.threads))
+    t0 = time.perf_counter()
+    bundles = load_bundles()
+    if not bundles:
+        raise SystemExit("No bundles under models/; run make models first.")
+    patient = read_patient(args.patient, qc_records=0)
+    print(f"setup (not timed): {len(bundles)} bundles loaded, {Path(args.patient).name} read in "
+          f"{time.perf_counter() - t0:.2f} s")
+    jobs: list[Job] = [(b, k, name) for b in bundles for k, name in enumerate(b.outputs)]
+
+    explained = explain_all(jobs, patient)
+    for (b, _, name), e in zip(jobs, explained, strict=True):
+        a = e.attribution  # type: ignore[attr-defined]
+        print(f"  {b.name}/{name}: {len(a.values)} inputs, {a.parameters['members']} members, IG "
+              f"{a.parameters['n_steps']} steps, residual {a.residual:+.1e} (tol {a.tolerance:.1e}), grade "
+              f"{e.reliability.grade}, band: {e.sensitivity_note.split(':')[0]}")  # type: ignore[attr-defined]
+    ours, naive = timed_runs([lambda: explain_all(jobs, patient), lambda: naive_ablation_all(jobs, patient)],
+                             args.repeats)
+    (ig_only,) = timed_runs([lambda: ig_ledger_all(jobs, patient)], args.repeats)
+    n_forwards = sum(len(b.reference.feature_mean) + len(b.covariates) + 1 for b, _, _ in jobs)
+    print(f"{len(jobs)} (bundle, output) pairs over {len(bundles)} bundles; {args.repeats} interleaved runs after "
+          "one warm-up each, wall clock:")
+    for label, ms in (("a. explain(..., reliability=True), all outputs", ours),
+                      (f"b. naive ablation loop ({n_forwards} forwards)", naive),
+                      ("c. IG to completeness + ledger only", ig_only)):
+        print(f"  {label:<52} median {np.median(ms):8.1f} ms  min {ms.min():8.1f}  max {ms.max():8.1f}")
+    acc: dict[str, list[float]] = defaultdict(list)
+    for _ in range(args.repeats):
+        phases(jobs, patient, acc)
+    by_bundle = {k: v for k, v in acc.items() if k.startswith("bundle ")}
+    acc = {k: v for k, v in acc.items() if k not in by_bundle}
+    total = sum(float(np.median(v)) for v in acc.values())
+    print(f"phase breakdown (explain()'s calls timed one by one, median over {args.repeats} runs; sum "
+          f"{total:.1f} ms):")
+    for name, v in sorted(acc.items(), key=lambda kv: -float(np.median(kv[1]))):
+        print(f"  {name:<44} {np.median(v):8.1f} ms  {100 * np.median(v) / total:5.1f}%")
+    per = (f"{k.removeprefix('bundle ')} {np.median(v):.1f} ms" for k, v in by_bundle.items())
+    print(f"  by bundle: {'; '.join(per)}")
+    med, med_naive = float(np.median(ours)), float(np.median(naive))
+    missed = med > TARGET_MS
+    if missed or args.profile:
+        profile(jobs, patient, top=25)
+    print(f"ratio explain/naive ablation: {med / med_naive:.2f}x (naive/explain {med_naive / med:.2f}x); "
+          f"IG+ledger/explain: {np.median(ig_only) / med:.2f}")
+    print(f"after the runs: {load()}")
+    print(f"target: explain median <= {TARGET_MS:g} ms ({'MISSED' if missed else 'met'}); IG+ledger only "
+          f"{np.median(ig_only):.1f} ms")
+    print(f"explain_ms={med:.1f} naive_ablation_ms={med_naive:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

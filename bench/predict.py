@@ -1,0 +1,166 @@
+"""Prediction benchmark: every shipped bundle for one patient, features to predictions.
+
+Run from the repository root: ``.venv/bin/python bench/predict.py``. Bundles are loaded and the
+demo patient is read once (not timed); then ``predict`` runs for every bundle (intervals,
+percentiles, bands, flags), interleaved with a naive baseline that runs each ensemble member
+separately in Python without ``torch.inference_mode``. See ``bench/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from genolens.genome.patient import read_patient  # noqa: E402
+from genolens.modeling.bundle import Bundle, load_bundles  # noqa: E402
+from genolens.modeling.predict import (  # noqa: E402
+    PredictOptions,
+    _flags,
+    _output,
+    features_for,
+    predict,
+)
+from genolens.types import Features, PatientGenome, Prediction  # noqa: E402
+
+DEFAULT_PATIENT = ROOT / "data" / "demo" / "brca1_185delAG_carrier.vcf.gz"
+TARGET_MS = 50.0
+
+
+def machine(threads: int = 0) -> str:
+    """Set torch's intra-op threads (0: leave torch's default) and describe the machine and its load."""
+    if threads > 0:
+        torch.set_num_threads(threads)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (f"machine: nproc={cores} python {platform.python_version()} ({platform.machine()}) "
+            f"torch {torch.__version__} torch_threads={torch.get_num_threads()}"
+            f"{' (set by --threads)' if threads > 0 else ' (default)'} "
+            f"interop_threads={torch.get_num_interop_threads()}; {load()}")
+
+
+def load() -> str:
+    """The 1/5/15-minute load average: other processes on these cores skew every number."""
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def naive_predict(bundle: Bundle, features: Features) -> Prediction:
+    """``predict`` with the ensemble run member by member, each with autograd dispatch (no inference_mode)."""
+    ref = bundle.reference
+    values = np.asarray(features.values, dtype=np.float64)
+    missing = np.isnan(values)
+    genetic = np.where(missing, ref.feature_mean, values)
+    cov = bundle.covariate_mean.copy()
+    defaulted = list(bundle.covariates)  # no clinical values given, as in the timed call
+    x = np.concatenate([genetic, cov]).astype(np.float32)
+    model = bundle.model
+    rows = []
+    for member in model.members:  # one Python forward per member, grad mode on
+        rows.append(member(torch.from_numpy(x)[None, :])[0] * model.cal_slope + model.cal_bias)
+    member_logits = torch.stack(rows).detach().double().numpy()  # (members, n_outputs)
+    coverage = float(1.0 - missing.mean()) if len(missing) else 1.0
+    imputed = tuple(n for n, m in zip(features.names, missing, strict=True) if m)
+    shared = _flags(bundle, values, coverage, imputed, defaulted, {})
+    opts = PredictOptions()
+    outputs = tuple(_output(bundle, k, member_logits[:, k], shared, opts) for k in range(len(bundle.outputs)))
+    return Prediction(bundle=bundle.name, version=bundle.version, outputs=outputs, inputs=x,
+                      input_names=(*features.names, *bundle.covariates), imputed=imputed, defaulted=tuple(defaulted),
+                      coverage=coverage)
+
+
+def genolens_all(bundles: Sequence[Bundle], patient: PatientGenome) -> list[Prediction]:
+    return [predict(b, features_for(patient, b)) for b in bundles]
+
+
+def naive_all(bundles: Sequence[Bundle], patient: PatientGenome) -> list[Prediction]:
+    return [naive_predict(b, features_for(patient, b)) for b in bundles]
+
+
+def same(a: Sequence[Prediction], b: Sequence[Prediction]) -> bool:
+    """Both give the same probabilities, intervals, percentiles, bands and flags (float32 noise allowed)."""
+    for pa, pb in zip(a, b, strict=True):
+        for oa, ob in zip(pa.outputs, pb.outputs, strict=True):
+            close = np.allclose([oa.probability, *oa.interval, oa.percentile],
+                                [ob.probability, *ob.interval, ob.percentile], rtol=1e-5, atol=1e-6)
+            if not close or oa.band != ob.band or [f.code for f in oa.flags] != [f.code for f in ob.flags]:
+                print(f"  MISMATCH {pa.bundle}/{oa.output}: {oa} vs {ob}")
+                return False
+    return True
+
+
+def interleaved(fns: Sequence[Callable[[], object]], repeats: int, warmup: int) -> list[np.ndarray]:
+    """Time each function ``repeats`` times, alternating between them, after ``warmup`` calls each."""
+    for _ in range(warmup):
+        for fn in fns:
+            fn()
+    times = [np.empty(repeats) for _ in fns]
+    for i in range(repeats):
+        for fn, t in zip(fns, times, strict=True):
+            t0 = time.perf_counter()
+            fn()
+            t[i] = time.perf_counter() - t0
+    return [t * 1e3 for t in times]
+
+
+def summary(label: str, ms: np.ndarray) -> str:
+    return (f"  {label:<44} median {np.median(ms):7.2f} ms  p95 {np.percentile(ms, 95):7.2f} ms  "
+            f"min {ms.min():7.2f} ms")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--patient", default=str(DEFAULT_PATIENT), help="VCF of the patient (default: a demo)")
+    ap.add_argument("--repeats", type=int, default=300, help="timed runs of each contender (>= 200)")
+    ap.add_argument("--warmup", type=int, default=20, help="untimed runs of each contender first")
+    ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's choice)")
+    args = ap.parse_args()
+    print(machine(args.threads))
+    t0 = time.perf_counter()
+    bundles = load_bundles()
+    t_load = time.perf_counter() - t0
+    if not bundles:
+        raise SystemExit("No bundles under models/; run make models first.")
+    t0 = time.perf_counter()
+    patient = read_patient(args.patient, qc_records=0)
+    t_read = time.perf_counter() - t0
+    print(f"setup (not timed): {len(bundles)} bundles loaded in {t_load:.2f} s; {Path(args.patient).name} read in "
+          f"{t_read:.2f} s")
+    for b in bundles:
+        f = features_for(patient, b)
+        print(f"  {b.name}/{b.version}: {b.network.kind}, {b.network.members} members, {len(f.names)} genetic + "
+              f"{len(b.covariates)} covariates, outputs {', '.join(b.outputs)}; {int(f.missing.sum())} missing")
+
+    ok = same(genolens_all(bundles, patient), naive_all(bundles, patient))
+    print(f"cross-check: predict vs naive per-member loop -> {'OK' if ok else 'MISMATCH'}")
+    ours, naive = interleaved([lambda: genolens_all(bundles, patient), lambda: naive_all(bundles, patient)],
+                              args.repeats, args.warmup)
+    print(f"all {len(bundles)} bundles for one patient, {args.repeats} interleaved runs after {args.warmup} "
+          "warm-up runs each, wall clock:")
+    print(summary("a. GenoLens predict (inference_mode)", ours))
+    print(summary("b. naive per-member loop (grad mode)", naive))
+    per_bundle = []
+    for b in bundles:
+        f = features_for(patient, b)
+        (ms,) = interleaved([lambda b=b, f=f: predict(b, f)], max(args.repeats // 2, 50), 5)
+        per_bundle.append(f"{b.name} {np.median(ms):.2f}")
+    print(f"  per bundle (median ms): {'; '.join(per_bundle)}")
+    med = float(np.median(ours))
+    print(f"ratio naive/GenoLens: median {np.median(naive) / med:.2f}x, p95 "
+          f"{np.percentile(naive, 95) / np.percentile(ours, 95):.2f}x")
+    print(f"after the runs: {load()}")
+    print(f"target: median <= {TARGET_MS:g} ms ({'met' if med <= TARGET_MS else 'MISSED'}); p95 "
+          f"{np.percentile(ours, 95):.2f} ms; cross-check {'OK' if ok else 'MISMATCH'}")
+    print(f"predict_ms={med:.2f}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
