@@ -48,6 +48,19 @@ DEMO_DIR = ROOT / "data" / "demo"
 """Bundled demo patients (simulated people), described in ``data/demo/README.md``."""
 
 
+def demo_whole_genome() -> set[str]:
+    """Demo files documented as whole-genome call sets (absent sites are hom-ref) in the README."""
+    readme = DEMO_DIR / "README.md"
+    if not readme.is_file():
+        return set()
+    found = set()
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 5 and cells[0].startswith("`") and "whole-genome call set" in cells[4]:
+            found.add(cells[0].strip("`"))
+    return found
+
+
 def demo_patients() -> list[tuple[Path, str]]:
     """Return (file, "sample (build): story" as markdown) for every demo VCF, in README order."""
     stories: dict[str, str] = {}

@@ -127,8 +127,15 @@ def choose_sample(source: PatientSource, samples: tuple[str, ...], column: Any) 
         )
 
 
-def choose_options(build_column: Any, absent_column: Any) -> ReadOptions:
-    """Show the build and absent-site choices; return them."""
+def choose_options(build_column: Any, absent_column: Any, source: PatientSource | None = None) -> ReadOptions:
+    """Show the build and absent-site choices; return them.
+
+    The whole-genome box starts ticked only for a demo patient documented as a whole-genome call set
+    (data/demo/README.md); for every other file it starts unticked. Either way it is visible and the
+    user can change it.
+    """
+    known_wgs = source is not None and source.path is not None and source.path.parent == config.DEMO_DIR \
+        and source.path.name in config.demo_whole_genome()
     with build_column:
         build: BuildChoice = st.selectbox(
             "Genome build", BUILD_CHOICES, format_func=BUILD_LABELS.__getitem__, key="build",
@@ -137,7 +144,8 @@ def choose_options(build_column: Any, absent_column: Any) -> ReadOptions:
         )
     with absent_column:
         whole_genome = st.checkbox(
-            "This file is a whole-genome call set", key="whole_genome",
+            "This file is a whole-genome call set", value=known_wgs,
+            key=f"whole_genome_{source.sha256[:16]}" if source is not None else "whole_genome",
             help="Only then may sites absent from the file be counted as homozygous reference.",
         )
     absent: AbsentPolicy = "reference" if whole_genome else "missing"

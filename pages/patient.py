@@ -15,7 +15,7 @@ if source is None:
 samples = patient_input.sample_names(source)
 sample_col, build_col, absent_col = st.columns([2, 2, 3], vertical_alignment="bottom")
 sample = patient_input.choose_sample(source, samples, sample_col)
-options = patient_input.choose_options(build_col, absent_col)
+options = patient_input.choose_options(build_col, absent_col, source)
 if sample is None and len(samples) > 1:
     st.info(f"{source.name} holds {len(samples)} samples: choose the patient's sample.",
             icon=":material/person_search:")

@@ -152,10 +152,20 @@ def test_whole_genome_option_is_explicit_and_warned(at: AppTest) -> None:
     _upload(at, GVCF)
     assert _patient(at).absent_policy == "missing"
     assert "homozygous reference" not in _texts(at.warning)
-    at.checkbox(key="whole_genome").check().run()
+    box = next(c for c in at.checkbox if c.key.startswith("whole_genome"))
+    box.check().run()
     assert not at.exception
     assert "counted as homozygous reference" in _texts(at.warning)
     assert _patient(at).absent_policy == "reference"
+
+
+def test_demo_whole_genome_call_sets_start_ticked_and_arrays_do_not() -> None:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.selectbox(key="demo_file").set_value(ROOT / "data" / "demo" / "dpyd_2A_heterozygote.vcf.gz").run()
+    assert _patient(app).absent_policy == "reference"
+    assert "counted as homozygous reference" in _texts(app.warning)  # visible, not silent
+    app.selectbox(key="demo_file").set_value(ROOT / "data" / "demo" / "array_like_partial_coverage.vcf.gz").run()
+    assert _patient(app).absent_policy == "missing"
 
 
 @needs_corpus
