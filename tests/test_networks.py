@@ -39,6 +39,16 @@ def test_warm_start_is_the_linear_logistic_model() -> None:
     assert torch.allclose(resp(x), intercept + x @ coef.T, atol=1e-5)
 
 
+def test_warm_start_of_one_member_leaves_the_others() -> None:
+    ens = Ensemble(risk_cfg(m=3), seed=0)
+    before = {k: v.clone() for k, v in ens.state_dict().items()}
+    ens.warm_start(torch.tensor([0.5]), torch.randn(1, 8), member=1)
+    after = ens.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before if not k.startswith("members.1."))
+    assert not torch.equal(before["members.1.additive.weight"], after["members.1.additive.weight"])
+    assert torch.count_nonzero(after["members.1.interaction_out.weight"]) == 0
+
+
 def test_silenced_inputs_do_not_move_any_output() -> None:
     for cfg in (risk_cfg(o=2), NetworkConfig(kind="response", n_genetic=6, n_covariates=2, n_outputs=3)):
         ens = Ensemble(cfg, seed=1)

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from genolens.genome.panel import COLUMNS, load_panel
 from genolens.modeling.evaluate import auprc, auroc, brier, calibration, ece, fit_logistic, sigmoid
+from genolens.modeling.networks import RiskNet
 from genolens.modeling.train import Cohort, TrainConfig, load_cohort, split_indices, train_cohort
 from genolens.types import Panel
 
@@ -130,6 +132,28 @@ def test_training_is_reproducible_from_its_seed() -> None:
     assert np.array_equal(a.test_logits, b.test_logits)
     first = [r.ensemble.state_dict()["members.0.interaction_out.weight"] for r in (a, c)]
     assert not np.array_equal(first[0], first[1])
+
+
+def test_bootstrap_members_differ_and_use_their_interaction_path() -> None:
+    cohort = synthetic_cohort(20_000, seed=2)
+    result = train_cohort(cohort, replace(FAST, members=3))
+    x = torch.as_tensor(np.hstack([cohort.genetic[:2_000], cohort.covariates[:2_000]]), dtype=torch.float32)
+    with torch.no_grad():
+        logits = result.ensemble.member_logits(x)[..., 0]  # (members, n)
+        inter = torch.stack([m.interaction_out(m.interaction(m.scale(x)[:, :N_SNP]))[:, 0]  # (members, n)
+                             for m in result.ensemble.members if isinstance(m, RiskNet)])
+    assert inter.shape == (3, 2_000)
+    assert float(logits.std(dim=0).mean()) > 0.02  # members fitted to different resamples disagree
+    assert float(inter.std(dim=1).min()) > 0.2  # every member learnt the interactions, none kept a silent path
+
+
+def test_without_bootstrap_the_warm_starts_are_identical() -> None:
+    cohort = synthetic_cohort(3_000, seed=5)
+    result = train_cohort(cohort, replace(FAST, members=2, epochs=0, bootstrap=False))
+    state = result.ensemble.state_dict()
+    assert torch.equal(state["members.0.additive.weight"], state["members.1.additive.weight"])
+    boot = train_cohort(cohort, replace(FAST, members=2, epochs=0)).ensemble.state_dict()
+    assert not torch.equal(boot["members.0.additive.weight"], boot["members.1.additive.weight"])
 
 
 def write_cohort_vcf(path: Path, panel: Panel, dosages: np.ndarray) -> None:

@@ -158,8 +158,9 @@ class Ensemble(nn.Module):
                 m.scale.mean.copy_(mean)
                 m.scale.scale.copy_(scale)
 
-    def warm_start(self, intercept: torch.Tensor, coef: torch.Tensor) -> None:
-        """Start every member at a linear logistic model on standardised inputs, interactions silent.
+    def warm_start(self, intercept: torch.Tensor, coef: torch.Tensor, *, member: int | None = None) -> None:
+        """Start every member (or only ``member``) at a linear logistic model on standardised inputs,
+        interactions silent.
 
         Parameters
         ----------
@@ -167,9 +168,12 @@ class Ensemble(nn.Module):
             shape (n_outputs,).
         coef
             shape (n_outputs, n_genetic + n_covariates), on the standardised scale.
+        member
+            Index of the one member to start; ``None``: every member.
         """
+        chosen = list(self.members) if member is None else [self.members[member]]
         with torch.no_grad():
-            for m in self.members:
+            for m in chosen:
                 if isinstance(m, RiskNet):
                     m.additive.weight.copy_(coef[:, : m.n_genetic])
                     m.additive.bias.copy_(intercept)

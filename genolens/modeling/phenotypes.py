@@ -10,7 +10,12 @@ Effect sizes: breast cancer uses the published PGS000001 (Mavaddat 2015) log-ORs
 variants (the other panel variants are non-causal) and published carrier odds ratios for the
 high-penetrance variants; coronary artery disease and type 2 diabetes use their panels' published
 log-ORs; the drug outcomes follow CPIC allele function with odds ratios of the size reported in the
-pharmacogenomic literature (rounded; stated in ``DRUG_MODELS``). Interaction terms are illustrative.
+pharmacogenomic literature (rounded; stated in ``DRUG_MODELS``). Interaction terms are illustrative,
+not published: each adds ``beta * a * b`` (log-OR per unit of the product of the two dosages) on top
+of the published main effects, which stay as published. The disease interactions join common
+variants with log-ORs of 0.5-0.7 per unit of the product, so that a network trained on a few hundred
+thousand people can learn them and beat the linear score by a measurable margin; because the product
+is not centred they also raise the marginal per-allele effect of the variants involved.
 """
 
 from __future__ import annotations
@@ -54,6 +59,9 @@ HIGH_PENETRANCE_LOG_OR: Mapping[str, float] = {
     "rs555607708": math.log(2.3),  # CHEK2 1100delC
 }
 """Breast-cancer log-OR per carried allele of the high/moderate-penetrance variants (published ORs, rounded)."""
+
+ILLUSTRATIVE = "illustrative strength, not a published estimate"
+"""Said in the description of every disease interaction written to ``truth.json``."""
 
 _PRS77 = re.compile(r"PRS77 log-OR (-?[0-9.]+) per ([ACGT]+) allele")
 
@@ -188,17 +196,20 @@ def outcome_models(panels: Mapping[str, Panel]) -> dict[str, Truth]:
     models = {
         "y_breast_cancer": entry(
             "breast_cancer", {"cov_age": 0.04, "cov_sex": -4.0, "cov_family_history": 0.6}, {}, {}, bc,
-            [("rs80359550", "rs2981579", 0.3, "FGFR2 risk allele raises risk further in BRCA2 carriers"),
-             ("rs78540526", "rs3803662", 0.2, "CCND1 x TOX3 epistasis (illustrative)")]),
+            [("rs80359550", "rs2981579", 0.3, "FGFR2 risk allele raises risk further in BRCA2 carriers "
+              f"({ILLUSTRATIVE})"),
+             ("rs2981579", "rs3803662", 0.7, f"FGFR2 x TOX3 ({ILLUSTRATIVE})"),
+             ("rs889312", "rs13387042", 0.6, f"MAP3K1 x 2q35 ({ILLUSTRATIVE})")]),
         "y_coronary_artery_disease": entry(
             "coronary_artery_disease", {"cov_age": 0.06, "cov_sex": 0.7, "cov_smoking": 0.6, "cov_ldl": 0.35,
                                         "cov_sbp": 0.015, "cov_bmi": 0.03}, {}, {}, cad,
-            [("rs4977574", "rs10455872", 0.2, "9p21 x LPA (illustrative)"),
-             ("rs11206510", "rs1122608", 0.15, "PCSK9 x LDLR (illustrative)")]),
+            [("rs4977574", "rs3184504", 0.5, f"9p21 x SH2B3 ({ILLUSTRATIVE})"),
+             ("rs1746048", "rs2107595", 0.6, f"CXCL12 x HDAC9 ({ILLUSTRATIVE})"),
+             ("rs4977574", "rs10455872", 0.2, f"9p21 x LPA ({ILLUSTRATIVE})")]),
         "y_type_2_diabetes": entry(
             "type_2_diabetes", {"cov_age": 0.04, "cov_bmi": 0.12, "cov_sex": 0.2}, {}, {}, t2d,
-            [("rs7903146", "rs10811661", 0.12, "TCF7L2 x CDKN2A/B (illustrative)"),
-             ("rs1801282", "rs8050136", 0.1, "PPARG x FTO (illustrative)")]),
+            [("rs7903146", "rs8050136", 0.6, f"TCF7L2 x FTO ({ILLUSTRATIVE})"),
+             ("rs10946398", "rs4402960", 0.5, f"CDKAL1 x IGF2BP2 ({ILLUSTRATIVE})")]),
     }
     for name, cov, features, feat, var, inter in DRUG_MODELS:
         models[name] = entry("pharmacogenomics", cov, features, feat, var, inter)

@@ -1,12 +1,17 @@
 """Train a calibrated deep ensemble from a cohort VCF and a phenotype table, and write its bundle.
 
 The cohort is split once (seeded) into training, calibration and test people. A ridge logistic
-regression on the training part (no interactions) is both the linear-PRS baseline and the warm
-start of every member's linear paths (interaction output silent), so a member begins at the PRS and
-keeps an interaction only if validation loss improves. Each member then trains with its own
-interaction-path initialisation and shuffling (early stopping on a validation slice of the training
-part, the warm start counting as epoch 0); Platt scaling of the ensemble-mean logit is fitted on the
-calibration part; metrics and the reference score distribution use the test part only.
+regression on the training part (no interactions) is the linear-PRS baseline. Each member trains on
+its own bootstrap resample of the training part (so members differ as models fitted to different
+samples of the population would, and their spread reflects estimation uncertainty), starting from
+a ridge logistic fit on that resample (interaction output silent). A risk network's interaction
+path reads only the genetic inputs with the largest coefficients in that fit (with hundreds of
+panel variants an unrestricted path fits noise before it finds the few true interactions). For the
+first epochs the linear paths stay frozen and only the interaction path learns (what the linear
+model cannot explain); then every path trains, the linear ones at a lower rate. Early stopping uses
+a validation slice of the training part, the warm start counting as epoch 0, so a member never ends
+worse than its linear start. Platt scaling of the ensemble-mean logit is fitted on the calibration
+part; metrics and the reference score distribution use the test part only.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from genolens.genome.panel import load_panel
 from genolens.genome.patient import decide_build_or_none
 from genolens.genome.vcf import open_vcf
 from genolens.modeling.evaluate import comparison, curves, fit_logistic, sigmoid
-from genolens.modeling.networks import Ensemble, NetworkConfig, NetworkKind
+from genolens.modeling.networks import Ensemble, NetworkConfig, NetworkKind, ResponseNet, RiskNet
 from genolens.types import BUILDS, Build, BuildChoice, Panel
 
 OracleFn = Callable[[str, np.ndarray, Mapping[str, np.ndarray]], np.ndarray]
@@ -45,7 +50,7 @@ class TrainConfig:
     """Training settings; every field is written to the bundle's card."""
 
     members: int = 5
-    """Ensemble members (deep ensemble: same data, different initialisation and shuffling)."""
+    """Ensemble members (each on its own bootstrap resample, initialisation and shuffling)."""
     hidden: int = 16
     """Width of the interaction path (risk) or shared trunk (response)."""
     epochs: int = 200
@@ -59,6 +64,18 @@ class TrainConfig:
     """AdamW decoupled weight decay."""
     patience: int = 6
     """Epochs without validation improvement before stopping (the best epoch is kept)."""
+    bootstrap: bool = True
+    """Train each member (and its linear warm start) on a bootstrap resample of the training part."""
+    interaction_warmup: int = 4
+    """Epochs at the start in which the linear paths (warm start) stay frozen and only the
+    interaction path / trunk learns; early stopping cannot end training before they are over."""
+    linear_lr_scale: float = 0.1
+    """Learning rate of the linear paths after the warm-up, as a share of ``lr``."""
+    interaction_inputs: int = 24
+    """Genetic inputs the interaction path of a risk network reads: those with the largest
+    standardised coefficients in the member's linear warm start (the others' first-layer weights
+    stay zero); 0: all. With hundreds of panel variants an unrestricted path overfits noise before
+    it learns the few true interactions."""
     val_fraction: float = 0.1
     """Share of the training part held out for early stopping."""
     calib_fraction: float = 0.2
@@ -221,31 +238,83 @@ def _bce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return nn.functional.binary_cross_entropy_with_logits(logits[known], y[known])
 
 
+def _linear_parameters(member: nn.Module) -> list[nn.Parameter]:
+    """The parameters of ``member``'s linear paths (those the linear warm start sets)."""
+    if isinstance(member, RiskNet):
+        paths: list[nn.Module] = [member.additive]
+        if member.covariate is not None:
+            paths.append(member.covariate)
+    elif isinstance(member, ResponseNet):
+        paths = [member.additive]  # a ModuleList
+    else:
+        return list(member.parameters())
+    return [p for path in paths for p in path.parameters()]
+
+
+def interaction_mask(start: np.ndarray, n_genetic: int, keep: int) -> np.ndarray:
+    """bool, shape (n_genetic,): the ``keep`` genetic inputs with the largest absolute standardised
+    coefficient (largest over outputs) in a linear fit ``start`` (n_outputs, 1 + n_inputs); all when
+    ``keep`` is 0 or at least ``n_genetic``."""
+    if keep <= 0 or keep >= n_genetic:
+        return np.ones(n_genetic, dtype=bool)
+    size = np.abs(start[:, 1:1 + n_genetic]).max(axis=0)  # (n_genetic,)
+    mask = np.zeros(n_genetic, dtype=bool)
+    mask[np.argsort(-size, kind="stable")[:keep]] = True
+    return mask
+
+
 def fit_member(member: nn.Module, x: torch.Tensor, y: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor,
-               cfg: TrainConfig, *, seed: int) -> None:
-    """Train one network in place with AdamW and early stopping; keeps the best validation state."""
+               cfg: TrainConfig, *, seed: int, inputs: torch.Tensor | None = None) -> int:
+    """Train one network in place with AdamW and early stopping; keeps the best validation state.
+
+    The linear paths are frozen for ``cfg.interaction_warmup`` epochs, then train at
+    ``cfg.linear_lr_scale * cfg.lr``. ``inputs`` (bool, shape (n_genetic,)), for a risk network,
+    are the genetic inputs its interaction path may read; the others' weights are held at zero.
+    Returns the number of the kept epoch (0: the warm start).
+    """
     gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.AdamW(member.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    first = member.interaction[0] if isinstance(member, RiskNet) and inputs is not None else None
+    if first is not None and not isinstance(first, nn.Linear):
+        raise TypeError(f"expected the interaction path to start with nn.Linear, got {type(first).__name__}")
+
+    def restrict() -> None:
+        if first is not None and inputs is not None:
+            with torch.no_grad():
+                first.weight[:, ~inputs] = 0.0
+
+    restrict()
+    linear = _linear_parameters(member)
+    linear_ids = {id(p) for p in linear}
+    other = [p for p in member.parameters() if id(p) not in linear_ids]
+    warmup = cfg.interaction_warmup if other else 0
+    groups = [g for g in ({"params": other, "lr": cfg.lr}, {"params": linear, "lr": 0.0 if warmup else
+                          cfg.lr * cfg.linear_lr_scale}) if g["params"]]
+    opt = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
     member.eval()
     with torch.no_grad():  # the warm start (the linear fit) is the first candidate: never end worse than it
         best = float(_bce(member(x_val), y_val))
-    best_state, waited = {k: v.clone() for k, v in member.state_dict().items()}, 0
-    for _epoch in range(cfg.epochs):
+    best_state, best_epoch, waited = {k: v.clone() for k, v in member.state_dict().items()}, 0, 0
+    for epoch in range(1, cfg.epochs + 1):
+        if epoch == warmup + 1 and warmup:
+            opt.param_groups[-1]["lr"] = cfg.lr * cfg.linear_lr_scale
         member.train()
         for batch in torch.split(torch.randperm(len(x), generator=gen), cfg.batch_size):
             opt.zero_grad()
             torch.autograd.backward(_bce(member(x[batch]), y[batch]))
             opt.step()
+            restrict()
         member.eval()
         with torch.no_grad():
             loss = float(_bce(member(x_val), y_val))
-        if loss < best - 1e-5:
-            best, best_state, waited = loss, {k: v.clone() for k, v in member.state_dict().items()}, 0
+        if loss < best:
+            best, best_epoch, waited = loss, epoch, 0
+            best_state = {k: v.clone() for k, v in member.state_dict().items()}
         else:
             waited += 1
-            if waited >= cfg.patience:
+            if waited >= cfg.patience and epoch > warmup:
                 break
     member.load_state_dict(best_state)
+    return best_epoch
 
 
 def calibrate(ensemble: Ensemble, x: torch.Tensor, y: np.ndarray) -> None:
@@ -259,10 +328,13 @@ def calibrate(ensemble: Ensemble, x: torch.Tensor, y: np.ndarray) -> None:
     ensemble.set_calibration(torch.as_tensor(slope, dtype=torch.float32), torch.as_tensor(bias, dtype=torch.float32))
 
 
-def linear_fit(z: np.ndarray, y: np.ndarray, *, ridge: float = 1.0) -> np.ndarray:
+def linear_fit(z: np.ndarray, y: np.ndarray, *, ridge: float = 1.0, near: np.ndarray | None = None) -> np.ndarray:
     """Logistic regression per output on standardised inputs ``z`` (n, k), no interactions (Newton, ridge).
 
-    This is both the linear-PRS baseline and the warm start of the networks' linear paths.
+    This is the linear-PRS baseline (on the training part) and each member's warm start (on its
+    bootstrap resample). ``near`` (shape (n_outputs, k + 1)), when given, is a fit on similar data
+    that Newton starts from (the penalty then shrinks towards it): a resample's fit needs only a few
+    steps from the full training part's.
 
     Returns
     -------
@@ -272,7 +344,11 @@ def linear_fit(z: np.ndarray, y: np.ndarray, *, ridge: float = 1.0) -> np.ndarra
     rows = []
     for k in range(y.shape[1]):
         known = ~np.isnan(y[:, k])
-        rows.append(fit_logistic(z[known], y[known, k], ridge=ridge))
+        if near is None:
+            rows.append(fit_logistic(z[known], y[known, k], ridge=ridge))
+        else:
+            offset = near[k, 0] + z[known] @ near[k, 1:]  # (n_known,)
+            rows.append(near[k] + fit_logistic(z[known], y[known, k], ridge=ridge, offset=offset))
     return np.array(rows)
 
 
@@ -294,15 +370,22 @@ def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk"
     mean, scale = train.mean(axis=0), np.where(constant, 1.0, train.std(axis=0))
     ensemble.set_standardisation(torch.as_tensor(mean, dtype=torch.float32),
                                  torch.as_tensor(scale, dtype=torch.float32))
-    beta = linear_fit((train - mean) / scale, cohort.outcomes[idx["train"]])  # (n_outputs, 1 + n_inputs)
-    ensemble.warm_start(torch.as_tensor(beta[:, 0], dtype=torch.float32), torch.as_tensor(beta[:, 1:],
-                        dtype=torch.float32))
+    z_train, y_train = (train - mean) / scale, cohort.outcomes[idx["train"]]
+    beta = linear_fit(z_train, y_train)  # (n_outputs, 1 + n_inputs): the linear-PRS baseline
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny networks: one thread is ~10x faster than contended intra-op threads
     try:
         for m, member in enumerate(ensemble.members):
-            fit_member(member, xt[idx["train"]], yt[idx["train"]], xt[idx["val"]], yt[idx["val"]], cfg,
-                       seed=cfg.seed * 1_000 + m)
+            rows = np.arange(len(train))
+            if cfg.bootstrap:
+                rows = np.sort(np.random.default_rng([cfg.seed, m]).choice(len(train), size=len(train)))
+            start = linear_fit(z_train[rows], y_train[rows], near=beta) if cfg.bootstrap else beta
+            ensemble.warm_start(torch.as_tensor(start[:, 0], dtype=torch.float32),
+                                torch.as_tensor(start[:, 1:], dtype=torch.float32), member=m)
+            picked = torch.as_tensor(idx["train"][rows])
+            inputs = torch.as_tensor(interaction_mask(start, net.n_genetic, cfg.interaction_inputs))
+            fit_member(member, xt[picked], yt[picked], xt[idx["val"]], yt[idx["val"]], cfg,
+                       seed=cfg.seed * 1_000 + m, inputs=inputs)
     finally:
         torch.set_num_threads(threads)
     ensemble.silence_inputs(torch.as_tensor(constant))
