@@ -1,9 +1,10 @@
 """Explanation benchmark: one patient explained across every bundle and every output.
 
 Run from the repository root: ``.venv/bin/python bench/explain.py``. Bundles are loaded and the
-demo patient is read once (not timed); then ``explain(bundle, patient, output=..., reliability=True)``
-runs for every (bundle, output), interleaved with a naive one-feature-at-a-time ablation loop. A
-phase breakdown (same calls as ``explain``, timed one by one) says where the time goes, and
+demo patient is read once (not timed); then ``explain_all(bundle, patient, reliability=True)`` runs
+for every bundle (every output), interleaved with a naive one-feature-at-a-time ablation loop and
+with the single-output API ``explain(bundle, patient, output=...)`` called once per (bundle, output).
+A phase breakdown (same calls as ``explain_all``, timed one by one) says where the time goes, and
 ``--profile`` (automatic when the target is missed) adds cProfile's top functions. See ``bench/README.md``.
 """
 
@@ -26,10 +27,10 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.predict import DEFAULT_PATIENT, load, machine  # noqa: E402
-from genolens.explain.attribution import attribute  # noqa: E402
+from genolens.explain.attribution import attribute_outputs  # noqa: E402
 from genolens.explain.baselines import population_average, reference_distribution  # noqa: E402
-from genolens.explain.explain import context_for, explain, sensitivity_band  # noqa: E402
-from genolens.explain.reliability import deletion_curve, grade  # noqa: E402
+from genolens.explain.explain import Explanation, context_for, explain, explain_all, sensitivity_bands  # noqa: E402
+from genolens.explain.reliability import deletion_curves, grade  # noqa: E402
 from genolens.explain.rollup import input_treatments, ledger  # noqa: E402
 from genolens.genome.patient import read_patient  # noqa: E402
 from genolens.modeling.bundle import Bundle, load_bundles  # noqa: E402
@@ -40,7 +41,13 @@ TARGET_MS = 500.0
 Job = tuple[Bundle, int, str]  # (bundle, output index, output name)
 
 
-def explain_all(jobs: Sequence[Job], patient: PatientGenome) -> list[object]:
+def explain_every(bundles: Sequence[Bundle], patient: PatientGenome) -> list[Explanation]:
+    """The contender: every output of every bundle, one ``explain_all`` call per bundle."""
+    return [e for b in bundles for e in explain_all(b, patient, reliability=True).values()]
+
+
+def explain_one_by_one(jobs: Sequence[Job], patient: PatientGenome) -> list[Explanation]:
+    """The single-output API once per (bundle, output): nothing shared between outputs."""
     return [explain(b, patient, output=name, reliability=True) for b, _, name in jobs]
 
 
@@ -61,17 +68,17 @@ def naive_ablation_all(jobs: Sequence[Job], patient: PatientGenome) -> list[np.n
     return out
 
 
-def ig_ledger_all(jobs: Sequence[Job], patient: PatientGenome) -> list[object]:
-    """The IG-to-completeness + ledger part of explain() alone (with its predict and context)."""
-    books = []
-    for b, k, _ in jobs:
+def ig_ledger_all(bundles: Sequence[Bundle], patient: PatientGenome) -> list[object]:
+    """The IG-to-completeness + ledger part of explain_all() alone (with its predict and context)."""
+    books: list[object] = []
+    for b in bundles:
         features = features_for(patient, b)
         pred = predict(b, features)
         ctx = context_for(b)
-        attr = attribute(b.model, pred.inputs.astype(np.float64), method="ig", baseline=population_average(ctx),
-                         target=k, context=ctx)
-        books.append(ledger(attr, ctx, treatments=input_treatments(features.treatment, b.covariates,
-                                                                    pred.defaulted)))
+        attrs = attribute_outputs(b.model, pred.inputs.astype(np.float64), method="ig",
+                                  baseline=population_average(ctx), targets=range(len(b.outputs)), context=ctx)
+        treatments = input_treatments(features.treatment, b.covariates, pred.defaulted)
+        books.extend(ledger(a, ctx, treatments=treatments) for a in attrs)
     return books
 
 
@@ -84,10 +91,11 @@ def clock(t: dict[str, float], name: str, bundle: str) -> Iterator[None]:
     t[f"bundle {bundle}"] += ms
 
 
-def phases(jobs: Sequence[Job], patient: PatientGenome, acc: dict[str, list[float]]) -> None:
-    """explain()'s steps for every job, each timed (ms, summed over jobs) into ``acc``; same calls, same order."""
+def phases(bundles: Sequence[Bundle], patient: PatientGenome, acc: dict[str, list[float]]) -> None:
+    """explain_all()'s steps for every bundle, each timed (ms, summed over bundles) into ``acc``; same calls."""
     t: dict[str, float] = defaultdict(float)
-    for b, k, _ in jobs:
+    for b in bundles:
+        targets = list(range(len(b.outputs)))
         with clock(t, "predict + context + baseline", b.name):
             features = features_for(patient, b)
             pred = predict(b, features)
@@ -95,22 +103,24 @@ def phases(jobs: Sequence[Job], patient: PatientGenome, acc: dict[str, list[floa
             base = population_average(ctx)
             x = pred.inputs.astype(np.float64)
         with clock(t, "ig (completeness ladder)", b.name):
-            attr = attribute(b.model, x, method="ig", baseline=base, target=k, seed=0, context=ctx)
+            attrs = attribute_outputs(b.model, x, method="ig", baseline=base, targets=targets, seed=0, context=ctx)
         with clock(t, "ledger", b.name):
-            ledger(attr, ctx, treatments=input_treatments(features.treatment, b.covariates, pred.defaulted),
-                   level="gene")
+            treatments = input_treatments(features.treatment, b.covariates, pred.defaulted)
+            for a in attrs:
+                ledger(a, ctx, treatments=treatments, level="gene")
         with clock(t, "reliability: feature_ablation", b.name):
-            abl = attribute(b.model, x, method="feature_ablation", baseline=base, target=k, context=ctx)
+            abl = attribute_outputs(b.model, x, method="feature_ablation", baseline=base, targets=targets, context=ctx)
         with clock(t, "reliability: gradient_shap (32 samples)", b.name):
             dist = reference_distribution(ctx, n=32, seed=0)
-            gs = attribute(b.model, x, method="gradient_shap", baseline=dist, target=k, context=ctx, seed=0,
-                           n_steps=32)
+            gs = attribute_outputs(b.model, x, method="gradient_shap", baseline=dist, targets=targets, context=ctx,
+                                   seed=0, n_steps=32)
         with clock(t, "reliability: deletion curve (20 orders)", b.name):
-            dc = deletion_curve(b.model, attr, n_random=20, seed=0)
+            dcs = deletion_curves(b.model, attrs, n_random=20, seed=0)
         with clock(t, "reliability: grade", b.name):
-            grade(attr, others=[abl, gs], deletion=dc)
+            for a, ab, g, dc in zip(attrs, abl, gs, dcs, strict=True):
+                grade(a, others=[ab, g], deletion=dc)
         with clock(t, "sensitivity band", b.name):
-            sensitivity_band(b, x, np.isnan(features.values), k, seed=0)
+            sensitivity_bands(b, x, np.isnan(features.values), targets, seed=0)
     for name, ms in t.items():
         acc[name].append(ms)
 
@@ -128,16 +138,16 @@ def timed_runs(fns: Sequence[Callable[[], object]], repeats: int) -> list[np.nda
     return times
 
 
-def profile(jobs: Sequence[Job], patient: PatientGenome, top: int) -> None:
+def profile(bundles: Sequence[Bundle], patient: PatientGenome, top: int) -> None:
     prof = cProfile.Profile()
     prof.enable()
-    explain_all(jobs, patient)
+    explain_every(bundles, patient)
     prof.disable()
     for key in ("tottime", "cumulative"):
         buf = io.StringIO()
         pstats.Stats(prof, stream=buf).strip_dirs().sort_stats(key).print_stats(top)
         body = buf.getvalue()
-        print(f"cProfile of one explain_all run, top {top} by {key}:")
+        print(f"cProfile of one explain_every run, top {top} by {key}:")
         print(body[body.find("   ncalls"):].rstrip())
 
 
@@ -147,10 +157,11 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=7, help="timed runs of each contender (>= 5)")
     ap.add_argument("--profile", action="store_true", help="always print cProfile's top functions")
     ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's choice)")
+    ap.add_argument("--models", default=None, help="bundle folder (default: models/)")
     args = ap.parse_args()
     print(machine(args.threads))
     t0 = time.perf_counter()
-    bundles = load_bundles()
+    bundles = load_bundles(Path(args.models)) if args.models else load_bundles()
     if not bundles:
         raise SystemExit("No bundles under models/; run make models first.")
     patient = read_patient(args.patient, qc_records=0)
@@ -158,29 +169,37 @@ def main() -> int:
           f"{time.perf_counter() - t0:.2f} s")
     jobs: list[Job] = [(b, k, name) for b in bundles for k, name in enumerate(b.outputs)]
 
-    explained = explain_all(jobs, patient)
-    for (b, _, name), e in zip(jobs, explained, strict=True):
-        a = e.attribution  # type: ignore[attr-defined]
+    explained = explain_every(bundles, patient)
+    singles = explain_one_by_one(jobs, patient)
+    for (b, _, name), e, one in zip(jobs, explained, singles, strict=True):
+        a = e.attribution
+        same = (bool(np.allclose(a.values, one.attribution.values, rtol=0, atol=1e-6))
+                and e.reliability.grade == one.reliability.grade and e.sensitivity_band == one.sensitivity_band)
         print(f"  {b.name}/{name}: {len(a.values)} inputs, {a.parameters['members']} members, IG "
               f"{a.parameters['n_steps']} steps, residual {a.residual:+.1e} (tol {a.tolerance:.1e}), grade "
-              f"{e.reliability.grade}, band: {e.sensitivity_note.split(':')[0]}")  # type: ignore[attr-defined]
-    ours, naive = timed_runs([lambda: explain_all(jobs, patient), lambda: naive_ablation_all(jobs, patient)],
-                             args.repeats)
-    (ig_only,) = timed_runs([lambda: ig_ledger_all(jobs, patient)], args.repeats)
+              f"{e.reliability.grade}, band: {e.sensitivity_note.split(':')[0]}; "
+              f"{'same as' if same else 'DIFFERS FROM'} explain(output=...) (1e-6)")
+        if not same:
+            raise SystemExit("explain_all and explain disagree")
+    ours, naive, one_by_one = timed_runs([lambda: explain_every(bundles, patient),
+                                          lambda: naive_ablation_all(jobs, patient),
+                                          lambda: explain_one_by_one(jobs, patient)], args.repeats)
+    (ig_only,) = timed_runs([lambda: ig_ledger_all(bundles, patient)], args.repeats)
     n_forwards = sum(len(b.reference.feature_mean) + len(b.covariates) + 1 for b, _, _ in jobs)
     print(f"{len(jobs)} (bundle, output) pairs over {len(bundles)} bundles; {args.repeats} interleaved runs after "
           "one warm-up each, wall clock:")
-    for label, ms in (("a. explain(..., reliability=True), all outputs", ours),
+    for label, ms in (("a. explain_all(..., reliability=True) per bundle", ours),
                       (f"b. naive ablation loop ({n_forwards} forwards)", naive),
-                      ("c. IG to completeness + ledger only", ig_only)):
+                      ("c. IG to completeness + ledger only", ig_only),
+                      ("d. explain(output=...) once per output", one_by_one)):
         print(f"  {label:<52} median {np.median(ms):8.1f} ms  min {ms.min():8.1f}  max {ms.max():8.1f}")
     acc: dict[str, list[float]] = defaultdict(list)
     for _ in range(args.repeats):
-        phases(jobs, patient, acc)
+        phases(bundles, patient, acc)
     by_bundle = {k: v for k, v in acc.items() if k.startswith("bundle ")}
     acc = {k: v for k, v in acc.items() if k not in by_bundle}
     total = sum(float(np.median(v)) for v in acc.values())
-    print(f"phase breakdown (explain()'s calls timed one by one, median over {args.repeats} runs; sum "
+    print(f"phase breakdown (explain_all()'s calls timed one by one, median over {args.repeats} runs; sum "
           f"{total:.1f} ms):")
     for name, v in sorted(acc.items(), key=lambda kv: -float(np.median(kv[1]))):
         print(f"  {name:<44} {np.median(v):8.1f} ms  {100 * np.median(v) / total:5.1f}%")
@@ -189,7 +208,7 @@ def main() -> int:
     med, med_naive = float(np.median(ours)), float(np.median(naive))
     missed = med > TARGET_MS
     if missed or args.profile:
-        profile(jobs, patient, top=25)
+        profile(bundles, patient, top=25)
     print(f"ratio explain/naive ablation: {med / med_naive:.2f}x (naive/explain {med_naive / med:.2f}x); "
           f"IG+ledger/explain: {np.median(ig_only) / med:.2f}")
     print(f"after the runs: {load()}")

@@ -119,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in ("train", "import-pgs"):
         return _build_bundle(args)
+    if args.command in ("predict", "explain", "report"):
+        from genolens.explain.explain import use_one_thread
+
+        use_one_thread()
     try:
         extra = [b.panel for b in _pgs_bundles()] if args.command in ("predict", "explain", "report") else []
         patient = read_patient(args.path, sample=args.sample, build=args.build, absent=args.absent,

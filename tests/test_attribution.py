@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from genolens.explain.attribution import METHODS, attribute, explained_units
+from genolens.explain.attribution import METHODS, attribute, attribute_outputs, explained_units
 from genolens.explain.baselines import ExplainError
-from genolens.modeling.networks import Ensemble, NetworkConfig
+from genolens.modeling.networks import Ensemble, NetworkConfig, RiskNet
 from genolens.types import Baseline
 
 N = 6
@@ -242,3 +242,114 @@ def test_bad_calls_say_what_is_wrong() -> None:
         attribute(lin, x, baseline=point(x), target=3)
     with pytest.raises(ExplainError, match=r"group ids must be 0\.\.G-1"):
         attribute(lin, x, method="feature_ablation", baseline=point(x), target=0, feature_mask=[0, 0, 2, 2, 2, 2])
+
+
+def _captum_members(ens: Ensemble, method: str, x: np.ndarray, baseline: Baseline, target: int, n: int,
+                    seed: int = 0, mask: np.ndarray | None = None) -> np.ndarray:
+    """Captum itself, one calibrated member at a time (what attribute() did before batching)."""
+    from captum.attr import FeatureAblation, GradientShap, IntegratedGradients
+
+    x_t = torch.tensor(x[None], dtype=torch.float32)
+    b_t = torch.tensor(baseline.values[None], dtype=torch.float32)
+    out = []
+    for unit in explained_units(ens):
+        if method == "ig":
+            a = IntegratedGradients(unit).attribute(x_t, baselines=b_t, target=target, n_steps=n,
+                                                    method="gausslegendre")
+        elif method == "gradient_shap":
+            assert baseline.samples is not None
+            np.random.seed(seed)
+            torch.manual_seed(seed)
+            a = GradientShap(unit).attribute(x_t, baselines=torch.tensor(baseline.samples, dtype=torch.float32),
+                                             target=target, n_samples=n, stdevs=0.0)
+        else:
+            m_t = torch.as_tensor(mask[None], dtype=torch.long) if mask is not None else None
+            a = FeatureAblation(unit).attribute(x_t, baselines=b_t, target=target, feature_mask=m_t)
+        out.append(a.detach()[0].double().numpy())
+    return np.stack(out)  # (members, n_features)
+
+
+@pytest.mark.parametrize("target", [0, 1])
+def test_batched_ensemble_ig_equals_captum_integrated_gradients_per_member(target: int) -> None:
+    ens, x, b = risk_ensemble(members=4), patient(), point(np.full(12, 0.5))
+    for n in (32, 128):
+        a = attribute(ens, x, baseline=b, target=target, n_steps=n)
+        assert a.parameters["batched"]
+        np.testing.assert_allclose(a.member_values, _captum_members(ens, "ig", x, b, target, n), rtol=0, atol=1e-6)
+        np.testing.assert_allclose(a.values, a.member_values.mean(axis=0), atol=1e-12)
+
+
+def test_batched_ig_keeps_raising_steps_per_output() -> None:
+    ens = risk_ensemble()
+    with torch.no_grad():  # sharp SiLU kinks on output 1's path, none on output 0's: only 1 needs more steps
+        for m in ens.members:
+            assert isinstance(m, RiskNet)
+            first = m.interaction[0]
+            assert isinstance(first, nn.Linear)
+            first.weight.fill_(50.0)
+            first.bias.copy_(torch.linspace(-100.0, -700.0, 8))
+            m.interaction_out.weight[0].zero_()
+            m.interaction_out.weight[1].copy_(torch.tensor([1.0, -1.0] * 4))
+    x, b = patient(), point(np.zeros(12))
+    both = attribute_outputs(ens, x, baseline=b, targets=[0, 1])
+    assert [a.parameters["n_steps"] for a in both] == [32, 128]
+    for t, a in zip((0, 1), both, strict=True):
+        alone = attribute(ens, x, baseline=b, target=t)
+        assert a.parameters["n_steps"] == alone.parameters["n_steps"] and a.converged == alone.converged
+        np.testing.assert_allclose(a.values, alone.values, rtol=0, atol=1e-6)
+        assert a.converged and abs(a.residual) <= max(0.01 * abs(a.delta), 1e-4)
+        n = int(a.parameters["n_steps"])
+        np.testing.assert_allclose(a.member_values, _captum_members(ens, "ig", x, b, t, n), rtol=0, atol=1e-6)
+
+
+def test_batched_gradient_shap_draws_what_captum_draws() -> None:
+    ens, x = risk_ensemble(), patient()
+    base = distribution(np.random.default_rng(3).integers(0, 3, (9, 12)).astype(np.float64))
+    for seed in (0, 7):
+        a = attribute(ens, x, method="gradient_shap", baseline=base, target=1, n_steps=32, seed=seed)
+        ref = _captum_members(ens, "gradient_shap", x, base, 1, 32, seed=seed)
+        np.testing.assert_allclose(a.member_values, ref, rtol=0, atol=1e-6)
+
+
+def test_batched_feature_ablation_equals_captum_with_and_without_a_mask() -> None:
+    ens, x, b = risk_ensemble(), patient(), point(np.full(12, 1.0))
+    for target in (0, 1):
+        a = attribute(ens, x, method="feature_ablation", baseline=b, target=target)
+        ref = _captum_members(ens, "feature_ablation", x, b, target, 0)
+        np.testing.assert_allclose(a.member_values, ref, rtol=0, atol=1e-6)
+        mask = np.array([0, 0, 1, 1, 1, 2, 3, 3, 4, 4, 5, 5])
+        g = attribute(ens, x, method="feature_ablation", baseline=b, target=target, feature_mask=mask)
+        ref = _captum_members(ens, "feature_ablation", x, b, target, 0, mask=mask)
+        np.testing.assert_allclose(g.member_values, ref[:, [0, 2, 5, 6, 8, 10]], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["ig", "gradient_shap", "feature_ablation", "deeplift", "shapley_sampling"])
+def test_attribute_outputs_is_attribute_for_each_target(method: str) -> None:
+    ens, x = risk_ensemble(), patient()
+    base = distribution(np.random.default_rng(5).integers(0, 3, (6, 12)).astype(np.float64))
+    n = None if method == "ig" else 8
+    many = attribute_outputs(ens, x, method=method, baseline=base, targets=[1, 0], n_steps=n)  # type: ignore[arg-type]
+    for a in many:
+        one = attribute(ens, x, method=method, baseline=base, target=a.target, n_steps=n)  # type: ignore[arg-type]
+        np.testing.assert_allclose(a.values, one.values, rtol=0, atol=1e-6)  # batch size may move the last bit
+        assert a.residual == pytest.approx(one.residual, abs=1e-6) and a.parameters == one.parameters
+    assert [a.target for a in many] == [1, 0]
+
+
+def test_only_stochastic_methods_touch_the_rng(monkeypatch: pytest.MonkeyPatch) -> None:
+    import genolens.explain.attribution as attribution
+
+    seeded: list[int] = []
+    original = attribution._seeded
+
+    def spy(seed: int):  # type: ignore[no-untyped-def]
+        seeded.append(seed)
+        return original(seed)
+
+    monkeypatch.setattr(attribution, "_seeded", spy)
+    lin, x = linear_model(), np.ones(N)
+    for method in ("ig", "feature_ablation", "saliency", "deeplift"):
+        attribute(lin, x, method=method, baseline=point(np.zeros(N)), target=0)
+    assert seeded == []
+    attribute(lin, x, method="shapley_sampling", baseline=point(np.zeros(N)), target=0, n_steps=4, seed=3)
+    assert seeded == [3]

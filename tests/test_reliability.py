@@ -14,6 +14,7 @@ from genolens.explain.baselines import ExplainError
 from genolens.explain.reliability import (
     causal_recovery,
     deletion_curve,
+    deletion_curves,
     grade,
     member_agreement,
     method_agreement,
@@ -21,7 +22,7 @@ from genolens.explain.reliability import (
     spearman,
 )
 from genolens.modeling.networks import Ensemble, NetworkConfig
-from genolens.types import Baseline
+from genolens.types import Attribution, Baseline
 
 W = np.array([1.5, -0.7, 0.3, 0.9, -1.1, 0.05, 0.6, -0.2, 1.2, 0.4])
 X = np.array([2, 1, 0, 2, 1, 2, 1, 0, 1, 2.0])
@@ -114,3 +115,36 @@ def test_grade_is_the_worst_check_with_reasons() -> None:
     for m in ens.members[1:]:
         m.load_state_dict(ens.members[0].state_dict())
     assert member_agreement(attribute(ens, x, baseline=BASE, target=0)) == 1.0
+
+
+def _deletion_by_loop(model: nn.Module, a: Attribution, n_random: int, seed: int) -> tuple[tuple[int, ...], np.ndarray]:
+    """The plain definition: one row per step of each order, built by copying."""
+    rng = np.random.default_rng(seed)
+    order = tuple(int(i) for i in np.argsort(-a.values, kind="mergesort"))
+    rows = []
+    for o in [order, *(tuple(int(i) for i in rng.permutation(len(order))) for _ in range(n_random))]:
+        x = a.inputs.copy()
+        rows.append(x.copy())
+        for g in o:
+            x[list(a.groups[g])] = a.baseline.values[list(a.groups[g])]
+            rows.append(x.copy())
+    with torch.no_grad():
+        out = model(torch.as_tensor(np.stack(rows), dtype=torch.float32))[:, a.target].double().numpy()
+    return order, out.reshape(n_random + 1, len(order) + 1)
+
+
+def test_deletion_curves_of_several_outputs_match_the_row_by_row_definition() -> None:
+    cfg = NetworkConfig(kind="risk", n_genetic=8, n_covariates=2, n_outputs=2, hidden=8, members=3)
+    ens = Ensemble(cfg, seed=2).freeze()
+    base = Baseline("relative", np.full(10, 0.5), None, "half")
+    grouped = attribute(ens, X, method="ig", baseline=base, target=0, feature_mask=[0, 0, 1, 2, 2, 2, 3, 4, 5, 5])
+    attrs = [attribute(ens, X, baseline=base, target=1), grouped, attribute(ens, X, baseline=base, target=0)]
+    curves = deletion_curves(ens, attrs, n_random=7, seed=4)
+    for a, c in zip(attrs, curves, strict=True):
+        order, logits = _deletion_by_loop(ens, a, 7, 4)
+        assert c.order == order
+        np.testing.assert_allclose(c.logits, logits[0], atol=1e-6)
+        np.testing.assert_allclose(c.random_logits, logits[1:], atol=1e-6)
+        alone = deletion_curve(ens, a, n_random=7, seed=4)
+        assert alone.order == c.order and alone.score == c.score
+        np.testing.assert_allclose(alone.random_logits, c.random_logits, atol=1e-6)

@@ -32,6 +32,7 @@ from genolens.types import (
 )
 
 _ORDER = {"A": 0, "B": 1, "C": 2}
+_CHUNK = 2048  # deletion-curve rows per forward pass
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
@@ -144,24 +145,51 @@ def deletion_curve(model: nn.Module, attribution: Attribution, *, n_random: int 
     -------
     DeletionCurve
     """
-    rng = np.random.default_rng(seed)
-    order = tuple(int(i) for i in np.argsort(-attribution.values, kind="mergesort"))
-    orders = [order, *(tuple(int(i) for i in rng.permutation(len(order))) for _ in range(n_random))]
-    rows = []
-    for o in orders:
-        x = attribution.inputs.copy()
-        rows.append(x.copy())
-        for g in o:
-            cols = list(attribution.groups[g])
-            x[cols] = attribution.baseline.values[cols]
-            rows.append(x.copy())
+    return deletion_curves(model, [attribution], n_random=n_random, seed=seed)[0]
+
+
+def deletion_curves(model: nn.Module, attributions: Sequence[Attribution], *, n_random: int = 50,
+                    seed: int = 0) -> list[DeletionCurve]:
+    """:func:`deletion_curve` for several attributions of one model (e.g. one per output) in one forward pass.
+
+    Each curve is the one :func:`deletion_curve` gives for its attribution alone (the random orders
+    are drawn afresh from ``seed`` for each).
+    """
     dtype = next((p.dtype for p in model.parameters()), torch.float32)
-    with torch.no_grad():
-        out = model(torch.as_tensor(np.stack(rows), dtype=dtype))[:, attribution.target]  # (orders*(n+1),)
-    curves = out.double().numpy().reshape(len(orders), len(order) + 1)
-    area = curves.mean(axis=1)
-    score = float(np.mean(area[1:] > area[0] + 1e-9)) if n_random else float("nan")
-    return DeletionCurve(order=order, logits=curves[0], random_logits=curves[1:], score=score)
+    if not attributions:
+        return []
+    blocks, shapes = [], []
+    for a in attributions:
+        rng = np.random.default_rng(seed)
+        order = np.argsort(-a.values, kind="mergesort")
+        orders = np.stack([order, *(rng.permutation(len(order)) for _ in range(n_random))])  # (n_orders, n_groups)
+        rank = np.empty_like(orders)  # rank[o, g]: the step at which order o deletes group g
+        np.put_along_axis(rank, orders, np.arange(orders.shape[1])[None, :], axis=1)
+        group_of = np.full(len(a.inputs), -1, dtype=np.int64)
+        for g, cols in enumerate(a.groups):
+            group_of[list(cols)] = g
+        never = np.iinfo(np.int64).max  # inputs in no group are never deleted
+        feature_rank = np.ascontiguousarray(np.where(group_of >= 0, rank[:, np.maximum(group_of, 0)], never))
+        steps = np.arange(orders.shape[1] + 1)  # row j of a curve: the order's first j groups deleted
+        deleted = feature_rank[:, None, :] < steps[None, :, None]  # (n_orders, n_groups + 1, n_features)
+        np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
+        rows = np.where(deleted, a.baseline.values.astype(np_dtype), a.inputs.astype(np_dtype))
+        blocks.append(rows.reshape(-1, len(a.inputs)))
+        shapes.append((orders, a.target))
+    batch = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+    rows_t = torch.from_numpy(batch)
+    with torch.no_grad():  # in cache-sized chunks: the rows are many, the model's elementwise steps memory-bound
+        out = torch.cat([model(rows_t[i:i + _CHUNK]) for i in range(0, len(rows_t), _CHUNK)]).double().numpy()
+    curves_out, start = [], 0
+    for orders, target in shapes:
+        n_rows = orders.shape[0] * (orders.shape[1] + 1)
+        curves = out[start:start + n_rows, target].reshape(orders.shape[0], orders.shape[1] + 1)
+        start += n_rows
+        area = curves.mean(axis=1)
+        score = float(np.mean(area[1:] > area[0] + 1e-9)) if n_random else float("nan")
+        curves_out.append(DeletionCurve(order=tuple(int(i) for i in orders[0]), logits=curves[0],
+                                        random_logits=curves[1:], score=score))
+    return curves_out
 
 
 def _linear_layers(model: nn.Module) -> list[list[nn.Module]]:
