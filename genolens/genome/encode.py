@@ -14,7 +14,6 @@ is marked ``assumed_reference``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import TypeVar
 
 import numpy as np
@@ -36,6 +35,12 @@ from genolens.types import (
 
 _SYMBOLIC = ("<NON_REF>", "<*>", "*")
 _R = TypeVar("_R", Record, CohortRecord)
+
+
+def replace(call: SiteCall, **changes: object) -> SiteCall:
+    """``dataclasses.replace`` for SiteCall without its per-call field introspection (hot path:
+    every panel site of every read goes through here a couple of times)."""
+    return SiteCall(**{**call.__dict__, **changes})
 
 
 def trim_alleles(pos: int, ref: str, alt: str) -> tuple[int, str, str]:
