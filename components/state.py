@@ -47,3 +47,28 @@ def current_patient() -> PatientGenome | None:
 def set_patient(patient: PatientGenome | None) -> None:
     """Make ``patient`` the patient on screen for every page."""
     session().patient = patient
+
+
+_KEEP = "_kept_"
+_PAGE_WIDGETS = ("source", "demo_file", "server_file", "build", "sample_", "only_sample_", "whole_genome")
+"""Widget keys (or key prefixes) of the Patient page whose values must survive a visit to another page."""
+
+
+def restore_widgets() -> None:
+    """Put back the Patient page's widget values that Streamlit dropped while another page was shown.
+
+    Streamlit forgets the state of widgets that were not drawn on the last run, so going to the
+    Report page and back would reset the chosen patient. Each value is also kept under a plain key.
+    """
+    for key in [k for k in st.session_state if str(k).startswith(_KEEP)]:
+        name = str(key)[len(_KEEP):]
+        if name not in st.session_state:
+            st.session_state[name] = st.session_state[key]
+
+
+def remember_widgets() -> None:
+    """Keep the Patient page's current widget values under plain keys (see :func:`restore_widgets`)."""
+    for key in list(st.session_state):
+        name = str(key)
+        if not name.startswith(_KEEP) and name.startswith(_PAGE_WIDGETS):
+            st.session_state[_KEEP + name] = st.session_state[key]

@@ -7,10 +7,14 @@ from components import patient_input, patient_views, state
 st.title("Patient")
 patient_views.research_banner()
 
+state.restore_widgets()
 source = patient_input.choose_source()
-state.set_patient(None)  # until this source is read without error
 if source is None:
+    if (kept := state.current_patient()) is not None:  # e.g. an upload: the uploader cannot be refilled
+        st.info(f"Current patient: **{kept.sample}** from `{kept.source_name}`. Choose a file above to replace it.",
+                icon=":material/person:")
     st.stop()
+state.set_patient(None)  # until this source is read without error
 
 samples = patient_input.sample_names(source)
 sample_col, build_col, absent_col = st.columns([2, 2, 3], vertical_alignment="bottom")
@@ -23,6 +27,7 @@ if sample is None and len(samples) > 1:
 
 patient = patient_input.read(source, sample, options)
 state.set_patient(patient)
+state.remember_widgets()
 
 patient_views.file_summary(patient)
 patient_views.build_summary(patient.build)

@@ -277,14 +277,17 @@ def output_title(output: str) -> str:
 
 def plain_risk(relative_risk: float, percentile: float) -> str:
     """The risk against the reference population in lay terms (CanRisk-style)."""
+    # "Average" is the population's mean risk, which a few high-risk people pull above the typical
+    # person's: a median patient can be well below it, so the percentile is said beside it.
     if 0.9 <= relative_risk < 1.1:
-        rel = "about the average risk of the reference population"
+        rel = "about the mean risk of the reference population"
     elif relative_risk >= 1.0:
-        rel = f"about {relative_risk:.1f}× the average risk of the reference population"
+        rel = f"about {relative_risk:.1f}× the mean risk of the reference population"
     else:
-        rel = (f"about {relative_risk:.1f}× the average risk of the reference population "
+        rel = (f"about {relative_risk:.1f}× the mean risk of the reference population "
                f"({1 - relative_risk:.0%} lower)")
-    return f"{rel[0].upper()}{rel[1:]}; a higher score than about {percentile:.0f} in 100 people of that population."
+    return (f"{rel[0].upper()}{rel[1:]} (the mean is pulled up by a few high-risk people); a higher score "
+            f"than about {percentile:.0f} in 100 people of that population.")
 
 
 # --- findings, model cards, provenance -------------------------------------------------------------------------

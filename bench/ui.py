@@ -1,0 +1,397 @@
+"""Dashboard latency benchmark: a warm `streamlit run app.py` driven by Debian Chromium through Playwright.
+
+Run from the repository root: ``.venv/bin/python bench/ui.py`` (``--repeats 5``, ``--demo NAME``).
+Not a test. It starts the app once on a free loopback port (its own process group, stopped at the end),
+warms it in a first browser context (a demo patient read, its report, the explorer and one PDF: torch,
+captum, WeasyPrint and every bundle are loaded), then, for each repeat, opens a *fresh* browser context
+(a new Streamlit session: the patient-derived ``st.cache_data(scope="session")`` entries start empty,
+as for a new user, while the models in ``st.cache_resource`` stay warm) and times:
+
+* ``report_s``: demo patient chosen in the selectbox -> Patient page read -> Report link clicked ->
+  report fully rendered (three risk cards, drug table, findings, export buttons; app idle, no skeleton);
+* ``method_switch_s``: on the Explorer (already rendered with Integrated Gradients), choosing another
+  method -> completeness, reliability, charts and table re-rendered (app idle);
+* ``pdf_s``: "Download PDF" clicked -> download complete (the PDF is rendered server-side on click);
+* ``rss_mb``: VmRSS of the streamlit server process (``/proc/<pid>/status``) after every repeat.
+
+Each figure is the median over the repeats. Every request off 127.0.0.1 is blocked and counted
+(must be 0). Then, unless ``--no-phases``, the server-side steps are timed in this process, without
+Streamlit, to say where the time goes. The last line is::
+
+    report_s=X method_switch_s=Y pdf_s=Z rss_mb=W
+
+Targets: report_s <= 3, method_switch_s <= 1, pdf_s <= 5, rss_mb <= 700. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import math
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+TIMEOUT_MS = 180_000
+TARGETS = {"report_s": 3.0, "method_switch_s": 1.0, "pdf_s": 5.0, "rss_mb": 700.0}
+DEMOS = {  # selectbox label -> sample name
+    "dpyd 2A heterozygote": "DEMO_DPYD", "brca1 185delAG carrier": "DEMO_BRCA1",
+    "cyp2c19 2 2": "DEMO_CYP2C19", "high polygenic breast risk": "DEMO_PRS_HIGH",
+}
+SWITCH_TO = "DeepLift"  # from the default Integrated Gradients
+T = TypeVar("T")
+
+
+# --- server -------------------------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(log: Path) -> Iterator[tuple[str, int]]:
+    """``streamlit run app.py`` on a free loopback port; yield (url, pid); stop its process group."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"streamlit not healthy after 90 s:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield url, proc.pid
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)  # the group started above, nothing else
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of ``pid`` in MB (10^6 bytes)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return tuple(int(fields[k].split()[0]) * 1024 / 1e6 for k in ("VmRSS", "VmHWM"))  # type: ignore[return-value]
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` (all its threads) so far; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def browser_pids(server_pid: int) -> list[int]:
+    """This process's descendants other than the server: the Playwright driver and its Chromium processes."""
+    parent: dict[int, int] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                parent[int(d.name)] = int(Path(d, "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    mine = []
+    for pid in parent:
+        p = pid
+        while p > 1 and p not in (os.getpid(), server_pid):
+            p = parent.get(p, 0)
+        if p == os.getpid() and pid != os.getpid():
+            mine.append(pid)
+    return mine
+
+
+@contextmanager
+def cpu_split(server_pid: int, into: dict[str, float]) -> Iterator[None]:
+    """Add the CPU seconds the server and the browser spend inside the block to ``into``."""
+    before_server, before_browser = cpu_s(server_pid), {p: cpu_s(p) for p in browser_pids(server_pid)}
+    yield
+    into["server"] = into.get("server", 0.0) + cpu_s(server_pid) - before_server
+    into["browser"] = into.get("browser", 0.0) + sum(cpu_s(p) - before_browser.get(p, 0.0)
+                                                        for p in browser_pids(server_pid))
+
+
+def busy_neighbours() -> list[str]:
+    """Other processes that make timings noisy on a 2-core machine (model training, test runs)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit() or int(d.name) == os.getpid():
+            continue
+        try:
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        if any(k in cmd for k in ("make models", "genolens train", "pytest", "bench/")) and "bench/ui.py" not in cmd:
+            out.append(f"{d.name}: {cmd[:100]}")
+    return out
+
+
+# --- browser steps ------------------------------------------------------------------------------------------
+def block_outside(context: BrowserContext) -> list[str]:
+    blocked: list[str] = []
+
+    def handle(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", handle)
+    return blocked
+
+
+def wait_idle(page: Page) -> None:
+    page.locator(IDLE).wait_for(timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=TIMEOUT_MS)
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.get_by_text("Research use only")).to_be_visible(timeout=60_000)
+    wait_idle(page)
+
+
+def select(page: Page, label: str, option: str) -> None:
+    page.get_by_role("combobox", name=label, exact=True).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def nav(page: Page, title: str) -> None:
+    page.get_by_test_id("stSidebarNavLink").filter(has_text=title).click()
+
+
+def report_flow(page: Page, demo: str, sample: str) -> tuple[float, float, float]:
+    """Choose ``demo`` on the Patient page, open the Report.
+
+    Returns (total s, of which the Patient page s, of which the server's own read as its status label says).
+    """
+    t0 = time.perf_counter()
+    select(page, "Demo patient (simulated)", demo)
+    expect(page.get_by_test_id("stMain").get_by_text(sample, exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Panel coverage", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+    wait_idle(page)
+    t_read = time.perf_counter() - t0
+    status = page.get_by_text(re.compile(r"^Read .+ in [0-9.]+ s$"))  # absent on a cache hit
+    server_read = math.nan
+    if status.count():
+        server_read = float(status.first.inner_text().rsplit(" in ", 1)[1].removesuffix(" s"))
+    nav(page, "Report")
+    expect(page.get_by_role("button", name="Download PDF")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stMetric").filter(has_text="Estimated risk")).to_have_count(3)
+    expect(page.get_by_test_id("stTable")).to_be_visible()
+    expect(page.get_by_text("Monogenic findings", exact=True)).to_be_visible()
+    wait_idle(page)
+    total = time.perf_counter() - t0
+    assert page.get_by_test_id("stAlertContentError").count() == 0, "the report shows an error"
+    return total, t_read, server_read
+
+
+def pdf_flow(page: Page, out: Path) -> float:
+    t0 = time.perf_counter()
+    with page.expect_download(timeout=TIMEOUT_MS) as dl:
+        page.get_by_role("button", name="Download PDF").click()
+    dl.value.save_as(out)  # waits for the download to complete
+    took = time.perf_counter() - t0
+    assert out.read_bytes()[:5] == b"%PDF-", "the download is not a PDF"
+    return took
+
+
+def open_explorer(page: Page) -> None:
+    nav(page, "Explorer")
+    expect(page.get_by_text("Completeness", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2, timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Download the attribution table (CSV)")).to_be_visible(timeout=TIMEOUT_MS)
+    wait_idle(page)
+
+
+def switch_method(page: Page, method: str) -> float:
+    """Choose ``method``; return seconds until the explorer is re-rendered with it and idle."""
+    caption = page.get_by_test_id("stCaptionContainer").filter(has_text="Parameters:")
+    before = caption.inner_text()
+    t0 = time.perf_counter()
+    select(page, "Method", method)
+    expect(caption).not_to_have_text(before, timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2, timeout=TIMEOUT_MS)
+    wait_idle(page)
+    took = time.perf_counter() - t0
+    assert page.get_by_test_id("stAlertContentError").count() == 0, "the explorer shows an error"
+    return took
+
+
+def new_context(browser: Browser) -> tuple[BrowserContext, Page, list[str]]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    blocked = block_outside(context)
+    return context, context.new_page(), blocked
+
+
+# --- server-side phases (this process, no Streamlit) --------------------------------------------------------
+def phases(demo_path: Path) -> list[tuple[str, float]]:
+    """Time each server-side step once cold and once warm, in this process, to say where UI time goes."""
+    out: list[tuple[str, float]] = []
+
+    def timed(name: str, fn: Callable[[], T]) -> T:
+        t0 = time.perf_counter()
+        value = fn()
+        out.append((name, time.perf_counter() - t0))
+        return value
+
+    timed("import torch + captum", lambda: (__import__("torch"), __import__("captum.attr")))
+    sys.path.insert(0, str(ROOT))
+    from components.research import method_attributions
+    from genolens.explain.attribution import Method
+    from genolens.genome.patient import read_patient
+    from genolens.modeling.bundle import load_bundles
+    from genolens.present.figures import deletion_curve_figure, method_agreement_figure
+    from genolens.present.report import render_pdf
+    from genolens.present.summary import build_summary
+
+    bundles = timed("load_bundles (every bundle)", load_bundles)
+    patient = timed(f"read_patient {demo_path.name}", lambda: read_patient(demo_path, absent="reference"))
+    timed("read_patient again", lambda: read_patient(demo_path, absent="reference"))
+    summary = timed("build_summary (first)", lambda: build_summary(patient, bundles))
+    timed("build_summary (again)", lambda: build_summary(patient, bundles))
+    timed("render_pdf (first, imports WeasyPrint)", lambda: render_pdf(summary))
+    timed("render_pdf (again)", lambda: render_pdf(summary))
+    b = bundles[0]
+    chosen: tuple[Method, ...] = ("ig", "deeplift")
+    for method in chosen:
+        methods: tuple[Method, ...] = (method, *(m for m in ("ig", "feature_ablation", "gradient_shap")
+                                                 if m != method))
+        attrs, curve = timed(f"method_attributions {b.name} {method}+3", functools.partial(
+            method_attributions, patient, b, output=b.outputs[0], methods=methods, baseline="population"))
+    # what the explorer draws after attributing: two Plotly figures, built and serialised as st.plotly_chart does
+    timed("explorer figures: build + to_json (first)", lambda: [
+        f.to_json() for f in (method_agreement_figure(attrs), deletion_curve_figure(curve))])
+    timed("explorer figures: build + to_json (again)", lambda: [
+        f.to_json() for f in (method_agreement_figure(attrs), deletion_curve_figure(curve))])
+    return out
+
+
+# --- main ---------------------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--demo", default="dpyd 2A heterozygote", choices=sorted(DEMOS))
+    ap.add_argument("--no-phases", action="store_true", help="skip the in-process server-side breakdown")
+    args = ap.parse_args(argv)
+    sample = DEMOS[args.demo]
+    warm_demo = "brca1 185delAG carrier" if args.demo != "brca1 185delAG carrier" else "cyp2c19 2 2"
+
+    print(f"machine: {platform.node()} nproc={os.cpu_count()} python={platform.python_version()} "
+          f"chromium={CHROMIUM} loadavg={' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    busy = busy_neighbours()
+    if os.getloadavg()[0] > 0.75 * (os.cpu_count() or 1):
+        busy.append(f"1-minute load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    if busy:
+        print("WARNING: other busy processes, timings are noisy:\n  " + "\n  ".join(busy))
+
+    work = Path(tempfile.mkdtemp(prefix="genolens_bench_ui_"))
+    times: dict[str, list[float]] = {"report_s": [], "read_s": [], "method_switch_s": [], "pdf_s": [],
+                                     "rss_mb": []}
+    blocked_total: list[str] = []
+    with server(work / "server.log") as (url, pid), sync_playwright() as pw:
+        print(f"server pid {pid} at {url}: RSS after start {rss_mb(pid)[0]:.0f} MB")
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            # warm-up: another demo patient, so the timed one is not in any cache (and nothing is shared)
+            context, page, blocked = new_context(browser)
+            t0 = time.perf_counter()
+            open_app(page, url)
+            cold_report, cold_read, _ = report_flow(page, warm_demo, DEMOS[warm_demo])
+            cold_pdf = pdf_flow(page, work / "warm.pdf")
+            open_explorer(page)
+            cold_switch = switch_method(page, SWITCH_TO)
+            context.close()
+            blocked_total += blocked
+            print(f"warm-up ({warm_demo}, cold server): report {cold_report:.2f} s (read {cold_read:.2f} s), "
+                  f"pdf {cold_pdf:.2f} s, method switch {cold_switch:.2f} s; total {time.perf_counter() - t0:.1f} s; "
+                  f"RSS {rss_mb(pid)[0]:.0f} MB")
+
+            for i in range(args.repeats):
+                context, page, blocked = new_context(browser)
+                open_app(page, url)
+                cpu_report: dict[str, float] = {}
+                cpu_switch: dict[str, float] = {}
+                with cpu_split(pid, cpu_report):
+                    report, read, server_read = report_flow(page, args.demo, sample)
+                pdf = pdf_flow(page, work / f"report_{i}.pdf")
+                open_explorer(page)
+                with cpu_split(pid, cpu_switch):
+                    switch = switch_method(page, SWITCH_TO)
+                context.close()
+                blocked_total += blocked
+                rss = rss_mb(pid)[0]
+                for k, v in (("report_s", report), ("read_s", read), ("method_switch_s", switch), ("pdf_s", pdf),
+                             ("rss_mb", rss)):
+                    times[k].append(v)
+                print(f"repeat {i + 1}/{args.repeats} ({args.demo}, fresh context): report {report:.2f} s "
+                      f"(patient page {read:.2f} s, of which the server's read {server_read:.1f} s; + report page "
+                      f"{report - read:.2f} s), method switch "
+                      f"IG->{SWITCH_TO} {switch:.2f} s, pdf {pdf:.2f} s, RSS {rss:.0f} MB\n"
+                      f"    CPU seconds: report server {cpu_report['server']:.2f} / browser {cpu_report['browser']:.2f}"
+                      f"; method switch server {cpu_switch['server']:.2f} / browser {cpu_switch['browser']:.2f}")
+        finally:
+            browser.close()
+        rss_now, hwm = rss_mb(pid)
+        print(f"server RSS {rss_now:.0f} MB, peak (VmHWM) {hwm:.0f} MB; server log and PDFs in {work}")
+
+    if blocked_total:
+        print(f"ERROR: {len(blocked_total)} request(s) off 127.0.0.1 were blocked: {blocked_total[:5]}")
+
+    if not args.no_phases:
+        print("server-side phases (this process, no Streamlit):")
+        demo_path = ROOT / "data" / "demo" / f"{args.demo.replace(' ', '_')}.vcf.gz"
+        for name, took in phases(demo_path):
+            print(f"  {name:<48} {took:7.3f} s")
+
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for k, target in TARGETS.items():
+        verdict = "meets" if med[k] <= target else "MISSES"
+        print(f"{k}: median {med[k]:.2f} (runs {', '.join(f'{v:.2f}' for v in times[k])}) {verdict} target {target:g}")
+    print(f"report_s={med['report_s']:.2f} method_switch_s={med['method_switch_s']:.2f} "
+          f"pdf_s={med['pdf_s']:.2f} rss_mb={med['rss_mb']:.0f}")
+    return 1 if blocked_total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
