@@ -14,14 +14,14 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.browser import block_outside, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
 MALFORMED = ROOT / "tests" / "data" / "malformed_upload.vcf"
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 TIMEOUT_MS = 120_000  # first torch import, model loading and explanations on a 2-core machine
 DISEASES = ("Breast cancer", "Coronary artery disease", "Type 2 diabetes")
 DEMO_SAMPLES = ("DEMO_DPYD", "DEMO_BRCA1", "DEMO_CYP2C19", "DEMO_TPMT", "DEMO_PRS_HIGH")
@@ -30,30 +30,14 @@ pytestmark = pytest.mark.e2e
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
-def _block_outside(target: Page | BrowserContext) -> list[str]:
-    """Abort every request not to 127.0.0.1; return the list the blocked URLs are appended to."""
-    blocked: list[str] = []
-
-    def handle(route: Route) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    target.route("**/*", handle)
-    return blocked
 
 
-def _wait_idle(page: Page) -> None:
-    page.locator(IDLE).wait_for(timeout=TIMEOUT_MS)
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=TIMEOUT_MS)
 
 
 def _open(page: Page) -> None:
     page.goto("/")
     expect(page.get_by_text("Research use only")).to_be_visible(timeout=30_000)
-    _wait_idle(page)  # before the first click, or the pre-navigation page list is still showing
+    wait_idle(page, TIMEOUT_MS)  # before the first click, or the pre-navigation page list is still showing
 
 
 def _select(page: Page, label: str, option: str) -> None:
@@ -67,7 +51,7 @@ def _choose_demo(page: Page, name: str, sample: str) -> None:
     _select(page, "Demo patient (simulated)", name)
     expect(page.get_by_text("Genome build: GRCh38")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("stMain").get_by_text(sample, exact=True)).to_be_visible()
-    _wait_idle(page)
+    wait_idle(page, TIMEOUT_MS)
 
 
 def _go(page: Page, title: str, ready: str) -> None:
@@ -75,7 +59,7 @@ def _go(page: Page, title: str, ready: str) -> None:
     page.get_by_test_id("stSidebarNavLink").filter(has_text=title).click()
     expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_text(ready, exact=True).first).to_be_visible(timeout=TIMEOUT_MS)
-    _wait_idle(page)
+    wait_idle(page, TIMEOUT_MS)
 
 
 def _main_text(page: Page) -> str:
@@ -95,7 +79,7 @@ def _screenshot(page: Page, path: Path) -> None:
         "[data-testid=stAppViewContainer], body')].map(e => e.scrollHeight))")
     size = page.viewport_size or {"width": 1400, "height": 900}
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height), 12_000))})
-    _wait_idle(page)
+    wait_idle(page, TIMEOUT_MS)
     page.screenshot(path=path, full_page=True)
     page.set_viewport_size(size)
 
@@ -112,7 +96,7 @@ def _metric(page: Page, label: str) -> str:
                     reason="pdftoppm/pdftotext are absent: apt-get install poppler-utils")
 def test_clinician_flow(page: Page, artifacts_dir: Path) -> None:
     """Demo patient -> Report with every card -> PDF download that renders and holds the summary."""
-    blocked = _block_outside(page)
+    blocked = block_outside(page)
     _open(page)
     _choose_demo(page, "dpyd 2A heterozygote", "DEMO_DPYD")
     _no_errors(page)
@@ -168,7 +152,7 @@ def test_clinician_flow(page: Page, artifacts_dir: Path) -> None:
 
 def test_researcher_flow(page: Page, artifacts_dir: Path) -> None:
     """Explorer: switching method and baseline changes what is shown (parameters, f(baseline), residual)."""
-    blocked = _block_outside(page)
+    blocked = block_outside(page)
     _open(page)
     _choose_demo(page, "brca1 185delAG carrier", "DEMO_BRCA1")
     _go(page, "Explorer", "Completeness")
@@ -187,7 +171,7 @@ def test_researcher_flow(page: Page, artifacts_dir: Path) -> None:
     _select(page, "Method", "Input × Gradient")
     expect(page.get_by_role("combobox", name="Method", exact=True)).to_have_value("Input × Gradient")
     expect(caption).not_to_have_text(before["caption"], timeout=TIMEOUT_MS)
-    _wait_idle(page)
+    wait_idle(page, TIMEOUT_MS)
     _no_errors(page)
     after_method = snapshot()
     assert after_method["f_patient"] == before["f_patient"]  # same model, same patient
@@ -196,7 +180,7 @@ def test_researcher_flow(page: Page, artifacts_dir: Path) -> None:
     _select(page, "Compared with", "All-reference genotype (the reference-build allele at every variant)")
     expect(page.get_by_test_id("stMetric").filter(has_text="f(baseline)").get_by_test_id("stMetricValue")) \
         .not_to_have_text(before["f_baseline"], timeout=TIMEOUT_MS)
-    _wait_idle(page)
+    wait_idle(page, TIMEOUT_MS)
     _no_errors(page)
     after_baseline = snapshot()
     assert after_baseline["f_baseline"] != after_method["f_baseline"], (after_method, after_baseline)
@@ -222,7 +206,7 @@ def test_two_sessions_never_share_a_patient(browser: Browser, base_url: str, art
     contexts = {s: browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 900})
                 for s in people}
     try:
-        blocked = {s: _block_outside(c) for s, c in contexts.items()}
+        blocked = {s: block_outside(c) for s, c in contexts.items()}
         pages = {s: c.new_page() for s, c in contexts.items()}
         for page in pages.values():
             _open(page)
@@ -251,7 +235,7 @@ def test_two_sessions_never_share_a_patient(browser: Browser, base_url: str, art
 
 def test_malformed_upload_then_demo(page: Page, artifacts_dir: Path) -> None:
     """A malformed VCF shows a plain error, no traceback; then a demo patient loads and reports."""
-    blocked = _block_outside(page)
+    blocked = block_outside(page)
     _open(page)
     page.get_by_test_id("stRadio").get_by_text("Upload a file").click()
     uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
@@ -263,7 +247,7 @@ def test_malformed_upload_then_demo(page: Page, artifacts_dir: Path) -> None:
     expect(page.get_by_text("Traceback")).to_have_count(0)
     expect(page.get_by_text("internal error")).to_have_count(0)
     expect(page.get_by_text("Genome build:")).to_have_count(0)
-    _wait_idle(page)
+    wait_idle(page, TIMEOUT_MS)
     _screenshot(page, artifacts_dir / "flow_upload_error.png")
 
     # the failed read leaves no patient behind: the Report says so instead of showing stale data
@@ -271,12 +255,12 @@ def test_malformed_upload_then_demo(page: Page, artifacts_dir: Path) -> None:
     expect(page.get_by_text("No patient is loaded")).to_be_visible()
     page.get_by_test_id("stSidebarNavLink").filter(has_text="Patient").click()
     expect(page.get_by_test_id("stRadio")).to_be_visible(timeout=TIMEOUT_MS)
-    _wait_idle(page)
+    wait_idle(page, TIMEOUT_MS)
 
     page.get_by_test_id("stRadio").get_by_text("Demo patient").click()
     expect(page.get_by_role("combobox", name="Demo patient (simulated)", exact=True)).to_be_visible(
         timeout=30_000)
-    _wait_idle(page)
+    wait_idle(page, TIMEOUT_MS)
     _choose_demo(page, "cyp2c19 2 2", "DEMO_CYP2C19")
     _no_errors(page)
     _go(page, "Report", "Monogenic findings")
@@ -289,13 +273,13 @@ def test_malformed_upload_then_demo(page: Page, artifacts_dir: Path) -> None:
 
 def test_patient_survives_a_visit_to_the_patient_page(page: Page) -> None:
     """Patient -> Report -> Patient -> Report keeps the patient that was loaded."""
-    blocked = _block_outside(page)
+    blocked = block_outside(page)
     _open(page)
     _choose_demo(page, "cyp2c19 2 2", "DEMO_CYP2C19")
     _go(page, "Report", "Monogenic findings")
     page.get_by_test_id("stSidebarNavLink").filter(has_text="Patient").click()
     expect(page.get_by_role("heading", name="Patient", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
-    _wait_idle(page)
+    wait_idle(page, TIMEOUT_MS)
     assert blocked == []
     expect(page.get_by_role("combobox", name="Demo patient (simulated)", exact=True)).to_have_value(
         "cyp2c19 2 2", timeout=5_000)

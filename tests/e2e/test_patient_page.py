@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Page, expect
+
+from tests.e2e.browser import block_outside, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
 GVCF = ROOT.parent / "shared" / "corpus" / "patients" / "hail-gvcfs" / "HG00268.g.vcf.gz"
@@ -19,32 +20,15 @@ pytestmark = [
 ]
 
 
-def _block_outside(page: Page) -> list[str]:
-    """Abort every request not to 127.0.0.1; return the list the blocked URLs are appended to."""
-    blocked: list[str] = []
-
-    def handle(route: Route) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", handle)
-    return blocked
 
 
-def _wait_idle(page: Page) -> None:
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-        timeout=READ_TIMEOUT_MS)
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
 
 
 def _upload(page: Page, path: Path) -> None:
     uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
     if not uploader.count():
         page.get_by_test_id("stRadio").get_by_text("Upload a file").click()
-        _wait_idle(page)
+        wait_idle(page, READ_TIMEOUT_MS)
     uploader.set_input_files(path)
 
 
@@ -55,7 +39,7 @@ def _screenshot(page: Page, path: Path) -> None:
         "[data-testid=stAppViewContainer], body')].map(e => e.scrollHeight))")
     size = page.viewport_size or {"width": 1400, "height": 900}
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height))})
-    _wait_idle(page)
+    wait_idle(page, READ_TIMEOUT_MS)
     page.screenshot(path=path, full_page=True)
     page.set_viewport_size(size)
 
@@ -66,11 +50,11 @@ def _expect_read(page: Page) -> None:
     expect(coverage).to_be_visible()
     expect(coverage.get_by_test_id("stMetricValue")).to_contain_text("%")
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
-    _wait_idle(page)
+    wait_idle(page, READ_TIMEOUT_MS)
 
 
 def test_upload_read_error_and_recover(page: Page, artifacts_dir: Path) -> None:
-    blocked = _block_outside(page)
+    blocked = block_outside(page)
     page.goto("/")
     expect(page.get_by_text("Research use only")).to_be_visible(timeout=30_000)
 
@@ -84,7 +68,7 @@ def test_upload_read_error_and_recover(page: Page, artifacts_dir: Path) -> None:
     expect(error).to_contain_text("cannot be read", timeout=60_000)
     expect(page.get_by_text("Genome build: GRCh38")).to_have_count(0)
     expect(page.get_by_text("Traceback")).to_have_count(0)
-    _wait_idle(page)
+    wait_idle(page, READ_TIMEOUT_MS)
     _screenshot(page, artifacts_dir / "patient_error.png")
 
     _upload(page, GVCF)  # the page stays usable after an error
