@@ -217,13 +217,26 @@ def ancestry_loglik(genetic: np.ndarray, freq: np.ndarray) -> np.ndarray:
         return np.asarray((ll * seen).sum(axis=2) / seen.sum(axis=2), dtype=np.float64)
 
 
+REFERENCE_POINTS = 2001
+"""Quantiles kept of the reference distribution: percentiles to 0.05 points, a few kB per output."""
+
+
+def reference_quantiles(scores: np.ndarray) -> np.ndarray:
+    """Sorted reference scores per row, reduced to ``REFERENCE_POINTS`` evenly spaced quantiles.
+
+    ``scores`` has shape (n_outputs, n_people); a row with fewer people is kept whole (sorted).
+    """
+    if scores.shape[1] <= REFERENCE_POINTS:
+        return np.sort(scores, axis=1)
+    return np.asarray(np.quantile(scores, np.linspace(0.0, 1.0, REFERENCE_POINTS), axis=1).T)  # (n_outputs, points)
+
+
 def write_trained_bundle(out: Path, result: TrainResult, cohort: Cohort, panel: Panel, *,
                          source: Mapping[str, str], units: Mapping[str, str]) -> Path:
     """Write the bundle of a trained ensemble (name and version from ``out``'s last two parts)."""
     groups = tuple(sorted(set(result.test_ancestry))) if result.test_ancestry is not None else ()
-    logits = np.sort(result.test_logits.T, axis=1)  # (n_outputs, n_test)
-    by_group = {g: np.sort(result.test_logits[result.test_ancestry == g].T, axis=1)  # (n_outputs, n_g)
-                for g in groups}
+    logits = reference_quantiles(result.test_logits.T)  # (n_outputs, <= REFERENCE_POINTS)
+    by_group = {g: reference_quantiles(result.test_logits[result.test_ancestry == g].T) for g in groups}
     means = np.array([np.nanmean(cohort.genetic[cohort.ancestry == g], axis=0) for g in groups]).reshape(
         len(groups), cohort.genetic.shape[1])  # (n_groups, n_genetic), also when there are no groups
     floor = float("nan")
