@@ -13,8 +13,8 @@ from components.cohort_scoring import CohortResult
 from components.config import DEMO_DIR, ROOT, server_vcf_dir, server_vcf_files
 from components.errors import shown_errors
 from components.frame import output_label
-from components.patient_input import _StatusProgress
-from components.sources import PatientSource, sha256_file
+from components.patient_input import StatusProgress, path_source
+from components.sources import PatientSource
 from genolens.modeling.bundle import Bundle
 from genolens.present.figures import mean_contribution_figure, risk_distribution_figure
 
@@ -37,17 +37,12 @@ def choose_file() -> PatientSource | None:
     path = st.selectbox("Multi-sample VCF", files, format_func=lambda p: p.name, key="cohort_file")
     if path is None:
         return None
-    stat = path.stat()
-    digests = state.session().digests
-    key = f"path:{path}:{stat.st_size}:{stat.st_mtime_ns}"
-    if key not in digests:
-        digests[key] = sha256_file(path)
-    return PatientSource(name=path.name, sha256=digests[key], path=path)
+    return path_source(path)
 
 
 def score(source: PatientSource, bundles: tuple[Bundle, ...]) -> CohortResult:
     """Score every sample with every bundle, with a progress bar the first time."""
-    progress = _StatusProgress(source.name)
+    progress = StatusProgress(source.name)
     with shown_errors(f"scoring {source.name}"):
         result = cached.cohort(source.sha256, source.name, tuple((b.name, b.version) for b in bundles), source,
                                bundles, cached.drawing_outside_cache(progress))

@@ -54,7 +54,7 @@ def _demo() -> PatientSource | None:
         return None
     if stories[path]:
         st.caption(stories[path])
-    return _path_source(path)
+    return path_source(path)
 
 
 def _uploaded() -> PatientSource | None:
@@ -95,10 +95,11 @@ def _server_file() -> PatientSource | None:
     )
     if path is None:
         return None
-    return _path_source(path)
+    return path_source(path)
 
 
-def _path_source(path: Path) -> PatientSource:
+def path_source(path: Path) -> PatientSource:
+    """A server-side file as a patient source, hashed once per path, size and mtime."""
     stat = path.stat()
     digests = state.session().digests
     key = f"path:{path}:{stat.st_size}:{stat.st_mtime_ns}"
@@ -159,7 +160,7 @@ def choose_options(build_column: Any, absent_column: Any, source: PatientSource 
     return ReadOptions(build=build, absent=absent)
 
 
-class _StatusProgress:
+class StatusProgress:
     """A progress callback that opens an ``st.status`` with a bar on its first call."""
 
     def __init__(self, name: str) -> None:
@@ -185,7 +186,7 @@ class _StatusProgress:
 
 def read(source: PatientSource, sample: str | None, options: ReadOptions) -> PatientGenome:
     """Read the patient with visible progress; show a GenoLensError and stop the page on failure."""
-    progress = _StatusProgress(source.name)
+    progress = StatusProgress(source.name)
     with shown_errors(f"reading {source.name}"):
         try:
             patient = cached.patient(

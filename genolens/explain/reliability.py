@@ -192,7 +192,7 @@ def deletion_curves(model: nn.Module, attributions: Sequence[Attribution], *, n_
     return curves_out
 
 
-def _linear_layers(model: nn.Module) -> list[list[nn.Module]]:
+def linear_layers(model: nn.Module) -> list[list[nn.Module]]:
     """Layers with parameters, output side first; the same layer of every ensemble member together."""
     groups: dict[str, list[nn.Module]] = {}
     for name, module in model.named_modules():
@@ -231,7 +231,7 @@ def randomisation_check(model: nn.Module, x: np.ndarray, *, baseline: Baseline, 
     layers, rhos = [], []
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         torch.manual_seed(seed)
-        groups = _linear_layers(work)
+        groups = linear_layers(work)
         for i, group in enumerate(groups):
             for module in group:
                 module.reset_parameters()  # type: ignore[operator]

@@ -52,8 +52,8 @@ from genolens.errors import GenoLensError
 from genolens.explain.attribution import attribute
 from genolens.explain.baselines import population_average
 from genolens.explain.explain import context_for
-from genolens.explain.reliability import _linear_layers, causal_recovery, grade, randomisation_check
-from genolens.modeling.bundle import MODELS_DIR, bundle_paths, dumps_toml, load_bundle
+from genolens.explain.reliability import causal_recovery, grade, linear_layers, randomisation_check
+from genolens.modeling.bundle import MODELS_DIR, bundle_paths, dumps_toml, json_safe, load_bundle
 from genolens.modeling.phenotypes import feature_values, oracle_logit
 from genolens.modeling.train import TrainConfig, impute, load_cohort, simulator_truth, split_indices
 from genolens.types import Attribution, Baseline, ExplainContext, Grade, Panel, RandomisationCheck
@@ -290,7 +290,7 @@ def randomised(model: nn.Module, *, seed: int = 0) -> nn.Module:
     work = copy.deepcopy(model)
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         torch.manual_seed(seed)
-        for group in _linear_layers(work):  # the order randomisation_check uses, so the draws are the same
+        for group in linear_layers(work):  # the order randomisation_check uses, so the draws are the same
             for module in group:
                 module.reset_parameters()  # type: ignore[operator]
     return work
@@ -511,19 +511,8 @@ def write_validation(bundle_path: str | Path, table: Mapping[str, Any],
     (folder / "card.toml").write_text(dumps_toml(card), encoding="utf-8")
     metrics_path = folder / "metrics.json"
     metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
-    metrics["validation"] = _json_safe({**table, **({"details": dict(details)} if details else {})})
+    metrics["validation"] = json_safe({**table, **({"details": dict(details)} if details else {})})
     metrics_path.write_text(json.dumps(metrics, indent=1, allow_nan=False), encoding="utf-8")
-
-
-def _json_safe(x: Any) -> Any:
-    """``x`` with non-finite floats as ``None`` (strict JSON has no NaN)."""
-    if isinstance(x, Mapping):
-        return {str(k): _json_safe(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_json_safe(v) for v in x]
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
 
 
 def validate_main(argv: Sequence[str] | None = None) -> int:

@@ -154,7 +154,7 @@ def write_bundle(path: Path, ensemble: Ensemble, card: dict[str, Any], reference
     card = {**card, "provenance": {**card.get("provenance", {}), "weights_sha256": _sha256(path / "weights.pt"),
                                    **package_versions()}}
     (path / "card.toml").write_text(dumps_toml(card), encoding="utf-8")
-    (path / "metrics.json").write_text(json.dumps(_json_safe(metrics), indent=1, allow_nan=False), encoding="utf-8")
+    (path / "metrics.json").write_text(json.dumps(json_safe(metrics), indent=1, allow_nan=False), encoding="utf-8")
     arrays = {"logits": reference.logits, "ancestries": np.array(reference.ancestries, dtype=str),
               "feature_mean": reference.feature_mean, "feature_mean_by_ancestry": reference.feature_mean_by_ancestry,
               "ancestry_floor": np.array(reference.ancestry_floor),
@@ -165,12 +165,12 @@ def write_bundle(path: Path, ensemble: Ensemble, card: dict[str, Any], reference
     return path
 
 
-def _json_safe(x: Any) -> Any:
+def json_safe(x: Any) -> Any:
     """``x`` with every non-finite float replaced by ``None`` (strict JSON has no NaN)."""
     if isinstance(x, Mapping):
-        return {str(k): _json_safe(v) for k, v in x.items()}
+        return {str(k): json_safe(v) for k, v in x.items()}
     if isinstance(x, list | tuple):
-        return [_json_safe(v) for v in x]
+        return [json_safe(v) for v in x]
     if isinstance(x, float) and not math.isfinite(x):
         return None
     return x
