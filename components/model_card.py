@@ -25,6 +25,11 @@ def card(bundle: Bundle) -> None:
     left, right = st.columns(2)
     left.markdown(f"**Inputs.** {len(bundle.panel.variants)} variants of the *{bundle.panel.title}* panel "
                   f"(hash `{bundle.panel.sha256[:12]}`), covariates: {', '.join(bundle.covariates) or 'none'}.")
+    selected = training.get("selected_genetic_inputs", {})
+    if selected:
+        kept = ", ".join(f"{o}: {n}" for o, n in selected.items())
+        left.markdown(f"**Variants read.** {kept} of {len(bundle.panel.variants)}, kept by an adaptive lasso "
+                      "(AIC) on the training part; the others have weight zero and take no share of an explanation.")
     left.markdown(f"**Outputs.** {', '.join(bundle.outputs)}. Architecture: {bundle.network.kind}, "
                   f"{bundle.network.members} ensemble members.")
     right.markdown(f"**Training data.** {training.get('description', 'not described')}")

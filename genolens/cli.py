@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--kind", choices=("risk", "response"), default="risk", help="network kind (default: risk)")
     tr.add_argument("--members", type=int, default=5, help="ensemble members (default 5)")
     tr.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    tr.add_argument("--no-select", dest="select", action="store_false",
+                    help="read every panel variant (default: only those the AIC adaptive lasso keeps per output)")
     pr = sub.add_parser("predict", help="predict with every shipped bundle for one sample")
     _add_read_options(pr)
     pr.add_argument("--clinical", action="append", default=[], metavar="NAME=VALUE",
@@ -267,7 +269,8 @@ def _build_bundle(args: argparse.Namespace) -> int:
     try:
         if args.command == "train":
             out = train_main(args.vcf, args.phenotypes, args.panel, args.out, outcomes=_names(args.outcomes),
-                             covariates=_names(args.covariates), seed=args.seed, members=args.members, kind=args.kind)
+                             covariates=_names(args.covariates), seed=args.seed, members=args.members, kind=args.kind,
+                             select=args.select)
         else:
             out = import_pgs(args.scoring_file, args.out)
     except GenoLensError as exc:

@@ -130,8 +130,7 @@ def test_training_is_reproducible_from_its_seed() -> None:
     a, b = train_cohort(cohort, cfg), train_cohort(cohort, cfg)
     c = train_cohort(cohort, replace(cfg, seed=1))
     assert np.array_equal(a.test_logits, b.test_logits)
-    first = [r.ensemble.state_dict()["members.0.interaction_out.weight"] for r in (a, c)]
-    assert not np.array_equal(first[0], first[1])
+    assert not np.array_equal(a.test_logits, c.test_logits)  # another seed: other resamples and shuffles
 
 
 def test_bootstrap_members_differ_and_use_their_interaction_path() -> None:

@@ -270,7 +270,7 @@ def write_trained_bundle(out: Path, result: TrainResult, cohort: Cohort, panel: 
         "training": {"description": f"{len(cohort.samples)} people from {source.get('vcf', '?')} with phenotypes "
                                     f"{source.get('phenotypes', '?')}; ancestries: {', '.join(groups) or 'not given'}",
                      **{k: v for k, v in source.items()}, **{f"n_{k}": v for k, v in result.sizes.items()},
-                     **asdict(result.config)},
+                     **asdict(result.config), "selected_genetic_inputs": dict(result.selected)},
         "calibration": {"method": "Platt scaling of the ensemble-mean logit on the calibration part",
                         "slope": result.ensemble.cal_slope.tolist(), "bias": result.ensemble.cal_bias.tolist()},
         "metrics": {o: {f"{model}_{k}": v for model, table in result.metrics[o].items()

@@ -218,6 +218,24 @@ class Ensemble(nn.Module):
         return self
 
 
+def restrict_genetic(member: nn.Module, keep: torch.Tensor) -> None:
+    """Zero the weights of genetic inputs an output may not read (``keep``: bool, (n_outputs, n_genetic)).
+
+    The additive path of output *k* loses the inputs outside ``keep[k]``; the shared interaction
+    path (risk) or trunk (response) loses the inputs no output keeps. Covariates are untouched.
+    """
+    used = keep.any(dim=0)  # (n_genetic,)
+    with torch.no_grad():
+        if isinstance(member, RiskNet):
+            member.additive.weight[~keep] = 0.0
+            _linear(member.interaction[0]).weight[:, ~used] = 0.0
+        elif isinstance(member, ResponseNet):
+            g = keep.shape[1]
+            for k, add in enumerate(member.additive):
+                _linear(add).weight[0, :g][~keep[k]] = 0.0
+            _linear(member.trunk[0]).weight[:, :g][:, ~used] = 0.0
+
+
 def _linear(m: nn.Module) -> nn.Linear:
     """``m`` as the ``nn.Linear`` it is (ModuleList items are typed as Module)."""
     if not isinstance(m, nn.Linear):

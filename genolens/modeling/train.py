@@ -35,7 +35,8 @@ from genolens.genome.panel import load_panel
 from genolens.genome.patient import decide_build_or_none
 from genolens.genome.vcf import open_vcf
 from genolens.modeling.evaluate import comparison, curves, fit_logistic, sigmoid
-from genolens.modeling.networks import Ensemble, NetworkConfig, NetworkKind, ResponseNet, RiskNet
+from genolens.modeling.networks import Ensemble, NetworkConfig, NetworkKind, ResponseNet, RiskNet, restrict_genetic
+from genolens.modeling.select import information, select_inputs
 from genolens.types import BUILDS, Build, BuildChoice, Panel
 
 OracleFn = Callable[[str, np.ndarray, Mapping[str, np.ndarray]], np.ndarray]
@@ -76,6 +77,10 @@ class TrainConfig:
     standardised coefficients in the member's linear warm start (the others' first-layer weights
     stay zero); 0: all. With hundreds of panel variants an unrestricted path overfits noise before
     it learns the few true interactions."""
+    select: bool = True
+    """Let each output read only the genetic inputs kept by the AIC-chosen adaptive lasso
+    (:mod:`genolens.modeling.select`); every other genetic input has weight zero in every path.
+    ``False``: every panel variant is read."""
     val_fraction: float = 0.1
     """Share of the training part held out for early stopping."""
     calib_fraction: float = 0.2
@@ -133,6 +138,8 @@ class TrainResult:
     and ``oracle`` when an oracle was given."""
     curves: dict[str, dict[str, dict[str, dict[str, list[float]]]]] = field(default_factory=dict)
     """``{output: {model: {"roc"|"calibration": {...}}}}`` on the test part (see ``evaluate.curves``)."""
+    selected: dict[str, int] = field(default_factory=dict)
+    """Genetic inputs each output reads (all of them when ``config.select`` is off)."""
 
 
 def load_cohort(vcf: str | os.PathLike[str], phenotypes: str | os.PathLike[str], panel: Panel, *,
@@ -264,13 +271,16 @@ def interaction_mask(start: np.ndarray, n_genetic: int, keep: int) -> np.ndarray
 
 
 def fit_member(member: nn.Module, x: torch.Tensor, y: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor,
-               cfg: TrainConfig, *, seed: int, inputs: torch.Tensor | None = None) -> int:
+               cfg: TrainConfig, *, seed: int, inputs: torch.Tensor | None = None,
+               keep: torch.Tensor | None = None) -> int:
     """Train one network in place with AdamW and early stopping; keeps the best validation state.
 
     The linear paths are frozen for ``cfg.interaction_warmup`` epochs, then train at
     ``cfg.linear_lr_scale * cfg.lr``. ``inputs`` (bool, shape (n_genetic,)), for a risk network,
     are the genetic inputs its interaction path may read; the others' weights are held at zero.
-    Returns the number of the kept epoch (0: the warm start).
+    ``keep`` (bool, shape (n_outputs, n_genetic)) are the genetic inputs each output may read
+    (:func:`~genolens.modeling.networks.restrict_genetic`). Returns the number of the kept epoch
+    (0: the warm start).
     """
     gen = torch.Generator().manual_seed(seed)
     first = member.interaction[0] if isinstance(member, RiskNet) and inputs is not None else None
@@ -281,6 +291,8 @@ def fit_member(member: nn.Module, x: torch.Tensor, y: torch.Tensor, x_val: torch
         if first is not None and inputs is not None:
             with torch.no_grad():
                 first.weight[:, ~inputs] = 0.0
+        if keep is not None:
+            restrict_genetic(member, keep)
 
     restrict()
     linear = _linear_parameters(member)
@@ -328,28 +340,46 @@ def calibrate(ensemble: Ensemble, x: torch.Tensor, y: np.ndarray) -> None:
     ensemble.set_calibration(torch.as_tensor(slope, dtype=torch.float32), torch.as_tensor(bias, dtype=torch.float32))
 
 
-def linear_fit(z: np.ndarray, y: np.ndarray, *, ridge: float = 1.0, near: np.ndarray | None = None) -> np.ndarray:
+def linear_fit(z: np.ndarray, y: np.ndarray, *, ridge: float = 1.0, near: np.ndarray | None = None,
+               keep: np.ndarray | None = None) -> np.ndarray:
     """Logistic regression per output on standardised inputs ``z`` (n, k), no interactions (Newton, ridge).
 
     This is the linear-PRS baseline (on the training part) and each member's warm start (on its
     bootstrap resample). ``near`` (shape (n_outputs, k + 1)), when given, is a fit on similar data
     that Newton starts from (the penalty then shrinks towards it): a resample's fit needs only a few
-    steps from the full training part's.
+    steps from the full training part's. ``keep`` (bool, shape (n_outputs, n_genetic)) limits each
+    output to those genetic inputs (the first ``n_genetic`` columns; the rest are always used); the
+    others get coefficient 0.
 
     Returns
     -------
     numpy.ndarray
         shape (n_outputs, k + 1): intercept, then the k coefficients, per output.
     """
-    rows = []
+    rows = np.zeros((y.shape[1], z.shape[1] + 1))
     for k in range(y.shape[1]):
         known = ~np.isnan(y[:, k])
+        cols = np.arange(z.shape[1])
+        if keep is not None:
+            cols = np.concatenate([np.flatnonzero(keep[k]), np.arange(keep.shape[1], z.shape[1])])
+        zk = z[np.ix_(known, cols)]  # (n_known, n_cols)
+        at = np.concatenate([[0], cols + 1])  # intercept, then the used columns
         if near is None:
-            rows.append(fit_logistic(z[known], y[known, k], ridge=ridge))
+            rows[k, at] = fit_logistic(zk, y[known, k], ridge=ridge)
         else:
-            offset = near[k, 0] + z[known] @ near[k, 1:]  # (n_known,)
-            rows.append(near[k] + fit_logistic(z[known], y[known, k], ridge=ridge, offset=offset))
-    return np.array(rows)
+            offset = near[k, 0] + zk @ near[k, cols + 1]  # (n_known,)
+            rows[k, at] = near[k, at] + fit_logistic(zk, y[known, k], ridge=ridge, offset=offset)
+    return rows
+
+
+def selected_inputs(z: np.ndarray, y: np.ndarray, beta: np.ndarray, n_genetic: int) -> np.ndarray:
+    """bool, shape (n_outputs, n_genetic): the genetic inputs each output keeps (:func:`select_inputs`),
+    from the linear fit ``beta`` (n_outputs, 1 + k) on standardised inputs ``z`` (n, k), outcomes ``y``."""
+    keep = np.zeros((y.shape[1], n_genetic), dtype=bool)
+    for k in range(y.shape[1]):
+        known = ~np.isnan(y[:, k])
+        keep[k] = select_inputs(beta[k], information(z[known], beta[k]), n_genetic)[0]
+    return keep
 
 
 def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk",
@@ -372,6 +402,12 @@ def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk"
                                  torch.as_tensor(scale, dtype=torch.float32))
     z_train, y_train = (train - mean) / scale, cohort.outcomes[idx["train"]]
     beta = linear_fit(z_train, y_train)  # (n_outputs, 1 + n_inputs): the linear-PRS baseline
+    keep = np.ones((len(beta), net.n_genetic), dtype=bool)
+    near = beta
+    if cfg.select:
+        keep = selected_inputs(z_train, y_train, beta, net.n_genetic) & ~constant[None, : net.n_genetic]
+        near = linear_fit(z_train, y_train, keep=keep)  # the selected model on the whole training part
+    keep_t = torch.as_tensor(keep)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny networks: one thread is ~10x faster than contended intra-op threads
     try:
@@ -379,13 +415,13 @@ def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk"
             rows = np.arange(len(train))
             if cfg.bootstrap:
                 rows = np.sort(np.random.default_rng([cfg.seed, m]).choice(len(train), size=len(train)))
-            start = linear_fit(z_train[rows], y_train[rows], near=beta) if cfg.bootstrap else beta
+            start = linear_fit(z_train[rows], y_train[rows], near=near, keep=keep) if cfg.bootstrap else near
             ensemble.warm_start(torch.as_tensor(start[:, 0], dtype=torch.float32),
                                 torch.as_tensor(start[:, 1:], dtype=torch.float32), member=m)
             picked = torch.as_tensor(idx["train"][rows])
             inputs = torch.as_tensor(interaction_mask(start, net.n_genetic, cfg.interaction_inputs))
             fit_member(member, xt[picked], yt[picked], xt[idx["val"]], yt[idx["val"]], cfg,
-                       seed=cfg.seed * 1_000 + m, inputs=inputs)
+                       seed=cfg.seed * 1_000 + m, inputs=inputs, keep=keep_t)
     finally:
         torch.set_num_threads(threads)
     ensemble.silence_inputs(torch.as_tensor(constant))
@@ -405,7 +441,8 @@ def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk"
         results[name] = comparison(cohort.outcomes[idx["test"], k], scores, test_anc)
         curve_sets[name] = {model: curves(cohort.outcomes[idx["test"], k], p) for model, p in scores.items()}
     sizes = {key: len(v) for key, v in idx.items()}
-    return TrainResult(ensemble, net, cfg, sizes, feature_mean, test_logits, test_anc, results, curve_sets)
+    selected = {name: int(keep[k].sum()) for k, name in enumerate(cohort.outcome_names)}
+    return TrainResult(ensemble, net, cfg, sizes, feature_mean, test_logits, test_anc, results, curve_sets, selected)
 
 
 def simulator_truth(truth_json: Path) -> dict[str, Any]:
@@ -430,13 +467,13 @@ def train_main(vcf: str | os.PathLike[str], phenotypes: str | os.PathLike[str], 
                out: str | os.PathLike[str], *, outcomes: Sequence[str] | None = None,
                covariates: Sequence[str] | None = None, seed: int = 0, members: int = 5,
                kind: NetworkKind = "risk", build: BuildChoice = "auto", units: Mapping[str, str] | None = None,
-               panel_dir: Path | None = None, config: TrainConfig | None = None) -> Path:
+               panel_dir: Path | None = None, config: TrainConfig | None = None, select: bool = True) -> Path:
     """Train a bundle from a cohort and write it to ``out`` (``models/<name>/<version>/``).
 
     When ``truth.json`` (a simulated cohort) sits beside the phenotype table, the default outcomes
     are those whose truth names this panel, the default covariates those their true models use,
     and the oracle (true model) is evaluated beside the network and the linear PRS. ``config``,
-    when given, overrides ``seed`` and ``members``. Returns the bundle folder.
+    when given, overrides ``seed``, ``members`` and ``select``. Returns the bundle folder.
     """
     from genolens.modeling.bundle import write_trained_bundle  # bundle imports this module's types
 
@@ -448,7 +485,7 @@ def train_main(vcf: str | os.PathLike[str], phenotypes: str | os.PathLike[str], 
     if covariates is None and mine:
         covariates = sorted({c for k in outcomes or () if k in mine for c in mine[k]["covariates"]})
     cohort = load_cohort(vcf, phenotypes, chosen, outcomes=outcomes, covariates=covariates, build=build)
-    cfg = config or TrainConfig(members=members, seed=seed)
+    cfg = config or TrainConfig(members=members, seed=seed, select=select)
     known = all(o in mine and mine[o].get("panel_sha256") == chosen.sha256
                 and set(mine[o]["covariates"]) <= set(cohort.covariate_names) for o in cohort.outcome_names)
     result = train_cohort(cohort, cfg, kind=kind, oracle=simulator_oracle(mine) if mine and known else None)
