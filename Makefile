@@ -45,10 +45,10 @@ bench: $(VENV)/.dev
 	$(PY) bench/ingest.py
 
 # Regenerate the simulated training cohort and retrain every shipped bundle (deterministic seeds).
-COHORT := data/cohorts/sim-300k
-MODEL_VERSION := 1.0.0
+COHORT := data/cohorts/sim-1m
+MODEL_VERSION := 1.1.0
 models: $(VENV)/.runtime
-	$(PY) -m genolens simulate --n 300000 --seed 20261126 --out $(COHORT)
+	$(PY) -m genolens simulate --n 1000000 --seed 20261126 --out $(COHORT)
 	for panel in breast_cancer coronary_artery_disease type_2_diabetes; do \
 	  $(PY) -m genolens train --vcf $(COHORT)/cohort.GRCh38.vcf.gz --phenotypes $(COHORT)/phenotypes.csv \
 	    --panel $$panel --out models/$$panel/$(MODEL_VERSION) --seed 1 || exit 1; \
@@ -62,4 +62,4 @@ clean:
 # Check every bundle's explanations against the simulated truth on held-out patients; figures go into each card.
 .PHONY: validate
 validate: $(VENV)/.runtime
-	$(PY) -m genolens validate --cohort data/cohorts/sim-300k
+	$(PY) -m genolens validate --cohort $(COHORT)

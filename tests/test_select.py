@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -95,3 +97,26 @@ def test_a_dropped_input_no_longer_moves_its_output(kind: str) -> None:
     covariate[:, 6] += 1.0
     with torch.no_grad():
         assert (net(covariate) - net(x)).abs().max() > 0  # covariates are never dropped
+
+
+def test_a_trained_ensemble_gives_unselected_snps_exactly_zero_weight_and_attribution() -> None:
+    from genolens.explain.attribution import attribute
+    from genolens.modeling.train import Cohort, TrainConfig, train_cohort
+    from genolens.types import Baseline
+
+    g, y, _ = _cohort(60_000, seed=5)
+    cohort = Cohort(samples=tuple(f"s{i}" for i in range(len(y))), genetic=g, covariates=np.zeros((len(y), 0)),
+                    outcomes=y[:, None], ancestry=None, genetic_names=tuple(f"rs{i}" for i in range(30)),
+                    covariate_names=(), outcome_names=("y_toy",), build="GRCh38")
+    cfg = TrainConfig(members=2, batch_size=2048, lr=1e-2, epochs=3, patience=2, interaction_inputs=4, seed=0)
+    result = train_cohort(cohort, cfg)
+    n_kept = result.selected["y_toy"]
+    assert 5 <= n_kept < 30
+    add = torch.stack([m.additive.weight[0] for m in result.ensemble.members])  # (members, 30)
+    dropped = (add == 0).all(dim=0)
+    assert int((~dropped).sum()) == n_kept and not dropped[:5].any()
+    base = Baseline(kind="population_average", values=g.mean(axis=0), samples=None, caption="average person")
+    attribution = attribute(result.ensemble, g[0] + 0.0, method="ig", baseline=base, target=0)
+    assert np.all(attribution.values[dropped.numpy()] == 0.0)  # no path reads them: exactly nothing to credit
+    unselected = train_cohort(cohort, replace(cfg, select=False))
+    assert unselected.selected["y_toy"] == 30

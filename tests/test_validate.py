@@ -237,3 +237,15 @@ def test_validate_bundle_end_to_end_on_a_tiny_simulated_cohort(tmp_path: Path) -
 def test_the_command_says_when_there_is_no_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert validate_main(["--cohort", str(tmp_path), "--models", str(tmp_path / "none")]) == 2
     assert "error: no bundle" in capsys.readouterr().err
+
+
+def test_the_summary_names_each_missed_target() -> None:
+    from genolens.explain.validate import _summary
+
+    row = {"mean_pearson_r": 0.93, "locus_mean_pearson_r": 0.99, "causal_auroc": 0.86, "neighbour_auroc": float("nan"),
+           "randomisation": "pass", "randomisation_final_spearman": 0.3, "randomisation_grade": "B",
+           "randomised_mean_pearson_r": 0.0}
+    text = _summary("toy", {"n_patients": 3, "seconds": 1.0, "y_a": row,
+                            "y_b": {**row, "causal_auroc": float("nan"), "mean_pearson_r": 0.5}})
+    assert "NOT PASSED y_a: causal AUROC 0.860 < 0.95" in text
+    assert "NOT PASSED y_b: mean r 0.500 < 0.9" in text and "y_b: causal AUROC" not in text.split("NOT PASSED")[-1]

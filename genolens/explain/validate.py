@@ -369,8 +369,8 @@ def _ld_split(windows: Mapping[str, int], names: Sequence[str], causal: Sequence
             "causal_mean_abs_true": [float(np.abs(true[:, i]).mean()) for i in cz],
             "neighbour_mean_abs_model": [float(np.abs(est[:, i]).mean()) for i in nz],
             "neighbour_share_of_window": float(abs_est[np.isin(members, nz)].sum() / max(abs_est.sum(), 1e-12)),
-            "window_pearson_r": float(np.nanmean(pearson_rows(est[:, members].sum(axis=1)[None],
-                                                              true[:, members].sum(axis=1)[None]))),
+            "window_pearson_r": float(pearson_rows(est[:, members].sum(axis=1)[None],  # NaN: a constant window
+                                                   true[:, members].sum(axis=1)[None])[0]),
         })
     rows.sort(key=lambda row: -float(row["max_ld_r2"]))
     return locus_r, sorted(mixed), tuple(rows)
@@ -543,6 +543,21 @@ def validate_main(argv: Sequence[str] | None = None) -> int:
     return 1 if failed else 0
 
 
+def _misses(out: Mapping[str, Any]) -> list[str]:
+    """Why an output did not pass, in words (empty when it did)."""
+    misses = []
+    for key, v in out.items():
+        if not (isinstance(v, Mapping) and "mean_pearson_r" in v):
+            continue
+        if v["mean_pearson_r"] < R_TARGET:
+            misses.append(f"{key}: mean r {v['mean_pearson_r']:.3f} < {R_TARGET}")
+        if v["causal_auroc"] < AUROC_TARGET:  # NaN (nothing to rank) compares False
+            misses.append(f"{key}: causal AUROC {v['causal_auroc']:.3f} < {AUROC_TARGET}")
+        if v["randomisation"] != "pass":
+            misses.append(f"{key}: randomisation check failed")
+    return misses
+
+
 def _summary(name: str, out: Mapping[str, Any]) -> str:
     lines = [f"{name}: {out['n_patients']} held-out patients, {out['seconds']} s"]
     for key, v in out.items():
@@ -551,4 +566,5 @@ def _summary(name: str, out: Mapping[str, Any]) -> str:
                          f"causal AUROC {v['causal_auroc']:.3f} (neighbours {v['neighbour_auroc']:.3f}), "
                          f"randomisation {v['randomisation']} (Adebayo rho {v['randomisation_final_spearman']:+.2f} "
                          f"grade {v['randomisation_grade']}; randomised net r {v['randomised_mean_pearson_r']:.2f})")
+    lines.extend(f"  NOT PASSED {m}" for m in _misses(out))
     return "\n".join(lines)
