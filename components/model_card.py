@@ -12,6 +12,7 @@ from genolens.modeling.bundle import Bundle
 from genolens.present.figures import calibration_figure, roc_figure
 
 _METRICS = ("auroc", "auprc", "brier", "calibration_slope", "calibration_intercept", "ece")
+_METHOD = {"ig": "Integrated Gradients"}
 _MODELS = {"network": "GenoLens network", "linear_prs": "Linear PRS", "oracle": "Oracle (truth)"}
 
 
@@ -37,10 +38,32 @@ def card(bundle: Bundle) -> None:
     metrics = _metrics_file(bundle)
     for output in bundle.outputs:
         _output(bundle, output, metrics.get(output, {}), metrics.get("curves", {}).get(output, {}))
+    _validation(bundle)
     with st.expander("Limitations and provenance"):
         for line in bundle.card.get("limitations", {}).get("text", []):
             st.markdown(f"- {line}")
         st.json(bundle.card.get("provenance", {}), expanded=False)
+
+
+def _validation(bundle: Bundle) -> None:
+    """The card's [validation] table: explanations checked against the simulation's truth."""
+    v = bundle.card.get("validation")
+    if not v:
+        st.caption("Explanations not yet checked against a simulated truth (run make validate).")
+        return
+    st.markdown("#### Explanations checked against the simulated truth")
+    method = _METHOD.get(str(v.get("method")), v.get("method"))
+    st.caption(f"{v.get('n_patients')} held-out patients of {v.get('cohort')}, {method} against the "
+               f"{str(v.get('baseline', '')).replace('_', ' ')} baseline. Targets: mean per-patient r ≥ "
+               f"{v.get('r_target')}, causal AUROC ≥ {v.get('auroc_target')} (blank where every input is causal); "
+               "the randomisation check passes when re-initialising the network destroys the explanation.")
+    rows = [{"output": o.removeprefix("y_").replace("_", " "), "mean r": r.get("mean_pearson_r"),
+             "r per locus": r.get("locus_mean_pearson_r"), "causal AUROC": r.get("causal_auroc"),
+             "randomisation": r.get("randomisation"), "targets met": "yes" if r.get("passed") else "no"}
+            for o, r in v.items() if isinstance(r, dict) and "mean_pearson_r" in r]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={k: st.column_config.NumberColumn(k, format="%.3f")
+                                for k in ("mean r", "r per locus", "causal AUROC")})
 
 
 def _metrics_file(bundle: Bundle) -> dict[str, Any]:

@@ -144,3 +144,18 @@ def test_cohort_scores_the_trio_and_opens_a_sample() -> None:
     at.button(key="cohort_open").click().run()
     assert not at.exception
     assert at.session_state["genolens"].patient.sample == sample
+
+
+@needs_models
+def test_models_page_shows_each_cards_validation_figures() -> None:
+    from genolens.modeling.bundle import load_bundles
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/models.py").run()
+    assert not at.exception
+    tables = [df.value for df in at.dataframe if "causal AUROC" in df.value.columns]
+    validated = [b for b in load_bundles() if b.card.get("validation")]
+    assert len(tables) == len(validated) >= 1
+    for bundle, table in zip(validated, tables, strict=True):
+        first = bundle.outputs[0]
+        assert table["mean r"].iloc[0] == pytest.approx(bundle.card["validation"][first]["mean_pearson_r"])
