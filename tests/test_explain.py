@@ -130,3 +130,23 @@ def test_use_one_thread_sets_one_intra_op_thread() -> None:
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_the_band_ignores_missing_sites_the_network_does_not_read(bundles: dict[str, Bundle],
+                                                                   patient: PatientGenome) -> None:
+    b = bundles["breast_cancer"]
+    if b.reads.all():
+        pytest.skip("this bundle reads every panel variant")
+    features = features_for(patient, b)
+    x = predict(b, features).inputs.astype(np.float64)
+    unread = np.zeros(len(b.reads), dtype=bool)
+    unread[np.flatnonzero(~b.reads)[:50]] = True  # 50 missing sites, none read: nothing can move
+    lo, hi, how = sensitivity_band(b, x, unread, 0)
+    assert lo == hi and how.startswith("no genetic input the model reads is missing") and "50 other" in how
+    # Brute force: redraw those 50 sites at random; the prediction does not move (the band is exact, not sampled).
+    rng = np.random.default_rng(0)
+    batch = np.repeat(x[None, :], 20, axis=0)
+    batch[:, np.flatnonzero(unread)] = rng.integers(0, 3, size=(20, 50))
+    with torch.inference_mode():
+        p = torch.sigmoid(b.model(torch.as_tensor(batch, dtype=torch.float32)))[:, 0].double().numpy()
+    assert np.ptp(p) == 0.0 and p[0] == pytest.approx(lo, abs=1e-7)

@@ -40,12 +40,29 @@ def test_low_coverage_imputed_and_defaulted_inputs_are_flagged(bundle: Bundle) -
     pred = predict(bundle, features(values), {})
     out = pred.outputs[0]
     assert {"low_coverage", "imputed_genetic", "defaulted_clinical"} <= codes(out.flags)
-    assert pred.coverage == pytest.approx(8 / 20)
+    reads = bundle.reads
+    assert reads.sum() == bundle.card["training"]["selected_genetic_inputs"]["y_disease"]
+    expected = (~np.isnan(values))[reads].mean()  # coverage counts the variants the network reads
+    assert expected < 0.8 and pred.coverage == pytest.approx(expected)
     assert pred.imputed == tuple(f"rs{i + 1}" for i in range(12)) and pred.defaulted == ("age", "bmi")
     assert np.allclose(pred.inputs[:12], bundle.reference.feature_mean[:12])
     assert np.allclose(pred.inputs[N_SNP:], bundle.covariate_mean)
     message = next(f.message for f in out.flags if f.code == "low_coverage")
-    assert "40%" in message and "80%" in message
+    assert f"{expected:.0%}" in message and "80%" in message
+
+
+def test_a_missing_variant_the_network_does_not_read_does_not_lower_coverage(bundle: Bundle) -> None:
+    if bundle.reads.all():
+        pytest.skip("selection kept every variant of the toy bundle")
+    unread = int(np.flatnonzero(~bundle.reads)[0])
+    values = np.ones(N_SNP)
+    values[unread] = np.nan
+    pred = predict(bundle, features(values), {"age": 60.0, "bmi": 30.0})
+    assert pred.coverage == 1.0 and pred.imputed == (f"rs{unread + 1}",)
+    flag = next(f for f in pred.outputs[0].flags if f.code == "imputed_genetic")
+    assert flag.message.startswith("No variant the model reads was missing.") and "weight zero" in flag.message
+    complete = predict(bundle, features(np.ones(N_SNP)), {"age": 60.0, "bmi": 30.0})
+    assert pred.outputs[0].logit == pytest.approx(complete.outputs[0].logit, abs=1e-6)  # imputing it changes nothing
 
 
 def test_complete_inputs_raise_no_input_flags(bundle: Bundle) -> None:

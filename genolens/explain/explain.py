@@ -245,7 +245,8 @@ def sensitivity_band(bundle: Bundle, x: np.ndarray, missing: np.ndarray, target:
                      seed: int = 0) -> tuple[float, float, str]:
     """Range of the predicted probability over plausible genotypes at the missing genetic inputs.
 
-    With at most six missing sites every combination of 0/1/2 effect alleles is evaluated; with more,
+    Only missing inputs the network reads count (:attr:`Bundle.reads`). With at most six such sites every
+    combination of 0/1/2 effect alleles is evaluated; with more,
     512 genotype sets are drawn under Hardy-Weinberg from the population allele frequencies and the
     2.5th-97.5th percentile range is reported.
 
@@ -260,18 +261,22 @@ def sensitivity_band(bundle: Bundle, x: np.ndarray, missing: np.ndarray, target:
 def sensitivity_bands(bundle: Bundle, x: np.ndarray, missing: np.ndarray, targets: Sequence[int], *,
                       seed: int = 0) -> list[tuple[float, float, str]]:
     """:func:`sensitivity_band` for several outputs from one forward pass (same genotype sets for all)."""
-    idx = np.flatnonzero(missing)
+    reads = bundle.reads if len(bundle.reads) == len(missing) else np.ones(len(missing), dtype=bool)
+    idx = np.flatnonzero(missing & reads)  # a site the network gives weight zero cannot move the prediction
     if len(idx) == 0:
         batch = x[None, :]
-        how = "no genetic input is missing"
+        how = "no genetic input the model reads is missing"
     elif len(idx) <= _EXACT_MAX_MISSING:
         combos = np.array(list(itertools.product((0.0, 1.0, 2.0), repeat=len(idx))))  # (3**k, k)
-        how = f"exact: all {len(combos)} genotype combinations at the {len(idx)} missing site(s)"
+        how = f"exact: all {len(combos)} genotype combinations at the {len(idx)} missing site(s) the model reads"
     else:
         freq = np.clip(bundle.reference.feature_mean[idx] / 2.0, 0.0, 1.0)
         combos = np.random.default_rng(seed).binomial(2, freq, size=(_BAND_SAMPLES, len(idx))).astype(np.float64)
-        how = (f"sampled: {_BAND_SAMPLES} genotype sets at the {len(idx)} missing sites from population allele "
-               "frequencies (2.5th-97.5th percentile)")
+        how = (f"sampled: {_BAND_SAMPLES} genotype sets at the {len(idx)} missing sites the model reads, from "
+               "population allele frequencies (2.5th-97.5th percentile)")
+    unread = int((missing & ~reads).sum())
+    if unread:
+        how += f"; {unread} other missing site(s) have weight zero in this model"
     if len(idx):
         batch = np.repeat(x[None, :], len(combos) + 1, axis=0)  # row 0: the patient as imputed
         batch[1:, idx] = combos

@@ -28,7 +28,7 @@ import torch
 from genolens.errors import GenoLensError
 from genolens.genome.panel import load_panel
 from genolens.modeling.evaluate import sigmoid
-from genolens.modeling.networks import Ensemble, NetworkConfig
+from genolens.modeling.networks import Ensemble, NetworkConfig, genetic_inputs_read
 from genolens.types import Panel
 
 if TYPE_CHECKING:
@@ -93,6 +93,8 @@ class Bundle:
     """Share of genetic inputs that must be observed before no ``low_coverage`` flag is raised."""
     bands: Mapping[str, float]
     """Relative-risk thresholds ``below_average``, ``above_average``, ``high``."""
+    reads: np.ndarray
+    """bool, shape (n_genetic,): genetic inputs the network reads (non-zero weight in some path)."""
 
 
 def dumps_toml(data: Mapping[str, Any]) -> str:
@@ -330,7 +332,8 @@ def load_bundle(path: str | Path, *, panel_dir: Path | None = None) -> Bundle:
             model=model.freeze(), reference=reference, outputs=outputs, covariates=covs,
             covariate_mean=np.array([card["covariates"][c]["mean"] for c in covs], dtype=np.float64),
             mean_probability=np.array([card["outputs"][o]["mean_probability"] for o in outputs]),
-            coverage_threshold=float(inputs["coverage_threshold"]), bands=dict(card["bands"]))
+            coverage_threshold=float(inputs["coverage_threshold"]), bands=dict(card["bands"]),
+            reads=genetic_inputs_read(model, net.n_genetic))
     except (KeyError, TypeError, FileNotFoundError, ValueError, RuntimeError) as exc:
         raise BundleError(f"Bundle {folder} is incomplete or damaged ({type(exc).__name__}: {exc}). "
                           "Rebuild it with make models.") from None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -234,6 +235,28 @@ def restrict_genetic(member: nn.Module, keep: torch.Tensor) -> None:
             for k, add in enumerate(member.additive):
                 _linear(add).weight[0, :g][~keep[k]] = 0.0
             _linear(member.trunk[0]).weight[:, :g][:, ~used] = 0.0
+
+
+def genetic_inputs_read(model: nn.Module, n_genetic: int) -> np.ndarray:
+    """bool, shape (n_genetic,): the genetic inputs some first-layer weight of some member reads.
+
+    An input every path gives weight zero (not selected in training, or never varied) cannot move
+    any output; coverage and missing-data checks count only the inputs read.
+    """
+    read = torch.zeros(n_genetic, dtype=torch.bool)
+    members = model.members if isinstance(model, Ensemble) else [model]
+    for m in members:
+        if isinstance(m, RiskNet):
+            firsts = [m.additive.weight, _linear(m.interaction[0]).weight]
+        elif isinstance(m, ResponseNet):
+            firsts = [_linear(m.trunk[0]).weight, *(_linear(a).weight for a in m.additive)]
+        elif isinstance(m, LinearScore):
+            firsts = [m.linear.weight]
+        else:
+            return np.ones(n_genetic, dtype=bool)  # an unknown architecture: assume it reads everything
+        for w in firsts:
+            read |= (w[:, :n_genetic] != 0).any(dim=0)
+    return read.numpy().copy()
 
 
 def _linear(m: nn.Module) -> nn.Linear:

@@ -102,9 +102,11 @@ def predict(bundle: Bundle, features: Features, clinical: Mapping[str, float] | 
     with torch.inference_mode():
         members = bundle.model.member_logits(torch.from_numpy(x)[None, :])  # (members, 1, n_outputs)
     member_logits = members[:, 0, :].double().numpy()  # (members, n_outputs)
-    coverage = float(1.0 - missing.mean()) if len(missing) else 1.0
+    reads = bundle.reads if len(bundle.reads) == len(missing) else np.ones(len(missing), dtype=bool)
+    coverage = float(1.0 - missing[reads].mean()) if reads.any() else 1.0  # over the inputs the network reads
     imputed = tuple(n for n, m in zip(features.names, missing, strict=True) if m)
-    shared = _flags(bundle, values, coverage, imputed, defaulted, out_of_range)
+    imputed_read = tuple(n for n, m, r in zip(features.names, missing, reads, strict=True) if m and r)
+    shared = _flags(bundle, values, coverage, imputed, imputed_read, defaulted, out_of_range, int(reads.sum()))
     outputs = tuple(_output(bundle, k, member_logits[:, k], shared, opts) for k in range(len(bundle.outputs)))
     return Prediction(bundle=bundle.name, version=bundle.version, outputs=outputs, inputs=x,
                       input_names=(*features.names, *bundle.covariates), imputed=imputed, defaulted=tuple(defaulted),
@@ -148,17 +150,23 @@ def band(relative_risk: float, thresholds: Mapping[str, float]) -> RiskBand:
 
 
 def _flags(bundle: Bundle, values: np.ndarray, coverage: float, imputed: tuple[str, ...],
-           defaulted: list[str], out_of_range: Mapping[str, float]) -> list[Flag]:
+           imputed_read: tuple[str, ...], defaulted: list[str], out_of_range: Mapping[str, float],
+           n_read: int) -> list[Flag]:
     flags = []
     n = len(values)
+    what = f"the {n} genetic inputs" if n_read == n else f"the {n_read} variants the model reads (of {n})"
     if coverage < bundle.coverage_threshold:
-        flags.append(Flag("low_coverage", f"Only {coverage:.0%} of the {n} genetic inputs were observed (the card "
+        flags.append(Flag("low_coverage", f"Only {coverage:.0%} of {what} were observed (the card "
                                           f"requires {bundle.coverage_threshold:.0%}); treat this prediction as "
                                           "unreliable."))
     if imputed:
-        shown = ", ".join(imputed[:5]) + (f" and {len(imputed) - 5} more" if len(imputed) > 5 else "")
-        flags.append(Flag("imputed_genetic", f"{len(imputed)} of {n} genetic inputs were missing and set to the "
-                                             f"population mean dosage: {shown}."))
+        used, unread = imputed_read, len(imputed) - len(imputed_read)
+        shown = ", ".join(used[:5]) + (f" and {len(used) - 5} more" if len(used) > 5 else "")
+        text = (f"{len(used)} of {what} were missing and set to the population mean dosage: {shown}." if used
+                else "No variant the model reads was missing.")
+        if unread:
+            text += f" {unread} missing variants have weight zero in this model and do not change it."
+        flags.append(Flag("imputed_genetic", text))
     if defaulted:
         means = ", ".join(f"{c} = {bundle.card['covariates'][c]['mean']:.4g} "
                           f"{bundle.card['covariates'][c]['units']}" for c in defaulted)
