@@ -7,9 +7,10 @@ the genetic inputs each output may read, and every path of the network gives the
 of exactly zero, so their attribution is exactly zero too.
 
 The selection is the adaptive lasso of Zou (2006) on the least-squares approximation of the
-logistic log-likelihood around the unpenalised fit (Wang & Leng 2007, "Unified LASSO estimation by
-least squares approximation", JASA 102:1039): with ``b`` the fitted coefficients and ``H`` the
-observed information at ``b``,
+logistic log-likelihood around the full fit (Wang & Leng 2007, "Unified LASSO estimation by least
+squares approximation", JASA 102:1039): with ``b`` the coefficients of the ridge logistic fit of
+training (ridge 1 on standardised inputs: negligible at cohort sizes) and ``H`` the observed
+information at ``b``,
 
     minimise  1/2 (beta - b)' H (beta - b) + lam * sum_j |beta_j| / |b_j|      (genetic j only)
 

@@ -1,7 +1,9 @@
 """Train a calibrated deep ensemble from a cohort VCF and a phenotype table, and write its bundle.
 
 The cohort is split once (seeded) into training, calibration and test people. A ridge logistic
-regression on the training part (no interactions) is the linear-PRS baseline. Each member trains on
+regression on the training part (no interactions) is the linear-PRS baseline. From it, each output
+selects the genetic inputs it may read (:mod:`genolens.modeling.select`; the others keep weight zero
+in every path, ``TrainConfig.select``), and the selected model is refitted. Each member trains on
 its own bootstrap resample of the training part (so members differ as models fitted to different
 samples of the population would, and their spread reflects estimation uncertainty), starting from
 a ridge logistic fit on that resample (interaction output silent). A risk network's interaction
