@@ -408,6 +408,9 @@ class ExplainContext:
     """float64, shape (n_ref, n_features): feature vectors of a reference cohort, no NaN."""
     covariate_labels: dict[str, str] = field(default_factory=dict)
     """Optional display label per covariate name (``"age"`` -> ``"Age (years)"``); name used when absent."""
+    reads: np.ndarray | None = field(default=None, repr=False)
+    """bool, shape (n_genetic,): genetic inputs the network reads (weight non-zero in some path);
+    ``None``: all of them. The ledger gathers the others in one zero row."""
 
 
 @dataclass(frozen=True)
@@ -488,8 +491,8 @@ class LedgerRow:
     section: LedgerSection
     """``genetics``, ``clinical`` or ``residual`` (the completeness residual, always last)."""
     level: str
-    """``variant``, ``allele``, ``gene``, ``other`` (rows merged into "Other genetics"), ``clinical``
-    or ``residual``."""
+    """``variant``, ``allele``, ``gene``, ``other`` (rows merged into "Other genetics", or the variants
+    the network does not read, gathered in one zero row), ``clinical`` or ``residual``."""
     features: tuple[str, ...]
     """Input names this row sums over; ``()`` for the residual row."""
     contribution: float

@@ -192,3 +192,21 @@ def test_group_masks_and_ledger_errors() -> None:
                         feature_mask=mask, group_names=names)
     with pytest.raises(ExplainError, match="per-input attribution"):
         ledger(grouped, ctx, treatments=TREAT)
+
+
+@pytest.mark.parametrize("level", ["gene", "allele", "variant"])
+def test_variants_the_network_does_not_read_are_gathered_in_one_zero_row(level: str) -> None:
+    ctx = dataclasses.replace(context(), reads=np.array([True, False, True, False]))
+    lin = linear()
+    with torch.no_grad():
+        lin.weight[0, [1, 3]] = 0.0  # what selection does in training: rs2 and rs4 get weight zero
+    a = attribute(lin, X, baseline=population_average(ctx), target=0, context=ctx)
+    led = ledger(a, ctx, treatments=TREAT, level=level)  # type: ignore[arg-type]
+    assert math.fsum(r.contribution for r in led.rows) == pytest.approx(a.delta, abs=1e-12)
+    gathered = [r for r in led.rows if r.label.startswith("Not read by the model")]
+    assert len(gathered) == 1 and gathered[0].features == ("rs2", "rs4") and gathered[0].contribution == 0.0
+    assert gathered[0].label == "Not read by the model (2 variants, weight zero)" and led.rows[-2] is gathered[0]
+    others = {f for r in led.rows if r is not gathered[0] for f in r.features}
+    assert others == {"rs1", "rs3", "age", "bmi"}  # no other row holds an unread variant
+    if level == "gene":
+        assert any(r.label == "CYP2C19 (2 variants)" for r in led.rows)  # rs1 and rs3; rs2 is not read

@@ -100,7 +100,8 @@ def context_for(bundle: Bundle, *, n_reference: int = 256, seed: int = 0) -> Exp
         output_names=bundle.outputs, panel=bundle.panel,
         population_mean=np.concatenate([ref.feature_mean, bundle.covariate_mean]),
         ancestry_means=dict(zip(ref.ancestries, ref.feature_mean_by_ancestry, strict=True)),
-        reference_sample=np.concatenate([genotypes, covs], axis=1), covariate_labels=labels)
+        reference_sample=np.concatenate([genotypes, covs], axis=1), covariate_labels=labels,
+        reads=bundle.reads if len(bundle.reads) == n_gen else None)
 
 
 def make_baseline(context: ExplainContext, choice: BaselineChoice, *, patient: PatientGenome,

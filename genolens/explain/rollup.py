@@ -181,17 +181,23 @@ def _evidence(context: ExplainContext, rows: Sequence[LedgerRow]) -> str:
 
 
 def _genetic_rows(attribution: Attribution, context: ExplainContext, level: LedgerLevel,
-                  treatments: Sequence[InputTreatment]) -> list[LedgerRow]:
+                  treatments: Sequence[InputTreatment]) -> tuple[list[LedgerRow], list[LedgerRow]]:
+    """(rows of the variants the network reads, grouped at ``level``; one row gathering the others, or none)."""
     variants = [
         _row(attribution, [i], _variant_label(context, i), "variant", context.panel.variants[i].evidence, treatments)
         for i in range(context.n_genetic)
     ]
+    reads = np.ones(context.n_genetic, dtype=bool) if context.reads is None else np.asarray(context.reads, dtype=bool)
+    unread = [row for row, r in zip(variants, reads, strict=True) if not r]
+    gathered = [_merge(attribution, unread, f"Not read by the model ({len(unread)} variants, weight zero)", "other",
+                       "", treatments)] if unread else []
     if level == "variant":
-        return variants
+        return [row for row, r in zip(variants, reads, strict=True) if r], gathered
     key = _allele_key if level == "allele" else (lambda c, i: c.panel.variants[i].gene)
     grouped: dict[str, list[LedgerRow]] = {}
     for i, row in enumerate(variants):
-        grouped.setdefault(key(context, i), []).append(row)
+        if reads[i]:
+            grouped.setdefault(key(context, i), []).append(row)
     out = []
     for name, rows in grouped.items():
         if level == "allele" and len(rows) == 1 and name == rows[0].label:  # no star-allele name
@@ -201,7 +207,7 @@ def _genetic_rows(attribution: Attribution, context: ExplainContext, level: Ledg
         else:
             label = f"{name} ({len(rows)} variants)" if len(rows) > 1 else rows[0].label
             out.append(_merge(attribution, rows, label, "gene", _evidence(context, rows), treatments))
-    return out
+    return out, gathered
 
 
 def ledger(attribution: Attribution, context: ExplainContext, *, treatments: Sequence[InputTreatment],
@@ -226,7 +232,8 @@ def ledger(attribution: Attribution, context: ExplainContext, *, treatments: Seq
     Returns
     -------
     Ledger
-        Rows by decreasing |contribution| ("Other genetics" after them), then the residual row; the
+        Rows by decreasing |contribution| ("Other genetics" after them, then one zero row gathering
+        the variants the network does not read, ``context.reads``), then the residual row; the
         rows sum to ``prediction_logit - baseline_logit``.
 
     Raises
@@ -250,7 +257,7 @@ def ledger(attribution: Attribution, context: ExplainContext, *, treatments: Seq
     if len(treatments) != n or bad:
         raise ExplainError(f"Give one treatment per input ({n}), each one of {', '.join(INPUT_TREATMENTS)}; "
                            f"got {len(treatments)}" + (f" with unknown {sorted(set(bad))}" if bad else "") + ".")
-    genetic = _genetic_rows(attribution, context, level, treatments)
+    genetic, unread = _genetic_rows(attribution, context, level, treatments)
     genetic.sort(key=lambda r: -abs(r.contribution))
     other: list[LedgerRow] = []
     if top is not None and len(genetic) > top:
@@ -261,7 +268,7 @@ def ledger(attribution: Attribution, context: ExplainContext, *, treatments: Seq
         _row(attribution, [i], context.covariate_labels.get(name, name), "clinical", "", treatments)
         for i, name in enumerate(context.feature_names) if i >= context.n_genetic
     ]
-    body = sorted(genetic + clinical, key=lambda r: -abs(r.contribution)) + other
+    body = sorted(genetic + clinical, key=lambda r: -abs(r.contribution)) + other + unread
     residual = attribution.delta - math.fsum(r.contribution for r in body)
     residual_row = LedgerRow(
         label="Not attributed (completeness residual)", section="residual", level="residual", features=(),
