@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from genolens.present.figures import (
@@ -162,3 +164,31 @@ def test_cohort_figures_name_samples_and_genes() -> None:
     bars = mean_contribution_figure(["G1", "G2"], [0.1, 0.3], [0.1, -0.3], n_samples=2).data[0]
     assert list(bars.y) == ["G2", "G1"] and list(bars.marker.color) == [DOWN, UP]
     assert "over 2 samples" in bars.hovertemplate[0]
+
+
+def test_genome_track_draws_chromosomes_to_scale_and_drops_labels_that_would_overlap() -> None:
+    from genolens.genome.build import CONTIG_LENGTHS
+    from genolens.types import Locus, PanelVariant
+
+    chroms = [str(c) for c in range(1, 23)]
+    variants = tuple(PanelVariant(id=f"v{c}", rsid=f"v{c}", gene="G", grch38=Locus(c, 1_000, "", "A", "G"),
+                                  grch37=Locus(c, 1_000, "", "A", "G"), evidence="", log_or=0.1, function="",
+                                  activity_value=None, allele_name="", eaf=0.3, source="test") for c in chroms)
+    n = len(variants)
+    v = np.linspace(0.1, 0.3, n)
+    attr = dataclasses.replace(_attr([0.4, -0.2, 0.1]), names=tuple(x.id for x in variants),
+                               feature_names=tuple(x.id for x in variants), groups=tuple((i,) for i in range(n)),
+                               values=v, member_values=v[None, :], spread=np.zeros(n), inputs=np.ones(n))
+    fig = genome_track_figure(attr, Panel("g", "G", variants, sha256="0" * 64), build="GRCh38")
+    x = np.array(fig.data[0].x)  # every variant at position 1,000 of its chromosome: x = the chromosome's start
+    lengths = CONTIG_LENGTHS["GRCh38"]
+    assert x[1] - x[0] == lengths["1"] + 5_000_000 and x[21] - x[20] == lengths["21"] + 5_000_000
+    ticks, labels = list(fig.layout.xaxis.tickvals), list(fig.layout.xaxis.ticktext)
+    assert labels[:12] == chroms[:12] and 15 <= len(labels) < 22  # the small chromosomes share fewer labels
+    assert min(np.diff(ticks)) >= 0.03 * sum(lengths[c] for c in chroms)  # no two labels closer than 3% of the genome
+
+
+def test_genome_track_shows_a_variant_with_no_share_apart_from_both_signs() -> None:
+    fig = genome_track_figure(_attr([0.4, 0.0, 0.1]), PANEL, build="GRCh38")
+    assert [t.name for t in fig.data] == ["raises the risk", "lowers the risk", "no share in the risk"]
+    assert list(fig.data[1].y) == [] and list(fig.data[2].y) == [0.0]  # zero is neither raising nor lowering

@@ -390,19 +390,26 @@ def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk"
     idx = split_indices(len(cohort.samples), cfg)
     feature_mean = np.nanmean(cohort.genetic[idx["train"]], axis=0)
     feature_mean = np.where(np.isnan(feature_mean), 0.0, feature_mean)
-    x_all = np.hstack([impute(cohort.genetic, feature_mean), cohort.covariates])  # (n, n_genetic + n_cov)
+    g = cohort.genetic.shape[1]
+    x_all = np.empty((len(cohort.samples), g + cohort.covariates.shape[1]))  # (n, n_genetic + n_cov), filled in place
+    x_all[:, :g] = cohort.genetic
+    np.copyto(x_all[:, :g], feature_mean[None, :], where=np.isnan(cohort.genetic))  # = impute(), without a copy
+    x_all[:, g:] = cohort.covariates
     xt = torch.as_tensor(x_all, dtype=torch.float32)
     yt = torch.as_tensor(cohort.outcomes, dtype=torch.float32)
     net = NetworkConfig(kind=kind, n_genetic=cohort.genetic.shape[1], n_covariates=cohort.covariates.shape[1],
                         n_outputs=cohort.outcomes.shape[1], hidden=cfg.hidden, members=cfg.members)
     torch.manual_seed(cfg.seed)
     ensemble = Ensemble(net, seed=cfg.seed)
-    train = x_all[idx["train"]]
+    train, x_test = x_all[idx["train"]], x_all[idx["test"]]
+    del x_all  # the largest array: the float32 copy xt and the two parts are all training needs from here
     constant = train.std(axis=0) < 1e-9  # e.g. a rare variant nobody in the training part carries
     mean, scale = train.mean(axis=0), np.where(constant, 1.0, train.std(axis=0))
     ensemble.set_standardisation(torch.as_tensor(mean, dtype=torch.float32),
                                  torch.as_tensor(scale, dtype=torch.float32))
     z_train, y_train = (train - mean) / scale, cohort.outcomes[idx["train"]]
+    n_train = len(train)
+    del train
     beta = linear_fit(z_train, y_train)  # (n_outputs, 1 + n_inputs): the linear-PRS baseline
     keep = np.ones((len(beta), net.n_genetic), dtype=bool)
     near = beta
@@ -414,9 +421,9 @@ def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk"
     torch.set_num_threads(1)  # tiny networks: one thread is ~10x faster than contended intra-op threads
     try:
         for m, member in enumerate(ensemble.members):
-            rows = np.arange(len(train))
+            rows = np.arange(n_train)
             if cfg.bootstrap:
-                rows = np.sort(np.random.default_rng([cfg.seed, m]).choice(len(train), size=len(train)))
+                rows = np.sort(np.random.default_rng([cfg.seed, m]).choice(n_train, size=n_train))
             start = linear_fit(z_train[rows], y_train[rows], near=near, keep=keep) if cfg.bootstrap else near
             ensemble.warm_start(torch.as_tensor(start[:, 0], dtype=torch.float32),
                                 torch.as_tensor(start[:, 1:], dtype=torch.float32), member=m)
@@ -431,7 +438,7 @@ def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk"
     ensemble.freeze()
     with torch.inference_mode():
         test_logits = ensemble(xt[idx["test"]]).double().numpy()  # (n_test, n_outputs)
-    prs = sigmoid(beta[:, :1].T + ((x_all[idx["test"]] - mean) / scale) @ beta[:, 1:].T)  # (n_test, n_outputs)
+    prs = sigmoid(beta[:, :1].T + ((x_test - mean) / scale) @ beta[:, 1:].T)  # (n_test, n_outputs)
     test_anc = cohort.ancestry[idx["test"]] if cohort.ancestry is not None else None
     results: dict[str, dict[str, dict[str, dict[str, float | int]]]] = {}
     curve_sets: dict[str, dict[str, dict[str, dict[str, list[float]]]]] = {}

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from genolens.genome.build import CONTIG_LENGTHS
 from genolens.types import Attribution, Build, DeletionCurve, Ledger, LedgerRow, Panel
 
 OKABE_ITO: Mapping[str, str] = {
@@ -230,25 +231,34 @@ def genome_track_figure(attribution: Attribution, panel: Panel, *, build: Build,
         locus = v.locus(build)
         points.append((locus.chrom, locus.pos, float(value), v, float(x)))
     chroms = [c for c in _CHROMS if any(p[0] == c for p in points)]
-    width = {c: max(p[1] for p in points if p[0] == c) for c in chroms}
-    offset, start, ticks = {}, 0, []
+    lengths = CONTIG_LENGTHS[build]  # chromosomes to scale, so variants sit where they are on the genome
+    width = {c: max(lengths.get(c, 0), max(p[1] for p in points if p[0] == c)) for c in chroms}
+    offset, start, ticks, labels = {}, 0, [], []
+    gap = 0.03 * sum(width.values())  # labels closer than this would overlap: the smaller chromosome's is left out
     for c in chroms:
         offset[c] = start
-        ticks.append(start + width[c] / 2)
+        centre = start + width[c] / 2
+        if not ticks or centre - ticks[-1] >= gap:
+            ticks.append(centre)
+            labels.append(c)
         start += width[c] + 5_000_000
     fig = go.Figure()
-    for sign, colour, label in ((1, UP, "raises"), (-1, DOWN, "lowers")):
-        pts = [p for p in points if (p[2] > 0 if sign > 0 else p[2] <= 0)]
+    zero = [p for p in points if p[2] == 0.0]
+    for sign, colour, label in ((1, UP, "raises"), (-1, DOWN, "lowers"), (0, "#BBBBBB", "no share in")):
+        pts = [p for p in points if (p[2] > 0 if sign > 0 else p[2] < 0 if sign < 0 else p[2] == 0.0)]
+        if sign == 0 and not zero:
+            continue  # a third legend entry only when some variant has exactly no share
         fig.add_trace(go.Scatter(
             x=[offset[p[0]] + p[1] for p in pts], y=[p[2] for p in pts], mode="markers", name=f"{label} the risk",
-            marker={"color": colour, "size": [6 + 10 * min(abs(p[2]) / 0.5, 1.0) for p in pts],
-                    "symbol": "circle" if sign > 0 else "diamond", "line": {"width": 0.5, "color": "#333333"}},
+            marker={"color": colour, "size": [4 if sign == 0 else 6 + 10 * min(abs(p[2]) / 0.5, 1.0) for p in pts],
+                    "symbol": {1: "circle", -1: "diamond", 0: "circle-open"}[sign],
+                    "line": {"width": 0.5, "color": "#333333" if sign else "#BBBBBB"}},
             hovertext=[f"<b>{p[3].gene} {p[3].rsid or p[3].id}</b><br>chr{p[0]}:{p[1]:,} ({build})<br>genotype "
                        f"{(genotypes or {}).get(p[3].id, '—')} ({p[4]:.2g} effect alleles)<br>contribution "
                        f"{p[2]:+.3f} log-odds<br>evidence: {_wrap(p[3].evidence)}" for p in pts],
             hoverinfo="text"))
     fig.add_hline(y=0, line={"color": "#999999", "width": 1})
-    fig.update_layout(xaxis={"tickvals": ticks, "ticktext": chroms, "title": "chromosome", "tickangle": 0},
+    fig.update_layout(xaxis={"tickvals": ticks, "ticktext": labels, "title": "chromosome", "tickangle": 0},
                       yaxis_title="contribution (log-odds)", height=320, legend={"orientation": "h", "y": 1.12},
                       margin={"l": 50, "r": 10, "t": 30, "b": 40})
     return fig
