@@ -60,9 +60,9 @@ def distributions(result: CohortResult, bundles: tuple[Bundle, ...], highlight: 
             st.plotly_chart(risk_distribution_figure(probs, result.samples, highlight=highlight), key=f"cohort_{kind}")
     low = [b.name for b in bundles if result.coverage[b.name].mean() < b.coverage_threshold]
     if low:
-        st.warning(f"Low panel coverage in this file for {', '.join(low)} (mean "
-                   + ", ".join(f"{result.coverage[n].mean():.0%}" for n in low)
-                   + "): missing genotypes were set to the population mean, so these distributions say little "
+        st.warning("Low coverage in this file of the variants these models read: "
+                   + ", ".join(f"{n.replace('_', ' ')} {result.coverage[n].mean():.0%} on average" for n in low)
+                   + ". Missing genotypes were set to the population mean, so these distributions say little "
                    "about these people.", icon=":material/warning:")
 
 

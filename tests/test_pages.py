@@ -139,6 +139,8 @@ def test_cohort_scores_the_trio_and_opens_a_sample() -> None:
     at.switch_page("pages/cohort.py").run()
     at.selectbox(key="cohort_file").set_value(TRIO).run()
     assert not at.exception and not at.error
+    low = [w.value for w in at.warning if w.value.startswith("Low coverage in this file of the variants")]
+    assert len(low) == 1 and "breast cancer" in low[0] and "breast_cancer" not in low[0]  # the trio is variant-only
     sample = at.selectbox(key="cohort_sample").options[0]
     at.selectbox(key="cohort_sample").set_value(sample).run()
     at.button(key="cohort_open").click().run()
