@@ -233,7 +233,8 @@ def genome_track_figure(attribution: Attribution, panel: Panel, *, build: Build,
     chroms = [c for c in _CHROMS if any(p[0] == c for p in points)]
     lengths = CONTIG_LENGTHS[build]  # chromosomes to scale, so variants sit where they are on the genome
     width = {c: max(lengths.get(c, 0), max(p[1] for p in points if p[0] == c)) for c in chroms}
-    offset, start, ticks, labels = {}, 0, [], []
+    offset: dict[str, int] = {}
+    start, ticks, labels = 0, list[float](), list[str]()
     gap = 0.03 * sum(width.values())  # labels closer than this would overlap: the smaller chromosome's is left out
     for c in chroms:
         offset[c] = start
