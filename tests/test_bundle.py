@@ -102,3 +102,19 @@ def test_unused_config_is_recorded(trained: tuple[Path, TrainResult]) -> None:
     path, _ = trained
     card = tomllib.loads((path / "card.toml").read_text())
     assert card["training"]["batch_size"] == SMALL.batch_size and isinstance(SMALL, TrainConfig)
+
+
+def test_ancestry_loglik_of_a_cohort_larger_than_one_chunk_equals_the_closed_form_per_person() -> None:
+    from genolens.modeling.bundle import _LOGLIK_ROWS, ancestry_loglik
+
+    rng = np.random.default_rng(0)
+    g = rng.integers(0, 3, (_LOGLIK_ROWS + 7, 6)).astype(np.float64)
+    g[rng.random(g.shape) < 0.1] = np.nan
+    freq = rng.uniform(0.05, 0.95, (2, 6))
+    got = ancestry_loglik(g, freq)
+    for i in (0, _LOGLIK_ROWS - 1, _LOGLIK_ROWS, _LOGLIK_ROWS + 6):  # both sides of the chunk boundary
+        seen = ~np.isnan(g[i])
+        for k in range(2):
+            f, d = freq[k, seen], g[i, seen]
+            hwe = np.where(d == 2, f**2, np.where(d == 1, 2 * f * (1 - f), (1 - f) ** 2))  # Hardy-Weinberg
+            assert got[i, k] == pytest.approx(np.log(hwe).mean(), rel=1e-12)

@@ -212,11 +212,18 @@ def ancestry_loglik(genetic: np.ndarray, freq: np.ndarray) -> np.ndarray:
         shape (n, g); NaN for a person with no observed site.
     """
     f = np.clip(freq, 1e-3, 1 - 1e-3)[None, :, :]  # (1, g, p)
-    d = np.round(np.nan_to_num(genetic, nan=0.0))[:, None, :]  # (n, 1, p)
-    ll = np.where(d == 2, 2 * np.log(f), np.where(d == 1, np.log(2 * f * (1 - f)), 2 * np.log1p(-f)))
-    seen = ~np.isnan(genetic)[:, None, :]  # (n, 1, p)
-    with np.errstate(invalid="ignore"):
-        return np.asarray((ll * seen).sum(axis=2) / seen.sum(axis=2), dtype=np.float64)
+    out = np.empty((len(genetic), freq.shape[0]), dtype=np.float64)
+    for lo in range(0, len(genetic), _LOGLIK_ROWS):  # (rows, g, p) temporaries: a cohort at once would need GBs
+        part = genetic[lo:lo + _LOGLIK_ROWS]
+        d = np.round(np.nan_to_num(part, nan=0.0))[:, None, :]  # (rows, 1, p)
+        ll = np.where(d == 2, 2 * np.log(f), np.where(d == 1, np.log(2 * f * (1 - f)), 2 * np.log1p(-f)))
+        seen = ~np.isnan(part)[:, None, :]  # (rows, 1, p)
+        with np.errstate(invalid="ignore"):
+            out[lo:lo + _LOGLIK_ROWS] = (ll * seen).sum(axis=2) / seen.sum(axis=2)
+    return out
+
+
+_LOGLIK_ROWS = 20_000
 
 
 REFERENCE_POINTS = 2001

@@ -181,6 +181,7 @@ def load_cohort(vcf: str | os.PathLike[str], phenotypes: str | os.PathLike[str],
                 (v.locus(b).chrom, v.locus(b).pos), ())) for v in panel.variants if v.locus(b).ref) for b in BUILDS}
             decided = decide_build(vf.info, declared=build, ref_votes=votes).build
     dosages = dosage_matrix(panel, decided, records, len(samples))  # (n_vcf, n_genetic)
+    del records  # every sample's genotypes at every site: GBs for a large cohort, no longer needed
     table = pd.read_csv(phenotypes)
     id_col = next((c for c in _SAMPLE_COLUMNS if c in table.columns), None)
     if id_col is None:
@@ -196,9 +197,11 @@ def load_cohort(vcf: str | os.PathLike[str], phenotypes: str | os.PathLike[str],
     vcf_idx, tab_idx = (np.array(v, dtype=np.int64) for v in zip(*keep, strict=True))
     cov = table[list(covs)].to_numpy(dtype=np.float64)[tab_idx]  # (n, n_covariates)
     complete = ~np.isnan(cov).any(axis=1)
+    rows = vcf_idx[complete]
+    identity = len(rows) == len(dosages) and bool(np.all(rows == np.arange(len(dosages))))
     return Cohort(
-        samples=tuple(samples[i] for i in vcf_idx[complete]),
-        genetic=dosages[vcf_idx[complete]],
+        samples=tuple(samples[i] for i in rows),
+        genetic=dosages if identity else dosages[rows],  # no copy when every VCF sample is kept, in order
         covariates=cov[complete],
         outcomes=table[list(outs)].to_numpy(dtype=np.float64)[tab_idx][complete],
         ancestry=table[anc_col].astype(str).to_numpy()[tab_idx][complete] if anc_col else None,
@@ -364,7 +367,8 @@ def linear_fit(z: np.ndarray, y: np.ndarray, *, ridge: float = 1.0, near: np.nda
         cols = np.arange(z.shape[1])
         if keep is not None:
             cols = np.concatenate([np.flatnonzero(keep[k]), np.arange(keep.shape[1], z.shape[1])])
-        zk = z[np.ix_(known, cols)]  # (n_known, n_cols)
+        whole = bool(known.all()) and len(cols) == z.shape[1]
+        zk = z if whole else z[np.ix_(known, cols)]  # (n_known, n_cols); no copy of a large design when not needed
         at = np.concatenate([[0], cols + 1])  # intercept, then the used columns
         if near is None:
             rows[k, at] = fit_logistic(zk, y[known, k], ridge=ridge)
