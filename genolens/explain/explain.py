@@ -101,7 +101,7 @@ def context_for(bundle: Bundle, *, n_reference: int = 256, seed: int = 0) -> Exp
         population_mean=np.concatenate([ref.feature_mean, bundle.covariate_mean]),
         ancestry_means=dict(zip(ref.ancestries, ref.feature_mean_by_ancestry, strict=True)),
         reference_sample=np.concatenate([genotypes, covs], axis=1), covariate_labels=labels,
-        reads=bundle.reads if len(bundle.reads) == n_gen else None)
+        reads=bundle.reads)
 
 
 def make_baseline(context: ExplainContext, choice: BaselineChoice, *, patient: PatientGenome,
@@ -262,7 +262,7 @@ def sensitivity_band(bundle: Bundle, x: np.ndarray, missing: np.ndarray, target:
 def sensitivity_bands(bundle: Bundle, x: np.ndarray, missing: np.ndarray, targets: Sequence[int], *,
                       seed: int = 0) -> list[tuple[float, float, str]]:
     """:func:`sensitivity_band` for several outputs from one forward pass (same genotype sets for all)."""
-    reads = bundle.reads if len(bundle.reads) == len(missing) else np.ones(len(missing), dtype=bool)
+    reads = bundle.reads  # (n_genetic,), like missing
     idx = np.flatnonzero(missing & reads)  # a site the network gives weight zero cannot move the prediction
     if len(idx) == 0:
         batch = x[None, :]

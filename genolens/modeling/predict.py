@@ -102,7 +102,7 @@ def predict(bundle: Bundle, features: Features, clinical: Mapping[str, float] | 
     with torch.inference_mode():
         members = bundle.model.member_logits(torch.from_numpy(x)[None, :])  # (members, 1, n_outputs)
     member_logits = members[:, 0, :].double().numpy()  # (members, n_outputs)
-    reads = bundle.reads if len(bundle.reads) == len(missing) else np.ones(len(missing), dtype=bool)
+    reads = bundle.reads  # (n_genetic,), like missing (predict checked the length above)
     coverage = float(1.0 - missing[reads].mean()) if reads.any() else 1.0  # over the inputs the network reads
     imputed = tuple(n for n, m in zip(features.names, missing, strict=True) if m)
     imputed_read = tuple(n for n, m, r in zip(features.names, missing, reads, strict=True) if m and r)
