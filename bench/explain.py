@@ -17,7 +17,7 @@ import pstats
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,7 +26,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.predict import DEFAULT_PATIENT, load, machine  # noqa: E402
+from bench.predict import DEFAULT_PATIENT, interleaved, load, machine  # noqa: E402
 from genolens.explain.attribution import attribute_outputs  # noqa: E402
 from genolens.explain.baselines import population_average, reference_distribution  # noqa: E402
 from genolens.explain.explain import Explanation, context_for, explain, explain_all, sensitivity_bands  # noqa: E402
@@ -125,19 +125,6 @@ def phases(bundles: Sequence[Bundle], patient: PatientGenome, acc: dict[str, lis
         acc[name].append(ms)
 
 
-def timed_runs(fns: Sequence[Callable[[], object]], repeats: int) -> list[np.ndarray]:
-    """One warm-up call of each, then ``repeats`` interleaved timed calls of each (ms)."""
-    for fn in fns:
-        fn()
-    times = [np.empty(repeats) for _ in fns]
-    for i in range(repeats):
-        for fn, t in zip(fns, times, strict=True):
-            t0 = time.perf_counter()
-            fn()
-            t[i] = (time.perf_counter() - t0) * 1e3
-    return times
-
-
 def profile(bundles: Sequence[Bundle], patient: PatientGenome, top: int) -> None:
     prof = cProfile.Profile()
     prof.enable()
@@ -181,10 +168,10 @@ def main() -> int:
               f"{'same as' if same else 'DIFFERS FROM'} explain(output=...) (1e-6)")
         if not same:
             raise SystemExit("explain_all and explain disagree")
-    ours, naive, one_by_one = timed_runs([lambda: explain_every(bundles, patient),
+    ours, naive, one_by_one = interleaved([lambda: explain_every(bundles, patient),
                                           lambda: naive_ablation_all(jobs, patient),
-                                          lambda: explain_one_by_one(jobs, patient)], args.repeats)
-    (ig_only,) = timed_runs([lambda: ig_ledger_all(bundles, patient)], args.repeats)
+                                          lambda: explain_one_by_one(jobs, patient)], args.repeats, 1)
+    (ig_only,) = interleaved([lambda: ig_ledger_all(bundles, patient)], args.repeats, 1)
     n_forwards = sum(len(b.reference.feature_mean) + len(b.covariates) + 1 for b, _, _ in jobs)
     print(f"{len(jobs)} (bundle, output) pairs over {len(bundles)} bundles; {args.repeats} interleaved runs after "
           "one warm-up each, wall clock:")

@@ -43,16 +43,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.browser import block_outside, wait_idle  # noqa: E402  (the e2e tests' network block and idle wait)
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 TIMEOUT_MS = 180_000
 TARGETS = {"report_s": 3.0, "method_switch_s": 1.0, "pdf_s": 5.0, "rss_mb": 700.0}
 DEMOS = {  # selectbox label -> sample name
@@ -166,29 +168,12 @@ def busy_neighbours() -> list[str]:
 
 
 # --- browser steps ------------------------------------------------------------------------------------------
-def block_outside(context: BrowserContext) -> list[str]:
-    blocked: list[str] = []
-
-    def handle(route: Route) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", handle)
-    return blocked
-
-
-def wait_idle(page: Page) -> None:
-    page.locator(IDLE).wait_for(timeout=TIMEOUT_MS)
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=TIMEOUT_MS)
 
 
 def open_app(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.get_by_text("Research use only")).to_be_visible(timeout=60_000)
-    wait_idle(page)
+    wait_idle(page, TIMEOUT_MS)
 
 
 def select(page: Page, label: str, option: str) -> None:
@@ -209,7 +194,7 @@ def report_flow(page: Page, demo: str, sample: str) -> tuple[float, float, float
     select(page, "Demo patient (simulated)", demo)
     expect(page.get_by_test_id("stMain").get_by_text(sample, exact=True)).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_text("Panel coverage", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
-    wait_idle(page)
+    wait_idle(page, TIMEOUT_MS)
     t_read = time.perf_counter() - t0
     status = page.get_by_text(re.compile(r"^Read .+ in [0-9.]+ s$"))  # absent on a cache hit
     server_read = math.nan
@@ -220,7 +205,7 @@ def report_flow(page: Page, demo: str, sample: str) -> tuple[float, float, float
     expect(page.get_by_test_id("stMetric").filter(has_text="Estimated risk")).to_have_count(3)
     expect(page.get_by_test_id("stTable")).to_be_visible()
     expect(page.get_by_text("Monogenic findings", exact=True)).to_be_visible()
-    wait_idle(page)
+    wait_idle(page, TIMEOUT_MS)
     total = time.perf_counter() - t0
     assert page.get_by_test_id("stAlertContentError").count() == 0, "the report shows an error"
     return total, t_read, server_read
@@ -241,7 +226,7 @@ def open_explorer(page: Page) -> None:
     expect(page.get_by_text("Completeness", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2, timeout=TIMEOUT_MS)
     expect(page.get_by_text("Download the attribution table (CSV)")).to_be_visible(timeout=TIMEOUT_MS)
-    wait_idle(page)
+    wait_idle(page, TIMEOUT_MS)
 
 
 def switch_method(page: Page, method: str) -> float:
@@ -252,7 +237,7 @@ def switch_method(page: Page, method: str) -> float:
     select(page, "Method", method)
     expect(caption).not_to_have_text(before, timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2, timeout=TIMEOUT_MS)
-    wait_idle(page)
+    wait_idle(page, TIMEOUT_MS)
     took = time.perf_counter() - t0
     assert page.get_by_test_id("stAlertContentError").count() == 0, "the explorer shows an error"
     return took
@@ -276,7 +261,6 @@ def phases(demo_path: Path) -> list[tuple[str, float]]:
         return value
 
     timed("import torch + captum", lambda: (__import__("torch"), __import__("captum.attr")))
-    sys.path.insert(0, str(ROOT))
     from components.research import method_attributions
     from genolens.explain.attribution import Method
     from genolens.genome.patient import read_patient
