@@ -3,7 +3,7 @@
 import streamlit as st
 
 from components import state
-from genolens.explain.explain import use_one_thread
+from genolens.explain.explanation import use_one_thread
 
 st.set_page_config(page_title="GenoLens", page_icon="🧬", layout="wide")
 use_one_thread()  # tiny networks: one intra-op thread per process is ~10x faster than contended threads

@@ -27,15 +27,15 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.predict import DEFAULT_PATIENT, interleaved, load, machine  # noqa: E402
+from genolens.datamodel import PatientGenome  # noqa: E402
 from genolens.explain.attribution import attribute_outputs  # noqa: E402
 from genolens.explain.baselines import population_average, reference_distribution  # noqa: E402
-from genolens.explain.explain import Explanation, context_for, explain, explain_all, sensitivity_bands  # noqa: E402
+from genolens.explain.explanation import Explanation, context_for, explain, explain_all, sensitivity_bands  # noqa: E402
 from genolens.explain.reliability import deletion_curves, grade  # noqa: E402
-from genolens.explain.rollup import input_treatments, ledger  # noqa: E402
+from genolens.explain.rollup import input_origins, ledger  # noqa: E402
 from genolens.genome.patient import read_patient  # noqa: E402
 from genolens.modeling.bundle import Bundle, load_bundles  # noqa: E402
 from genolens.modeling.predict import features_for, predict  # noqa: E402
-from genolens.types import PatientGenome  # noqa: E402
 
 TARGET_MS = 500.0
 Job = tuple[Bundle, int, str]  # (bundle, output index, output name)
@@ -77,8 +77,8 @@ def ig_ledger_all(bundles: Sequence[Bundle], patient: PatientGenome) -> list[obj
         ctx = context_for(b)
         attrs = attribute_outputs(b.model, pred.inputs.astype(np.float64), method="ig",
                                   baseline=population_average(ctx), targets=range(len(b.outputs)), context=ctx)
-        treatments = input_treatments(features.treatment, b.covariates, pred.defaulted)
-        books.extend(ledger(a, ctx, treatments=treatments) for a in attrs)
+        origins = input_origins(features.origin, b.covariates, pred.defaulted)
+        books.extend(ledger(a, ctx, origins=origins) for a in attrs)
     return books
 
 
@@ -105,9 +105,9 @@ def phases(bundles: Sequence[Bundle], patient: PatientGenome, acc: dict[str, lis
         with clock(t, "ig (completeness ladder)", b.name):
             attrs = attribute_outputs(b.model, x, method="ig", baseline=base, targets=targets, seed=0, context=ctx)
         with clock(t, "ledger", b.name):
-            treatments = input_treatments(features.treatment, b.covariates, pred.defaulted)
+            origins = input_origins(features.origin, b.covariates, pred.defaulted)
             for a in attrs:
-                ledger(a, ctx, treatments=treatments, level="gene")
+                ledger(a, ctx, origins=origins, level="gene")
         with clock(t, "reliability: feature_ablation", b.name):
             abl = attribute_outputs(b.model, x, method="feature_ablation", baseline=base, targets=targets, context=ctx)
         with clock(t, "reliability: gradient_shap (32 samples)", b.name):

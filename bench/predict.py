@@ -21,6 +21,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from genolens.datamodel import Features, PatientGenome, Prediction  # noqa: E402
 from genolens.genome.patient import read_patient  # noqa: E402
 from genolens.modeling.bundle import Bundle, load_bundles  # noqa: E402
 from genolens.modeling.predict import (  # noqa: E402
@@ -30,7 +31,6 @@ from genolens.modeling.predict import (  # noqa: E402
     features_for,
     predict,
 )
-from genolens.types import Features, PatientGenome, Prediction  # noqa: E402
 
 DEFAULT_PATIENT = ROOT / "data" / "demo" / "brca1_185delAG_carrier.vcf.gz"
 TARGET_MS = 50.0

@@ -32,13 +32,7 @@ from components.cohort_scoring import CohortResult, gene_summary, score_cohort
 from components.overrides import with_dosages
 from components.research import bundle_randomisation, method_attributions
 from components.sources import PatientSource
-from genolens.explain.attribution import Method
-from genolens.explain.explain import BaselineChoice, Explanation, explain
-from genolens.genome.patient import list_samples, read_patient
-from genolens.genome.pgx import PgxReport, call_pgx
-from genolens.modeling.bundle import Bundle, bundle_paths, load_bundle
-from genolens.present.summary import ReportSummary, build_summary
-from genolens.types import (
+from genolens.datamodel import (
     AbsentPolicy,
     Attribution,
     BuildChoice,
@@ -48,6 +42,12 @@ from genolens.types import (
     PatientGenome,
     RandomisationCheck,
 )
+from genolens.explain.attribution import Method
+from genolens.explain.explanation import BaselineChoice, Explanation, explain
+from genolens.genome.patient import list_samples, read_patient
+from genolens.genome.pgx import PgxReport, call_pgx
+from genolens.modeling.bundle import Bundle, bundle_paths, load_bundle
+from genolens.present.summary import ReportSummary, build_summary
 
 ProgressCallback = Callable[[float, str], None]
 

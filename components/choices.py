@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from components.frame import output_label
-from genolens.explain.explain import BaselineChoice
+from genolens.explain.explanation import BaselineChoice
 from genolens.modeling.bundle import Bundle
 
 BASELINE_WORDS: dict[BaselineChoice, str] = {

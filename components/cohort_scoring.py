@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from genolens.datamodel import Build, Features, GenotypeOrigin
 from genolens.explain.attribution import attribute
 from genolens.explain.baselines import population_average
-from genolens.explain.explain import context_for
+from genolens.explain.explanation import context_for
 from genolens.explain.rollup import group_mask
 from genolens.genome.encode import dosage_matrix
 from genolens.genome.patient import read_patient
 from genolens.genome.vcf import open_vcf
 from genolens.modeling.bundle import Bundle
 from genolens.modeling.predict import predict
-from genolens.types import Build, Features, Treatment
 
 Progress = Callable[[float, str], None]
 
@@ -48,9 +48,9 @@ class CohortResult:
 
 def _features(bundle: Bundle, row: np.ndarray) -> Features:
     missing = np.isnan(row)
-    treatment: tuple[Treatment, ...] = tuple("missing" if m else "observed" for m in missing)
+    origin: tuple[GenotypeOrigin, ...] = tuple("missing" if m else "observed" for m in missing)
     return Features(names=tuple(v.id for v in bundle.panel.variants), values=row, missing=missing,
-                    treatment=treatment, policy="missing")
+                    origin=origin, policy="missing")
 
 
 def score_cohort(path: str | os.PathLike[str], bundles: Sequence[Bundle], *,

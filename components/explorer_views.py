@@ -7,10 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from components import cached
+from genolens.datamodel import Attribution, DeletionCurve, Reliability
 from genolens.explain.attribution import METHODS, Method
 from genolens.modeling.bundle import Bundle
 from genolens.present.figures import deletion_curve_figure, method_agreement_figure
-from genolens.types import Attribution, DeletionCurve, Reliability
 
 METHOD_WORDS: dict[str, str] = {
     "ig": "Integrated Gradients", "gradient_shap": "GradientSHAP", "deeplift_shap": "DeepLiftSHAP",

@@ -7,10 +7,10 @@ import math
 import pandas as pd
 import streamlit as st
 
-from genolens.explain.explain import Explanation
+from genolens.datamodel import PatientGenome
+from genolens.explain.explanation import Explanation
 from genolens.modeling.bundle import Bundle
 from genolens.present.figures import gene_rollup_figure, genome_track_figure, ledger_waterfall
-from genolens.types import PatientGenome
 
 
 def genotypes(patient: PatientGenome, panel: str) -> dict[str, str]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from genolens.types import PanelResult, PatientGenome, Treatment
+from genolens.datamodel import GenotypeOrigin, PanelResult, PatientGenome
 
 
 def with_dosages(patient: PatientGenome, panel: str, dosages: Mapping[str, float]) -> PatientGenome:
@@ -25,11 +25,11 @@ def _edited(result: PanelResult, dosages: Mapping[str, float]) -> PanelResult:
     f = result.features
     values = np.array(f.values, dtype=np.float64, copy=True)
     missing = np.array(f.missing, dtype=bool, copy=True)
-    treatment: list[Treatment] = list(f.treatment)
+    origin: list[GenotypeOrigin] = list(f.origin)
     for i, name in enumerate(f.names):
         if name in dosages:
             values[i] = float(dosages[name])
             missing[i] = False
-            treatment[i] = "observed"
-    features = dataclasses.replace(f, values=values, missing=missing, treatment=tuple(treatment))
+            origin[i] = "observed"
+    features = dataclasses.replace(f, values=values, missing=missing, origin=tuple(origin))
     return dataclasses.replace(result, features=features)

@@ -12,7 +12,7 @@ import streamlit as st
 from components import cached, config, state
 from components.errors import shown_errors
 from components.sources import PatientSource, sha256_bytes, sha256_file
-from genolens.types import BUILD_CHOICES, AbsentPolicy, BuildChoice, PatientGenome
+from genolens.datamodel import BUILD_CHOICES, AbsentPolicy, BuildChoice, PatientGenome
 
 DEMO, UPLOAD, SERVER = "Demo patient", "Upload a file", "Server folder"
 UPLOAD_TYPES = [".vcf", ".vcf.gz", ".vcf.bgz", ".bcf"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from components import cached, tables
+from genolens.datamodel import BuildCall, FileQC, PanelResult, PatientGenome
 from genolens.genome.qc import panel_warnings
-from genolens.types import BuildCall, FileQC, PanelResult, PatientGenome
 
 _BUILD_SOURCE = {
     "contigs": "decided by ##contig lengths",

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from genolens.datamodel import Attribution, DeletionCurve, PatientGenome, RandomisationCheck
 from genolens.explain.attribution import Method, attribute
 from genolens.explain.baselines import population_average, reference_distribution
-from genolens.explain.explain import BaselineChoice, context_for, make_baseline
+from genolens.explain.explanation import BaselineChoice, context_for, make_baseline
 from genolens.explain.reliability import deletion_curve, randomisation_check
 from genolens.modeling.bundle import Bundle
 from genolens.modeling.predict import features_for, predict
-from genolens.types import Attribution, DeletionCurve, PatientGenome, RandomisationCheck
 
 _SHAP = ("gradient_shap", "deeplift_shap")
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from genolens.types import PatientGenome
+from genolens.datamodel import PatientGenome
 
 _KEY = "genolens"
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pandas as pd
 
-from genolens.types import CALL_STATUSES, PanelResult
+from genolens.datamodel import CALL_STATUSES, PanelResult
 
 MATCH_LOG_COLUMNS = ("rsID", "gene", "chrom", "pos", "status", "genotype", "dosage", "GQ", "DP", "note")
 
@@ -54,5 +54,5 @@ def status_counts(result: PanelResult) -> dict[str, int]:
 
 def treatment_counts(result: PanelResult) -> dict[str, int]:
     """Return how many model inputs were observed, assumed reference, or missing."""
-    counts = Counter(result.features.treatment)
+    counts = Counter(result.features.origin)
     return {t: counts[t] for t in ("observed", "assumed_reference", "missing") if counts[t]}

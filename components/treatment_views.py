@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.drug_table import LIGHT
-from genolens.explain.explain import Explanation
+from genolens.explain.explanation import Explanation
 from genolens.genome.pgx import PgxReport
 from genolens.present.guideline import DrugRow
 

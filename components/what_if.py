@@ -9,9 +9,9 @@ import numpy as np
 import streamlit as st
 
 from components.ledger_chart import genotypes
-from genolens.explain.explain import Explanation
+from genolens.datamodel import PatientGenome
+from genolens.explain.explanation import Explanation
 from genolens.modeling.bundle import Bundle
-from genolens.types import PatientGenome
 
 _SHOWN = 8
 """Genotypes offered: the inputs with the largest |contribution| as read (a stable list while editing)."""

@@ -15,13 +15,13 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, PatientGenome
 from genolens.errors import GenoLensError
 from genolens.genome.encode import STATUS_WORDS
 from genolens.genome.panel import load_panels
 from genolens.genome.patient import patient_to_json, read_patient
 from genolens.genome.pgx import PgxReport, call_pgx, pgx_to_json
 from genolens.genome.qc import panel_warnings
-from genolens.types import ABSENT_POLICIES, BUILD_CHOICES, PatientGenome
 
 if TYPE_CHECKING:
     from genolens.modeling.bundle import Bundle
@@ -115,14 +115,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return simulate_main(argv[1:])
     if argv[:1] == ["validate"]:
-        from genolens.explain.validate import validate_main
+        from genolens.explain.ground_truth import validate_main
 
         return validate_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command in ("train", "import-pgs"):
         return _build_bundle(args)
     if args.command in ("predict", "explain", "report"):
-        from genolens.explain.explain import use_one_thread
+        from genolens.explain.explanation import use_one_thread
 
         use_one_thread()
     try:
@@ -180,7 +180,7 @@ def _pgs_bundles() -> list[Bundle]:
 
 
 def _explain(args: argparse.Namespace, patient: PatientGenome) -> str:
-    from genolens.explain.explain import explain, explanation_json
+    from genolens.explain.explanation import explain, explanation_json
     from genolens.modeling.bundle import load_bundles
     from genolens.modeling.predict import features_for
 

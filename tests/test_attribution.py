@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from genolens.datamodel import Baseline
 from genolens.explain.attribution import METHODS, attribute, attribute_outputs, explained_units
 from genolens.explain.baselines import ExplainError
 from genolens.modeling.networks import Ensemble, NetworkConfig, RiskNet
-from genolens.types import Baseline
 
 N = 6
 W = np.array([0.8, -1.2, 0.3, 0.0, 2.0, -0.5])  # one output

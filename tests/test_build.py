@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from genolens.datamodel import Contig, VcfInfo
 from genolens.errors import BuildError
 from genolens.genome.build import CONTIG_LENGTHS, decide_build, normalise_chrom
 from genolens.genome.patient import read_patient
-from genolens.types import Contig, VcfInfo
 from tests.conftest import DATA
 
 

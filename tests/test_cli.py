@@ -35,7 +35,7 @@ def test_absent_policy_flag_reaches_the_features() -> None:
     d = json.loads(out.stdout)
     assert d["absent_policy"] == "reference"
     dpyd = next(s for s in d["panels"]["pharmacogenomics"]["sites"] if s["rsid"] == "rs3918290")
-    assert (dpyd["status"], dpyd["treatment"]) == ("absent", "assumed_reference")
+    assert (dpyd["status"], dpyd["origin"]) == ("absent", "assumed_reference")
 
 
 @pytest.mark.parametrize("args", [
@@ -73,7 +73,7 @@ def test_pgx_json_reports_ambiguity_instead_of_picking() -> None:
 def test_cli_choices_match_the_engine() -> None:
     from genolens import cli
     from genolens.explain.attribution import METHODS
-    from genolens.explain.explain import BASELINE_CHOICES
+    from genolens.explain.explanation import BASELINE_CHOICES
 
     assert tuple(METHODS) == cli.METHODS and tuple(BASELINE_CHOICES) == cli.BASELINES
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from genolens.datamodel import Locus, Panel, PanelVariant
 from genolens.errors import GenoLensError
 from genolens.genome.panel import load_panel
 from genolens.genome.patient import list_samples, read_patient
 from genolens.genome.vcf import open_vcf
-from genolens.types import Locus, Panel, PanelVariant
 from tests.conftest import SHARED, need_shared
 
 pytestmark = pytest.mark.corpus

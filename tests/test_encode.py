@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from genolens.datamodel import PatientGenome, SiteCall
 from genolens.genome.encode import trim_alleles
 from genolens.genome.patient import read_patient
-from genolens.types import PatientGenome, SiteCall
 from tests.conftest import DATA
 
 
@@ -38,9 +38,9 @@ def test_missing_stays_missing_under_the_default_policy() -> None:
     for rsid in ("rs55886062", "rs67376798", "rs1800462"):
         i = ids.index(rsid)
         assert math.isnan(pgx.features.values[i]) and pgx.features.missing[i]
-        assert pgx.features.treatment[i] == "missing"
+        assert pgx.features.origin[i] == "missing"
     i = ids.index("rs56038477")
-    assert pgx.features.values[i] == 0.0 and pgx.features.treatment[i] == "observed"
+    assert pgx.features.values[i] == 0.0 and pgx.features.origin[i] == "observed"
 
 
 def test_reference_policy_assumes_hom_ref_only_for_absent_sites_and_says_so() -> None:
@@ -48,9 +48,9 @@ def test_reference_policy_assumes_hom_ref_only_for_absent_sites_and_says_so() ->
     pgx = next(r for r in p.panels if r.panel == "pharmacogenomics")
     ids = list(pgx.features.names)
     tpmt = ids.index("rs1800462")  # absent: REF C, effect G -> 0 effect alleles assumed
-    assert pgx.features.values[tpmt] == 0.0 and pgx.features.treatment[tpmt] == "assumed_reference"
+    assert pgx.features.values[tpmt] == 0.0 and pgx.features.origin[tpmt] == "assumed_reference"
     nocall = ids.index("rs55886062")  # ./. is not absence: never filled in
-    assert math.isnan(pgx.features.values[nocall]) and pgx.features.treatment[nocall] == "missing"
+    assert math.isnan(pgx.features.values[nocall]) and pgx.features.origin[nocall] == "missing"
     # the call itself still says absent: the policy changes the feature, not the record
     assert site(p, "rs1800462").status == "absent"
 

@@ -6,6 +6,16 @@ import dataclasses
 
 import numpy as np
 
+from genolens.datamodel import (
+    Attribution,
+    Baseline,
+    DeletionCurve,
+    Ledger,
+    LedgerRow,
+    Locus,
+    Panel,
+    PanelVariant,
+)
 from genolens.present.figures import (
     DOWN,
     OKABE_ITO,
@@ -19,16 +29,6 @@ from genolens.present.figures import (
     method_agreement_figure,
     risk_distribution_figure,
     roc_figure,
-)
-from genolens.types import (
-    Attribution,
-    Baseline,
-    DeletionCurve,
-    Ledger,
-    LedgerRow,
-    Locus,
-    Panel,
-    PanelVariant,
 )
 
 CURVES = {
@@ -64,7 +64,7 @@ def _row(label: str, c: float, section: str = "genetics", features: tuple[str, .
          evidence: str = "OR 1.3 per T allele", values: tuple[float, ...] = (2.0,)) -> LedgerRow:
     return LedgerRow(label=label, section=section, level="gene" if section == "genetics" else section,  # type: ignore[arg-type]
                      features=features, contribution=c, spread=0.01, values=values, baseline_values=(0.5,),
-                     treatments=("observed",), evidence=evidence, note="called")
+                     origins=("observed",), evidence=evidence, note="called")
 
 
 LEDGER = Ledger(
@@ -167,8 +167,8 @@ def test_cohort_figures_name_samples_and_genes() -> None:
 
 
 def test_genome_track_draws_chromosomes_to_scale_and_drops_labels_that_would_overlap() -> None:
+    from genolens.datamodel import Locus, PanelVariant
     from genolens.genome.build import CONTIG_LENGTHS
-    from genolens.types import Locus, PanelVariant
 
     chroms = [str(c) for c in range(1, 23)]
     variants = tuple(PanelVariant(id=f"v{c}", rsid=f"v{c}", gene="G", grch38=Locus(c, 1_000, "", "A", "G"),

@@ -16,7 +16,7 @@ PACKAGE = ROOT / "genolens"
 # Inside genolens: present -> explain -> modeling -> genome -> types/errors. A module may import
 # its own layer or a lower one. Front ends inside the package (cli, cohort) sit above every layer.
 LAYER_RANK = {
-    "genolens": 0, "genolens.types": 0, "genolens.errors": 0,
+    "genolens": 0, "genolens.datamodel": 0, "genolens.errors": 0,
     "genolens.genome": 1, "genolens.modeling": 2, "genolens.explain": 3, "genolens.present": 4,
     "genolens.cli": 5, "genolens.cohort": 5, "genolens.__main__": 5,
 }
@@ -127,5 +127,5 @@ def test_layer_checker_sees_relative_and_from_imports() -> None:
     sample = ROOT / "genolens" / "genome" / "vcf.py"
     found = {m for _, m in _imports(sample)}
     assert "genolens.errors" in found
-    assert "genolens.types" in found
+    assert "genolens.datamodel" in found
     assert "cyvcf2" in found

@@ -11,9 +11,9 @@ from types import ModuleType
 
 import pytest
 
+from genolens.datamodel import Panel, PanelVariant
 from genolens.errors import PanelError
 from genolens.genome.panel import COLUMNS, PANEL_DIR, load_panel, load_panels, panel_names
-from genolens.types import Panel, PanelVariant
 
 ROOT = Path(__file__).resolve().parents[1]
 FACTS = ROOT.parent / "shared" / "facts"

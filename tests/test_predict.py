@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
+from genolens.datamodel import Features, GenotypeOrigin
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import Bundle, BundleError, load_bundle
 from genolens.modeling.predict import band, predict, predict_json
-from genolens.types import Features, Treatment
 from tests.test_bundle import small_bundle
 from tests.test_train import N_SNP
 
@@ -25,9 +25,9 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
 
 def features(values: np.ndarray) -> Features:
     missing = np.isnan(values)
-    treatment: tuple[Treatment, ...] = tuple("missing" if m else "observed" for m in missing)
+    origin: tuple[GenotypeOrigin, ...] = tuple("missing" if m else "observed" for m in missing)
     return Features(names=tuple(f"rs{i + 1}" for i in range(len(values))), values=values, missing=missing,
-                    treatment=treatment, policy="missing")
+                    origin=origin, policy="missing")
 
 
 def codes(pred_flags: tuple[object, ...]) -> set[str]:

@@ -9,6 +9,7 @@ import pytest
 import torch
 from torch import nn
 
+from genolens.datamodel import Attribution, Baseline
 from genolens.explain.attribution import attribute
 from genolens.explain.baselines import ExplainError
 from genolens.explain.reliability import (
@@ -22,7 +23,6 @@ from genolens.explain.reliability import (
     spearman,
 )
 from genolens.modeling.networks import Ensemble, NetworkConfig
-from genolens.types import Attribution, Baseline
 
 W = np.array([1.5, -0.7, 0.3, 0.9, -1.1, 0.05, 0.6, -0.2, 1.2, 0.4])
 X = np.array([2, 1, 0, 2, 1, 2, 1, 0, 1, 2.0])

@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch import nn
 
+from genolens.datamodel import ExplainContext, InputOrigin, Locus, Panel, PanelVariant
 from genolens.explain.attribution import attribute
 from genolens.explain.baselines import (
     ExplainError,
@@ -19,9 +20,8 @@ from genolens.explain.baselines import (
     reference_distribution,
     relative,
 )
-from genolens.explain.rollup import group_mask, input_treatments, ledger, odds_factor, probability_path, sigmoid
+from genolens.explain.rollup import group_mask, input_origins, ledger, odds_factor, probability_path, sigmoid
 from genolens.genome.panel import load_panel
-from genolens.types import ExplainContext, InputTreatment, Locus, Panel, PanelVariant
 
 
 def variant(vid: str, gene: str, *, ref: str, effect: str, other: str, allele: str = "",
@@ -62,7 +62,7 @@ def linear() -> nn.Linear:
 
 
 X = np.array([2.0, 1.0, 0.0, 1.0, 62.0, 31.0])
-TREAT: tuple[InputTreatment, ...] = ("observed", "observed", "missing", "assumed_reference", "observed", "defaulted")
+TREAT: tuple[InputOrigin, ...] = ("observed", "observed", "missing", "assumed_reference", "observed", "defaulted")
 
 
 def test_population_and_ancestry_averages_fill_covariates_from_the_population() -> None:
@@ -114,7 +114,7 @@ def test_gene_ledger_adds_up_exactly_and_carries_evidence_and_treatment() -> Non
     ctx = context()
     base = population_average(ctx)
     a = attribute(linear(), X, baseline=base, target=0, context=ctx)
-    led = ledger(a, ctx, treatments=TREAT, level="gene")
+    led = ledger(a, ctx, origins=TREAT, level="gene")
     assert math.fsum(r.contribution for r in led.rows) == pytest.approx(a.delta, abs=1e-12)
     assert led.rows[-1].section == "residual" and led.rows[-1].contribution == pytest.approx(a.residual, abs=1e-12)
     by_label = {r.label: r for r in led.rows}
@@ -125,7 +125,7 @@ def test_gene_ledger_adds_up_exactly_and_carries_evidence_and_treatment() -> Non
     assert "rs1: No function" in cyp.evidence and "rs2: Increased function" in cyp.evidence
     assert cyp.note == "2 called; 1 missing, population mean used"
     tcf = by_label["TCF7L2 (rs4)"]
-    assert tcf.evidence == "rs4: OR 1.37 per T allele" and tcf.treatments == ("assumed_reference",)
+    assert tcf.evidence == "rs4: OR 1.37 per T allele" and tcf.origins == ("assumed_reference",)
     bmi = by_label["bmi"]
     assert bmi.section == "clinical" and bmi.note == "not given, population mean used"
     assert bmi.contribution == pytest.approx(0.08 * (31 - 27), abs=1e-5)
@@ -141,10 +141,10 @@ def test_gene_ledger_adds_up_exactly_and_carries_evidence_and_treatment() -> Non
 def test_variant_and_allele_levels() -> None:
     ctx = context()
     a = attribute(linear(), X, baseline=population_average(ctx), target=0, context=ctx)
-    rows = ledger(a, ctx, treatments=TREAT, level="variant").rows
+    rows = ledger(a, ctx, origins=TREAT, level="variant").rows
     assert len(rows) == 7 and {r.level for r in rows} == {"variant", "clinical", "residual"}
     assert "CYP2C19 *2 (rs1)" in [r.label for r in rows]
-    alleles = {r.label: r for r in ledger(a, ctx, treatments=TREAT, level="allele").rows}
+    alleles = {r.label: r for r in ledger(a, ctx, origins=TREAT, level="allele").rows}
     assert alleles["CYP2C19 *17"].features == ("rs2", "rs3")
     assert alleles["CYP2C19 *2"].level == "allele"
     assert alleles["TCF7L2 (rs4)"].level == "variant"  # no star-allele name: stays a variant
@@ -153,7 +153,7 @@ def test_variant_and_allele_levels() -> None:
 def test_top_merges_small_genetic_rows_and_keeps_the_sum() -> None:
     ctx = context()
     a = attribute(linear(), X, baseline=population_average(ctx), target=0, context=ctx)
-    led = ledger(a, ctx, treatments=TREAT, level="variant", top=1)
+    led = ledger(a, ctx, origins=TREAT, level="variant", top=1)
     other = [r for r in led.rows if r.level == "other"]
     assert len(other) == 1 and other[0].label == "Other genetics (3 rows)" and len(other[0].features) == 3
     assert math.fsum(r.contribution for r in led.rows) == pytest.approx(a.delta, abs=1e-12)
@@ -164,14 +164,14 @@ def test_residual_row_holds_what_a_nonlinear_model_leaves_unattributed() -> None
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(6, 4), nn.Tanh(), nn.Linear(4, 1)).requires_grad_(False)
     a = attribute(net, X, method="feature_ablation", baseline=population_average(ctx), target=0, context=ctx)
-    led = ledger(a, ctx, treatments=TREAT)
+    led = ledger(a, ctx, origins=TREAT)
     assert abs(led.residual) > 1e-6 and led.residual == pytest.approx(a.residual, abs=1e-12)
     assert math.fsum(r.contribution for r in led.rows) == pytest.approx(a.delta, abs=1e-12)
     assert odds_factor(led.rows[0]) == pytest.approx(math.exp(led.rows[0].contribution))
 
 
 def test_input_treatments_join_genetic_and_clinical_records() -> None:
-    got = input_treatments(("observed", "observed", "missing", "assumed_reference"), ("age", "bmi"), {"bmi"})
+    got = input_origins(("observed", "observed", "missing", "assumed_reference"), ("age", "bmi"), {"bmi"})
     assert got == TREAT
 
 
@@ -182,16 +182,16 @@ def test_group_masks_and_ledger_errors() -> None:
     mask, names = group_mask(ctx, level="section")
     assert mask.tolist() == [0, 0, 0, 0, 1, 1] and names == ("genetics", "clinical factors")
     a = attribute(linear(), X, baseline=population_average(ctx), target=0, context=ctx)
-    with pytest.raises(ExplainError, match=r"one treatment per input \(6\).*unknown \['imputed'\]"):
-        ledger(a, ctx, treatments=(*TREAT[:5], "imputed"))  # type: ignore[arg-type]
+    with pytest.raises(ExplainError, match=r"one origin per input \(6\).*unknown \['imputed'\]"):
+        ledger(a, ctx, origins=(*TREAT[:5], "imputed"))  # type: ignore[arg-type]
     with pytest.raises(ExplainError, match="must be the panel 'toy' variant ids"):
-        ledger(a, dataclasses.replace(ctx, n_genetic=3), treatments=TREAT)
+        ledger(a, dataclasses.replace(ctx, n_genetic=3), origins=TREAT)
     with pytest.raises(ExplainError, match="level 'locus' unknown"):
-        ledger(a, ctx, treatments=TREAT, level="locus")  # type: ignore[arg-type]
+        ledger(a, ctx, origins=TREAT, level="locus")  # type: ignore[arg-type]
     grouped = attribute(linear(), X, baseline=population_average(ctx), target=0, context=ctx,
                         feature_mask=mask, group_names=names)
     with pytest.raises(ExplainError, match="per-input attribution"):
-        ledger(grouped, ctx, treatments=TREAT)
+        ledger(grouped, ctx, origins=TREAT)
 
 
 @pytest.mark.parametrize("level", ["gene", "allele", "variant"])
@@ -201,7 +201,7 @@ def test_variants_the_network_does_not_read_are_gathered_in_one_zero_row(level: 
     with torch.no_grad():
         lin.weight[0, [1, 3]] = 0.0  # what selection does in training: rs2 and rs4 get weight zero
     a = attribute(lin, X, baseline=population_average(ctx), target=0, context=ctx)
-    led = ledger(a, ctx, treatments=TREAT, level=level)  # type: ignore[arg-type]
+    led = ledger(a, ctx, origins=TREAT, level=level)  # type: ignore[arg-type]
     assert math.fsum(r.contribution for r in led.rows) == pytest.approx(a.delta, abs=1e-12)
     gathered = [r for r in led.rows if r.label.startswith("Not read by the model")]
     assert len(gathered) == 1 and gathered[0].features == ("rs2", "rs4") and gathered[0].contribution == 0.0

@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from genolens.datamodel import Build, Contig, PatientGenome, SiteCall
 from genolens.errors import GenoLensError
 from genolens.genome.encode import dosage_matrix
 from genolens.genome.panel import load_panel
 from genolens.genome.patient import read_patient
 from genolens.genome.vcf import open_vcf, read_header
-from genolens.modeling.phenotypes import PREVALENCE, draw_outcomes, feature_values, prs77_log_or
+from genolens.modeling.outcomes import PREVALENCE, draw_outcomes, feature_values, prs77_log_or
 from genolens.modeling.simulate import (
     PANELS,
     POPULATIONS,
@@ -25,7 +26,6 @@ from genolens.modeling.simulate import (
     simulate_windows,
     target_eaf,
 )
-from genolens.types import Build, Contig, PatientGenome, SiteCall
 
 SEED = 11
 N = 2000
@@ -148,7 +148,7 @@ def test_oracle_recomputes_the_probabilities(cohort: SimulatedCohort) -> None:
 
 
 def test_derived_pgx_features_follow_cpic_rules() -> None:
-    from genolens.modeling.phenotypes import DRUG_MODELS
+    from genolens.modeling.outcomes import DRUG_MODELS
     features = {k: f for model in DRUG_MODELS for k, f in model[2].items()}
     dpyd = features["dpyd_activity_deficit"]
     zero = np.zeros(5)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from genolens.datamodel import PatientGenome
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import MODELS_DIR, bundle_paths, load_bundle
 from genolens.present.summary import DrugRow, ReportSummary, build_summary, plain_risk
-from genolens.types import PatientGenome
 from tests.conftest import DATA, ROOT
 
 DEMO = ROOT / "data" / "demo"

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import torch
 
+from genolens.datamodel import Panel
 from genolens.genome.panel import COLUMNS, load_panel
 from genolens.modeling.evaluate import auprc, auroc, brier, calibration, ece, fit_logistic, sigmoid
 from genolens.modeling.networks import RiskNet
 from genolens.modeling.train import Cohort, TrainConfig, load_cohort, split_indices, train_cohort
-from genolens.types import Panel
 
 N_SNP = 20
 BETA = np.linspace(-0.4, 0.5, N_SNP)

@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from genolens.genome.panel import load_panel  # noqa: E402
-from genolens.modeling.phenotypes import prs77_log_or  # noqa: E402
+from genolens.modeling.outcomes import prs77_log_or  # noqa: E402
 from genolens.modeling.simulate import (  # noqa: E402
     PANELS,
     POPULATIONS,
@@ -36,7 +36,7 @@ from genolens.modeling.simulate import (  # noqa: E402
     vcf_alleles,
     vcf_header,
 )
-from genolens.types import Build, PanelVariant  # noqa: E402
+from genolens.datamodel import Build, PanelVariant  # noqa: E402
 
 SEED = 20260101
 POOL = 200

@@ -1,7 +1,7 @@
 """One entry point for attributions, in Captum's shape: explicit baseline, explicit target.
 
 :func:`attribute` explains one patient's logit for one output and returns an
-:class:`~genolens.types.Attribution` that carries its method, baseline, parameters and
+:class:`~genolens.datamodel.Attribution` that carries its method, baseline, parameters and
 completeness residual. Integrated Gradients is the default: it registers no hooks, so it is safe
 on a model shared between dashboard sessions. DeepLift and DeepLiftShap register hooks and run on
 a per-call ``copy.deepcopy``; the shared model is never mutated.
@@ -45,9 +45,9 @@ from captum.attr._core.deep_lift import SUPPORTED_NON_LINEAR, nonlinear
 from captum.attr._utils.approximation_methods import approximation_parameters
 from torch import nn
 
+from genolens.datamodel import Attribution, Baseline, ExplainContext
 from genolens.explain.baselines import ExplainError
 from genolens.modeling.networks import Ensemble
-from genolens.types import Attribution, Baseline, ExplainContext
 
 Method = Literal["ig", "gradient_shap", "deeplift_shap", "deeplift", "saliency", "input_x_gradient",
                  "feature_ablation", "shapley_sampling"]

@@ -2,15 +2,15 @@
 
 An attribution says how the inputs move the prediction *away from a baseline*, so the baseline is a
 clinical choice, not a technicality (deeplift#103). Every constructor returns a
-:class:`~genolens.types.Baseline` whose ``caption`` is one sentence that can be shown verbatim.
+:class:`~genolens.datamodel.Baseline` whose ``caption`` is one sentence that can be shown verbatim.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from genolens.datamodel import Baseline, Build, ExplainContext
 from genolens.errors import GenoLensError
-from genolens.types import Baseline, Build, ExplainContext
 
 
 class ExplainError(GenoLensError):

@@ -18,9 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from genolens.explain.attribution import Method, attribute
-from genolens.explain.baselines import ExplainError
-from genolens.types import (
+from genolens.datamodel import (
     Attribution,
     Baseline,
     DeletionCurve,
@@ -30,6 +28,8 @@ from genolens.types import (
     Reliability,
     ReliabilityCheck,
 )
+from genolens.explain.attribution import Method, attribute
+from genolens.explain.baselines import ExplainError
 
 _ORDER = {"A": 0, "B": 1, "C": 2}
 _CHUNK = 2048  # deletion-curve rows per forward pass

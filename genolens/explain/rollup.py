@@ -1,6 +1,6 @@
 """Roll attributions up to what a clinician reads: variant, star allele, gene/locus, clinical factors.
 
-A :class:`~genolens.types.Ledger` is the clinician form of an Attribution. Its rows add up to the
+A :class:`~genolens.datamodel.Ledger` is the clinician form of an Attribution. Its rows add up to the
 prediction minus the baseline prediction on the logit scale, exactly: the completeness residual is a
 row of its own instead of being hidden. Every genetic row carries its published evidence and how its
 genotype was obtained (called, assumed reference, missing and imputed); every clinical row says
@@ -14,18 +14,18 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
-from genolens.explain.baselines import ExplainError
-from genolens.types import (
-    INPUT_TREATMENTS,
+from genolens.datamodel import (
+    INPUT_ORIGINS,
     Attribution,
     ExplainContext,
-    InputTreatment,
+    GenotypeOrigin,
+    InputOrigin,
     Ledger,
     LedgerLevel,
     LedgerRow,
     LedgerSection,
-    Treatment,
 )
+from genolens.explain.baselines import ExplainError
 
 LEVELS: tuple[LedgerLevel, ...] = ("variant", "allele", "gene")
 _TREATMENT_WORDS: dict[str, str] = {
@@ -69,14 +69,14 @@ def probability_path(ledger: Ledger) -> tuple[float, ...]:
     return tuple(path)
 
 
-def input_treatments(genetic: Sequence[Treatment], covariates: Sequence[str],
-                     defaulted: Collection[str]) -> tuple[InputTreatment, ...]:
-    """Return the per-input treatment a ledger needs, from the encoder's and the predictor's records.
+def input_origins(genetic: Sequence[GenotypeOrigin], covariates: Sequence[str],
+                     defaulted: Collection[str]) -> tuple[InputOrigin, ...]:
+    """Return the per-input origin a ledger needs, from the encoder's and the predictor's records.
 
     Parameters
     ----------
     genetic : sequence of str
-        ``Features.treatment``: ``observed``, ``assumed_reference`` or ``missing`` per panel variant.
+        ``Features.origin``: ``observed``, ``assumed_reference`` or ``missing`` per panel variant.
     covariates : sequence of str
         Covariate names in model order.
     defaulted : collection of str
@@ -85,7 +85,7 @@ def input_treatments(genetic: Sequence[Treatment], covariates: Sequence[str],
     Returns
     -------
     tuple of str
-        len(genetic) + len(covariates) treatments, in model input order.
+        len(genetic) + len(covariates) origins, in model input order.
     """
     return (*genetic, *("defaulted" if c in defaulted else "observed" for c in covariates))
 
@@ -139,21 +139,21 @@ def _allele_key(context: ExplainContext, i: int) -> str:
     return f"{v.gene} {v.allele_name}" if v.allele_name else _variant_label(context, i)
 
 
-def _note(treatments: Sequence[str], *, clinical: bool = False) -> str:
+def _note(origins: Sequence[str], *, clinical: bool = False) -> str:
     """Say how the inputs of a row were obtained (``"2 called; 1 missing, population mean used"``)."""
     words = {**_TREATMENT_WORDS, "observed": "given"} if clinical else _TREATMENT_WORDS
-    if len(treatments) == 1:
-        return words[treatments[0]]
-    counts = {t: sum(x == t for x in treatments) for t in INPUT_TREATMENTS if t in treatments}
+    if len(origins) == 1:
+        return words[origins[0]]
+    counts = {t: sum(x == t for x in origins) for t in INPUT_ORIGINS if t in origins}
     return "; ".join(f"{n} {words[t]}" for t, n in counts.items())
 
 
 def _row(attribution: Attribution, idx: Sequence[int], label: str, level: str, evidence: str,
-         treatments: Sequence[InputTreatment], children: tuple[LedgerRow, ...] = ()) -> LedgerRow:
+         origins: Sequence[InputOrigin], children: tuple[LedgerRow, ...] = ()) -> LedgerRow:
     """One row summing the inputs ``idx``."""
     cols = list(idx)
     member_sums = attribution.member_values[:, cols].sum(axis=1)  # (members,)
-    treat = tuple(treatments[i] for i in cols)
+    orig = tuple(origins[i] for i in cols)
     section: LedgerSection = "clinical" if level == "clinical" else "genetics"
     return LedgerRow(
         label=label, section=section,
@@ -161,16 +161,16 @@ def _row(attribution: Attribution, idx: Sequence[int], label: str, level: str, e
         contribution=math.fsum(attribution.values[cols].tolist()), spread=float(member_sums.std()),
         values=tuple(float(v) for v in attribution.inputs[cols]),
         baseline_values=tuple(float(v) for v in attribution.baseline.values[cols]),
-        treatments=treat, evidence=evidence, note=_note(treat, clinical=section == "clinical"), children=children,
+        origins=orig, evidence=evidence, note=_note(orig, clinical=section == "clinical"), children=children,
     )
 
 
 def _merge(attribution: Attribution, rows: Sequence[LedgerRow], label: str, level: str, evidence: str,
-           treatments: Sequence[InputTreatment]) -> LedgerRow:
+           origins: Sequence[InputOrigin]) -> LedgerRow:
     """A row over the union of ``rows``' inputs, keeping them as children."""
     where = {name: i for i, name in enumerate(attribution.feature_names)}
     idx = [where[f] for r in rows for f in r.features]
-    return _row(attribution, idx, label, level, evidence, treatments, children=tuple(rows))
+    return _row(attribution, idx, label, level, evidence, origins, children=tuple(rows))
 
 
 def _evidence(context: ExplainContext, rows: Sequence[LedgerRow]) -> str:
@@ -181,16 +181,16 @@ def _evidence(context: ExplainContext, rows: Sequence[LedgerRow]) -> str:
 
 
 def _genetic_rows(attribution: Attribution, context: ExplainContext, level: LedgerLevel,
-                  treatments: Sequence[InputTreatment]) -> tuple[list[LedgerRow], list[LedgerRow]]:
+                  origins: Sequence[InputOrigin]) -> tuple[list[LedgerRow], list[LedgerRow]]:
     """(rows of the variants the network reads, grouped at ``level``; one row gathering the others, or none)."""
     variants = [
-        _row(attribution, [i], _variant_label(context, i), "variant", context.panel.variants[i].evidence, treatments)
+        _row(attribution, [i], _variant_label(context, i), "variant", context.panel.variants[i].evidence, origins)
         for i in range(context.n_genetic)
     ]
     reads = np.ones(context.n_genetic, dtype=bool) if context.reads is None else np.asarray(context.reads, dtype=bool)
     unread = [row for row, r in zip(variants, reads, strict=True) if not r]
     gathered = [_merge(attribution, unread, f"Not read by the model ({len(unread)} variants, weight zero)", "other",
-                       "", treatments)] if unread else []
+                       "", origins)] if unread else []
     if level == "variant":
         return [row for row, r in zip(variants, reads, strict=True) if r], gathered
     key = _allele_key if level == "allele" else (lambda c, i: c.panel.variants[i].gene)
@@ -203,14 +203,14 @@ def _genetic_rows(attribution: Attribution, context: ExplainContext, level: Ledg
         if level == "allele" and len(rows) == 1 and name == rows[0].label:  # no star-allele name
             out.append(rows[0])
         elif level == "allele":
-            out.append(_merge(attribution, rows, name, "allele", _evidence(context, rows), treatments))
+            out.append(_merge(attribution, rows, name, "allele", _evidence(context, rows), origins))
         else:
             label = f"{name} ({len(rows)} variants)" if len(rows) > 1 else rows[0].label
-            out.append(_merge(attribution, rows, label, "gene", _evidence(context, rows), treatments))
+            out.append(_merge(attribution, rows, label, "gene", _evidence(context, rows), origins))
     return out, gathered
 
 
-def ledger(attribution: Attribution, context: ExplainContext, *, treatments: Sequence[InputTreatment],
+def ledger(attribution: Attribution, context: ExplainContext, *, origins: Sequence[InputOrigin],
            level: LedgerLevel = "gene", top: int | None = None) -> Ledger:
     """Turn a per-input attribution into a ledger whose rows add up to prediction minus baseline.
 
@@ -220,7 +220,7 @@ def ledger(attribution: Attribution, context: ExplainContext, *, treatments: Seq
         A per-input (ungrouped) attribution of a contribution method (not ``saliency``).
     context : ExplainContext
         Panel (evidence, gene, star-allele names) and covariate labels, in the attribution's input order.
-    treatments : sequence of str
+    origins : sequence of str
         Per input: ``observed``, ``assumed_reference``, ``missing`` (imputed) or ``defaulted``
         (clinical input not given); length n_features.
     level : {"gene", "allele", "variant"}
@@ -239,7 +239,7 @@ def ledger(attribution: Attribution, context: ExplainContext, *, treatments: Seq
     Raises
     ------
     ExplainError
-        For a grouped or saliency attribution, a wrong level, or treatments of the wrong length/kind.
+        For a grouped or saliency attribution, a wrong level, or origins of the wrong length/kind.
     """
     if level not in LEVELS:
         raise ExplainError(f"Ledger level {level!r} unknown. Choose from: {', '.join(LEVELS)}.")
@@ -253,26 +253,26 @@ def ledger(attribution: Attribution, context: ExplainContext, *, treatments: Seq
     if panel_ids != context.feature_names[: context.n_genetic]:
         raise ExplainError(f"The context's first {context.n_genetic} inputs must be the panel {context.panel.name!r} "
                            f"variant ids in panel order ({len(panel_ids)} variants).")
-    bad = [t for t in treatments if t not in INPUT_TREATMENTS]
-    if len(treatments) != n or bad:
-        raise ExplainError(f"Give one treatment per input ({n}), each one of {', '.join(INPUT_TREATMENTS)}; "
-                           f"got {len(treatments)}" + (f" with unknown {sorted(set(bad))}" if bad else "") + ".")
-    genetic, unread = _genetic_rows(attribution, context, level, treatments)
+    bad = [t for t in origins if t not in INPUT_ORIGINS]
+    if len(origins) != n or bad:
+        raise ExplainError(f"Give one origin per input ({n}), each one of {', '.join(INPUT_ORIGINS)}; "
+                           f"got {len(origins)}" + (f" with unknown {sorted(set(bad))}" if bad else "") + ".")
+    genetic, unread = _genetic_rows(attribution, context, level, origins)
     genetic.sort(key=lambda r: -abs(r.contribution))
     other: list[LedgerRow] = []
     if top is not None and len(genetic) > top:
         rest = genetic[top:]
         genetic = genetic[:top]
-        other = [_merge(attribution, rest, f"Other genetics ({len(rest)} rows)", "other", "", treatments)]
+        other = [_merge(attribution, rest, f"Other genetics ({len(rest)} rows)", "other", "", origins)]
     clinical = [
-        _row(attribution, [i], context.covariate_labels.get(name, name), "clinical", "", treatments)
+        _row(attribution, [i], context.covariate_labels.get(name, name), "clinical", "", origins)
         for i, name in enumerate(context.feature_names) if i >= context.n_genetic
     ]
     body = sorted(genetic + clinical, key=lambda r: -abs(r.contribution)) + other + unread
     residual = attribution.delta - math.fsum(r.contribution for r in body)
     residual_row = LedgerRow(
         label="Not attributed (completeness residual)", section="residual", level="residual", features=(),
-        contribution=residual, spread=0.0, values=(), baseline_values=(), treatments=(), evidence="",
+        contribution=residual, spread=0.0, values=(), baseline_values=(), origins=(), evidence="",
         note=attribution.completeness,
     )
     rows = (*body, residual_row)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from genolens.datamodel import BUILDS, Build, BuildCall, BuildChoice, Contig, VcfInfo
 from genolens.errors import BuildError
-from genolens.types import BUILDS, Build, BuildCall, BuildChoice, Contig, VcfInfo
 
 # Primary-assembly lengths (GRC releases). Only chromosomes whose length differs between builds
 # decide; chrM is the same rCRS (16,569) in both, so it never votes.

@@ -1,6 +1,6 @@
 """From records at panel sites to calls with a status, and from calls to model features.
 
-Each panel variant gets exactly one :class:`~genolens.types.SiteCall` whose status says how
+Each panel variant gets exactly one :class:`~genolens.datamodel.SiteCall` whose status says how
 it was obtained (``called``, ``reference_block``, ``absent``, ``no_call``, ``filtered``,
 ``ref_mismatch``). Alleles are matched on their sequence, not on their index: multi-allelic
 records match on the ALT allele, indels are trimmed to a common form before comparison
@@ -18,19 +18,19 @@ from typing import TypeVar
 
 import numpy as np
 
-from genolens.types import (
+from genolens.datamodel import (
     USABLE_STATUSES,
     AbsentPolicy,
     Build,
     CallStatus,
     CohortRecord,
     Features,
+    GenotypeOrigin,
     Locus,
     Panel,
     PanelVariant,
     Record,
     SiteCall,
-    Treatment,
 )
 
 _SYMBOLIC = ("<NON_REF>", "<*>", "*")
@@ -226,22 +226,22 @@ def encode(sites: Sequence[SiteCall], panel: Panel, build: Build, *, absent: Abs
         under both policies.
     """
     values = np.full(len(sites), np.nan, dtype=np.float64)
-    treatment: list[Treatment] = []
+    origin: list[GenotypeOrigin] = []
     for i, (s, v) in enumerate(zip(sites, panel.variants, strict=True)):
         locus = v.locus(build)
         if s.status in USABLE_STATUSES and s.dosage is not None:
             values[i] = s.dosage
-            treatment.append("observed")
+            origin.append("observed")
         elif s.status == "absent" and absent == "reference" and locus.ref:
             values[i] = 2.0 if locus.ref.upper() == locus.effect_allele.upper() else 0.0
-            treatment.append("assumed_reference")
+            origin.append("assumed_reference")
         else:
-            treatment.append("missing")
+            origin.append("missing")
     return Features(
         names=tuple(v.id for v in panel.variants),
         values=values,
         missing=np.isnan(values),
-        treatment=tuple(treatment),
+        origin=tuple(origin),
         policy=absent,
     )
 

@@ -14,9 +14,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from genolens.datamodel import Locus, Panel, PanelVariant
 from genolens.errors import PanelError
 from genolens.genome.build import normalise_chrom
-from genolens.types import Locus, Panel, PanelVariant
 
 PANEL_DIR: Path = Path(__file__).resolve().parents[2] / "data" / "panels"
 """Where the shipped panel tables live (``<project root>/data/panels``)."""

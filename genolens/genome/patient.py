@@ -12,13 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from genolens.errors import GenoLensError
-from genolens.genome.build import build_from_contigs, build_from_hints, decide_build
-from genolens.genome.encode import call_panel, encode
-from genolens.genome.panel import load_panels
-from genolens.genome.qc import file_qc, panel_warnings
-from genolens.genome.vcf import Site, VcfFile, open_vcf
-from genolens.types import (
+from genolens.datamodel import (
     ABSENT_POLICIES,
     BUILD_CHOICES,
     BUILDS,
@@ -30,6 +24,12 @@ from genolens.types import (
     PatientGenome,
     Record,
 )
+from genolens.errors import GenoLensError
+from genolens.genome.build import build_from_contigs, build_from_hints, decide_build
+from genolens.genome.encode import call_panel, encode
+from genolens.genome.panel import load_panels
+from genolens.genome.qc import file_qc, panel_warnings
+from genolens.genome.vcf import Site, VcfFile, open_vcf
 
 Progress = Callable[[float, str], None]
 
@@ -212,12 +212,12 @@ def patient_to_json(p: PatientGenome) -> dict[str, Any]:
                         "alleles": list(s.alleles) if s.alleles is not None else None,
                         "dosage": s.dosage,
                         "from_ds": s.from_ds,
-                        "treatment": t,
+                        "origin": t,
                         "gq": s.gq,
                         "dp": s.dp,
                         "note": s.note,
                     }
-                    for s, t in zip(r.sites, r.features.treatment, strict=True)
+                    for s, t in zip(r.sites, r.features.origin, strict=True)
                 ],
             }
             for r in p.panels

@@ -22,9 +22,9 @@ from dataclasses import dataclass, replace
 from itertools import combinations_with_replacement
 from typing import Any
 
+from genolens.datamodel import USABLE_STATUSES, Build, Locus, PatientGenome, SiteCall
 from genolens.errors import GenoLensError
 from genolens.genome.panel import load_panel
-from genolens.types import USABLE_STATUSES, Build, Locus, PatientGenome, SiteCall
 
 
 @dataclass(frozen=True)

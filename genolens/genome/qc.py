@@ -1,6 +1,6 @@
 """Quality figures a clinician must see before trusting anything read from a file.
 
-Per panel, coverage and the match log live on :class:`~genolens.types.PanelResult`; this module
+Per panel, coverage and the match log live on :class:`~genolens.datamodel.PanelResult`; this module
 summarises the file itself for one sample: call rate, Ti/Tv, het/hom-alt ratio and DP/GQ.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Sequence
 
+from genolens.datamodel import FileQC, PanelResult, Record
 from genolens.genome.build import normalise_chrom
-from genolens.types import FileQC, PanelResult, Record
 
 _TRANSITIONS = frozenset({("A", "G"), ("G", "A"), ("C", "T"), ("T", "C")})
 _SYMBOLIC = frozenset({"<NON_REF>", "<*>", "*"})

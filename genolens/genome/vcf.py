@@ -29,9 +29,9 @@ from typing import Any, Literal, Protocol, TypeVar
 import cyvcf2
 import numpy as np
 
+from genolens.datamodel import CohortRecord, Contig, Record, VcfInfo
 from genolens.errors import SampleError, VcfReadError
 from genolens.genome.build import normalise_chrom
-from genolens.types import CohortRecord, Contig, Record, VcfInfo
 
 Progress = Callable[[float, str], None]
 

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from genolens.datamodel import Panel
 from genolens.errors import GenoLensError
 from genolens.genome.panel import load_panel
 from genolens.modeling.evaluate import sigmoid
 from genolens.modeling.networks import Ensemble, NetworkConfig, genetic_inputs_read
-from genolens.types import Panel
 
 if TYPE_CHECKING:
     from genolens.modeling.train import Cohort, TrainResult

@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from genolens.datamodel import Build, Panel
 from genolens.errors import GenoLensError
 from genolens.genome.panel import COLUMNS, load_panel
 from genolens.modeling.bundle import RESEARCH_USE, Reference, write_bundle
 from genolens.modeling.evaluate import sigmoid
 from genolens.modeling.networks import Ensemble, LinearScore, NetworkConfig
-from genolens.types import Build, Panel
 
 _ALLELE = re.compile(r"[ACGT]+")
 _OLD_KEYS = {"pgs_id": "pgs_id", "reported_trait": "trait_reported", "original_genome_build": "genome_build",

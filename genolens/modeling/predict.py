@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from genolens.datamodel import Features, Flag, OutputPrediction, PatientGenome, Prediction, RiskBand
 from genolens.modeling.bundle import (
     ANCESTRY_MIN_COMMON,
     ANCESTRY_MIN_SHARE,
@@ -23,7 +24,6 @@ from genolens.modeling.bundle import (
     ancestry_loglik,
     ancestry_sites,
 )
-from genolens.types import Features, Flag, OutputPrediction, PatientGenome, Prediction, RiskBand
 
 OUT_OF_RANGE_SD = 4.0
 """A clinical value further than this many training SDs from the training mean is flagged."""

@@ -36,11 +36,12 @@ import msprime
 import numpy as np
 import tskit
 
+from genolens.datamodel import BUILDS, Build, Panel, PanelVariant
 from genolens.errors import GenoLensError
 from genolens.genome.build import CONTIG_LENGTHS
 from genolens.genome.panel import load_panel
 from genolens.genome.vcf import index_vcf
-from genolens.modeling.phenotypes import (
+from genolens.modeling.outcomes import (
     ANCESTRY_SHARES,
     COVARIATES,
     HIGH_PENETRANCE_LOG_OR,
@@ -49,7 +50,6 @@ from genolens.modeling.phenotypes import (
     oracle_logit,
     outcome_models,
 )
-from genolens.types import BUILDS, Build, Panel, PanelVariant
 
 __all__ = ["SimulatedCohort", "oracle_logit", "simulate_cohort", "simulate_main", "simulate_windows"]
 

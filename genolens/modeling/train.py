@@ -2,7 +2,7 @@
 
 The cohort is split once (seeded) into training, calibration and test people. A ridge logistic
 regression on the training part (no interactions) is the linear-PRS baseline. From it, each output
-selects the genetic inputs it may read (:mod:`genolens.modeling.select`; the others keep weight zero
+selects the genetic inputs it may read (:mod:`genolens.modeling.selection`; the others keep weight zero
 in every path, ``TrainConfig.select``), and the selected model is refitted. Each member trains on
 its own bootstrap resample of the training part (so members differ as models fitted to different
 samples of the population would, and their spread reflects estimation uncertainty), starting from
@@ -30,6 +30,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from genolens.datamodel import BUILDS, Build, BuildChoice, Panel
 from genolens.errors import GenoLensError
 from genolens.genome.build import decide_build
 from genolens.genome.encode import dosage_matrix
@@ -38,8 +39,7 @@ from genolens.genome.patient import decide_build_or_none
 from genolens.genome.vcf import open_vcf
 from genolens.modeling.evaluate import comparison, curves, fit_logistic, sigmoid
 from genolens.modeling.networks import Ensemble, NetworkConfig, NetworkKind, ResponseNet, RiskNet, restrict_genetic
-from genolens.modeling.select import information, select_inputs
-from genolens.types import BUILDS, Build, BuildChoice, Panel
+from genolens.modeling.selection import information, select_inputs
 
 OracleFn = Callable[[str, np.ndarray, Mapping[str, np.ndarray]], np.ndarray]
 """(outcome name, dosages (n, n_genetic), covariate name -> values (n,)) -> true logits (n,)."""
@@ -81,7 +81,7 @@ class TrainConfig:
     it learns the few true interactions."""
     select: bool = True
     """Let each output read only the genetic inputs kept by the AIC-chosen adaptive lasso
-    (:mod:`genolens.modeling.select`); every other genetic input has weight zero in every path.
+    (:mod:`genolens.modeling.selection`); every other genetic input has weight zero in every path.
     ``False``: every panel variant is read."""
     val_fraction: float = 0.1
     """Share of the training part held out for early stopping."""
@@ -468,7 +468,7 @@ def simulator_truth(truth_json: Path) -> dict[str, Any]:
 
 def simulator_oracle(truth: Mapping[str, Any]) -> OracleFn:
     """The simulator's true model (``phenotypes.oracle_logit``) over the given truth entries."""
-    from genolens.modeling.phenotypes import oracle_logit
+    from genolens.modeling.outcomes import oracle_logit
 
     def oracle(name: str, genetic: np.ndarray, covariates: Mapping[str, np.ndarray]) -> np.ndarray:
         return oracle_logit(truth[name], genetic, covariates)

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from genolens.datamodel import Attribution, Build, DeletionCurve, Ledger, LedgerRow, Panel
 from genolens.genome.build import CONTIG_LENGTHS
-from genolens.types import Attribution, Build, DeletionCurve, Ledger, LedgerRow, Panel
 
 OKABE_ITO: Mapping[str, str] = {
     "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",

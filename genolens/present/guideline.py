@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
+from genolens.datamodel import PatientGenome
 from genolens.genome.pgx import GeneCall
-from genolens.types import PatientGenome
 
 if TYPE_CHECKING:
-    from genolens.types import OutputPrediction
+    from genolens.datamodel import OutputPrediction
 
 Level = Literal["red", "amber", "green"]
 LEVEL_WORDS: Mapping[str, str] = {"red": "Avoid / alternative", "amber": "Adjust or check", "green": "Standard"}

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Literal
 
+from genolens.datamodel import PatientGenome
 from genolens.genome.pgx import call_pgx
 from genolens.genome.qc import panel_warnings
 from genolens.present.guideline import DRUGS, DrugRow, drug_row
-from genolens.types import PatientGenome
 
 if TYPE_CHECKING:
+    from genolens.datamodel import OutputPrediction
     from genolens.modeling.bundle import Bundle
-    from genolens.types import OutputPrediction
 
 SCHEMA = "genolens.report/1"
 RESEARCH_USE = ("Research use only. Not a medical device; not for diagnosis or treatment decisions. "
@@ -167,7 +167,7 @@ def build_summary(patient: PatientGenome, bundles: Sequence[Bundle], *, clinical
     clinical
         Clinical inputs by card name; those not given are set to the population mean (and said so).
     method, baseline
-        Attribution method and baseline of the risk cards' ledgers (see :func:`genolens.explain.explain.explain`).
+        Attribution method and baseline of the risk cards' ledgers (see :func:`genolens.explain.explanation.explain`).
     explain_top
         Explain each risk output (ledger rows, reliability grade); ``False`` gives predictions only.
 
@@ -229,7 +229,7 @@ def _risk_card(b: Bundle, patient: PatientGenome, output: str, clinical: Mapping
                baseline: str, explain_top: bool) -> tuple[RiskCard, dict[str, str]]:
     import numpy as np
 
-    from genolens.explain.explain import explain, sensitivity_band
+    from genolens.explain.explanation import explain, sensitivity_band
     from genolens.modeling.predict import features_for
 
     rows: tuple[LedgerLine, ...] = ()
@@ -302,7 +302,7 @@ def monogenic_findings(patient: PatientGenome, *, panel: str = "breast_cancer") 
 
     variants = {v.id: v for v in load_panel(panel).variants}
     found: list[Finding] = []
-    for s, t in zip(result.sites, result.features.treatment, strict=True):
+    for s, t in zip(result.sites, result.features.origin, strict=True):
         v = variants.get(s.variant_id)
         if v is None or not v.function.startswith("pathogenic") or v.gene not in MONOGENIC_GENES:
             continue

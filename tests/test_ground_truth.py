@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 import torch
 
+from genolens.datamodel import ExplainContext, Panel
 from genolens.explain.baselines import population_average
-from genolens.explain.validate import (
+from genolens.explain.ground_truth import (
     ValidationError,
     causal_inputs,
     randomised,
@@ -27,9 +28,8 @@ from genolens.explain.validate import (
 )
 from genolens.modeling.bundle import Reference, load_bundle, write_bundle, write_trained_bundle
 from genolens.modeling.networks import Ensemble, NetworkConfig
-from genolens.modeling.phenotypes import oracle_logit
+from genolens.modeling.outcomes import oracle_logit
 from genolens.modeling.train import Cohort, TrainConfig, TrainResult, split_indices
-from genolens.types import ExplainContext, Panel
 from tests.test_train import FAST, synthetic_cohort, tiny_panel, write_cohort_vcf
 
 P = 24  # variants
@@ -240,7 +240,7 @@ def test_the_command_says_when_there_is_no_bundle(tmp_path: Path, capsys: pytest
 
 
 def test_the_summary_names_each_missed_target() -> None:
-    from genolens.explain.validate import _summary
+    from genolens.explain.ground_truth import _summary
 
     row = {"mean_pearson_r": 0.93, "locus_mean_pearson_r": 0.99, "causal_auroc": 0.86, "neighbour_auroc": float("nan"),
            "randomisation": "pass", "randomisation_final_spearman": 0.3, "randomisation_grade": "B",

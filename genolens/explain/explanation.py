@@ -21,20 +21,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import torch
 
-from genolens.errors import GenoLensError
-from genolens.explain.attribution import Method, attribute_outputs
-from genolens.explain.baselines import (
-    all_reference,
-    ancestry_average,
-    population_average,
-    reference_distribution,
-    relative,
-)
-from genolens.explain.reliability import deletion_curves, grade
-from genolens.explain.rollup import input_treatments, ledger
-from genolens.modeling.bundle import Bundle
-from genolens.modeling.predict import features_for, predict
-from genolens.types import (
+from genolens.datamodel import (
     Attribution,
     Baseline,
     ExplainContext,
@@ -45,6 +32,19 @@ from genolens.types import (
     Prediction,
     Reliability,
 )
+from genolens.errors import GenoLensError
+from genolens.explain.attribution import Method, attribute_outputs
+from genolens.explain.baselines import (
+    all_reference,
+    ancestry_average,
+    population_average,
+    reference_distribution,
+    relative,
+)
+from genolens.explain.reliability import deletion_curves, grade
+from genolens.explain.rollup import input_origins, ledger
+from genolens.modeling.bundle import Bundle
+from genolens.modeling.predict import features_for, predict
 
 BaselineChoice = Literal["population", "reference", "ancestry", "distribution", "relative"]
 BASELINE_CHOICES: tuple[BaselineChoice, ...] = get_args(BaselineChoice)
@@ -203,12 +203,12 @@ def explain_all(bundle: Bundle, patient: PatientGenome, *, outputs: Sequence[str
     x = pred.inputs.astype(np.float64)
     attrs = attribute_outputs(bundle.model, x, method=method, baseline=base, targets=wanted, seed=seed,
                               context=ctx)
-    treatments = input_treatments(features.treatment, bundle.covariates, pred.defaulted)
+    origins = input_origins(features.origin, bundle.covariates, pred.defaulted)
     graded = (_reliability(bundle, attrs, x, base, wanted, ctx, seed) if reliability
               else [grade(a) for a in attrs])
     bands = sensitivity_bands(bundle, x, np.isnan(features.values), wanted, seed=seed)
     return {bundle.outputs[k]: Explanation(bundle.name, pred, pred.outputs[k], a,
-                                           ledger(a, ctx, treatments=treatments, level=level), g, (lo, hi), note)
+                                           ledger(a, ctx, origins=origins, level=level), g, (lo, hi), note)
             for k, a, g, (lo, hi, note) in zip(wanted, attrs, graded, bands, strict=True)}
 
 
@@ -310,7 +310,7 @@ def explanation_json(e: Explanation) -> dict[str, Any]:
                         "spread": [float(v) for v in a.spread], "completeness_residual": a.residual,
                         "completeness": a.completeness, "parameters": dict(a.parameters)},
         "ledger": [{"label": r.label, "section": r.section, "level": r.level, "contribution": r.contribution,
-                    "spread": r.spread, "evidence": r.evidence, "note": r.note, "treatments": list(r.treatments)}
+                    "spread": r.spread, "evidence": r.evidence, "note": r.note, "origins": list(r.origins)}
                    for r in e.ledger.rows],
         "reliability": {"grade": e.reliability.grade, "reasons": list(e.reliability.reasons)},
         "sensitivity_band": [e.sensitivity_band[0], e.sensitivity_band[1]],

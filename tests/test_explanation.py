@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from genolens.explain.explain import (
+from genolens.datamodel import PatientGenome
+from genolens.explain.explanation import (
     Explanation,
     explain,
     explain_all,
@@ -21,7 +22,6 @@ from genolens.explain.explain import (
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import Bundle, load_bundles
 from genolens.modeling.predict import features_for, predict
-from genolens.types import PatientGenome
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo" / "brca1_185delAG_carrier.vcf.gz"
@@ -113,7 +113,7 @@ def test_explanation_json_has_the_documented_shape(every: dict[str, dict[str, Ex
         assert a["parameters"]["n_steps"] >= 32 and abs(a["completeness_residual"]) < 1e-2
         assert record["ledger"][-1]["section"] == "residual"
         assert {"label", "section", "level", "contribution", "spread", "evidence", "note",
-                "treatments"} <= set(record["ledger"][0])
+                "origins"} <= set(record["ledger"][0])
         assert record["reliability"]["grade"] in ("A", "B", "C")
         assert isinstance(record["reliability"]["reasons"], list)  # only checks that fell short of A
         assert bool(record["reliability"]["reasons"]) == (record["reliability"]["grade"] != "A")

@@ -10,7 +10,7 @@ import torch
 
 from genolens.modeling.evaluate import fit_logistic, sigmoid
 from genolens.modeling.networks import NetworkConfig, ResponseNet, RiskNet, restrict_genetic
-from genolens.modeling.select import information, lsa_lasso, select_inputs
+from genolens.modeling.selection import information, lsa_lasso, select_inputs
 
 
 def test_diagonal_information_gives_the_soft_threshold() -> None:
@@ -100,9 +100,9 @@ def test_a_dropped_input_no_longer_moves_its_output(kind: str) -> None:
 
 
 def test_a_trained_ensemble_gives_unselected_snps_exactly_zero_weight_and_attribution() -> None:
+    from genolens.datamodel import Baseline
     from genolens.explain.attribution import attribute
     from genolens.modeling.train import Cohort, TrainConfig, train_cohort
-    from genolens.types import Baseline
 
     g, y, _ = _cohort(60_000, seed=5)
     cohort = Cohort(samples=tuple(f"s{i}" for i in range(len(y))), genetic=g, covariates=np.zeros((len(y), 0)),

@@ -1,7 +1,7 @@
 """Ground truth for the explanations: attributions of held-out simulated patients against the simulator's model.
 
 On a simulated cohort the true model is known (``truth.json``, recomputed by
-:func:`~genolens.modeling.phenotypes.oracle_logit`), so an explanation can be checked against the
+:func:`~genolens.modeling.outcomes.oracle_logit`), so an explanation can be checked against the
 *true contribution* of every input:
 
 - **True contribution** of input *i* to one patient's true logit, relative to the same
@@ -48,15 +48,15 @@ import numpy as np
 import torch
 from torch import nn
 
+from genolens.datamodel import Attribution, Baseline, ExplainContext, Grade, Panel, RandomisationCheck
 from genolens.errors import GenoLensError
 from genolens.explain.attribution import attribute
 from genolens.explain.baselines import population_average
-from genolens.explain.explain import context_for
+from genolens.explain.explanation import context_for
 from genolens.explain.reliability import causal_recovery, grade, linear_layers, randomisation_check
 from genolens.modeling.bundle import MODELS_DIR, bundle_paths, dumps_toml, json_safe, load_bundle
-from genolens.modeling.phenotypes import feature_values, oracle_logit
+from genolens.modeling.outcomes import feature_values, oracle_logit
 from genolens.modeling.train import TrainConfig, impute, load_cohort, simulator_truth, split_indices
-from genolens.types import Attribution, Baseline, ExplainContext, Grade, Panel, RandomisationCheck
 
 TRUTH_DEFINITION = (
     "exact baseline Shapley value of each term of the simulator's true logit against the population-average "
@@ -197,7 +197,7 @@ def true_contributions(truth: Mapping[str, Any], x: np.ndarray, *, baseline: np.
     Parameters
     ----------
     truth : mapping
-        One outcome entry of ``truth.json`` (see :func:`~genolens.modeling.phenotypes.outcome_models`).
+        One outcome entry of ``truth.json`` (see :func:`~genolens.modeling.outcomes.outcome_models`).
     x : numpy.ndarray
         float, shape (n, n_features): patients' inputs (dosages, then covariates) in ``feature_names`` order.
     baseline : numpy.ndarray

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from genolens.datamodel import Panel
 from genolens.errors import GenoLensError
-from genolens.types import Panel
 
 Truth = dict[str, Any]
 """One outcome's entry of ``truth.json`` (see :func:`outcome_models`)."""

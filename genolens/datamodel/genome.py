@@ -1,0 +1,313 @@
+"""Genome-side records: builds, panels, VCF records, calls per site, features, the read patient."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+import numpy as np
+
+Build = Literal["GRCh37", "GRCh38"]
+BUILDS: tuple[Build, ...] = get_args(Build)
+
+BuildChoice = Literal["auto", "GRCh37", "GRCh38"]
+BUILD_CHOICES: tuple[BuildChoice, ...] = get_args(BuildChoice)
+
+CallStatus = Literal["called", "reference_block", "absent", "no_call", "filtered", "ref_mismatch"]
+CALL_STATUSES: tuple[CallStatus, ...] = get_args(CallStatus)
+USABLE_STATUSES: frozenset[str] = frozenset({"called", "reference_block"})
+
+AbsentPolicy = Literal["missing", "reference"]
+ABSENT_POLICIES: tuple[AbsentPolicy, ...] = get_args(AbsentPolicy)
+
+GenotypeOrigin = Literal["observed", "assumed_reference", "missing"]
+
+
+@dataclass(frozen=True)
+class Locus:
+    """One panel variant on one build."""
+
+    chrom: str
+    """Normalised chromosome name (``"1"``, ``"X"``, ``"MT"``)."""
+    pos: int
+    """1-based position of the first REF base, as written in a VCF."""
+    ref: str
+    """Reference bases on the + strand; ``""`` when the facts do not say which allele is REF."""
+    effect_allele: str
+    """The allele whose dosage is the model input (+ strand, as written in a VCF)."""
+    other_allele: str
+    """The other allele of the pair (+ strand); may equal ``ref``."""
+
+
+@dataclass(frozen=True)
+class PanelVariant:
+    """One variant a model reads, with its facts on both builds and its evidence."""
+
+    id: str
+    """Unique id within the panel: the rsID, or ``chrom:pos:other:effect`` (GRCh38) when none."""
+    rsid: str
+    """dbSNP rsID, or ``""`` when none is known."""
+    gene: str
+    """Gene or locus name (nearest gene for GWAS loci)."""
+    grch38: Locus
+    """Coordinates and alleles on GRCh38."""
+    grch37: Locus
+    """Coordinates and alleles on GRCh37."""
+    evidence: str
+    """One line a clinician can read: an odds ratio, an allele function or a pathogenicity."""
+    log_or: float | None
+    """Per-effect-allele log odds ratio; ``None`` when the evidence is not an odds ratio."""
+    function: str
+    """Allele function (CPIC/PharmVar wording) or pathogenicity; ``""`` for GWAS SNPs."""
+    activity_value: float | None
+    """CPIC activity value of the effect allele; ``None`` when not defined."""
+    allele_name: str
+    """Star-allele or legacy name (``"*2A"``, ``"185delAG"``); ``""`` when none."""
+    eaf: float | None
+    """Effect-allele frequency in the reference population (European unless stated); ``None`` if unknown."""
+    source: str
+    """Where the facts come from (publication, PGS ID, repository at commit)."""
+
+    def locus(self, build: Build) -> Locus:
+        """Return the coordinates and alleles on ``build``."""
+        return self.grch38 if build == "GRCh38" else self.grch37
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A named set of variants read from ``data/panels/<name>.tsv``."""
+
+    name: str
+    """File stem, e.g. ``"pharmacogenomics"``."""
+    title: str
+    """Human-readable title."""
+    variants: tuple[PanelVariant, ...]
+    """The variants, in file order; ids are unique."""
+    sha256: str
+    """SHA-256 of the TSV bytes: the panel hash that bundles check against."""
+
+
+@dataclass(frozen=True)
+class Contig:
+    """One ``##contig`` header line."""
+
+    name: str
+    """Name as written in the file (``"chr1"`` or ``"1"``)."""
+    length: int | None
+    """Declared length in bases; ``None`` when the header gives none."""
+
+
+@dataclass(frozen=True)
+class VcfInfo:
+    """What the header of a VCF/BCF says, read before any record."""
+
+    path: str
+    """Local path that was opened (a private temp file for uploads)."""
+    kind: Literal["vcf", "vcf.gz", "bcf"]
+    """Container: plain text, gzip/bgzip-compressed text, or BCF."""
+    compression: Literal["none", "bgzf", "gzip"]
+    """``bgzf`` allows an index; plain ``gzip`` must be scanned."""
+    index: str | None
+    """Path of the tabix/CSI index found beside the file; ``None`` when there is none."""
+    samples: tuple[str, ...]
+    """Sample names in column order; empty for a sites-only file."""
+    contigs: tuple[Contig, ...]
+    """``##contig`` lines in header order; may be empty."""
+    hints: tuple[str, ...]
+    """``##reference=`` / ``##assembly=`` header values, verbatim."""
+    fileformat: str
+    """The ``##fileformat`` value, e.g. ``"VCFv4.2"``; ``""`` when absent."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One VCF record reduced to one sample, copied out of cyvcf2's C memory."""
+
+    chrom: str
+    """Chromosome as written in the file (not normalised)."""
+    pos: int
+    """1-based POS."""
+    end: int
+    """1-based last reference base covered (INFO/END for gVCF blocks, else POS+len(REF)-1)."""
+    ref: str
+    """REF bases."""
+    alts: tuple[str, ...]
+    """ALT alleles as written, symbolic ones included (``"<NON_REF>"``, ``"<*>"``); ``()`` for ``"."``."""
+    filters: tuple[str, ...]
+    """Failed FILTER names; ``()`` for PASS or ``"."``."""
+    gt: tuple[int, ...]
+    """Allele indices of the sample's genotype (0 = REF); -1 for a missing allele; ``()`` when no GT."""
+    phased: bool
+    """True when every separator of GT is ``|``."""
+    gt_text: str | None
+    """GT as written in the VCF (``"0/1"``, ``"1|0"``, ``"./."``); ``None`` when the record has no GT."""
+    ds: float | None
+    """FORMAT/DS alternate-allele dosage; ``None`` when absent or missing."""
+    gq: int | None
+    """FORMAT/GQ; ``None`` when absent or missing."""
+    dp: int | None
+    """FORMAT/DP (or the sum of AD); ``None`` when absent or missing."""
+
+    @property
+    def is_reference_block(self) -> bool:
+        """True for a gVCF reference block: only symbolic ALTs (``<NON_REF>``/``<*>``)."""
+        return all(a in ("<NON_REF>", "<*>") for a in self.alts) and len(self.alts) > 0
+
+
+@dataclass(frozen=True)
+class CohortRecord:
+    """One VCF record with every sample's genotype (cohort files), copied out of cyvcf2."""
+
+    chrom: str
+    """Chromosome as written in the file."""
+    pos: int
+    """1-based POS."""
+    end: int
+    """1-based last reference base covered."""
+    ref: str
+    """REF bases."""
+    alts: tuple[str, ...]
+    """ALT alleles as written; ``()`` for ``"."``."""
+    filters: tuple[str, ...]
+    """Failed FILTER names; ``()`` for PASS or ``"."``."""
+    gt: np.ndarray | None = field(repr=False)
+    """int16, shape (n_samples, ploidy): allele indices, -1 missing; ``None`` when the record has no GT."""
+
+    @property
+    def is_reference_block(self) -> bool:
+        """True for a gVCF reference block: only symbolic ALTs."""
+        return all(a in ("<NON_REF>", "<*>") for a in self.alts) and len(self.alts) > 0
+
+
+@dataclass(frozen=True)
+class SiteCall:
+    """How one panel variant was found in one sample, and its effect-allele dosage."""
+
+    variant_id: str
+    """``PanelVariant.id``."""
+    rsid: str
+    """``PanelVariant.rsid`` (``""`` when none)."""
+    gene: str
+    """``PanelVariant.gene``."""
+    chrom: str
+    """Normalised chromosome on the file's build."""
+    pos: int
+    """Position on the file's build."""
+    status: CallStatus
+    """``called``, ``reference_block``, ``absent``, ``no_call``, ``filtered`` or ``ref_mismatch``."""
+    genotype: str | None
+    """GT as written in the VCF (for a block: the block's GT); ``None`` when absent or DS-only."""
+    alleles: tuple[str, ...] | None
+    """Allele strings of the genotype, normalised; ``None`` when not called."""
+    dosage: float | None
+    """Effect-allele count (0..ploidy) or DS-derived dosage; ``None`` when not usable."""
+    from_ds: bool
+    """True when the dosage came from FORMAT/DS because GT was absent."""
+    gq: int | None
+    """Genotype quality of the call or of the covering block; ``None`` when not given."""
+    dp: int | None
+    """Read depth; ``None`` when not given."""
+    note: str
+    """Why this status, in words (the match log line)."""
+
+
+@dataclass(frozen=True)
+class Features:
+    """Model inputs for one panel: effect-allele dosages with an explicit missing rule."""
+
+    names: tuple[str, ...]
+    """Variant ids, one per input, in panel order."""
+    values: np.ndarray = field(repr=False)
+    """float64, shape (n,): dosage; NaN where missing (never silently 0)."""
+    missing: np.ndarray = field(repr=False)
+    """bool, shape (n,): True where no usable genotype was observed and none was assumed."""
+    origin: tuple[GenotypeOrigin, ...]
+    """Per input: ``observed``, ``assumed_reference`` (absent + policy ``reference``) or ``missing``."""
+    policy: AbsentPolicy
+    """The absent-site policy that produced these values."""
+
+
+@dataclass(frozen=True)
+class BuildCall:
+    """The genome build of a file and why."""
+
+    build: Build
+    """The decided build."""
+    evidence: tuple[str, ...]
+    """Human-readable lines, strongest first (contig lengths, header hints, REF bases)."""
+    source: Literal["contigs", "header", "ref_bases", "declared"]
+    """Which evidence decided (``declared``: the user said so and nothing contradicted it)."""
+
+
+@dataclass(frozen=True)
+class PanelResult:
+    """One panel matched against one sample."""
+
+    panel: str
+    """Panel name."""
+    title: str
+    """Panel title."""
+    sites: tuple[SiteCall, ...]
+    """Match log: one call per panel variant, in panel order."""
+    features: Features
+    """Encoded model inputs under the chosen absent policy."""
+
+    @property
+    def coverage(self) -> float:
+        """Share of sites with a usable call (``called`` or ``reference_block`` with a dosage), 0..1."""
+        if not self.sites:
+            return 0.0
+        usable = sum(s.status in USABLE_STATUSES and s.dosage is not None for s in self.sites)
+        return usable / len(self.sites)
+
+
+@dataclass(frozen=True)
+class FileQC:
+    """Whole-file quality summary for one sample."""
+
+    records: int
+    """Records examined (variant records and reference blocks)."""
+    complete: bool
+    """False when examination stopped at the record cap; figures then describe the first ``records``."""
+    variant_records: int
+    """Records with at least one non-symbolic ALT."""
+    reference_blocks: int
+    """gVCF reference-block records."""
+    call_rate: float | None
+    """Share of variant records with a non-missing GT for the sample; ``None`` without variant records."""
+    ti_tv: float | None
+    """Transitions / transversions over biallelic SNVs the sample carries; ``None`` when no transversion."""
+    het_hom_alt: float | None
+    """Heterozygous / homozygous-alternate calls; ``None`` when no hom-alt call."""
+    dp_median: float | None
+    """Median FORMAT/DP over variant records where present; ``None`` when never given."""
+    gq_median: float | None
+    """Median FORMAT/GQ over variant records where present; ``None`` when never given."""
+    chromosomes: tuple[str, ...]
+    """Normalised chromosomes of the examined records, in file order (``()`` when none examined)."""
+    warnings: tuple[str, ...]
+    """Plain-language findings a clinician must see (low call rate, odd Ti/Tv, unsorted, ...)."""
+
+
+@dataclass(frozen=True)
+class PatientGenome:
+    """Everything the genome layer learnt about one sample of one file."""
+
+    source_name: str
+    """File name shown to the user (not a server path)."""
+    sha256: str
+    """SHA-256 of the input file bytes."""
+    info: VcfInfo
+    """Header summary."""
+    sample: str
+    """The chosen sample."""
+    build: BuildCall
+    """Decided build and evidence."""
+    absent_policy: AbsentPolicy
+    """How sites absent from the file were treated."""
+    panels: tuple[PanelResult, ...]
+    """One result per panel, in panel-name order."""
+    qc: FileQC
+    """Whole-file QC for the sample."""
+    read_mode: str
+    """How records were read, in words (``"region queries on index"``, ``"single scan"``)."""
