@@ -26,3 +26,23 @@ class BuildError(GenoLensError):
 
 class PanelError(GenoLensError):
     """A variant panel table is malformed or inconsistent."""
+
+
+class BundleError(GenoLensError):
+    """A model bundle is missing, damaged, or does not fit the current panel or patient."""
+
+
+class ScoringFileError(GenoLensError):
+    """A PGS Catalog scoring file cannot be read or imported."""
+
+
+class ExplainError(GenoLensError):
+    """An explanation cannot be made as asked (unknown output, baseline needs a relative, wrong shape, NaN)."""
+
+
+class GroundTruthError(GenoLensError):
+    """A ground-truth check cannot run: the truth file, the cohort or the bundle do not fit together."""
+
+
+class ReportError(GenoLensError):
+    """A report cannot be written (PDF engine missing, unreadable JSON record)."""

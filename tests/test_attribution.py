@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from torch import nn
 
 from genolens.datamodel import Baseline
+from genolens.errors import ExplainError
 from genolens.explain.attribution import METHODS, attribute, attribute_outputs, explained_units
-from genolens.explain.baselines import ExplainError
 from genolens.modeling.networks import Ensemble, NetworkConfig, RiskNet
 
 N = 6

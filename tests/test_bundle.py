@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from genolens.modeling.bundle import BundleError, dumps_toml, load_bundle, write_trained_bundle
+from genolens.errors import BundleError
+from genolens.modeling.bundle import dumps_toml, load_bundle, write_trained_bundle
 from genolens.modeling.train import TrainConfig, TrainResult, train_cohort
 from tests.test_train import FAST, N_SNP, synthetic_cohort, tiny_panel
 

@@ -15,9 +15,9 @@ import pytest
 import torch
 
 from genolens.datamodel import ExplainContext, Panel
+from genolens.errors import GroundTruthError
 from genolens.explain.baselines import population_average
 from genolens.explain.ground_truth import (
-    ValidationError,
     causal_inputs,
     randomised,
     true_contributions,
@@ -128,7 +128,7 @@ def test_products_split_as_integrated_gradients_and_features_by_shapley(panel: P
 def test_a_truth_reading_an_input_the_model_lacks_is_refused(panel: Panel) -> None:
     ctx = context(panel)
     t = truth(panel, covariates=["cov_age", "cov_bmi"], covariate_effects={"cov_age": 0.03, "cov_bmi": 0.1})
-    with pytest.raises(ValidationError, match=r"reads cov_bmi, which the model does not have"):
+    with pytest.raises(GroundTruthError, match=r"reads cov_bmi, which the model does not have"):
         true_contributions(t, people(3), baseline=ctx.population_mean, feature_names=ctx.feature_names)
 
 

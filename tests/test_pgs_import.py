@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from genolens.errors import ScoringFileError
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import load_bundle
-from genolens.modeling.pgs_import import ScoringFileError, import_pgs
+from genolens.modeling.pgs_import import import_pgs
 from genolens.modeling.predict import predict_json
 from tests.conftest import need_shared
 

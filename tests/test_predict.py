@@ -10,8 +10,9 @@ import pytest
 import torch
 
 from genolens.datamodel import Features, GenotypeOrigin
+from genolens.errors import BundleError
 from genolens.genome.patient import read_patient
-from genolens.modeling.bundle import Bundle, BundleError, load_bundle
+from genolens.modeling.bundle import Bundle, load_bundle
 from genolens.modeling.predict import band, predict, predict_json
 from tests.test_bundle import small_bundle
 from tests.test_train import N_SNP

@@ -10,8 +10,8 @@ import torch
 from torch import nn
 
 from genolens.datamodel import Attribution, Baseline
+from genolens.errors import ExplainError
 from genolens.explain.attribution import attribute
-from genolens.explain.baselines import ExplainError
 from genolens.explain.reliability import (
     causal_recovery,
     deletion_curve,

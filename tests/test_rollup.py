@@ -11,17 +11,18 @@ import torch
 from torch import nn
 
 from genolens.datamodel import ExplainContext, InputOrigin, Locus, Panel, PanelVariant
+from genolens.errors import ExplainError
 from genolens.explain.attribution import attribute
 from genolens.explain.baselines import (
-    ExplainError,
     all_reference,
     ancestry_average,
     population_average,
     reference_distribution,
     relative,
 )
-from genolens.explain.rollup import group_mask, input_origins, ledger, odds_factor, probability_path, sigmoid
+from genolens.explain.rollup import group_mask, input_origins, ledger, odds_factor, probability_path
 from genolens.genome.panel import load_panel
+from genolens.modeling.logistic import sigmoid
 
 
 def variant(vid: str, gene: str, *, ref: str, effect: str, other: str, allele: str = "",

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from genolens.modeling.evaluate import fit_logistic, sigmoid
+from genolens.modeling.evaluate import fit_logistic
+from genolens.modeling.logistic import sigmoid
 from genolens.modeling.networks import NetworkConfig, ResponseNet, RiskNet, restrict_genetic
 from genolens.modeling.selection import information, lsa_lasso, select_inputs
 

@@ -14,7 +14,8 @@ import torch
 
 from genolens.datamodel import Panel
 from genolens.genome.panel import COLUMNS, load_panel
-from genolens.modeling.evaluate import auprc, auroc, brier, calibration, ece, fit_logistic, sigmoid
+from genolens.modeling.evaluate import auprc, auroc, brier, calibration, ece, fit_logistic
+from genolens.modeling.logistic import sigmoid
 from genolens.modeling.networks import RiskNet
 from genolens.modeling.train import Cohort, TrainConfig, load_cohort, split_indices, train_cohort
 

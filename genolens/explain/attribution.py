@@ -46,7 +46,7 @@ from captum.attr._utils.approximation_methods import approximation_parameters
 from torch import nn
 
 from genolens.datamodel import Attribution, Baseline, ExplainContext
-from genolens.explain.baselines import ExplainError
+from genolens.errors import ExplainError
 from genolens.modeling.networks import Ensemble
 
 Method = Literal["ig", "gradient_shap", "deeplift_shap", "deeplift", "saliency", "input_x_gradient",

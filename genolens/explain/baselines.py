@@ -10,11 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from genolens.datamodel import Baseline, Build, ExplainContext
-from genolens.errors import GenoLensError
-
-
-class ExplainError(GenoLensError):
-    """An explanation cannot be computed from what was given (wrong shape, unknown name, NaN, bad option)."""
+from genolens.errors import ExplainError
 
 
 def _checked(context: ExplainContext, values: np.ndarray, what: str) -> np.ndarray:

@@ -32,7 +32,7 @@ from genolens.datamodel import (
     Prediction,
     Reliability,
 )
-from genolens.errors import GenoLensError
+from genolens.errors import ExplainError
 from genolens.explain.attribution import Method, attribute_outputs
 from genolens.explain.baselines import (
     all_reference,
@@ -74,9 +74,6 @@ class Explanation:
     sensitivity_note: str
     """How the band was computed (exact enumeration or sampling, how many sites)."""
 
-
-class ExplainError(GenoLensError):
-    """An explanation cannot be made as asked (unknown output, baseline needs a relative, ...)."""
 
 
 def context_for(bundle: Bundle, *, n_reference: int = 256, seed: int = 0) -> ExplainContext:

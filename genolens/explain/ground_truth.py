@@ -49,7 +49,7 @@ import torch
 from torch import nn
 
 from genolens.datamodel import Attribution, Baseline, ExplainContext, Grade, Panel, RandomisationCheck
-from genolens.errors import GenoLensError
+from genolens.errors import GenoLensError, GroundTruthError
 from genolens.explain.attribution import attribute
 from genolens.explain.baselines import population_average
 from genolens.explain.explanation import context_for
@@ -74,9 +74,6 @@ _SHAPLEY_MAX_PLAYERS = 12
 _N_RANDOMISATION = 5  # held-out patients averaged in the Adebayo check
 _N_RANDOMISED_TRUTH = 200  # held-out patients explained with the randomised network (at most)
 
-
-class ValidationError(GenoLensError):
-    """The validation cannot run: the truth file, the cohort or the bundle do not fit together."""
 
 
 @dataclass(frozen=True)
@@ -212,21 +209,21 @@ def true_contributions(truth: Mapping[str, Any], x: np.ndarray, *, baseline: np.
 
     Raises
     ------
-    ValidationError
+    GroundTruthError
         When the truth reads an input the model does not have, a term reads too many inputs, or the
         values do not add up to ``true_logit(x) - true_logit(baseline)``.
     """
     col = {n: j for j, n in enumerate(feature_names)}
     missing = [n for n in causal_inputs(truth) if n not in col]
     if missing:
-        raise ValidationError(f"The true model reads {', '.join(missing[:5])}, which the model does not have as "
+        raise GroundTruthError(f"The true model reads {', '.join(missing[:5])}, which the model does not have as "
                               "inputs; validate a bundle trained on this truth's panel and covariates.")
     xv, b = np.asarray(x, dtype=np.float64), np.asarray(baseline, dtype=np.float64)
     out = np.zeros_like(xv)
     for players, fn in _terms(truth):
         k = len(players)
         if k > _SHAPLEY_MAX_PLAYERS:
-            raise ValidationError(f"A true term reads {k} inputs ({', '.join(players[:3])}, ...); exact Shapley "
+            raise GroundTruthError(f"A true term reads {k} inputs ({', '.join(players[:3])}, ...); exact Shapley "
                                   f"values are computed up to {_SHAPLEY_MAX_PLAYERS}.")
         cols = [col[p] for p in players]
         value = {}
@@ -253,7 +250,7 @@ def _check_complete(truth: Mapping[str, Any], x: np.ndarray, b: np.ndarray, cont
     logits = oracle_logit(truth, both[:, [col[i] for i in ids]], {c: both[:, col[c]] for c in truth["covariates"]})
     gap = np.abs((logits[:-1] - logits[-1]) - contrib.sum(axis=1))
     if gap.max(initial=0.0) > 1e-8 * max(1.0, float(np.abs(logits).max(initial=0.0))):
-        raise ValidationError(f"True contributions miss the true logit difference by up to {gap.max():.2e}; "
+        raise GroundTruthError(f"True contributions miss the true logit difference by up to {gap.max():.2e}; "
                               "the truth has a term this module does not decompose.")
 
 
@@ -389,12 +386,12 @@ def held_out_patients(bundle_card: Mapping[str, Any], cohort_dir: Path, panel: P
     vcf = cohort_dir / Path(str(training.get("vcf", "cohort.GRCh38.vcf.gz"))).name
     pheno = cohort_dir / "phenotypes.csv"
     if not vcf.is_file() or not pheno.is_file():
-        raise ValidationError(f"Cohort folder {cohort_dir} lacks {vcf.name} or phenotypes.csv; run make models.")
+        raise GroundTruthError(f"Cohort folder {cohort_dir} lacks {vcf.name} or phenotypes.csv; run make models.")
     cohort = load_cohort(vcf, pheno, panel, outcomes=outputs, covariates=covariates,
                          build=bundle_card["panel"].get("build_of_training_vcf", "auto"))
     expected = sum(int(training[f"n_{k}"]) for k in ("train", "val", "calibration", "test"))
     if len(cohort.samples) != expected:
-        raise ValidationError(f"The cohort has {len(cohort.samples)} usable people, the bundle was trained on "
+        raise GroundTruthError(f"The cohort has {len(cohort.samples)} usable people, the bundle was trained on "
                               f"{expected}; the test part cannot be recovered. Validate against the training cohort.")
     test = split_indices(len(cohort.samples), cfg)["test"]
     rows = np.sort(np.random.default_rng(seed).choice(test, size=min(n_patients, len(test)), replace=False))
@@ -429,7 +426,7 @@ def validate_bundle(bundle_path: str | Path, cohort_dir: str | Path, *, n_patien
 
     Raises
     ------
-    ValidationError
+    GroundTruthError
         When the cohort has no truth for the bundle's outputs or the truth's panel hash differs.
     """
     start = time.perf_counter()
@@ -438,11 +435,11 @@ def validate_bundle(bundle_path: str | Path, cohort_dir: str | Path, *, n_patien
     truth = simulator_truth(cohort / "truth.json")
     absent = [o for o in bundle.outputs if o not in truth]
     if absent:
-        raise ValidationError(f"{cohort / 'truth.json'} has no truth for {', '.join(absent)} (bundle "
+        raise GroundTruthError(f"{cohort / 'truth.json'} has no truth for {', '.join(absent)} (bundle "
                               f"{bundle.name}); validate against the simulated cohort the bundle was trained on.")
     changed = [o for o in bundle.outputs if truth[o].get("panel_sha256") != bundle.panel.sha256]
     if changed:
-        raise ValidationError(f"The truth of {', '.join(changed)} was simulated on another version of panel "
+        raise GroundTruthError(f"The truth of {', '.join(changed)} was simulated on another version of panel "
                               f"{bundle.panel.name}; rerun make models.")
     ctx = context_for(bundle, seed=seed)
     base = population_average(ctx)

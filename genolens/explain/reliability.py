@@ -28,8 +28,8 @@ from genolens.datamodel import (
     Reliability,
     ReliabilityCheck,
 )
+from genolens.errors import ExplainError
 from genolens.explain.attribution import Method, attribute
-from genolens.explain.baselines import ExplainError
 
 _ORDER = {"A": 0, "B": 1, "C": 2}
 _CHUNK = 2048  # deletion-curve rows per forward pass

@@ -25,7 +25,8 @@ from genolens.datamodel import (
     LedgerRow,
     LedgerSection,
 )
-from genolens.explain.baselines import ExplainError
+from genolens.errors import ExplainError
+from genolens.modeling.logistic import sigmoid
 
 LEVELS: tuple[LedgerLevel, ...] = ("variant", "allele", "gene")
 _TREATMENT_WORDS: dict[str, str] = {
@@ -35,13 +36,6 @@ _TREATMENT_WORDS: dict[str, str] = {
     "defaulted": "not given, population mean used",
 }
 
-
-def sigmoid(z: float) -> float:
-    """Return the probability of log-odds ``z`` (numerically stable for large |z|)."""
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
 
 
 def odds_factor(row: LedgerRow) -> float:

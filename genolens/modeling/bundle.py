@@ -26,9 +26,9 @@ import numpy as np
 import torch
 
 from genolens.datamodel import Panel
-from genolens.errors import GenoLensError
+from genolens.errors import BundleError
 from genolens.genome.panel import load_panel
-from genolens.modeling.evaluate import sigmoid
+from genolens.modeling.logistic import sigmoid
 from genolens.modeling.networks import Ensemble, NetworkConfig, genetic_inputs_read
 
 if TYPE_CHECKING:
@@ -38,9 +38,6 @@ RESEARCH_USE = "Research use only. Not a medical device; not for diagnosis or tr
 DEFAULT_BANDS = {"below_average": 0.8, "above_average": 1.25, "high": 2.0}
 """Relative-risk thresholds (probability / population mean probability) between the risk bands."""
 
-
-class BundleError(GenoLensError):
-    """A model bundle is missing, damaged, or does not fit the current panel."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from genolens.errors import GenoLensError
+from genolens.modeling.logistic import sigmoid
 
 _EPS = 1e-7
 
@@ -43,15 +44,6 @@ class Metrics:
         """Return the metrics as a JSON-ready mapping (NaN stays NaN)."""
         return asdict(self)
 
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """Return ``1 / (1 + exp(-z))`` without overflow warnings (same shape as ``z``)."""
-    out = np.empty_like(z, dtype=np.float64)
-    pos = z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
-    ez = np.exp(z[~pos])
-    out[~pos] = ez / (1.0 + ez)
-    return out
 
 
 def logit(p: np.ndarray) -> np.ndarray:

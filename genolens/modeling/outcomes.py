@@ -29,6 +29,7 @@ import numpy as np
 
 from genolens.datamodel import Panel
 from genolens.errors import GenoLensError
+from genolens.modeling.logistic import sigmoid
 
 Truth = dict[str, Any]
 """One outcome's entry of ``truth.json`` (see :func:`outcome_models`)."""
@@ -305,15 +306,12 @@ def fit_intercept(logit_without: np.ndarray, prevalence: float) -> float:
     lo, hi = -30.0, 30.0
     for _ in range(60):
         mid = (lo + hi) / 2
-        if float(np.mean(_sigmoid(mid + logit_without))) < prevalence:
+        if float(np.mean(sigmoid(mid + logit_without))) < prevalence:
             lo = mid
         else:
             hi = mid
     return round((lo + hi) / 2, 6)
 
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float64)
 
 
 def draw_outcomes(rng: np.random.Generator, models: dict[str, Truth], dosages: Mapping[str, np.ndarray],
@@ -327,6 +325,6 @@ def draw_outcomes(rng: np.random.Generator, models: dict[str, Truth], dosages: M
         truth["intercept"] = 0.0
         base = oracle_logit(truth, dosages[truth["panel"]], covariates)
         truth["intercept"] = fit_intercept(base, PREVALENCE[name])
-        p = _sigmoid(base + truth["intercept"])
+        p = sigmoid(base + truth["intercept"])
         out[name] = (rng.random(p.shape[0]) < p).astype(np.int8)
     return out

@@ -22,10 +22,10 @@ import numpy as np
 import torch
 
 from genolens.datamodel import Build, Panel
-from genolens.errors import GenoLensError
+from genolens.errors import ScoringFileError
 from genolens.genome.panel import COLUMNS, load_panel
 from genolens.modeling.bundle import RESEARCH_USE, Reference, write_bundle
-from genolens.modeling.evaluate import sigmoid
+from genolens.modeling.logistic import sigmoid
 from genolens.modeling.networks import Ensemble, LinearScore, NetworkConfig
 
 _ALLELE = re.compile(r"[ACGT]+")
@@ -34,9 +34,6 @@ _OLD_KEYS = {"pgs_id": "pgs_id", "reported_trait": "trait_reported", "original_g
 _BUILD_NAMES: dict[str, Build] = {"grch37": "GRCh37", "hg19": "GRCh37", "grch38": "GRCh38", "hg38": "GRCh38"}
 _KEY_COLUMNS = ("rsID", "chr_name", "chr_position", "effect_allele", "other_allele", "effect_weight")
 
-
-class ScoringFileError(GenoLensError):
-    """A PGS Catalog scoring file cannot be read or imported."""
 
 
 @dataclass(frozen=True)

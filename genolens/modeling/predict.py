@@ -16,14 +16,15 @@ import numpy as np
 import torch
 
 from genolens.datamodel import Features, Flag, OutputPrediction, PatientGenome, Prediction, RiskBand
+from genolens.errors import BundleError
 from genolens.modeling.bundle import (
     ANCESTRY_MIN_COMMON,
     ANCESTRY_MIN_SHARE,
     Bundle,
-    BundleError,
     ancestry_loglik,
     ancestry_sites,
 )
+from genolens.modeling.logistic import sigmoid
 
 OUT_OF_RANGE_SD = 4.0
 """A clinical value further than this many training SDs from the training mean is flagged."""
@@ -116,8 +117,8 @@ def predict(bundle: Bundle, features: Features, clinical: Mapping[str, float] | 
 def _output(bundle: Bundle, k: int, logits: np.ndarray, shared: list[Flag], opts: PredictOptions) -> OutputPrediction:
     """One output from its calibrated member logits (shape (members,))."""
     z = float(logits.mean())
-    p = _sigmoid(z)
-    probs = 1.0 / (1.0 + np.exp(-logits))
+    p = sigmoid(z)
+    probs = sigmoid(logits)
     lo, hi = np.percentile(probs, opts.interval)
     ref = bundle.reference.logits[k]
     below, at_or_below = np.searchsorted(ref, z, side="left"), np.searchsorted(ref, z, side="right")
@@ -133,9 +134,6 @@ def _output(bundle: Bundle, k: int, logits: np.ndarray, shared: list[Flag], opts
                             interval=(min(float(lo), p), max(float(hi), p)), percentile=percentile,
                             relative_risk=rr, band=band(rr, bundle.bands), flags=tuple(flags))
 
-
-def _sigmoid(z: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-z))) if z >= 0 else float(np.exp(z) / (1.0 + np.exp(z)))
 
 
 def band(relative_risk: float, thresholds: Mapping[str, float]) -> RiskBand:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genolens.modeling.evaluate import sigmoid
+from genolens.modeling.logistic import sigmoid
 
 N_LAMBDAS = 40
 """Points on the penalty path, log-spaced over four decades below the smallest penalty selecting nothing."""

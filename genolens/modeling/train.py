@@ -37,7 +37,8 @@ from genolens.genome.encode import dosage_matrix
 from genolens.genome.panel import load_panel
 from genolens.genome.patient import decide_build_or_none
 from genolens.genome.vcf import open_vcf
-from genolens.modeling.evaluate import comparison, curves, fit_logistic, sigmoid
+from genolens.modeling.evaluate import comparison, curves, fit_logistic
+from genolens.modeling.logistic import sigmoid
 from genolens.modeling.networks import Ensemble, NetworkConfig, NetworkKind, ResponseNet, RiskNet, restrict_genetic
 from genolens.modeling.selection import information, select_inputs
 

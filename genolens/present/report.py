@@ -18,7 +18,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from genolens.errors import GenoLensError
+from genolens.errors import ReportError
 from genolens.present.guideline import DrugRow
 from genolens.present.summary import Finding, LedgerLine, ReportSummary, RiskCard, output_title
 
@@ -31,9 +31,6 @@ _LEVEL_MARK = {"red": "■", "amber": "▲", "green": "●"}
 _BAND_WORDS = {"below average": "Below average", "average": "Average", "above average": "Above average",
                "high": "High"}
 
-
-class ReportError(GenoLensError):
-    """A report cannot be written (PDF engine missing, unreadable JSON record)."""
 
 
 # --- JSON ---------------------------------------------------------------------------------------------------
