@@ -261,19 +261,18 @@ def phases(demo_path: Path) -> list[tuple[str, float]]:
         return value
 
     timed("import torch + captum", lambda: (__import__("torch"), __import__("captum.attr")))
-    from components.research import method_attributions
     from genolens.explain.attribution import Method
     from genolens.genome.patient import read_patient
     from genolens.modeling.bundle import load_bundles
     from genolens.present.figures import deletion_curve_figure, method_agreement_figure
     from genolens.present.report import render_pdf
-    from genolens.present.summary import build_summary
+    from genolens.workflows import compare_methods, patient_report
 
     bundles = timed("load_bundles (every bundle)", load_bundles)
     patient = timed(f"read_patient {demo_path.name}", lambda: read_patient(demo_path, absent="reference"))
     timed("read_patient again", lambda: read_patient(demo_path, absent="reference"))
-    summary = timed("build_summary (first)", lambda: build_summary(patient, bundles))
-    timed("build_summary (again)", lambda: build_summary(patient, bundles))
+    summary = timed("patient_report (first)", lambda: patient_report(patient, bundles).summary)
+    timed("patient_report (again)", lambda: patient_report(patient, bundles).summary)
     timed("render_pdf (first, imports WeasyPrint)", lambda: render_pdf(summary))
     timed("render_pdf (again)", lambda: render_pdf(summary))
     b = bundles[0]
@@ -281,8 +280,8 @@ def phases(demo_path: Path) -> list[tuple[str, float]]:
     for method in chosen:
         methods: tuple[Method, ...] = (method, *(m for m in ("ig", "feature_ablation", "gradient_shap")
                                                  if m != method))
-        attrs, curve = timed(f"method_attributions {b.name} {method}+3", functools.partial(
-            method_attributions, patient, b, output=b.outputs[0], methods=methods, baseline="population"))
+        attrs, curve = timed(f"compare_methods {b.name} {method}+3", functools.partial(
+            compare_methods, patient, b, output=b.outputs[0], methods=methods, baseline="population"))
     # what the explorer draws after attributing: two Plotly figures, built and serialised as st.plotly_chart does
     timed("explorer figures: build + to_json (first)", lambda: [
         f.to_json() for f in (method_agreement_figure(attrs), deletion_curve_figure(curve))])

@@ -28,9 +28,6 @@ import pandas as pd
 import streamlit as st
 
 from components import tables
-from components.cohort_scoring import CohortResult, gene_summary, score_cohort
-from components.overrides import with_dosages
-from components.research import bundle_randomisation, method_attributions
 from components.sources import PatientSource
 from genolens.datamodel import (
     AbsentPolicy,
@@ -43,11 +40,20 @@ from genolens.datamodel import (
     RandomisationCheck,
 )
 from genolens.explain.attribution import Method
-from genolens.explain.explanation import BaselineChoice, Explanation, explain
+from genolens.explain.explanation import BaselineChoice, Explanation, output_index
 from genolens.genome.patient import list_samples, read_patient
-from genolens.genome.pgx import PgxReport, call_pgx
+from genolens.genome.pgx import PgxReport
 from genolens.modeling.bundle import Bundle, bundle_paths, load_bundle
-from genolens.present.summary import ReportSummary, build_summary
+from genolens.workflows import (
+    CohortResult,
+    PatientReport,
+    bundle_randomisation,
+    compare_methods,
+    explain_bundle,
+    gene_summary,
+    patient_report,
+    score_cohort,
+)
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -89,7 +95,7 @@ def patient(
     """Read one sample of the file with content hash ``sha256`` under the given options."""
     with _source.local_path() as path:
         return read_patient(
-            path, sample=sample, build=build, absent=absent, source_name=source_name,
+            path, sample=sample, build=build, absent=absent, source_name=source_name, sha256=sha256,
             progress=_progress,
         )
 
@@ -123,14 +129,28 @@ def _patient_key(p: PatientGenome) -> tuple[str, str, str, str]:
 
 
 @st.cache_data(scope="session", max_entries=_EXPLANATIONS_PER_SESSION, show_spinner=False)
-def _explanation(
-    key: tuple[str, str, str, str], bundle: tuple[str, str], output: str | None, method: Method,
+def _explanations(
+    key: tuple[str, str, str, str], bundle: tuple[str, str], outputs: tuple[str, ...] | None, method: Method,
     baseline: BaselineChoice, clinical: tuple[tuple[str, float], ...], overrides: tuple[tuple[str, float], ...],
     ancestry: str | None, level: LedgerLevel, reliability: bool, _patient: PatientGenome, _bundle: Bundle,
-) -> Explanation:
-    patient = with_dosages(_patient, _bundle.panel.name, dict(overrides)) if overrides else _patient
-    return explain(_bundle, patient, output=output, method=method, baseline=baseline, clinical=dict(clinical),
-                   ancestry=ancestry, level=level, reliability=reliability)
+) -> dict[str, Explanation]:
+    return explain_bundle(_bundle, _patient, outputs=outputs, method=method, baseline=baseline,
+                          clinical=dict(clinical), overrides=dict(overrides), ancestry=ancestry, level=level,
+                          reliability=reliability)
+
+
+def explanations(
+    patient: PatientGenome, bundle: Bundle, *, outputs: tuple[str, ...] | None = None, method: Method = "ig",
+    baseline: BaselineChoice = "population", clinical: Mapping[str, float] | None = None,
+    overrides: Mapping[str, float] | None = None, ancestry: str | None = None, level: LedgerLevel = "gene",
+    reliability: bool = True,
+) -> dict[str, Explanation]:
+    """``outputs`` of ``bundle`` (all when ``None``) explained for ``patient`` (the one explanation cache)."""
+    return _explanations(
+        _patient_key(patient), (bundle.name, bundle.version), outputs, method, baseline,
+        tuple(sorted((clinical or {}).items())), tuple(sorted((overrides or {}).items())), ancestry, level,
+        reliability, patient, bundle,
+    )
 
 
 def explanation(
@@ -139,22 +159,20 @@ def explanation(
     overrides: Mapping[str, float] | None = None, ancestry: str | None = None, level: LedgerLevel = "gene",
     reliability: bool = True,
 ) -> Explanation:
-    """One output of ``bundle`` explained for ``patient`` (``overrides``: what-if dosages by input id)."""
-    return _explanation(
-        _patient_key(patient), (bundle.name, bundle.version), output, method, baseline,
-        tuple(sorted((clinical or {}).items())), tuple(sorted((overrides or {}).items())), ancestry, level,
-        reliability, patient, bundle,
-    )
+    """One output of ``bundle`` explained for ``patient`` (``overrides``: what-if dosages by input id).
+
+    A risk bundle is explained whole, as the report explains it, so the Risk page reuses the report's
+    entry; a treatment-response bundle is explained one drug at a time (the Treatment page shows one).
+    """
+    name = bundle.outputs[output_index(bundle, output)]
+    outputs = None if bundle.info.kind != "response" else (name,)
+    return explanations(patient, bundle, outputs=outputs, method=method, baseline=baseline, clinical=clinical,
+                        overrides=overrides, ancestry=ancestry, level=level, reliability=reliability)[name]
 
 
-@st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
-def _pgx(key: tuple[str, str, str, str], _patient: PatientGenome) -> PgxReport:
-    return call_pgx(_patient)
-
-
-def pgx(patient: PatientGenome) -> PgxReport:
-    """Guideline (CPIC-style) phenotypes of ``patient``."""
-    return _pgx(_patient_key(patient), patient)
+def pgx(patient: PatientGenome, bundles: tuple[Bundle, ...]) -> PgxReport:
+    """Guideline (CPIC-style) phenotypes of ``patient``, as the report called them."""
+    return report(patient, bundles).pgx
 
 
 @st.cache_data(scope="session", max_entries=_EXPLANATIONS_PER_SESSION, show_spinner=False)
@@ -162,8 +180,8 @@ def _attributions(
     key: tuple[str, str, str, str], bundle: tuple[str, str], output: str, methods: tuple[Method, ...],
     baseline: BaselineChoice, ancestry: str | None, n_steps: int | None, _patient: PatientGenome, _bundle: Bundle,
 ) -> tuple[tuple[Attribution, ...], DeletionCurve]:
-    return method_attributions(_patient, _bundle, output=output, methods=methods, baseline=baseline,
-                               ancestry=ancestry, n_steps=n_steps)
+    return compare_methods(_patient, _bundle, output=output, methods=methods, baseline=baseline,
+                           ancestry=ancestry, n_steps=n_steps)
 
 
 def attributions(
@@ -197,11 +215,15 @@ def cohort_genes(sha256: str, bundle: tuple[str, str], output: str, _result: Coh
 
 
 @st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
-def _summary(key: tuple[str, str, str, str], bundles: tuple[tuple[str, str], ...], _patient: PatientGenome,
-             _bundles: tuple[Bundle, ...]) -> ReportSummary:
-    return build_summary(_patient, _bundles)
+def _report(key: tuple[str, str, str, str], bundles: tuple[tuple[str, str], ...], _patient: PatientGenome,
+            _bundles: tuple[Bundle, ...]) -> PatientReport:
+    return patient_report(_patient, _bundles, explained=lambda b: explanations(_patient, b))
 
 
-def summary(patient: PatientGenome, bundles: tuple[Bundle, ...]) -> ReportSummary:
-    """The report's content for ``patient`` (risk cards, drug table, findings, QC, provenance)."""
-    return _summary(_patient_key(patient), tuple((b.name, b.version) for b in bundles), patient, bundles)
+def report(patient: PatientGenome, bundles: tuple[Bundle, ...]) -> PatientReport:
+    """The patient's report (risk cards, drug table, findings, QC, provenance) and the numbers behind it.
+
+    Its explanations go through :func:`explanations` with the default settings, so the Risk page shows
+    the very entries the report computed.
+    """
+    return _report(_patient_key(patient), tuple((b.name, b.version) for b in bundles), patient, bundles)

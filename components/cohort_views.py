@@ -9,7 +9,6 @@ import streamlit as st
 
 from components import cached, state
 from components.choices import option_label
-from components.cohort_scoring import CohortResult
 from components.config import DEMO_DIR, ROOT, server_vcf_dir, server_vcf_files
 from components.errors import shown_errors
 from components.frame import output_label
@@ -17,6 +16,7 @@ from components.patient_input import StatusProgress, path_source
 from components.sources import PatientSource
 from genolens.modeling.bundle import Bundle
 from genolens.present.figures import mean_contribution_figure, risk_distribution_figure
+from genolens.workflows import CohortResult
 
 CORPUS_COHORT = ROOT.parent / "shared" / "corpus" / "vcf" / "bio2zarr" / "vcf" / "chr22.vcf.gz"
 
@@ -54,7 +54,7 @@ def distributions(result: CohortResult, bundles: tuple[Bundle, ...], highlight: 
     """Risk strips per output: disease models, then drug outcomes."""
     for kind, title in (("risk", "Disease risk"), ("response", "Drug outcomes")):
         probs = {o: result.probabilities[b.name][o].tolist() for b in bundles
-                 if str(b.card["bundle"].get("kind", "risk")) == kind for o in b.outputs}
+                 if b.info.kind == kind for o in b.outputs}
         if probs:
             st.markdown(f"**{title}** across {len(result.samples)} samples")
             st.plotly_chart(risk_distribution_figure(probs, result.samples, highlight=highlight), key=f"cohort_{kind}")

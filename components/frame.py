@@ -45,8 +45,8 @@ def need_bundles(kind: str | None = None) -> tuple[Bundle, ...]:
 
 
 def bundle_kind(bundle: Bundle) -> str:
-    """``"risk"`` or ``"response"`` (the card's ``bundle.kind``; risk when not stated)."""
-    return str(bundle.card.get("bundle", {}).get("kind", "risk"))
+    """``"risk"``, ``"response"`` or ``"linear"`` (the card's kind)."""
+    return bundle.info.kind
 
 
 def output_label(output: str) -> str:

@@ -7,7 +7,7 @@ import streamlit as st
 from components.drug_table import LIGHT
 from genolens.explain.explanation import Explanation
 from genolens.genome.pgx import PgxReport
-from genolens.present.guideline import DrugRow
+from genolens.present.summary import DrugRow
 
 
 def guideline(row: DrugRow, pgx: PgxReport) -> None:

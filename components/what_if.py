@@ -30,10 +30,6 @@ class Edits:
         return bool(self.dosages or self.clinical)
 
 
-def _binary(bundle: Bundle, name: str) -> bool:
-    info = bundle.card["covariates"][name]
-    return 0.0 <= float(info["mean"]) <= 1.0 and float(info["sd"]) <= 0.51
-
 
 def editor(base: Explanation, bundle: Bundle, patient: PatientGenome) -> Edits:
     """Draw the editor (widgets keyed ``whatif_<input>``) and return the edits; empty when none."""
@@ -59,17 +55,15 @@ def editor(base: Explanation, bundle: Bundle, patient: PatientGenome) -> Edits:
                 dosages[name] = float(choice)
     with right:
         st.markdown("**Clinical inputs** (empty: population mean)")
-        for c in bundle.covariates:
-            info = bundle.card["covariates"][c]
-            label = f"{c.removeprefix('cov_').replace('_', ' ')}"
-            if _binary(bundle, c):
-                mean = float(info["mean"])
-                value: float | None = st.selectbox(label, _BINARY, key=f"whatif_{c}",
-                                     format_func=functools.partial(_yes_no, mean=mean))
+        for info in bundle.info.covariates:
+            c = info.name
+            if info.kind == "binary":
+                value: float | None = st.selectbox(info.label, _BINARY, key=f"whatif_{c}",
+                                                   format_func=functools.partial(_yes_no, mean=info.mean))
             else:
-                value = st.number_input(label, value=None, key=f"whatif_{c}",
-                                        placeholder=f"not given (mean {float(info['mean']):.3g})",
-                                        help=f"Units: {info.get('units', '')}; SD {float(info['sd']):.3g}")
+                value = st.number_input(info.label, value=None, key=f"whatif_{c}",
+                                        placeholder=f"not given (mean {info.mean:.3g})",
+                                        help=f"Units: {info.units}; SD {info.sd:.3g}")
             if value is not None:
                 clinical[c] = float(value)
     return Edits(dosages, clinical)

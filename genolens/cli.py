@@ -22,6 +22,7 @@ from genolens.genome.panel import load_panels
 from genolens.genome.patient import patient_to_json, read_patient
 from genolens.genome.pgx import PgxReport, call_pgx, pgx_to_json
 from genolens.genome.qc import panel_warnings
+from genolens.provenance import RESEARCH_USE, RESEARCH_USE_LINE
 
 if TYPE_CHECKING:
     from genolens.modeling.bundle import Bundle
@@ -126,16 +127,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         use_one_thread()
     try:
-        extra = [b.panel for b in _pgs_bundles()] if args.command in ("predict", "explain", "report") else []
+        bundles = _bundles() if args.command in ("predict", "explain", "report") else ()
+        extra = [b.panel for b in bundles if b.info.own_panel]
         patient = read_patient(args.path, sample=args.sample, build=args.build, absent=args.absent,
                                panels=[*load_panels(), *extra] if extra else None,
                                qc_records=max(getattr(args, "qc_records", 0), 0))
         if args.command == "predict":
-            text = _predict(args, patient)
+            text = _predict(args, patient, bundles)
         elif args.command == "explain":
-            text = _explain(args, patient)
+            text = _explain(args, patient, bundles)
         elif args.command == "report":
-            text = _report(args, patient)
+            text = _report(args, patient, bundles)
         elif args.command == "pgx":
             report = call_pgx(patient)
             text = json.dumps(pgx_to_json(report), indent=1) if args.json else _pgx_text(report)
@@ -168,25 +170,25 @@ def _text(p: PatientGenome) -> str:
         shown = ", ".join(f"{n} {STATUS_WORDS[k]}" for k, n in sorted(counts.items()))  # type: ignore[index]
         lines.append(f"  {r.title}: coverage {r.coverage:.0%} of {len(r.sites)} ({shown})")
         lines += [f"    warning: {w}" for w in panel_warnings(r, p.qc.chromosomes)]
-    lines.append("Research use only.")
+    lines.append(RESEARCH_USE)
     return "\n".join(lines)
 
 
-def _pgs_bundles() -> list[Bundle]:
-    """Bundles that carry their own panel (imported polygenic scores): the read must include it."""
+def _bundles() -> tuple[Bundle, ...]:
+    """Every shipped bundle, loaded once per command (imported scores bring their own panel to read)."""
     from genolens.modeling.bundle import load_bundles
 
-    return [b for b in load_bundles() if b.card["panel"].get("file")]
+    return load_bundles()
 
 
-def _explain(args: argparse.Namespace, patient: PatientGenome) -> str:
-    from genolens.explain.explanation import explain, explanation_json
-    from genolens.modeling.bundle import load_bundles
+def _explain(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[Bundle]) -> str:
+    from genolens.explain.explanation import explanation_json, output_index
     from genolens.modeling.predict import features_for
+    from genolens.workflows import explain_bundle
 
-    bundle = next((b for b in load_bundles() if b.name == args.model), None)
+    bundle = next((b for b in bundles if b.name == args.model), None)
     if bundle is None:
-        names = ", ".join(b.name for b in load_bundles()) or "none (run make models)"
+        names = ", ".join(b.name for b in bundles) or "none (run make models)"
         raise GenoLensError(f"Model '{args.model}' unknown. Choose from: {names}.")
     relative_values = None
     if args.baseline == "relative":
@@ -195,9 +197,10 @@ def _explain(args: argparse.Namespace, patient: PatientGenome) -> str:
         other = read_patient(args.path, sample=args.relative, build=args.build, absent=args.absent,
                              panels=[bundle.panel], qc_records=0)
         relative_values = features_for(other, bundle).values
-    e = explain(bundle, patient, output=args.output, method=args.method, baseline=args.baseline,
-                clinical=_clinical(args.clinical), ancestry=args.ancestry, relative_values=relative_values,
-                level=args.level)
+    name = bundle.outputs[output_index(bundle, args.output)]
+    e = explain_bundle(bundle, patient, outputs=[name], method=args.method, baseline=args.baseline,
+                       clinical=_clinical(args.clinical), ancestry=args.ancestry, relative_values=relative_values,
+                       level=args.level)[name]
     if args.json:
         return json.dumps(explanation_json(e), indent=1)
     o, led = e.output, e.ledger
@@ -208,7 +211,7 @@ def _explain(args: argparse.Namespace, patient: PatientGenome) -> str:
     for r in led.rows[:12]:
         lines.append(f"  {r.contribution:+.3f}  {r.label}" + (f"  [{r.note}]" if r.note else ""))
     lines.append(f"reliability: {e.reliability.grade}" + "".join(f"\n  - {x}" for x in e.reliability.reasons))
-    lines.append("Research use only: models trained on simulated cohorts.")
+    lines.append(RESEARCH_USE_LINE)
     return "\n".join(lines)
 
 
@@ -225,12 +228,10 @@ def _clinical(items: Sequence[str]) -> dict[str, float]:
     return clinical
 
 
-def _predict(args: argparse.Namespace, patient: PatientGenome) -> str:
-    from genolens.modeling.bundle import load_bundles
+def _predict(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[Bundle]) -> str:
     from genolens.modeling.predict import predict_json
 
     clinical = _clinical(args.clinical)
-    bundles = load_bundles()
     if not bundles:
         raise GenoLensError("No model bundles under models/: run `make models` first.")
     record = predict_json(patient, bundles, clinical)
@@ -243,23 +244,22 @@ def _predict(args: argparse.Namespace, patient: PatientGenome) -> str:
             lines.append(f"{name}/{output}: {o['probability']:.1%} ({lo:.1%}-{hi:.1%}), percentile "
                          f"{o['percentile']:.0f}, {o['band']}")
             lines += [f"  flag: {f['message']}" for f in o["flags"]]
-    lines.append("Research use only: models trained on simulated cohorts.")
+    lines.append(RESEARCH_USE_LINE)
     return "\n".join(lines)
 
 
-def _report(args: argparse.Namespace, patient: PatientGenome) -> str:
-    from genolens.modeling.bundle import load_bundles
+def _report(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[Bundle]) -> str:
     from genolens.present.report import write_report
-    from genolens.present.summary import build_summary
+    from genolens.workflows import patient_report
 
-    summary = build_summary(patient, load_bundles(), clinical=_clinical(args.clinical), method=args.method,
-                            baseline=args.baseline)
+    summary = patient_report(patient, bundles, clinical=_clinical(args.clinical), method=args.method,
+                             baseline=args.baseline).summary
     try:
         out = write_report(summary, args.out, args.format)
     except OSError as exc:
         raise GenoLensError(f"Cannot write the report to '{args.out}': {exc.strerror}; choose another --out.") from None
     models = ", ".join(f"{b.name} {b.version}" for b in summary.provenance.bundles) or "none (guideline calls only)"
-    return f"wrote {args.format} report {out} (models: {models}). Research use only."
+    return f"wrote {args.format} report {out} (models: {models}). {RESEARCH_USE_LINE}"
 
 
 def _build_bundle(args: argparse.Namespace) -> int:

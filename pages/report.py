@@ -12,7 +12,7 @@ bundles = frame.need_bundles()
 frame.patient_caption(patient)
 
 with st.spinner("Predicting with every model and explaining each risk…"), shown_errors("building the report"):
-    summary = cached.summary(patient, bundles)
+    summary = cached.report(patient, bundles).summary
 
 st.subheader("Disease risk")
 st.caption("Risk against the simulated reference population. The interval is the spread of the model "

@@ -13,9 +13,8 @@ bundles = frame.need_bundles()
 frame.patient_caption(patient)
 
 with st.spinner("Calling guideline phenotypes and predicting…"), shown_errors("building the drug table"):
-    summary = cached.summary(patient, bundles)
-    pgx = cached.pgx(patient)
-rows = {r.output: r for r in summary.drugs}
+    report = cached.report(patient, bundles)
+rows = {r.output: r for r in report.summary.drugs}
 wanted = st.session_state.get(DRUG_CHOICE)
 if wanted in rows and st.session_state.get("treatment_drug") != wanted:
     st.session_state["treatment_drug"] = wanted
@@ -26,7 +25,7 @@ response = next((b for b in bundles if frame.bundle_kind(b) == "response" and ou
 treatment_views.concordance(row)
 left, right = st.columns(2)
 with left:
-    treatment_views.guideline(row, pgx)
+    treatment_views.guideline(row, report.pgx)
 with right:
     if response is None:
         st.info("No treatment-response model is installed for this drug: the guideline call stands alone.",

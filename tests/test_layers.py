@@ -13,12 +13,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "genolens"
 
-# Inside genolens: present -> explain -> modeling -> genome -> types/errors. A module may import
-# its own layer or a lower one. Front ends inside the package (cli, cohort) sit above every layer.
+# Inside genolens: workflows -> present -> explain -> modeling -> genome -> datamodel/errors/provenance.
+# A module may import its own layer or a lower one. The CLI sits above every layer.
 LAYER_RANK = {
-    "genolens": 0, "genolens.datamodel": 0, "genolens.errors": 0,
+    "genolens": 0, "genolens.datamodel": 0, "genolens.errors": 0, "genolens.provenance": 0,
     "genolens.genome": 1, "genolens.modeling": 2, "genolens.explain": 3, "genolens.present": 4,
-    "genolens.cli": 5, "genolens.cohort": 5, "genolens.__main__": 5,
+    "genolens.workflows": 5, "genolens.cli": 6, "genolens.__main__": 6,
 }
 FRONT_END = ("streamlit", "components", "pages", "app")
 

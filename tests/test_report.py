@@ -15,7 +15,8 @@ from genolens.cli import main
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import bundle_paths
 from genolens.present.report import render_html, render_json, render_pdf, summary_from_json, waterfall_svg
-from genolens.present.summary import LedgerLine, ReportSummary, build_summary
+from genolens.present.summary import LedgerLine, ReportSummary
+from genolens.workflows import patient_report
 from tests.conftest import ROOT
 
 DEMO = ROOT / "data" / "demo"
@@ -23,7 +24,7 @@ CYP2C19 = DEMO / "cyp2c19_2_2.vcf.gz"
 
 
 def summary_of(path: Path) -> ReportSummary:
-    return build_summary(read_patient(path, qc_records=2_000), ())
+    return patient_report(read_patient(path, qc_records=2_000), ()).summary
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +109,7 @@ def test_json_with_an_explained_model_is_identical_across_runs() -> None:
 
     bundle = load_bundle(next(p for p in bundle_paths() if p.parent.name == "breast_cancer"))
     path = DEMO / "brca1_185delAG_carrier.vcf.gz"
-    runs = [render_json(build_summary(read_patient(path, qc_records=0), (bundle,))) for _ in range(2)]
+    runs = [render_json(patient_report(read_patient(path, qc_records=0), (bundle,)).summary) for _ in range(2)]
     assert runs[0] == runs[1]
     record = json.loads(runs[0])
     assert record["risk_cards"][0]["top_rows"][0]["label"].startswith("BRCA1")

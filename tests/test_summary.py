@@ -9,7 +9,8 @@ import pytest
 from genolens.datamodel import PatientGenome
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import MODELS_DIR, bundle_paths, load_bundle
-from genolens.present.summary import DrugRow, ReportSummary, build_summary, plain_risk
+from genolens.present.summary import DrugRow, ReportSummary, plain_risk
+from genolens.workflows import patient_report
 from tests.conftest import DATA, ROOT
 
 DEMO = ROOT / "data" / "demo"
@@ -35,12 +36,12 @@ def drug(summary: ReportSummary, name: str) -> DrugRow:
 
 @pytest.fixture(scope="module")
 def dpyd_demo() -> ReportSummary:
-    return build_summary(read(DEMO / "dpyd_2A_heterozygote.vcf.gz"), ())
+    return patient_report(read(DEMO / "dpyd_2A_heterozygote.vcf.gz"), ()).summary
 
 
 def test_dpyd_2a_heterozygote_is_intermediate_with_half_dose() -> None:
     # Every DPYD position called (hom-ref written out), *2A heterozygous: activity score 1.
-    row = drug(build_summary(read(DATA / "pgx_dpyd_2a_het.vcf"), ()), "Fluoropyrimidines")
+    row = drug(patient_report(read(DATA / "pgx_dpyd_2a_het.vcf"), ()).summary, "Fluoropyrimidines")
     assert row.guideline == "DPYD Intermediate Metabolizer (activity score 1; Reference/c.1905+1G>A (*2A))"
     assert row.action.startswith("Reduce starting dose by 50%")
     assert (row.level, row.level_text) == ("amber", "Adjust or check")
@@ -61,14 +62,14 @@ def test_dpyd_demo_names_the_uncalled_positions_and_every_possible_action(dpyd_d
 
 
 def test_cyp2c19_poor_metabolizer_gets_an_alternative_antiplatelet() -> None:
-    row = drug(build_summary(read(DEMO / "cyp2c19_2_2.vcf.gz"), ()), "Clopidogrel")
+    row = drug(patient_report(read(DEMO / "cyp2c19_2_2.vcf.gz"), ()).summary, "Clopidogrel")
     assert row.guideline == "CYP2C19 Poor Metabolizer (*2/*2)"
     assert "alternative antiplatelet (prasugrel or ticagrelor)" in row.action
     assert (row.level, row.level_text) == ("red", "Avoid / alternative")
 
 
 def test_brca1_carrier_is_found_first_and_untested_genes_are_said(tmp_path: Path) -> None:
-    s = build_summary(read(DEMO / "brca1_185delAG_carrier.vcf.gz"), ())
+    s = patient_report(read(DEMO / "brca1_185delAG_carrier.vcf.gz"), ()).summary
     first = s.findings[0]
     assert (first.gene, first.variant, first.status, first.genotype) == (
         "BRCA1", "BRCA1 185delAG (rs80357914)", "carrier", "0/1")
@@ -98,7 +99,7 @@ def test_risk_in_plain_words() -> None:
 @needs_models
 def test_risk_card_of_a_brca1_carrier_shows_the_variant_and_its_caveats() -> None:
     bundle = load_bundle(shipped("breast_cancer"))
-    s = build_summary(read(DEMO / "brca1_185delAG_carrier.vcf.gz"), (bundle,))
+    s = patient_report(read(DEMO / "brca1_185delAG_carrier.vcf.gz"), (bundle,)).summary
     (card,) = s.risk_cards
     assert card.title == "Breast cancer" and card.bundle == "breast_cancer"
     assert card.top_rows[0].label.startswith("BRCA1") and card.top_rows[0].contribution > 0
@@ -114,7 +115,7 @@ def test_risk_card_of_a_brca1_carrier_shows_the_variant_and_its_caveats() -> Non
 @needs_models
 def test_model_and_guideline_agreement_is_consistent() -> None:
     bundle = load_bundle(shipped("treatment_response"))
-    s = build_summary(read(DEMO / "cyp2c19_2_2.vcf.gz"), (bundle,))
+    s = patient_report(read(DEMO / "cyp2c19_2_2.vcf.gz"), (bundle,)).summary
     assert s.risk_cards == ()  # a response model gives the drug column, not a risk card
     for row in s.drugs:
         assert row.model_probability is not None and row.model_relative_risk is not None

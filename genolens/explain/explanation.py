@@ -45,6 +45,7 @@ from genolens.explain.reliability import deletion_curves, grade
 from genolens.explain.rollup import input_origins, ledger
 from genolens.modeling.bundle import Bundle
 from genolens.modeling.predict import features_for, predict
+from genolens.provenance import RESEARCH_USE_LINE
 
 BaselineChoice = Literal["population", "reference", "ancestry", "distribution", "relative"]
 BASELINE_CHOICES: tuple[BaselineChoice, ...] = get_args(BaselineChoice)
@@ -88,10 +89,9 @@ def context_for(bundle: Bundle, *, n_reference: int = 256, seed: int = 0) -> Exp
     rng = np.random.default_rng(seed)
     freq = np.clip(ref.feature_mean / 2.0, 0.0, 1.0)
     genotypes = rng.binomial(2, freq, size=(n_reference, n_gen)).astype(np.float64)  # (n_ref, n_genetic)
-    sds = np.array([float(bundle.card["covariates"][c]["sd"]) for c in bundle.covariates])
+    sds = np.array([c.sd for c in bundle.info.covariates])
     covs = rng.normal(bundle.covariate_mean, sds, size=(n_reference, len(sds)))  # (n_ref, n_covariates)
-    labels = {c: f"{c.removeprefix('cov_').replace('_', ' ')} ({bundle.card['covariates'][c].get('units', '')})"
-              for c in bundle.covariates}
+    labels = {c.name: f"{c.label} ({c.units})" for c in bundle.info.covariates}
     return ExplainContext(
         feature_names=(*(v.id for v in bundle.panel.variants), *bundle.covariates), n_genetic=n_gen,
         output_names=bundle.outputs, panel=bundle.panel,
@@ -163,7 +163,7 @@ def explain(bundle: Bundle, patient: PatientGenome, *, output: str | None = None
     seed
         Seed of every random draw (distribution baseline, sampled methods, band sampling).
     """
-    name = bundle.outputs[_target(bundle, output)]
+    name = bundle.outputs[output_index(bundle, output)]
     return explain_all(bundle, patient, outputs=[name], method=method, baseline=baseline, clinical=clinical,
                        ancestry=ancestry, relative_values=relative_values, level=level, reliability=reliability,
                        seed=seed)[name]
@@ -186,7 +186,8 @@ def explain_all(bundle: Bundle, patient: PatientGenome, *, outputs: Sequence[str
     dict
         Full output name (as in ``bundle.outputs``) -> :class:`Explanation`, in the bundle's order.
     """
-    wanted = sorted({_target(bundle, o) for o in outputs}) if outputs is not None else list(range(len(bundle.outputs)))
+    every = range(len(bundle.outputs))
+    wanted = sorted({output_index(bundle, o) for o in outputs}) if outputs is not None else list(every)
     features = features_for(patient, bundle)
     pred = predict(bundle, features, clinical)
     ctx = context_for(bundle, seed=seed)
@@ -209,7 +210,14 @@ def explain_all(bundle: Bundle, patient: PatientGenome, *, outputs: Sequence[str
             for k, a, g, (lo, hi, note) in zip(wanted, attrs, graded, bands, strict=True)}
 
 
-def _target(bundle: Bundle, output: str | None) -> int:
+def output_index(bundle: Bundle, output: str | None) -> int:
+    """Index of ``output`` (with or without ``y_``) in ``bundle.outputs``; the first output for ``None``.
+
+    Raises
+    ------
+    ExplainError
+        When the bundle has no such output (the message lists those it has).
+    """
     if output is None:
         return 0
     for k, name in enumerate(bundle.outputs):
@@ -312,5 +320,5 @@ def explanation_json(e: Explanation) -> dict[str, Any]:
         "reliability": {"grade": e.reliability.grade, "reasons": list(e.reliability.reasons)},
         "sensitivity_band": [e.sensitivity_band[0], e.sensitivity_band[1]],
         "sensitivity_note": e.sensitivity_note,
-        "research_use_only": "Research use only: models trained on simulated cohorts.",
+        "research_use_only": RESEARCH_USE_LINE,
     }

@@ -18,6 +18,7 @@ from genolens.datamodel import (
     BUILDS,
     AbsentPolicy,
     Build,
+    BuildCall,
     BuildChoice,
     Panel,
     PanelResult,
@@ -54,6 +55,7 @@ def read_patient(
     absent: AbsentPolicy = "missing",
     panels: Sequence[Panel] | None = None,
     source_name: str | None = None,
+    sha256: str | None = None,
     qc_records: int = 250_000,
     progress: Progress | None = None,
 ) -> PatientGenome:
@@ -74,6 +76,9 @@ def read_patient(
         Panels to match; all shipped panels when ``None``.
     source_name
         The name to show for the file (an upload's original name); defaults to the file name.
+    sha256
+        The file's SHA-256 when the caller already has it (the dashboard hashes an upload once, on
+        arrival); computed here, beside the reading, when ``None``.
     qc_records
         Cap on records examined for file QC; 0 skips file QC.
     progress
@@ -91,15 +96,15 @@ def read_patient(
     chosen = tuple(panels) if panels is not None else load_panels()
     report = progress or (lambda _f, _m: None)
     report(0.0, "Reading the header")
-    digest = _Sha256Thread(Path(path))  # hashing overlaps the reading (hashlib releases the GIL)
+    digest = None if sha256 else _Sha256Thread(Path(path))  # hashing overlaps the reading (GIL released)
     with open_vcf(path) as vf:
         idx = vf.sample_index(sample)
-        header_only = decide_build_or_none(vf, build)
-        builds: tuple[Build, ...] = (header_only,) if header_only else BUILDS
+        header_only = header_build_call(vf, build)
+        builds: tuple[Build, ...] = (header_only.build,) if header_only else BUILDS
         sites = _sites(chosen, builds)
         report(0.05, f"Reading {len(sites)} panel sites")
         records, mode = vf.read_sites(idx, sites, progress=lambda f, m: report(0.05 + 0.6 * f, m))
-        call = decide_build(vf.info, declared=build, ref_votes=None if header_only else _ref_votes(chosen, records))
+        call = header_only or decide_build(vf.info, declared=build, ref_votes=_ref_votes(chosen, records))
         results = []
         for p in chosen:
             calls = call_panel(p, call.build, records)
@@ -111,7 +116,7 @@ def read_patient(
     report(1.0, "Done")
     return PatientGenome(
         source_name=source_name or Path(path).name,
-        sha256=digest.result(),
+        sha256=sha256 or (digest.result() if digest else ""),
         info=info,
         sample=info.samples[idx],
         build=call,
@@ -122,11 +127,17 @@ def read_patient(
     )
 
 
-def decide_build_or_none(vf: VcfFile, declared: BuildChoice) -> Build | None:
-    """Return the build when the header alone settles it (raising on a contradiction), else None."""
+def header_build_call(vf: VcfFile, declared: BuildChoice) -> BuildCall | None:
+    """Return the build call when the header alone settles it (raising on a contradiction), else None."""
     if build_from_contigs(vf.info.contigs)[0] is None and build_from_hints(vf.info.hints)[0] is None:
         return None
-    return decide_build(vf.info, declared=declared).build
+    return decide_build(vf.info, declared=declared)
+
+
+def decide_build_or_none(vf: VcfFile, declared: BuildChoice) -> Build | None:
+    """Return the build when the header alone settles it (raising on a contradiction), else None."""
+    call = header_build_call(vf, declared)
+    return call.build if call else None
 
 
 def _sites(panels: Sequence[Panel], builds: Sequence[Build]) -> list[Site]:

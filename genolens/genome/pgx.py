@@ -44,6 +44,9 @@ class GeneCall:
     """rsIDs of defining positions whose status is not ``called``/``reference_block``, in gene order."""
     note: str
     """What was tested, what is missing and why the answer is what it is, in words."""
+    possible_phenotypes: tuple[str, ...] = ()
+    """When the gene cannot be called exactly: every phenotype it could have (``Indeterminate`` left out);
+    ``()`` when the call is exact or nothing can be said."""
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,7 @@ def pgx_to_json(report: PgxReport) -> dict[str, Any]:
                 "phenotype": g.phenotype,
                 "activity_score": g.activity_score,
                 "missing_positions": list(g.missing_positions),
+                "possible_phenotypes": list(g.possible_phenotypes),
                 "note": g.note,
             }
             for g in report.genes
@@ -333,9 +337,10 @@ def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> Gene
              f"are not tested)." + (f" {gene.note}" if gene.note else "")]
     obs, phased, missing, free, foreign = _observe(gene, sites, notes)
 
-    def done(phenotype: str, dips: tuple[tuple[_Allele, ...], ...] = (), score: float | None = None) -> GeneCall:
+    def done(phenotype: str, dips: tuple[tuple[_Allele, ...], ...] = (), score: float | None = None,
+             possible: tuple[str, ...] = ()) -> GeneCall:
         names = tuple("/".join(a.name for a in d) for d in dips)
-        return GeneCall(gene.name, names, phenotype, score, tuple(missing), " ".join(notes))
+        return GeneCall(gene.name, names, phenotype, score, tuple(missing), " ".join(notes), possible)
 
     if foreign:
         notes.append(f"An allele the panel does not define was called at {'; '.join(foreign)}.")
@@ -359,6 +364,6 @@ def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> Gene
         return done(phenos[0], cands, score)
     if free or "Indeterminate" in phenos:
         notes.append(f"Possible phenotypes: {', '.join(phenos)}.")
-        return done("Indeterminate", cands, score)
+        return done("Indeterminate", cands, score, tuple(p for p in phenos if p != "Indeterminate"))
     notes.append("The calls are unphased; phased calls (GT with '|') would decide between the diplotypes.")
-    return done(" or ".join(phenos), cands, score)
+    return done(" or ".join(phenos), cands, score, tuple(phenos))

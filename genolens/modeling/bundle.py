@@ -13,12 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import platform
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,13 +26,14 @@ import torch
 from genolens.datamodel import Panel
 from genolens.errors import BundleError
 from genolens.genome.panel import load_panel
+from genolens.modeling.card import ModelCard, covariate_kind, read_card
 from genolens.modeling.logistic import sigmoid
 from genolens.modeling.networks import Ensemble, NetworkConfig, genetic_inputs_read
+from genolens.provenance import BUNDLE_PACKAGES, RESEARCH_USE, package_versions
 
 if TYPE_CHECKING:
     from genolens.modeling.train import Cohort, TrainResult
 
-RESEARCH_USE = "Research use only. Not a medical device; not for diagnosis or treatment decisions."
 DEFAULT_BANDS = {"below_average": 0.8, "above_average": 1.25, "high": 2.0}
 """Relative-risk thresholds (probability / population mean probability) between the risk bands."""
 
@@ -69,7 +68,9 @@ class Bundle:
     path: Path
     """The bundle folder."""
     card: Mapping[str, Any]
-    """The parsed ``card.toml``."""
+    """The parsed ``card.toml`` (read it through :attr:`info`; only the Models page shows the raw tables)."""
+    info: ModelCard
+    """The card, typed."""
     panel: Panel
     """The panel whose variants are the genetic inputs (hash checked)."""
     network: NetworkConfig
@@ -130,16 +131,6 @@ def _value(v: Any) -> str:
     raise TypeError(f"Cannot write {type(v).__name__} {v!r} to TOML")
 
 
-def package_versions() -> dict[str, str]:
-    """Versions of Python and the packages a bundle depends on."""
-    out = {"python": platform.python_version()}
-    for pkg in ("genolens", "torch", "numpy"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = torch.__version__ if pkg == "torch" else np.__version__ if pkg == "numpy" else "0.1.0 (source)"
-    return out
-
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -151,7 +142,7 @@ def write_bundle(path: Path, ensemble: Ensemble, card: dict[str, Any], reference
     path.mkdir(parents=True, exist_ok=True)
     torch.save(ensemble.state_dict(), path / "weights.pt")
     card = {**card, "provenance": {**card.get("provenance", {}), "weights_sha256": _sha256(path / "weights.pt"),
-                                   **package_versions()}}
+                                   **package_versions(BUNDLE_PACKAGES)}}
     (path / "card.toml").write_text(dumps_toml(card), encoding="utf-8")
     (path / "metrics.json").write_text(json.dumps(json_safe(metrics), indent=1, allow_nan=False), encoding="utf-8")
     arrays = {"logits": reference.logits, "ancestries": np.array(reference.ancestries, dtype=str),
@@ -267,8 +258,9 @@ def write_trained_bundle(out: Path, result: TrainResult, cohort: Cohort, panel: 
                    "coverage_threshold": 0.8,
                    "missing_genetic": "imputed with the population mean dosage (reference.npz) and flagged",
                    "missing_clinical": "set to the population mean and flagged as defaulted"},
-        "covariates": {c: {"mean": float(m), "sd": float(s), "units": units.get(c, "as in the training table")}
-                       for c, m, s in zip(cohort.covariate_names, cov_mean, cov_sd, strict=True)},
+        "covariates": {c: {"mean": float(m), "sd": float(s), "units": units.get(c, "as in the training table"),
+                           "kind": covariate_kind(cohort.covariates[:, i])}
+                       for i, (c, m, s) in enumerate(zip(cohort.covariate_names, cov_mean, cov_sd, strict=True))},
         "outputs": {"names": list(cohort.outcome_names),
                     **{o: {"mean_probability": float(p), "reference_n": int(logits.shape[1])}
                        for o, p in zip(cohort.outcome_names, mean_p, strict=True)}},
@@ -332,7 +324,8 @@ def load_bundle(path: str | Path, *, panel_dir: Path | None = None) -> Bundle:
         outputs = tuple(card["outputs"]["names"])
         covs = tuple(inputs["covariates"])
         return Bundle(
-            name=str(meta["name"]), version=str(meta["version"]), path=folder, card=card, panel=panel, network=net,
+            name=str(meta["name"]), version=str(meta["version"]), path=folder, card=card, info=read_card(card),
+            panel=panel, network=net,
             model=model.freeze(), reference=reference, outputs=outputs, covariates=covs,
             covariate_mean=np.array([card["covariates"][c]["mean"] for c in covs], dtype=np.float64),
             mean_probability=np.array([card["outputs"][o]["mean_probability"] for o in outputs]),

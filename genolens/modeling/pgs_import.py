@@ -24,9 +24,10 @@ import torch
 from genolens.datamodel import Build, Panel
 from genolens.errors import ScoringFileError
 from genolens.genome.panel import COLUMNS, load_panel
-from genolens.modeling.bundle import RESEARCH_USE, Reference, write_bundle
+from genolens.modeling.bundle import Reference, write_bundle
 from genolens.modeling.logistic import sigmoid
 from genolens.modeling.networks import Ensemble, LinearScore, NetworkConfig
+from genolens.provenance import RESEARCH_USE
 
 _ALLELE = re.compile(r"[ACGT]+")
 _OLD_KEYS = {"pgs_id": "pgs_id", "reported_trait": "trait_reported", "original_genome_build": "genome_build",

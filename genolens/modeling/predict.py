@@ -25,6 +25,7 @@ from genolens.modeling.bundle import (
     ancestry_sites,
 )
 from genolens.modeling.logistic import sigmoid
+from genolens.provenance import RESEARCH_USE_LINE
 
 OUT_OF_RANGE_SD = 4.0
 """A clinical value further than this many training SDs from the training mean is flagged."""
@@ -94,7 +95,7 @@ def predict(bundle: Bundle, features: Features, clinical: Mapping[str, float] | 
             if not np.isfinite(given[c]):
                 raise BundleError(f"Clinical input {c}={given[c]!r} is not a finite number.")
             cov[i] = float(given[c])
-            sd = float(bundle.card["covariates"][c]["sd"])
+            sd = bundle.info.covariate(c).sd
             if sd > 0 and abs(cov[i] - bundle.covariate_mean[i]) > OUT_OF_RANGE_SD * sd:
                 out_of_range[c] = (cov[i] - bundle.covariate_mean[i]) / sd
         else:
@@ -166,13 +167,13 @@ def _flags(bundle: Bundle, values: np.ndarray, coverage: float, imputed: tuple[s
             text += f" {unread} missing variants have weight zero in this model and do not change it."
         flags.append(Flag("imputed_genetic", text))
     if defaulted:
-        means = ", ".join(f"{c} = {bundle.card['covariates'][c]['mean']:.4g} "
-                          f"{bundle.card['covariates'][c]['units']}" for c in defaulted)
+        means = ", ".join(f"{c} = {bundle.info.covariate(c).mean:.4g} {bundle.info.covariate(c).units}"
+                          for c in defaulted)
         flags.append(Flag("defaulted_clinical", f"Not given, set to the population mean: {means}."))
     for c, z in out_of_range.items():
-        info = bundle.card["covariates"][c]
+        info = bundle.info.covariate(c)
         flags.append(Flag("clinical_out_of_range", f"{c} lies {z:+.1f} SD from the training mean "
-                                                   f"{info['mean']:.4g} {info['units']}; the model has seen few "
+                                                   f"{info.mean:.4g} {info.units}; the model has seen few "
                                                    "people like this."))
     flags.append(_ancestry_flag(bundle, values))
     return [f for f in flags if f.code != "ancestry_ok"]
@@ -219,4 +220,4 @@ def predict_json(patient: PatientGenome, bundles: Sequence[Bundle],
     preds = predict_all(patient, bundles, clinical)
     return {"predictions": {p.bundle: prediction_json(p) for p in preds},
             "versions": {p.bundle: p.version for p in preds},
-            "research_use_only": "Research use only. Not for diagnosis or treatment decisions."}
+            "research_use_only": RESEARCH_USE_LINE}

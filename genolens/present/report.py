@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from genolens.errors import ReportError
-from genolens.present.guideline import DrugRow
-from genolens.present.summary import Finding, LedgerLine, ReportSummary, RiskCard, output_title
+from genolens.present.summary import DrugRow, Finding, LedgerLine, ReportSummary, RiskCard, output_title
 
 Format = Literal["html", "pdf", "json"]
 FORMATS: tuple[Format, ...] = get_args(Format)

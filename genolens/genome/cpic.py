@@ -1,61 +1,24 @@
-"""The drug table: for each drug of the treatment-response model, the guideline genes' phenotype calls,
-the action they imply, and the model's prediction beside them with their agreement made visible.
+"""CPIC-style drug rules: for each drug of the treatment-response model, the genes its guideline reads and
+the action a phenotype implies.
 
-Actions are short CPIC-style paraphrases, stated as such (``ACTION_BASIS``); the guideline decides. A
-gene that cannot be called exactly is read under every phenotype it could have and the worst level is
-shown with each possibility spelt out; colour is never the only signal (``level_text``).
+This is domain knowledge, kept beside the phenotype calls (:mod:`genolens.genome.pgx`). Actions are short
+CPIC-style paraphrases, stated as such (``ACTION_BASIS``); the guideline decides. A gene that cannot be
+called exactly is read under every phenotype it could have (``GeneCall.possible_phenotypes``) and the
+worst level is returned with each possibility spelt out; colour is never the only signal (``level_text``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from genolens.datamodel import PatientGenome
 from genolens.genome.pgx import GeneCall
 
-if TYPE_CHECKING:
-    from genolens.datamodel import OutputPrediction
-
 Level = Literal["red", "amber", "green"]
 LEVEL_WORDS: Mapping[str, str] = {"red": "Avoid / alternative", "amber": "Adjust or check", "green": "Standard"}
 ACTION_BASIS = "CPIC-style paraphrase, not the guideline text; check the current CPIC guideline."
-
-
-@dataclass(frozen=True)
-class GeneLine:
-    """A guideline phenotype call for one gene."""
-
-    gene: str
-    diplotypes: tuple[str, ...]
-    phenotype: str
-    activity_score: float | None
-    missing_positions: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DrugRow:
-    """One line of the traffic-light table: model beside guideline, and whether they agree."""
-
-    drug: str
-    output: str
-    genes: tuple[GeneLine, ...]
-    guideline: str
-    """The phenotype call in words (``"DPYD Intermediate Metabolizer (activity score 1)"``)."""
-    action: str
-    """What the call implies, as a short paraphrase (see ``action_basis``)."""
-    action_basis: str
-    """Where ``action`` comes from, stated with it."""
-    level: Level
-    level_text: str
-    """The level in words: colour is never the only signal."""
-    model_probability: float | None
-    """``None`` when no treatment-response model was loaded."""
-    model_relative_risk: float | None
-    model_band: str
-    agreement: str
 
 
 Rule = Callable[[Mapping[str, GeneCall]], tuple[Level, str]]
@@ -158,24 +121,17 @@ DRUGS: tuple[DrugSpec, ...] = (
 _CYP4F2 = "rs2108622"
 
 
-def _gene_words(g: GeneCall) -> str:
+def gene_words(g: GeneCall) -> str:
+    """One gene's call in words (``"DPYD Intermediate Metabolizer (activity score 1; *1/*2A)"``)."""
     gene = "HLA-B*57:01 tag" if g.gene == "HLA-B" else g.gene
     parts = [] if g.activity_score is None else [f"activity score {g.activity_score:g}"]
-    if g.phenotype == "Indeterminate" and _possible(g):
-        parts.append(f"possible: {' or '.join(_possible(g))}")
+    if g.phenotype == "Indeterminate" and g.possible_phenotypes:
+        parts.append(f"possible: {' or '.join(g.possible_phenotypes)}")
     if len(g.diplotypes) > 2:
         parts.append(f"{len(g.diplotypes)} diplotypes fit")
     elif g.diplotypes:
         parts.append(" or ".join(g.diplotypes))
     return f"{gene} {g.phenotype}" + (f" ({'; '.join(parts)})" if parts else "")
-
-
-def _possible(g: GeneCall) -> tuple[str, ...]:
-    """Phenotypes a not-fully-callable gene could have (from the call's note), or ``()`` when none is known."""
-    if " or " in g.phenotype:
-        return tuple(g.phenotype.split(" or "))
-    m = re.search(r"Possible phenotypes: ([^.]*)\.", g.note)
-    return tuple(x for x in m.group(1).split(", ") if x != "Indeterminate") if m else ()
 
 
 def guideline_action(d: DrugSpec, calls: Mapping[str, GeneCall]) -> tuple[Level, str, str, bool]:
@@ -184,14 +140,14 @@ def guideline_action(d: DrugSpec, calls: Mapping[str, GeneCall]) -> tuple[Level,
     A gene that cannot be called exactly is read under each phenotype it could have; the worst level is
     shown, every possibility is spelt out, and the missing positions are named.
     """
-    unknown = [g for g in calls.values() if g.phenotype == "Indeterminate" or " or " in g.phenotype]
+    unknown = [g for g in calls.values() if g.phenotype == "Indeterminate" or g.possible_phenotypes]
     if not unknown:
         level, action = d.rule(calls)
         return level, LEVEL_WORDS[level], action, level != "green"
     missing = sorted({m for g in unknown for m in g.missing_positions})
     head = f"Not called: {', '.join(missing)}" if missing else "Phase unknown"
     tail = "Genotype these before prescribing." if missing else "Phased calls would decide."
-    options = [(g, ph) for g in unknown for ph in _possible(g)]
+    options = [(g, ph) for g in unknown for ph in g.possible_phenotypes]
     if len(unknown) > 1 or not options:
         return "amber", "Check: cannot call", f"{head}. {tail}", False
     outcomes = [(ph, *d.rule({**calls, g.gene: replace(g, phenotype=ph, activity_score=None)})) for g, ph in options]
@@ -201,40 +157,8 @@ def guideline_action(d: DrugSpec, calls: Mapping[str, GeneCall]) -> tuple[Level,
     return worst, f"Cannot call; at worst: {LEVEL_WORDS[worst]}", f"{head}. {spelt} {tail}", actionable
 
 
-def drug_row(d: DrugSpec, pgx: Mapping[str, GeneCall], patient: PatientGenome, model: OutputPrediction | None,
-              bands: Mapping[str, float] | None) -> DrugRow:
-    calls = {g: pgx[g] for g in d.genes}
-    guideline = "; ".join(_gene_words(g) for g in calls.values())
-    level, level_text, action, actionable = guideline_action(d, calls)
-    callable_ = not level_text.startswith(("Cannot", "Check"))
-    if d.output == "y_warfarin_overanticoagulation":
-        guideline, action = _cyp4f2(patient, guideline, action)
-    if model is None or bands is None:
-        agreement = "No model prediction (treatment-response model not loaded); guideline only."
-        prob = rr = None
-        mband = ""
-    else:
-        prob, rr, mband = float(model.probability), float(model.relative_risk), model.band
-        flagged = model.relative_risk >= bands["above_average"]
-        if actionable and not flagged:
-            agreement = "Conflict: model does not flag a guideline-actionable genotype."
-        elif flagged and not actionable and callable_:
-            agreement = "Conflict: model flags raised risk with a guideline-normal genotype."
-            level, level_text = ("amber", "Check: model and guideline differ") if level == "green" else (
-                level, level_text)
-        elif not callable_ and not actionable:
-            agreement = f"Guideline cannot call; model alone: {'raised' if flagged else 'not raised'} risk."
-        else:
-            agreement = "Agree: both flag." if actionable else "Agree: neither flags."
-    return DrugRow(drug=d.drug, output=d.output,
-                   genes=tuple(GeneLine(g.gene, g.diplotypes, g.phenotype, g.activity_score, g.missing_positions)
-                               for g in calls.values()),
-                   guideline=guideline, action=action, action_basis=ACTION_BASIS, level=level,
-                   level_text=level_text, model_probability=prob, model_relative_risk=rr, model_band=mband,
-                   agreement=agreement)
-
-
-def _cyp4f2(patient: PatientGenome, guideline: str, action: str) -> tuple[str, str]:
+def cyp4f2_note(patient: PatientGenome, guideline: str, action: str) -> tuple[str, str]:
+    """Warfarin's guideline words and action with the CYP4F2 *3 call added."""
     site = next((s for r in patient.panels if r.panel == "pharmacogenomics" for s in r.sites if s.rsid == _CYP4F2),
                 None)
     if site is None or site.dosage is None:

@@ -1,6 +1,7 @@
-"""Researcher computations behind the explorer: several methods on one input, the randomisation check.
+"""Method comparison, the researcher's use case: several attribution methods on one prediction, the
+deletion curve of the first, and the model-randomisation check of a method on a bundle.
 
-Pure functions over the domain (no Streamlit); ``components.cached`` wraps them.
+The explorer page (through ``components.cached``) calls these functions.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import numpy as np
 from genolens.datamodel import Attribution, DeletionCurve, PatientGenome, RandomisationCheck
 from genolens.explain.attribution import Method, attribute
 from genolens.explain.baselines import population_average, reference_distribution
-from genolens.explain.explanation import BaselineChoice, context_for, make_baseline
+from genolens.explain.explanation import BaselineChoice, context_for, make_baseline, output_index
 from genolens.explain.reliability import deletion_curve, randomisation_check
 from genolens.modeling.bundle import Bundle
 from genolens.modeling.predict import features_for, predict
@@ -18,11 +19,8 @@ from genolens.modeling.predict import features_for, predict
 _SHAP = ("gradient_shap", "deeplift_shap")
 
 
-def _target(bundle: Bundle, output: str) -> int:
-    return bundle.outputs.index(output) if output in bundle.outputs else 0
 
-
-def method_attributions(patient: PatientGenome, bundle: Bundle, *, output: str, methods: tuple[Method, ...],
+def compare_methods(patient: PatientGenome, bundle: Bundle, *, output: str, methods: tuple[Method, ...],
                         baseline: BaselineChoice, ancestry: str | None = None,
                         n_steps: int | None = None) -> tuple[tuple[Attribution, ...], DeletionCurve]:
     """Explain ``output`` with each of ``methods`` (``n_steps`` for the first only); deletion curve of the first.
@@ -33,7 +31,7 @@ def method_attributions(patient: PatientGenome, bundle: Bundle, *, output: str, 
     ctx = context_for(bundle)
     pred = predict(bundle, features_for(patient, bundle))
     x = pred.inputs.astype(np.float64)
-    target = _target(bundle, output)
+    target = output_index(bundle, output)
     point = make_baseline(ctx, baseline, patient=patient, ancestry=ancestry)
     dist = make_baseline(ctx, "distribution", patient=patient)
     out = []
@@ -49,5 +47,5 @@ def bundle_randomisation(bundle: Bundle, *, output: str, method: Method) -> Rand
     ctx = context_for(bundle)
     x = ctx.reference_sample[0]
     base = reference_distribution(ctx, n=64) if method in _SHAP else population_average(ctx)
-    return randomisation_check(bundle.model, x, baseline=base, target=_target(bundle, output), method=method,
+    return randomisation_check(bundle.model, x, baseline=base, target=output_index(bundle, output), method=method,
                                context=ctx)

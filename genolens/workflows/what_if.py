@@ -1,4 +1,9 @@
-"""What-if edits of a patient: set some genotypes (effect-allele dosages) and read the result as observed."""
+"""What-if edits of a patient: set some genotypes (effect-allele dosages) and read the result as observed.
+
+The what-if use case is :func:`genolens.workflows.explain_bundle` with ``overrides`` (dosages by input id)
+and ``clinical`` values; this module makes the edited copy of the patient it explains. The file is never
+changed, and an edited input is marked ``observed`` (the user set it).
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Score every sample of a multi-sample VCF with every bundle; summarise attributions across samples.
 
-Pure functions over the domain (no Streamlit); ``components.cached`` wraps them per session.
+The cohort use case: the cohort page (through ``components.cached``) calls these functions.
 The file is read once for all samples (``read_matrix`` + ``dosage_matrix``); the build is the one
 ``read_patient`` decides for the first sample. Sites absent or not called are missing (imputed with
 the population mean and flagged, as for one patient).

@@ -1,0 +1,62 @@
+"""The drug table: each drug's guideline call (:mod:`genolens.genome.cpic`) beside the treatment-response
+model's prediction, and whether the two agree."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from genolens.datamodel import OutputPrediction, PatientGenome
+from genolens.genome.cpic import ACTION_BASIS, DRUGS, DrugSpec, cyp4f2_note, gene_words, guideline_action
+from genolens.genome.pgx import GeneCall
+from genolens.present.summary import DrugRow, GeneLine
+
+
+def drug_rows(pgx: Mapping[str, GeneCall], patient: PatientGenome, response: Mapping[str, OutputPrediction],
+              bands: Mapping[str, Mapping[str, float]]) -> tuple[DrugRow, ...]:
+    """One row per drug of :data:`~genolens.genome.cpic.DRUGS`, in table order.
+
+    Parameters
+    ----------
+    pgx
+        Guideline calls by gene.
+    patient
+        The patient (warfarin's row reads the CYP4F2 *3 call from it).
+    response, bands
+        The treatment-response model's prediction and its bundle's band thresholds by output name; a drug
+        whose output is absent is shown with the guideline alone.
+    """
+    return tuple(drug_row(d, pgx, patient, response.get(d.output), bands.get(d.output)) for d in DRUGS)
+
+
+def drug_row(d: DrugSpec, pgx: Mapping[str, GeneCall], patient: PatientGenome, model: OutputPrediction | None,
+             bands: Mapping[str, float] | None) -> DrugRow:
+    """One drug's row: guideline call and action, the model's prediction, and their agreement in words."""
+    calls = {g: pgx[g] for g in d.genes}
+    guideline = "; ".join(gene_words(g) for g in calls.values())
+    level, level_text, action, actionable = guideline_action(d, calls)
+    callable_ = not level_text.startswith(("Cannot", "Check"))
+    if d.output == "y_warfarin_overanticoagulation":
+        guideline, action = cyp4f2_note(patient, guideline, action)
+    if model is None or bands is None:
+        agreement = "No model prediction (treatment-response model not loaded); guideline only."
+        prob = rr = None
+        mband = ""
+    else:
+        prob, rr, mband = float(model.probability), float(model.relative_risk), model.band
+        flagged = model.relative_risk >= bands["above_average"]
+        if actionable and not flagged:
+            agreement = "Conflict: model does not flag a guideline-actionable genotype."
+        elif flagged and not actionable and callable_:
+            agreement = "Conflict: model flags raised risk with a guideline-normal genotype."
+            level, level_text = ("amber", "Check: model and guideline differ") if level == "green" else (
+                level, level_text)
+        elif not callable_ and not actionable:
+            agreement = f"Guideline cannot call; model alone: {'raised' if flagged else 'not raised'} risk."
+        else:
+            agreement = "Agree: both flag." if actionable else "Agree: neither flags."
+    return DrugRow(drug=d.drug, output=d.output,
+                   genes=tuple(GeneLine(g.gene, g.diplotypes, g.phenotype, g.activity_score, g.missing_positions)
+                               for g in calls.values()),
+                   guideline=guideline, action=action, action_basis=ACTION_BASIS, level=level,
+                   level_text=level_text, model_probability=prob, model_relative_risk=rr, model_band=mband,
+                   agreement=agreement)
