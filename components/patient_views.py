@@ -6,6 +6,7 @@ import streamlit as st
 
 from components import cached, tables
 from genolens.datamodel import BuildCall, FileQC, PanelResult, PatientGenome
+from genolens.genome.encode import ORIGIN_WORDS
 from genolens.genome.qc import panel_warnings
 
 _BUILD_SOURCE = {
@@ -20,11 +21,6 @@ _CONTAINER = {
     ("vcf.gz", "gzip"): "gzip-compressed VCF (not bgzip)",
     ("bcf", "bgzf"): "BCF",
     ("bcf", "none"): "uncompressed BCF",
-}
-_TREATMENT = {
-    "observed": "observed",
-    "assumed_reference": "assumed homozygous reference (whole-genome option)",
-    "missing": "missing (imputed with the population mean and flagged)",
 }
 
 
@@ -121,7 +117,7 @@ def _panel(p: PatientGenome, r: PanelResult) -> None:
         counts = tables.status_counts(r)
         st.markdown(" · ".join(f"**{status}**: {n}" for status, n in counts.items()))
         st.caption("Model inputs: " + ", ".join(
-            f"{n} {_TREATMENT[t]}" for t, n in tables.treatment_counts(r).items()) + ".")
+            f"{n} {ORIGIN_WORDS[t]}" for t, n in tables.origin_counts(r).items()) + ".")
     for warning in panel_warnings(r, p.qc.chromosomes):
         st.warning(warning.removeprefix(f"{r.title}: "), icon=":material/warning:")
     frame = cached.match_log(p.sha256, p.sample, p.build.build, p.absent_policy, r.panel, r)

@@ -52,7 +52,7 @@ def status_counts(result: PanelResult) -> dict[str, int]:
     return {status: counts[status] for status in CALL_STATUSES if counts[status]}
 
 
-def treatment_counts(result: PanelResult) -> dict[str, int]:
+def origin_counts(result: PanelResult) -> dict[str, int]:
     """Return how many model inputs were observed, assumed reference, or missing."""
     counts = Counter(result.features.origin)
     return {t: counts[t] for t in ("observed", "assumed_reference", "missing") if counts[t]}

@@ -26,15 +26,10 @@ from genolens.datamodel import (
     LedgerSection,
 )
 from genolens.errors import ExplainError
+from genolens.genome.encode import ORIGIN_WORDS
 from genolens.modeling.logistic import sigmoid
 
 LEVELS: tuple[LedgerLevel, ...] = ("variant", "allele", "gene")
-_TREATMENT_WORDS: dict[str, str] = {
-    "observed": "called",
-    "assumed_reference": "absent from the file, assumed reference",
-    "missing": "missing, population mean used",
-    "defaulted": "not given, population mean used",
-}
 
 
 
@@ -135,7 +130,7 @@ def _allele_key(context: ExplainContext, i: int) -> str:
 
 def _note(origins: Sequence[str], *, clinical: bool = False) -> str:
     """Say how the inputs of a row were obtained (``"2 called; 1 missing, population mean used"``)."""
-    words = {**_TREATMENT_WORDS, "observed": "given"} if clinical else _TREATMENT_WORDS
+    words = {str(k): v for k, v in ORIGIN_WORDS.items()} | ({"observed": "given"} if clinical else {})
     if len(origins) == 1:
         return words[origins[0]]
     counts = {t: sum(x == t for x in origins) for t in INPUT_ORIGINS if t in origins}

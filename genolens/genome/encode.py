@@ -26,6 +26,7 @@ from genolens.datamodel import (
     CohortRecord,
     Features,
     GenotypeOrigin,
+    InputOrigin,
     Locus,
     Panel,
     PanelVariant,
@@ -142,7 +143,7 @@ def _call_from_record(locus: Locus, rec: Record, base: SiteCall) -> SiteCall:
     if any(a >= len(labels) for a in rec.gt):
         return replace(base, status="no_call", alleles=None, dosage=None, from_ds=False,
                         note=f"genotype {rec.gt_text} names an allele the record does not have ({shown})")
-    dosage = float(sum(labels[a] == "effect" for a in rec.gt))
+    dosage = float(effect_dosages(locus, rec, np.array([rec.gt]))[0])
     notes = [f"{shown} GT {rec.gt_text}"]
     if any(labels[a] == "neither" for a in rec.gt):
         others = sorted({_allele_strings(rec)[i] for i, a in enumerate(rec.gt) if labels[a] == "neither"})
@@ -184,7 +185,7 @@ def _call_from_block(locus: Locus, block: Record, base: SiteCall) -> SiteCall:
                         note=f"{span} (GQ {block.gq}); the panel does not record which allele is the "
                              "reference here, so no dosage can be derived")
     ploidy = len(block.gt)
-    dosage = float(ploidy) if ref == locus.effect_allele.upper() else 0.0
+    dosage = float(block_dosages(locus, block, np.array([block.gt]))[0])
     return replace(base, status="reference_block", alleles=(ref,) * ploidy, dosage=dosage,
                     note=f"{span} (GQ {block.gq}) covers the site: reference {ref} on every allele")
 
@@ -246,14 +247,63 @@ def encode(sites: Sequence[SiteCall], panel: Panel, build: Build, *, absent: Abs
     )
 
 
+def effect_dosages(locus: Locus, rec: Record | CohortRecord, gt: np.ndarray) -> np.ndarray:
+    """Effect-allele count per genotype row of a record at the site: the one allele count of GenoLens.
+
+    Patients (:func:`call_site`) and cohorts (:func:`dosage_matrix`, what training reads) both count here.
+
+    Parameters
+    ----------
+    locus
+        The panel variant's coordinates and alleles in the file's build.
+    rec
+        The record at the site (ALT-aware matching, indels trimmed, effect may be REF).
+    gt
+        int, shape (n, ploidy): allele indices, -1 missing.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (n,): effect-allele count; NaN for a REF mismatch, a filtered record, a missing
+        allele or an allele index the record does not have.
+    """
+    labels = _allele_map(locus, rec)
+    if labels is None or rec.filters:
+        return np.full(len(gt), np.nan)
+    is_effect = np.array([lab == "effect" for lab in labels] + [False], dtype=np.float64)
+    gt = np.asarray(gt, dtype=np.int64).reshape(len(gt), -1)  # (n, ploidy)
+    bad = (gt < 0).any(axis=1) | (gt >= len(labels)).any(axis=1) | (gt.shape[1] == 0)
+    counts = is_effect[np.clip(gt, 0, len(labels))].sum(axis=1)
+    return np.where(bad, np.nan, counts)
+
+
+def block_dosages(locus: Locus, block: Record | CohortRecord, gt: np.ndarray) -> np.ndarray:
+    """Effect-allele count per genotype row of a gVCF reference block covering the site.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (n,): ploidy when the reference base is the effect allele, else 0; NaN for a
+        filtered block, a genotype that is not all-reference, or a site whose reference base is unknown
+        (the panel does not record it and the block does not start at the site).
+    """
+    ref = locus.ref.upper() or (block.ref.upper() if block.pos == locus.pos else "")
+    gt = np.asarray(gt, dtype=np.int64).reshape(len(gt), -1)  # (n, ploidy)
+    if block.filters or not ref or gt.shape[1] == 0:
+        return np.full(len(gt), np.nan)
+    value = float(gt.shape[1]) if ref == locus.effect_allele.upper() else 0.0
+    return np.where((gt == 0).all(axis=1), value, np.nan)
+
+
 def dosage_matrix(
     panel: Panel, build: Build, records: Mapping[tuple[str, int], Sequence[CohortRecord]], n_samples: int
 ) -> np.ndarray:
     """Effect-allele dosages of every sample at every panel variant (cohort files).
 
-    The same allele matching as :func:`call_site` (ALT-aware, indels trimmed, effect may be REF),
-    vectorised over samples. A site absent from the file, a REF mismatch, a filtered record or a
-    missing genotype gives NaN; nothing is filled in here.
+    The same record choice (:func:`_best_record`) and allele count (:func:`effect_dosages`,
+    :func:`block_dosages`) as :func:`call_site`, over all samples at once. A site absent from the file,
+    a REF mismatch, a filtered record or a missing genotype gives NaN; nothing is filled in here.
+    Cohort records carry no FORMAT/DS, so a record without GT gives NaN (a patient's DS is read).
 
     Returns
     -------
@@ -263,19 +313,15 @@ def dosage_matrix(
     out = np.full((n_samples, len(panel.variants)), np.nan, dtype=np.float64)
     for j, v in enumerate(panel.variants):
         locus = v.locus(build)
-        recs = [r for r in records.get((locus.chrom, locus.pos), ()) if r.pos == locus.pos
-                and not r.is_reference_block and r.gt is not None]
-        if not recs:
-            continue
-        rec = _best_record(locus, recs)
-        labels = _allele_map(locus, rec)
-        if labels is None or rec.filters or rec.gt is None:
-            continue
-        is_effect = np.array([lab == "effect" for lab in labels] + [False], dtype=np.float64)
-        gt = rec.gt.astype(np.int64)
-        bad = (gt < 0).any(axis=1) | (gt >= len(labels)).any(axis=1)
-        counts = is_effect[np.clip(gt, 0, len(labels))].sum(axis=1)
-        out[:, j] = np.where(bad, np.nan, counts)
+        found = records.get((locus.chrom, locus.pos), ())
+        recs = [r for r in found if r.pos == locus.pos and not r.is_reference_block and r.gt is not None]
+        blocks = [r for r in found if r.is_reference_block]
+        if recs:
+            rec = _best_record(locus, recs)
+            out[:, j] = effect_dosages(locus, rec, rec.gt)  # type: ignore[arg-type]  # gt checked above
+        elif blocks and blocks[0].gt is not None and not any(
+                r.pos == locus.pos and not r.is_reference_block for r in found):
+            out[:, j] = block_dosages(locus, blocks[0], blocks[0].gt)
     return out
 
 
@@ -287,3 +333,11 @@ STATUS_WORDS: Mapping[CallStatus, str] = {
     "filtered": "in the file but failed its FILTER",
     "ref_mismatch": "in the file with a different REF",
 }
+
+ORIGIN_WORDS: Mapping[InputOrigin, str] = {
+    "observed": "called",
+    "assumed_reference": "absent from the file, assumed reference",
+    "missing": "missing, population mean used",
+    "defaulted": "not given, population mean used",
+}
+"""How a model input was obtained, in words (ledger notes, the patient page, the report)."""
