@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from components import state
-from genolens.explain.explanation import use_one_thread
+from components import process, state
 
 st.set_page_config(page_title="GenoLens", page_icon="🧬", layout="wide")
-use_one_thread()  # tiny networks: one intra-op thread per process is ~10x faster than contended threads
+process.configure()
 state.init()
 
 st.navigation([

@@ -280,8 +280,9 @@ def phases(demo_path: Path) -> list[tuple[str, float]]:
     for method in chosen:
         methods: tuple[Method, ...] = (method, *(m for m in ("ig", "feature_ablation", "gradient_shap")
                                                  if m != method))
-        attrs, curve = timed(f"compare_methods {b.name} {method}+3", functools.partial(
+        compared = timed(f"compare_methods {b.name} {method}+3", functools.partial(
             compare_methods, patient, b, output=b.outputs[0], methods=methods, baseline="population"))
+        attrs, curve = compared.attributions, compared.deletion
     # what the explorer draws after attributing: two Plotly figures, built and serialised as st.plotly_chart does
     timed("explorer figures: build + to_json (first)", lambda: [
         f.to_json() for f in (method_agreement_figure(attrs), deletion_curve_figure(curve))])

@@ -31,9 +31,7 @@ from components import tables
 from components.sources import PatientSource
 from genolens.datamodel import (
     AbsentPolicy,
-    Attribution,
     BuildChoice,
-    DeletionCurve,
     LedgerLevel,
     PanelResult,
     PatientGenome,
@@ -46,6 +44,7 @@ from genolens.genome.pgx import PgxReport
 from genolens.modeling.bundle import Bundle, bundle_paths, load_bundle
 from genolens.workflows import (
     CohortResult,
+    MethodComparison,
     PatientReport,
     bundle_randomisation,
     compare_methods,
@@ -176,21 +175,21 @@ def pgx(patient: PatientGenome, bundles: tuple[Bundle, ...]) -> PgxReport:
 
 
 @st.cache_data(scope="session", max_entries=_EXPLANATIONS_PER_SESSION, show_spinner=False)
-def _attributions(
+def _comparison(
     key: tuple[str, str, str, str], bundle: tuple[str, str], output: str, methods: tuple[Method, ...],
     baseline: BaselineChoice, ancestry: str | None, n_steps: int | None, _patient: PatientGenome, _bundle: Bundle,
-) -> tuple[tuple[Attribution, ...], DeletionCurve]:
-    return compare_methods(_patient, _bundle, output=output, methods=methods, baseline=baseline,
-                           ancestry=ancestry, n_steps=n_steps)
+) -> MethodComparison:
+    return compare_methods(_patient, _bundle, output=output, methods=methods, baseline=baseline, ancestry=ancestry,
+                           n_steps=n_steps)
 
 
-def attributions(
+def comparison(
     patient: PatientGenome, bundle: Bundle, *, output: str, methods: tuple[Method, ...], baseline: BaselineChoice,
     ancestry: str | None = None, n_steps: int | None = None,
-) -> tuple[tuple[Attribution, ...], DeletionCurve]:
-    """The same output explained by several methods (first one chosen), and its deletion curve."""
-    return _attributions(_patient_key(patient), (bundle.name, bundle.version), output, methods, baseline,
-                         ancestry, n_steps, patient, bundle)
+) -> MethodComparison:
+    """The same output explained by several methods (first one chosen), its deletion curve and grade."""
+    return _comparison(_patient_key(patient), (bundle.name, bundle.version), output, methods, baseline,
+                       ancestry, n_steps, patient, bundle)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

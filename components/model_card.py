@@ -10,6 +10,7 @@ import streamlit as st
 
 from genolens.modeling.bundle import Bundle
 from genolens.present.figures import calibration_figure, roc_figure
+from genolens.provenance import RESEARCH_USE
 
 _METRICS = ("auroc", "auprc", "brier", "calibration_slope", "calibration_intercept", "ece")
 _METHOD = {"ig": "Integrated Gradients"}
@@ -18,36 +19,34 @@ _MODELS = {"network": "GenoLens network", "linear_prs": "Linear PRS", "oracle": 
 
 def card(bundle: Bundle) -> None:
     """Show one bundle's card."""
-    meta = bundle.card["bundle"]
+    info = bundle.info
     st.subheader(f"{bundle.name} · v{bundle.version}")
-    st.markdown(f"**Intended use.** {meta.get('intended_use', '')}")
-    st.caption(meta.get("research_use_only", "Research use only."))
-    training = bundle.card.get("training", {})
+    st.markdown(f"**Intended use.** {info.intended_use}")
+    st.caption(info.research_use or RESEARCH_USE)
     left, right = st.columns(2)
     left.markdown(f"**Inputs.** {len(bundle.panel.variants)} variants of the *{bundle.panel.title}* panel "
                   f"(hash `{bundle.panel.sha256[:12]}`), covariates: {', '.join(bundle.covariates) or 'none'}.")
-    selected = training.get("selected_genetic_inputs", {})
-    if selected:
-        kept = ", ".join(f"{o}: {n}" for o, n in selected.items())
+    if info.selected_genetic_inputs:
+        kept = ", ".join(f"{o}: {n}" for o, n in info.selected_genetic_inputs.items())
         left.markdown(f"**Variants read.** {kept} of {len(bundle.panel.variants)}, kept by an adaptive lasso "
                       "(AIC) on the training part; the others have weight zero and take no share of an explanation.")
     left.markdown(f"**Outputs.** {', '.join(bundle.outputs)}. Architecture: {bundle.network.kind}, "
                   f"{bundle.network.members} ensemble members.")
-    right.markdown(f"**Training data.** {training.get('description', 'not described')}")
-    right.markdown(f"**Calibration.** {bundle.card.get('calibration', {}).get('method', 'none')}.")
+    right.markdown(f"**Training data.** {info.training}")
+    right.markdown(f"**Calibration.** {info.calibration}.")
     metrics = _metrics_file(bundle)
     for output in bundle.outputs:
         _output(bundle, output, metrics.get(output, {}), metrics.get("curves", {}).get(output, {}))
     _validation(bundle)
     with st.expander("Limitations and provenance"):
-        for line in bundle.card.get("limitations", {}).get("text", []):
+        for line in info.limitations:
             st.markdown(f"- {line}")
-        st.json(bundle.card.get("provenance", {}), expanded=False)
+        st.json(dict(info.provenance), expanded=False)
 
 
 def _validation(bundle: Bundle) -> None:
     """The card's [validation] table: explanations checked against the simulation's truth."""
-    v = bundle.card.get("validation")
+    v = bundle.info.validation
     if not v:
         st.caption("Explanations not yet checked against a simulated truth (run make validate).")
         return

@@ -4,7 +4,6 @@ import streamlit as st
 
 from components import cached, choices, explorer_views, frame
 from components.errors import shown_errors
-from genolens.explain.reliability import grade
 
 frame.header("Explorer", "This screen is for researchers: it explains one model output with the attribution method, "
              "baseline and settings you choose, and tests how far the explanation can be trusted.")
@@ -18,14 +17,14 @@ baseline, ancestry = choices.baseline(bundle, key="explorer_baseline", column=to
 method, steps, methods = explorer_views.controls(top[2], top[3])
 
 with st.spinner(f"Attributing with {len(methods)} method(s)…"), shown_errors(f"explaining {bundle.name}"):
-    attrs, curve = cached.attributions(patient, bundle, output=output, methods=methods, baseline=baseline,
-                                       ancestry=ancestry, n_steps=steps)
-chosen = attrs[0]
+    compared = cached.comparison(patient, bundle, output=output, methods=methods, baseline=baseline,
+                                 ancestry=ancestry, n_steps=steps)
+chosen = compared.attributions[0]
 st.subheader("Completeness")
 explorer_views.completeness(chosen)
 st.subheader("Reliability")
-explorer_views.reliability(grade(chosen, others=attrs[1:], deletion=curve))
-explorer_views.agreement_and_deletion(attrs, curve)
+explorer_views.reliability(compared.reliability)
+explorer_views.agreement_and_deletion(compared.attributions, compared.deletion)
 explorer_views.randomisation(bundle, output, method)
 st.subheader("Attribution table")
 explorer_views.download(chosen, bundle, patient.sample)

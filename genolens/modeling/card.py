@@ -64,6 +64,10 @@ class ModelCard:
     """Per output, how many panel variants training kept (empty when every variant is read)."""
     calibration: str
     """How the probabilities were calibrated, in words (``"none"``)."""
+    provenance: Mapping[str, Any]
+    """The card's ``[provenance]`` table as written (weights hash, package versions), for display."""
+    validation: Mapping[str, Any]
+    """The card's ``[validation]`` table (explanations against a simulated truth); empty when not run."""
 
     def covariate(self, name: str) -> CovariateSpec:
         """The spec of covariate ``name``.
@@ -108,6 +112,8 @@ def read_card(card: Mapping[str, Any]) -> ModelCard:
         own_panel=bool(card["panel"].get("file")),
         selected_genetic_inputs={str(k): int(v) for k, v in training.get("selected_genetic_inputs", {}).items()},
         calibration=str(card.get("calibration", {}).get("method", "none")),
+        provenance=dict(card["provenance"]),
+        validation=dict(card.get("validation", {})),
     )
 
 

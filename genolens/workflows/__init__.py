@@ -10,7 +10,7 @@ imports Streamlit.
 """
 
 from genolens.workflows.cohort import CohortResult, gene_summary, score_cohort
-from genolens.workflows.compare import bundle_randomisation, compare_methods
+from genolens.workflows.compare import MethodComparison, bundle_randomisation, compare_methods
 from genolens.workflows.drugs import drug_row, drug_rows
 from genolens.workflows.explain import explain_bundle
 from genolens.workflows.findings import MONOGENIC_GENES, monogenic_findings
@@ -21,6 +21,7 @@ __all__ = [
     "MONOGENIC_GENES",
     "BundleResult",
     "CohortResult",
+    "MethodComparison",
     "PatientReport",
     "bundle_randomisation",
     "compare_methods",

@@ -6,13 +6,15 @@ The explorer page (through ``components.cached``) calls these functions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from genolens.datamodel import Attribution, DeletionCurve, PatientGenome, RandomisationCheck
+from genolens.datamodel import Attribution, DeletionCurve, PatientGenome, RandomisationCheck, Reliability
 from genolens.explain.attribution import Method, attribute
 from genolens.explain.baselines import population_average, reference_distribution
 from genolens.explain.explanation import BaselineChoice, context_for, make_baseline, output_index
-from genolens.explain.reliability import deletion_curve, randomisation_check
+from genolens.explain.reliability import deletion_curve, grade, randomisation_check
 from genolens.modeling.bundle import Bundle
 from genolens.modeling.predict import features_for, predict
 
@@ -20,10 +22,22 @@ _SHAP = ("gradient_shap", "deeplift_shap")
 
 
 
+@dataclass(frozen=True)
+class MethodComparison:
+    """One output explained by several methods, with the chosen (first) method's checks."""
+
+    attributions: tuple[Attribution, ...]
+    """One per method asked for, the chosen one first."""
+    deletion: DeletionCurve
+    """Deletion curve of the chosen attribution (faithfulness)."""
+    reliability: Reliability
+    """Grade of the chosen attribution against the others and its deletion curve."""
+
+
 def compare_methods(patient: PatientGenome, bundle: Bundle, *, output: str, methods: tuple[Method, ...],
-                        baseline: BaselineChoice, ancestry: str | None = None,
-                        n_steps: int | None = None) -> tuple[tuple[Attribution, ...], DeletionCurve]:
-    """Explain ``output`` with each of ``methods`` (``n_steps`` for the first only); deletion curve of the first.
+                    baseline: BaselineChoice, ancestry: str | None = None,
+                    n_steps: int | None = None) -> MethodComparison:
+    """Explain ``output`` with each of ``methods`` (``n_steps`` for the first only) and grade the first.
 
     A Shap method needs a distribution baseline: with a single-point baseline it is given the
     reference-cohort distribution instead (its attribution says so in its baseline caption).
@@ -39,7 +53,8 @@ def compare_methods(patient: PatientGenome, bundle: Bundle, *, output: str, meth
         base = dist if method in _SHAP and point.samples is None else point
         out.append(attribute(bundle.model, x, method=method, baseline=base, target=target, context=ctx,
                              n_steps=n_steps if k == 0 else None))
-    return tuple(out), deletion_curve(bundle.model, out[0], n_random=30)
+    curve = deletion_curve(bundle.model, out[0], n_random=30)
+    return MethodComparison(tuple(out), curve, grade(out[0], others=out[1:], deletion=curve))
 
 
 def bundle_randomisation(bundle: Bundle, *, output: str, method: Method) -> RandomisationCheck:
