@@ -263,14 +263,14 @@ def _report(args: argparse.Namespace, patient: PatientGenome) -> str:
 
 
 def _build_bundle(args: argparse.Namespace) -> int:
+    from genolens.modeling.export import train_bundle
     from genolens.modeling.pgs_import import import_pgs
-    from genolens.modeling.train import train_main
 
     try:
         if args.command == "train":
-            out = train_main(args.vcf, args.phenotypes, args.panel, args.out, outcomes=_names(args.outcomes),
-                             covariates=_names(args.covariates), seed=args.seed, members=args.members, kind=args.kind,
-                             select=args.select)
+            out = train_bundle(args.vcf, args.phenotypes, args.panel, args.out, outcomes=_names(args.outcomes),
+                               covariates=_names(args.covariates), seed=args.seed, members=args.members,
+                               kind=args.kind, select=args.select)
         else:
             out = import_pgs(args.scoring_file, args.out)
     except GenoLensError as exc:

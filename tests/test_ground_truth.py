@@ -26,10 +26,13 @@ from genolens.explain.ground_truth import (
     validate_outcome,
     write_validation,
 )
-from genolens.modeling.bundle import Reference, load_bundle, write_bundle, write_trained_bundle
+from genolens.modeling.bundle import Reference, load_bundle, write_bundle
+from genolens.modeling.export import write_trained_bundle
 from genolens.modeling.networks import Ensemble, NetworkConfig
 from genolens.modeling.outcomes import oracle_logit
-from genolens.modeling.train import Cohort, TrainConfig, TrainResult, split_indices
+from genolens.modeling.train import TrainResult
+from genolens.modeling.train_config import TrainConfig
+from genolens.modeling.training_data import Cohort, split_indices
 from tests.test_train import FAST, synthetic_cohort, tiny_panel, write_cohort_vcf
 
 P = 24  # variants

@@ -56,7 +56,9 @@ from genolens.explain.explanation import context_for
 from genolens.explain.reliability import causal_recovery, grade, linear_layers, randomisation_check
 from genolens.modeling.bundle import MODELS_DIR, bundle_paths, dumps_toml, json_safe, load_bundle
 from genolens.modeling.outcomes import feature_values, oracle_logit
-from genolens.modeling.train import TrainConfig, impute, load_cohort, simulator_truth, split_indices
+from genolens.modeling.train import simulator_truth
+from genolens.modeling.train_config import TrainConfig
+from genolens.modeling.training_data import impute, load_cohort, split_indices
 
 TRUTH_DEFINITION = (
     "exact baseline Shapley value of each term of the simulator's true logit against the population-average "
@@ -378,7 +380,7 @@ def held_out_patients(bundle_card: Mapping[str, Any], cohort_dir: Path, panel: P
                       seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Read the cohort as training did; return (test-part row indices used, inputs (n, n_features)).
 
-    The split is :func:`~genolens.modeling.train.split_indices` with the bundle's recorded
+    The split is :func:`~genolens.modeling.training_data.split_indices` with the bundle's recorded
     training settings, so only people the network never saw (nor was calibrated on) are used.
     """
     training = bundle_card["training"]
