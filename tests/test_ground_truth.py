@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 
+from genolens.cli import main as cli_main
 from genolens.datamodel import ExplainContext, Panel
 from genolens.errors import GroundTruthError
 from genolens.explain.baselines import population_average
@@ -22,7 +23,6 @@ from genolens.explain.ground_truth import (
     randomised,
     true_contributions,
     validate_bundle,
-    validate_main,
     validate_outcome,
     write_validation,
 )
@@ -238,12 +238,12 @@ def test_validate_bundle_end_to_end_on_a_tiny_simulated_cohort(tmp_path: Path) -
 
 
 def test_the_command_says_when_there_is_no_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert validate_main(["--cohort", str(tmp_path), "--models", str(tmp_path / "none")]) == 2
+    assert cli_main(["validate", "--cohort", str(tmp_path), "--models", str(tmp_path / "none")]) == 2
     assert "error: no bundle" in capsys.readouterr().err
 
 
 def test_the_summary_names_each_missed_target() -> None:
-    from genolens.explain.ground_truth import _summary
+    from genolens.explain.ground_truth import validation_summary as _summary
 
     row = {"mean_pearson_r": 0.93, "locus_mean_pearson_r": 0.99, "causal_auroc": 0.86, "neighbour_auroc": float("nan"),
            "randomisation": "pass", "randomisation_final_spearman": 0.3, "randomisation_grade": "B",

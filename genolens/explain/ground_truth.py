@@ -25,17 +25,15 @@ On a simulated cohort the true model is known (``truth.json``, recomputed by
 
 :func:`validate_bundle` runs this for one bundle and writes a ``[validation]`` table into its
 ``card.toml`` and a ``validation`` entry into ``metrics.json``; the weights are not touched, so the
-card's ``weights_sha256`` stays valid. ``python -m genolens validate`` calls :func:`validate_main`.
+card's ``weights_sha256`` stays valid. ``python -m genolens validate`` calls :func:`validate_bundle`.
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
 import itertools
 import json
 import math
-import sys
 import time
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -49,12 +47,12 @@ import torch
 from torch import nn
 
 from genolens.datamodel import Attribution, Baseline, ExplainContext, Grade, Panel, RandomisationCheck
-from genolens.errors import GenoLensError, GroundTruthError
+from genolens.errors import GroundTruthError
 from genolens.explain.attribution import attribute
 from genolens.explain.baselines import population_average
 from genolens.explain.explanation import context_for
 from genolens.explain.reliability import causal_recovery, grade, linear_layers, randomisation_check
-from genolens.modeling.bundle import MODELS_DIR, bundle_paths, dumps_toml, json_safe, load_bundle
+from genolens.modeling.bundle import dumps_toml, json_safe, load_bundle
 from genolens.modeling.outcomes import feature_values, oracle_logit
 from genolens.modeling.train import simulator_truth
 from genolens.modeling.train_config import TrainConfig
@@ -514,34 +512,6 @@ def write_validation(bundle_path: str | Path, table: Mapping[str, Any],
     metrics_path.write_text(json.dumps(metrics, indent=1, allow_nan=False), encoding="utf-8")
 
 
-def validate_main(argv: Sequence[str] | None = None) -> int:
-    """``python -m genolens validate --cohort DIR [--bundle NAME ...] [--n-patients N] [--seed S] [--dry-run]``."""
-    p = argparse.ArgumentParser(prog="python -m genolens validate",
-                                description="Check every bundle's explanations against a simulated cohort's truth.")
-    p.add_argument("--cohort", required=True, help="simulated cohort folder (truth.json, phenotypes.csv, VCF)")
-    p.add_argument("--models", default=str(MODELS_DIR), help="models folder (default: the shipped models/)")
-    p.add_argument("--bundle", action="append", default=[], help="bundle name to validate (default: every one)")
-    p.add_argument("--n-patients", type=int, default=200, help="held-out patients per bundle (default 200)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the draw and the attributions (default 0)")
-    p.add_argument("--dry-run", action="store_true", help="print the figures without writing them into the bundles")
-    args = p.parse_args(argv)
-    paths = [q for q in bundle_paths(Path(args.models)) if not args.bundle or q.parent.name in args.bundle]
-    if not paths:
-        print(f"error: no bundle {', '.join(args.bundle) or ''} under {args.models}; run make models.", file=sys.stderr)
-        return 2
-    failed = False
-    for path in paths:
-        try:
-            out = validate_bundle(path, args.cohort, n_patients=args.n_patients, seed=args.seed,
-                                  write=not args.dry_run)
-        except GenoLensError as exc:
-            print(f"error: {path.parent.name}: {exc}", file=sys.stderr)
-            return 2
-        failed |= not out["passed"] or out["randomisation"] != "pass"
-        print(_summary(path.parent.name, out))
-    return 1 if failed else 0
-
-
 def _misses(out: Mapping[str, Any]) -> list[str]:
     """Why an output did not pass, in words (empty when it did)."""
     misses = []
@@ -557,7 +527,8 @@ def _misses(out: Mapping[str, Any]) -> list[str]:
     return misses
 
 
-def _summary(name: str, out: Mapping[str, Any]) -> str:
+def validation_summary(name: str, out: Mapping[str, Any]) -> str:
+    """Bundle ``name``'s validation figures (``out`` from :func:`validate_bundle`) in words, and any missed target."""
     lines = [f"{name}: {out['n_patients']} held-out patients, {out['seconds']} s"]
     for key, v in out.items():
         if isinstance(v, Mapping) and "mean_pearson_r" in v:
