@@ -18,14 +18,9 @@ from genolens.cli import main as cli_main
 from genolens.datamodel import ExplainContext, Panel
 from genolens.errors import GroundTruthError
 from genolens.explain.baselines import population_average
-from genolens.explain.ground_truth import (
-    causal_inputs,
-    randomised,
-    true_contributions,
-    validate_bundle,
-    validate_outcome,
-    write_validation,
-)
+from genolens.explain.ground_truth import validate_bundle, write_validation
+from genolens.explain.true_contributions import causal_inputs, true_contributions
+from genolens.explain.truth_metrics import randomised, validate_outcome
 from genolens.modeling.bundle import Reference, load_bundle, write_bundle
 from genolens.modeling.export import write_trained_bundle
 from genolens.modeling.networks import Ensemble, NetworkConfig
