@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from genolens.datamodel import Attribution, DeletionCurve, PatientGenome, RandomisationCheck
-from genolens.explain.attribution import Method, attribute
+from genolens.explain.attribution import attribute
+from genolens.explain.attribution_methods import Method
 from genolens.explain.baselines import population_average, reference_distribution
 from genolens.explain.explanation import BaselineChoice, context_for, make_baseline
 from genolens.explain.reliability import deletion_curve, randomisation_check
