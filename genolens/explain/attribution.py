@@ -216,13 +216,7 @@ def attribute_outputs(model: nn.Module, x: np.ndarray | Sequence[float], *, meth
         if ensemble is not None:
             per_target = attribute_batched(method, ensemble, x_t, b_t, s_t, todo, n, mask, groups, seed)
         else:
-            per_target = {}
-            for t in todo:
-                per_unit = []
-                for unit in units:
-                    with torch.enable_grad(), _seeded(seed) if method in STOCHASTIC else nullcontext():
-                        per_unit.append(run_method(method, unit, x_t, b_t, s_t, t, n, m_t)[0].double().numpy())
-                per_target[t] = np.stack(per_unit)  # (members, n_features)
+            per_target = _per_unit(method, units, x_t, b_t, s_t, todo, n, m_t, seed)
         still = []
         for i in pending:
             member_values = _collapse(per_target[targets[i]], groups, groupwise=method in GROUPWISE)
@@ -241,20 +235,8 @@ def attribute_outputs(model: nn.Module, x: np.ndarray | Sequence[float], *, meth
         member_values, residual, converged, n = results[i]
         f_x, f_b = float(f_all[i]), float(f_ref[i])
         tolerance = max(RELATIVE_TOLERANCE * abs(f_x - f_b), ABSOLUTE_TOLERANCE)
-        params: dict[str, int | float | str] = {
-            "members": len(units), "member_mode": members, "seed": seed, "captum": captum.__version__,
-            "dtype": str(dtype).removeprefix("torch."),
-        }
-        if method == "ig":
-            params.update(n_steps=n, quadrature="gausslegendre", internal_batch_size="all steps in one batch")
-        elif method in ("gradient_shap", "shapley_sampling"):
-            params["samples"] = n
-        if method in NEEDS_SAMPLES and baseline.samples is not None:
-            params["baseline_samples"] = int(baseline.samples.shape[0])
-        if method in GROUPWISE:
-            params["perturbations_per_eval"] = min(len(groups), 512)
-        if ensemble is not None:
-            params["batched"] = "members and outputs in one pass (equal to Captum's per-member result)"
+        params = _parameters(method, n, units=len(units), members=members, seed=seed, dtype=dtype, baseline=baseline,
+                             n_groups=len(groups), batched=ensemble is not None)
         output = context.output_names[target] if context is not None and target < len(context.output_names) else ""
         out.append(Attribution(
             method=method, target=target, output=output, feature_names=names, names=labels, groups=groups,
@@ -264,6 +246,40 @@ def attribute_outputs(model: nn.Module, x: np.ndarray | Sequence[float], *, meth
             parameters=params,
         ))
     return out
+
+
+def _per_unit(method: Method, units: Sequence[nn.Module], x: torch.Tensor, base: torch.Tensor,
+              samples: torch.Tensor | None, targets: Sequence[int], n: int, mask: torch.Tensor | None,
+              seed: int) -> dict[int, np.ndarray]:
+    """Attribute every unit for every target through Captum, one call each; per target (members, n_features)."""
+    per_target = {}
+    for t in targets:
+        per_unit = []
+        for unit in units:
+            with torch.enable_grad(), _seeded(seed) if method in STOCHASTIC else nullcontext():
+                per_unit.append(run_method(method, unit, x, base, samples, t, n, mask)[0].double().numpy())
+        per_target[t] = np.stack(per_unit)  # (members, n_features)
+    return per_target
+
+
+def _parameters(method: Method, n: int, *, units: int, members: MemberMode, seed: int, dtype: torch.dtype,
+                baseline: Baseline, n_groups: int, batched: bool) -> dict[str, int | float | str]:
+    """The settings an :class:`Attribution` records: members, seed, versions, and the method's own."""
+    params: dict[str, int | float | str] = {
+        "members": units, "member_mode": members, "seed": seed, "captum": captum.__version__,
+        "dtype": str(dtype).removeprefix("torch."),
+    }
+    if method == "ig":
+        params.update(n_steps=n, quadrature="gausslegendre", internal_batch_size="all steps in one batch")
+    elif method in ("gradient_shap", "shapley_sampling"):
+        params["samples"] = n
+    if method in NEEDS_SAMPLES and baseline.samples is not None:
+        params["baseline_samples"] = int(baseline.samples.shape[0])
+    if method in GROUPWISE:
+        params["perturbations_per_eval"] = min(n_groups, 512)
+    if batched:
+        params["batched"] = "members and outputs in one pass (equal to Captum's per-member result)"
+    return params
 
 
 def _checked_input(method: str, x: np.ndarray | Sequence[float], baseline: Baseline,

@@ -69,13 +69,7 @@ def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk"
                  oracle: OracleFn | None = None) -> TrainResult:
     """Split, train the ensemble, calibrate it, and evaluate it beside the linear PRS and the oracle."""
     idx = split_indices(len(cohort.samples), cfg)
-    feature_mean = np.nanmean(cohort.genetic[idx["train"]], axis=0)
-    feature_mean = np.where(np.isnan(feature_mean), 0.0, feature_mean)
-    g = cohort.genetic.shape[1]
-    x_all = np.empty((len(cohort.samples), g + cohort.covariates.shape[1]))  # (n, n_genetic + n_cov), filled in place
-    x_all[:, :g] = cohort.genetic
-    np.copyto(x_all[:, :g], feature_mean[None, :], where=np.isnan(cohort.genetic))  # = impute(), without a copy
-    x_all[:, g:] = cohort.covariates
+    feature_mean, x_all = _design(cohort, idx["train"])
     xt = torch.as_tensor(x_all, dtype=torch.float32)
     yt = torch.as_tensor(cohort.outcomes, dtype=torch.float32)
     net = NetworkConfig(kind=kind, n_genetic=cohort.genetic.shape[1], n_covariates=cohort.covariates.shape[1],
@@ -89,7 +83,6 @@ def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk"
     ensemble.set_standardisation(torch.as_tensor(mean, dtype=torch.float32),
                                  torch.as_tensor(scale, dtype=torch.float32))
     z_train, y_train = (train - mean) / scale, cohort.outcomes[idx["train"]]
-    n_train = len(train)
     del train
     beta = linear_fit(z_train, y_train)  # (n_outputs, 1 + n_inputs): the linear-PRS baseline
     keep = np.ones((len(beta), net.n_genetic), dtype=bool)
@@ -97,6 +90,42 @@ def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk"
     if cfg.select:
         keep = selected_inputs(z_train, y_train, beta, net.n_genetic) & ~constant[None, : net.n_genetic]
         near = linear_fit(z_train, y_train, keep=keep)  # the selected model on the whole training part
+    _fit_members(ensemble, xt, yt, idx, z_train, y_train, near=near, keep=keep, cfg=cfg)
+    ensemble.silence_inputs(torch.as_tensor(constant))
+    calibrate(ensemble, xt[idx["calibration"]], cohort.outcomes[idx["calibration"]])
+    ensemble.freeze()
+    with torch.inference_mode():
+        test_logits = ensemble(xt[idx["test"]]).double().numpy()  # (n_test, n_outputs)
+    prs = sigmoid(beta[:, :1].T + ((x_test - mean) / scale) @ beta[:, 1:].T)  # (n_test, n_outputs)
+    test_anc = cohort.ancestry[idx["test"]] if cohort.ancestry is not None else None
+    results, curve_sets = _evaluate(cohort, idx["test"], test_logits, prs, test_anc, oracle)
+    sizes = {key: len(v) for key, v in idx.items()}
+    selected = {name: int(keep[k].sum()) for k, name in enumerate(cohort.outcome_names)}
+    return TrainResult(ensemble, net, cfg, sizes, feature_mean, test_logits, test_anc, results, curve_sets, selected)
+
+
+def _design(cohort: Cohort, train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The training part's mean dosage (shape (n_genetic,)) and every person's imputed inputs (n, n_inputs)."""
+    feature_mean = np.nanmean(cohort.genetic[train], axis=0)
+    feature_mean = np.where(np.isnan(feature_mean), 0.0, feature_mean)
+    g = cohort.genetic.shape[1]
+    x_all = np.empty((len(cohort.samples), g + cohort.covariates.shape[1]))  # (n, n_genetic + n_cov), filled in place
+    x_all[:, :g] = cohort.genetic
+    np.copyto(x_all[:, :g], feature_mean[None, :], where=np.isnan(cohort.genetic))  # = impute(), without a copy
+    x_all[:, g:] = cohort.covariates
+    return feature_mean, x_all
+
+
+def _fit_members(ensemble: Ensemble, xt: torch.Tensor, yt: torch.Tensor, idx: Mapping[str, np.ndarray],
+                 z_train: np.ndarray, y_train: np.ndarray, *, near: np.ndarray, keep: np.ndarray,
+                 cfg: TrainConfig) -> None:
+    """Train each member on its bootstrap resample of the training part, from its own linear warm start.
+
+    ``z_train`` (n_train, n_inputs) and ``y_train`` (n_train, n_outputs) are the standardised training
+    part; ``near`` (n_outputs, 1 + n_inputs) the linear fit a resample's fit starts from; ``keep``
+    (bool, (n_outputs, n_genetic)) the genetic inputs each output reads.
+    """
+    n_train, n_genetic = len(z_train), keep.shape[1]
     keep_t = torch.as_tensor(keep)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny networks: one thread is ~10x faster than contended intra-op threads
@@ -109,30 +138,28 @@ def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk"
             ensemble.warm_start(torch.as_tensor(start[:, 0], dtype=torch.float32),
                                 torch.as_tensor(start[:, 1:], dtype=torch.float32), member=m)
             picked = torch.as_tensor(idx["train"][rows])
-            inputs = torch.as_tensor(interaction_mask(start, net.n_genetic, cfg.interaction_inputs))
+            inputs = torch.as_tensor(interaction_mask(start, n_genetic, cfg.interaction_inputs))
             fit_member(member, xt[picked], yt[picked], xt[idx["val"]], yt[idx["val"]], cfg,
                        seed=cfg.seed * 1_000 + m, inputs=inputs, keep=keep_t)
     finally:
         torch.set_num_threads(threads)
-    ensemble.silence_inputs(torch.as_tensor(constant))
-    calibrate(ensemble, xt[idx["calibration"]], cohort.outcomes[idx["calibration"]])
-    ensemble.freeze()
-    with torch.inference_mode():
-        test_logits = ensemble(xt[idx["test"]]).double().numpy()  # (n_test, n_outputs)
-    prs = sigmoid(beta[:, :1].T + ((x_test - mean) / scale) @ beta[:, 1:].T)  # (n_test, n_outputs)
-    test_anc = cohort.ancestry[idx["test"]] if cohort.ancestry is not None else None
+
+
+def _evaluate(cohort: Cohort, test: np.ndarray, test_logits: np.ndarray, prs: np.ndarray,
+              test_anc: np.ndarray | None, oracle: OracleFn | None
+              ) -> tuple[dict[str, dict[str, dict[str, dict[str, float | int]]]],
+                         dict[str, dict[str, dict[str, dict[str, list[float]]]]]]:
+    """Metrics and curves of the network, the linear PRS and the oracle on the test part, per output."""
     results: dict[str, dict[str, dict[str, dict[str, float | int]]]] = {}
     curve_sets: dict[str, dict[str, dict[str, dict[str, list[float]]]]] = {}
     for k, name in enumerate(cohort.outcome_names):
         scores = {"network": sigmoid(test_logits[:, k]), "linear_prs": prs[:, k]}
         if oracle is not None:
-            cov = {c: cohort.covariates[idx["test"], j] for j, c in enumerate(cohort.covariate_names)}
-            scores["oracle"] = sigmoid(oracle(name, cohort.genetic[idx["test"]], cov))
-        results[name] = comparison(cohort.outcomes[idx["test"], k], scores, test_anc)
-        curve_sets[name] = {model: curves(cohort.outcomes[idx["test"], k], p) for model, p in scores.items()}
-    sizes = {key: len(v) for key, v in idx.items()}
-    selected = {name: int(keep[k].sum()) for k, name in enumerate(cohort.outcome_names)}
-    return TrainResult(ensemble, net, cfg, sizes, feature_mean, test_logits, test_anc, results, curve_sets, selected)
+            cov = {c: cohort.covariates[test, j] for j, c in enumerate(cohort.covariate_names)}
+            scores["oracle"] = sigmoid(oracle(name, cohort.genetic[test], cov))
+        results[name] = comparison(cohort.outcomes[test, k], scores, test_anc)
+        curve_sets[name] = {model: curves(cohort.outcomes[test, k], p) for model, p in scores.items()}
+    return results, curve_sets
 
 
 def simulator_truth(truth_json: Path) -> dict[str, Any]:
