@@ -1,7 +1,8 @@
 """Command line: ``python -m genolens inspect PATH [--sample S] [--build B] [--absent P] [--json]``.
 
 ``python -m genolens report PATH [--sample S] [--absent P] [--build B] --format html|pdf|json --out FILE``
-writes a patient report.
+writes a patient report. ``simulate``, ``validate``, ``train`` and ``import-pgs`` make cohorts and bundles.
+Every command's arguments are parsed here; the domain modules take plain keyword arguments.
 
 Bad input exits with status 2 and one line on stderr starting ``error:``; never a traceback.
 """

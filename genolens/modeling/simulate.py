@@ -2,11 +2,12 @@
 
 Every model input is a real panel variant (real positions on both builds, real alleles). Around each
 locus (panel variants closer than ``LOCUS_GAP`` bp on GRCh38) msprime simulates a pool of haplotypes
-under a three-population out-of-Africa demography (:func:`ooa_demography`), so allele frequencies
-and linkage disequilibrium differ by ancestry. Each real variant takes a simulated site whose
-European frequency fits the variant's effect-allele frequency (the panel's ``eaf``, else
-``DEFAULT_EAF``, else a stated hash rule), searching outward from the variant's own offset and keeping
-the real order, so LD between real neighbours decays with their real distance (:func:`_pick_site`).
+under a three-population out-of-Africa demography
+(:func:`~genolens.modeling.haplotypes.ooa_demography`), so allele frequencies and linkage
+disequilibrium differ by ancestry. Each real variant takes a simulated site whose European frequency
+fits the variant's effect-allele frequency (the panel's ``eaf``, else ``DEFAULT_EAF``, else a stated
+hash rule), searching outward from the variant's own offset and keeping the real order, so LD between
+real neighbours decays with their real distance (:func:`~genolens.modeling.haplotypes._pick_site`).
 Where African and East Asian frequencies are stated (``POP_EAF``: pharmacogenomic and founder
 alleles) each population takes its own fitting site, so NUDT15 *3 is common in East Asians and
 CYP3A5 *3 rare in Africans, as observed. TPMT *3A is built in cis (``CIS``). An individual is two
