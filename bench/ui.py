@@ -261,7 +261,7 @@ def phases(demo_path: Path) -> list[tuple[str, float]]:
         return value
 
     timed("import torch + captum", lambda: (__import__("torch"), __import__("captum.attr")))
-    from genolens.explain.attribution import Method
+    from genolens.explain.attribution_methods import Method
     from genolens.genome.patient import read_patient
     from genolens.modeling.bundle import load_bundles
     from genolens.present.figures import deletion_curve_figure, method_agreement_figure

@@ -37,7 +37,7 @@ from genolens.datamodel import (
     PatientGenome,
     RandomisationCheck,
 )
-from genolens.explain.attribution import Method
+from genolens.explain.attribution_methods import Method
 from genolens.explain.explanation import BaselineChoice, Explanation, output_index
 from genolens.genome.patient import list_samples, read_patient
 from genolens.genome.pgx import PgxReport

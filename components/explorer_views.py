@@ -8,7 +8,7 @@ import streamlit as st
 
 from components import cached
 from genolens.datamodel import Attribution, DeletionCurve, Reliability
-from genolens.explain.attribution import METHODS, Method
+from genolens.explain.attribution_methods import METHODS, Method
 from genolens.modeling.bundle import Bundle
 from genolens.present.figures import deletion_curve_figure, method_agreement_figure
 

@@ -1,7 +1,8 @@
 """Command line: ``python -m genolens inspect PATH [--sample S] [--build B] [--absent P] [--json]``.
 
 ``python -m genolens report PATH [--sample S] [--absent P] [--build B] --format html|pdf|json --out FILE``
-writes a patient report.
+writes a patient report. ``simulate``, ``validate``, ``train`` and ``import-pgs`` make cohorts and bundles.
+Every command's arguments are parsed here; the domain modules take plain keyword arguments.
 
 Bad input exits with status 2 and one line on stderr starting ``error:``; never a traceback.
 """
@@ -12,10 +13,12 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, PatientGenome
+from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, BUILDS, PatientGenome
 from genolens.errors import GenoLensError
 from genolens.genome.encode import STATUS_WORDS
 from genolens.genome.panel import load_panels
@@ -47,22 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(ins)
     ins.add_argument("--qc-records", type=int, default=250_000, help="records examined for file QC (0: none)")
     ins.add_argument("--json", action="store_true", help="print one JSON object")
-    sub.add_parser("simulate", add_help=False,
-                   help="simulate a cohort with known truth (python -m genolens simulate --help)")
-    sub.add_parser("validate", add_help=False,
-                   help="check explanations against the simulated truth (python -m genolens validate --help)")
-    tr = sub.add_parser("train", help="train a bundle from a cohort VCF and a phenotype table")
-    tr.add_argument("--vcf", required=True, help="cohort VCF/BCF (one column per individual)")
-    tr.add_argument("--phenotypes", required=True, help="CSV: sample, [ancestry], cov_* covariates, y_* outcomes")
-    tr.add_argument("--panel", required=True, help="panel whose variants are the inputs (data/panels/NAME.tsv)")
-    tr.add_argument("--out", required=True, help="bundle folder to write: models/<name>/<version>")
-    tr.add_argument("--outcomes", help="comma-separated y_* columns (default: those the truth file or table give)")
-    tr.add_argument("--covariates", help="comma-separated cov_* columns (default: all, or the truth file's)")
-    tr.add_argument("--kind", choices=("risk", "response"), default="risk", help="network kind (default: risk)")
-    tr.add_argument("--members", type=int, default=5, help="ensemble members (default 5)")
-    tr.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
-    tr.add_argument("--no-select", dest="select", action="store_false",
-                    help="read every panel variant (default: only those the AIC adaptive lasso keeps per output)")
+    _add_cohort_commands(sub)
     pr = sub.add_parser("predict", help="predict with every shipped bundle for one sample")
     _add_read_options(pr)
     pr.add_argument("--clinical", action="append", default=[], metavar="NAME=VALUE",
@@ -100,6 +88,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_cohort_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """The commands that work on cohorts: ``simulate``, ``validate`` and ``train``."""
+    # Defaults that live in torch/msprime modules (the pool size, the models folder) are filled in
+    # when the command runs, so building the parser stays fast; the help texts say what they are.
+    sim = sub.add_parser("simulate", help="simulate a cohort with known truth (python -m genolens simulate --help)",
+                         description="Simulated training cohorts with known truth: msprime haplotypes, real panel "
+                                     "variants, phenotypes.")
+    sim.add_argument("--n", type=int, required=True, help="individuals to simulate")
+    sim.add_argument("--seed", type=int, required=True, help="seed of every random draw")
+    sim.add_argument("--out", required=True, help="folder to write the cohort into")
+    sim.add_argument("--build", action="append", choices=BUILDS, help="build(s) to write (default: both)")
+    sim.add_argument("--pool", type=int, help="diploid individuals per population per window")
+    val = sub.add_parser("validate",
+                         help="check explanations against the simulated truth (python -m genolens validate --help)",
+                         description="Check every bundle's explanations against a simulated cohort's truth.")
+    val.add_argument("--cohort", required=True, help="simulated cohort folder (truth.json, phenotypes.csv, VCF)")
+    val.add_argument("--models", help="models folder (default: the shipped models/)")
+    val.add_argument("--bundle", action="append", default=[], help="bundle name to validate (default: every one)")
+    val.add_argument("--n-patients", type=int, default=200, help="held-out patients per bundle (default 200)")
+    val.add_argument("--seed", type=int, default=0, help="seed of the draw and the attributions (default 0)")
+    val.add_argument("--dry-run", action="store_true",
+                     help="print the figures without writing them into the bundles")
+    tr = sub.add_parser("train", help="train a bundle from a cohort VCF and a phenotype table")
+    tr.add_argument("--vcf", required=True, help="cohort VCF/BCF (one column per individual)")
+    tr.add_argument("--phenotypes", required=True, help="CSV: sample, [ancestry], cov_* covariates, y_* outcomes")
+    tr.add_argument("--panel", required=True, help="panel whose variants are the inputs (data/panels/NAME.tsv)")
+    tr.add_argument("--out", required=True, help="bundle folder to write: models/<name>/<version>")
+    tr.add_argument("--outcomes", help="comma-separated y_* columns (default: those the truth file or table give)")
+    tr.add_argument("--covariates", help="comma-separated cov_* columns (default: all, or the truth file's)")
+    tr.add_argument("--kind", choices=("risk", "response"), default="risk", help="network kind (default: risk)")
+    tr.add_argument("--members", type=int, default=5, help="ensemble members (default 5)")
+    tr.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    tr.add_argument("--no-select", dest="select", action="store_false",
+                    help="read every panel variant (default: only those the AIC adaptive lasso keeps per output)")
+
+
 def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", help="VCF, VCF.gz or BCF file")
     p.add_argument("--sample", help="sample to read (required when the file has several)")
@@ -111,15 +135,11 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["simulate"]:
-        from genolens.modeling.simulate import simulate_main
-
-        return simulate_main(argv[1:])
-    if argv[:1] == ["validate"]:
-        from genolens.explain.ground_truth import validate_main
-
-        return validate_main(argv[1:])
     args = build_parser().parse_args(argv)
+    if args.command == "simulate":
+        return _simulate(args)
+    if args.command == "validate":
+        return _validate(args)
     if args.command in ("train", "import-pgs"):
         return _build_bundle(args)
     if args.command in ("predict", "explain", "report"):
@@ -263,14 +283,14 @@ def _report(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[
 
 
 def _build_bundle(args: argparse.Namespace) -> int:
+    from genolens.modeling.export import train_bundle
     from genolens.modeling.pgs_import import import_pgs
-    from genolens.modeling.train import train_main
 
     try:
         if args.command == "train":
-            out = train_main(args.vcf, args.phenotypes, args.panel, args.out, outcomes=_names(args.outcomes),
-                             covariates=_names(args.covariates), seed=args.seed, members=args.members, kind=args.kind,
-                             select=args.select)
+            out = train_bundle(args.vcf, args.phenotypes, args.panel, args.out, outcomes=_names(args.outcomes),
+                               covariates=_names(args.covariates), seed=args.seed, members=args.members,
+                               kind=args.kind, select=args.select)
         else:
             out = import_pgs(args.scoring_file, args.out)
     except GenoLensError as exc:
@@ -278,6 +298,43 @@ def _build_bundle(args: argparse.Namespace) -> int:
         return 2
     print(f"wrote bundle {out}")
     return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from genolens.modeling.haplotypes import POOL_SIZE
+    from genolens.modeling.simulate import simulate_cohort
+
+    started = time.perf_counter()
+    try:
+        simulate_cohort(n=args.n, seed=args.seed, out_dir=args.out, builds=tuple(args.build or BUILDS),
+                        pool=POOL_SIZE if args.pool is None else args.pool)
+    except GenoLensError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.n} individuals to {args.out} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from genolens.explain.ground_truth import validate_bundle, validation_summary
+    from genolens.modeling.bundle import MODELS_DIR, bundle_paths
+
+    models = str(MODELS_DIR) if args.models is None else args.models
+    paths = [q for q in bundle_paths(Path(models)) if not args.bundle or q.parent.name in args.bundle]
+    if not paths:
+        print(f"error: no bundle {', '.join(args.bundle) or ''} under {models}; run make models.", file=sys.stderr)
+        return 2
+    failed = False
+    for path in paths:
+        try:
+            out = validate_bundle(path, args.cohort, n_patients=args.n_patients, seed=args.seed,
+                                  write=not args.dry_run)
+        except GenoLensError as exc:
+            print(f"error: {path.parent.name}: {exc}", file=sys.stderr)
+            return 2
+        failed |= not out["passed"] or out["randomisation"] != "pass"
+        print(validation_summary(path.parent.name, out))
+    return 1 if failed else 0
 
 
 def _names(text: str | None) -> list[str] | None:

@@ -11,7 +11,8 @@ from torch import nn
 
 from genolens.datamodel import Baseline
 from genolens.errors import ExplainError
-from genolens.explain.attribution import METHODS, attribute, attribute_outputs, explained_units
+from genolens.explain.attribution import attribute, attribute_outputs
+from genolens.explain.attribution_methods import METHODS, explained_units
 from genolens.modeling.networks import Ensemble, NetworkConfig, RiskNet
 
 N = 6

@@ -13,8 +13,10 @@ import pytest
 import torch
 
 from genolens.errors import BundleError
-from genolens.modeling.bundle import dumps_toml, load_bundle, write_trained_bundle
-from genolens.modeling.train import TrainConfig, TrainResult, train_cohort
+from genolens.modeling.bundle import dumps_toml, load_bundle
+from genolens.modeling.export import write_trained_bundle
+from genolens.modeling.train import TrainResult, train_cohort
+from genolens.modeling.train_config import TrainConfig
 from tests.test_train import FAST, N_SNP, synthetic_cohort, tiny_panel
 
 SMALL = replace(FAST, members=3, epochs=4, test_fraction=0.3)

@@ -72,7 +72,7 @@ def test_pgx_json_reports_ambiguity_instead_of_picking() -> None:
 
 def test_cli_choices_match_the_engine() -> None:
     from genolens import cli
-    from genolens.explain.attribution import METHODS
+    from genolens.explain.attribution_methods import METHODS
     from genolens.explain.explanation import BASELINE_CHOICES
 
     assert tuple(METHODS) == cli.METHODS and tuple(BASELINE_CHOICES) == cli.BASELINES

@@ -14,22 +14,20 @@ import numpy as np
 import pytest
 import torch
 
+from genolens.cli import main as cli_main
 from genolens.datamodel import ExplainContext, Panel
 from genolens.errors import GroundTruthError
 from genolens.explain.baselines import population_average
-from genolens.explain.ground_truth import (
-    causal_inputs,
-    randomised,
-    true_contributions,
-    validate_bundle,
-    validate_main,
-    validate_outcome,
-    write_validation,
-)
-from genolens.modeling.bundle import Reference, load_bundle, write_bundle, write_trained_bundle
+from genolens.explain.ground_truth import validate_bundle, write_validation
+from genolens.explain.true_contributions import causal_inputs, true_contributions
+from genolens.explain.truth_metrics import randomised, validate_outcome
+from genolens.modeling.bundle import Reference, load_bundle, write_bundle
+from genolens.modeling.export import write_trained_bundle
 from genolens.modeling.networks import Ensemble, NetworkConfig
 from genolens.modeling.outcomes import oracle_logit
-from genolens.modeling.train import Cohort, TrainConfig, TrainResult, split_indices
+from genolens.modeling.train import TrainResult
+from genolens.modeling.train_config import TrainConfig
+from genolens.modeling.training_data import Cohort, split_indices
 from tests.test_train import FAST, synthetic_cohort, tiny_panel, write_cohort_vcf
 
 P = 24  # variants
@@ -166,7 +164,7 @@ def test_the_card_round_trips_with_validation_and_the_weights_hash_stays_valid(p
                              "members": 1},
             "panel": {"name": panel.name, "sha256": panel.sha256, "file": ""},
             "inputs": {"genetic": [v.id for v in panel.variants], "covariates": list(COVS), "coverage_threshold": 0.8},
-            "covariates": {"cov_age": {"mean": 55.0, "sd": 10.0, "units": "years"}},
+            "covariates": {"cov_age": {"mean": 55.0, "sd": 10.0, "units": "years", "kind": "continuous"}},
             "outputs": {"names": ["y_toy"], "y_toy": {"mean_probability": 0.1}}, "bands": {"high": 2.0}}
     ref = Reference(np.zeros((1, 4)), (), {}, 2 * FREQ, np.zeros((0, P)), math.nan)
     write_bundle(folder, model, card, ref, {"y_toy": {"auroc": 0.7}})
@@ -235,12 +233,12 @@ def test_validate_bundle_end_to_end_on_a_tiny_simulated_cohort(tmp_path: Path) -
 
 
 def test_the_command_says_when_there_is_no_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert validate_main(["--cohort", str(tmp_path), "--models", str(tmp_path / "none")]) == 2
+    assert cli_main(["validate", "--cohort", str(tmp_path), "--models", str(tmp_path / "none")]) == 2
     assert "error: no bundle" in capsys.readouterr().err
 
 
 def test_the_summary_names_each_missed_target() -> None:
-    from genolens.explain.ground_truth import _summary
+    from genolens.explain.ground_truth import validation_summary as _summary
 
     row = {"mean_pearson_r": 0.93, "locus_mean_pearson_r": 0.99, "causal_auroc": 0.86, "neighbour_auroc": float("nan"),
            "randomisation": "pass", "randomisation_final_spearman": 0.3, "randomisation_grade": "B",

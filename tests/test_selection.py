@@ -103,7 +103,9 @@ def test_a_dropped_input_no_longer_moves_its_output(kind: str) -> None:
 def test_a_trained_ensemble_gives_unselected_snps_exactly_zero_weight_and_attribution() -> None:
     from genolens.datamodel import Baseline
     from genolens.explain.attribution import attribute
-    from genolens.modeling.train import Cohort, TrainConfig, train_cohort
+    from genolens.modeling.train import train_cohort
+    from genolens.modeling.train_config import TrainConfig
+    from genolens.modeling.training_data import Cohort
 
     g, y, _ = _cohort(60_000, seed=5)
     cohort = Cohort(samples=tuple(f"s{i}" for i in range(len(y))), genetic=g, covariates=np.zeros((len(y), 0)),

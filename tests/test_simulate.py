@@ -15,17 +15,10 @@ from genolens.genome.encode import dosage_matrix
 from genolens.genome.panel import load_panel
 from genolens.genome.patient import read_patient
 from genolens.genome.vcf import open_vcf, read_header
-from genolens.modeling.outcomes import PREVALENCE, draw_outcomes, feature_values, prs77_log_or
-from genolens.modeling.simulate import (
-    PANELS,
-    POPULATIONS,
-    SimulatedCohort,
-    draw_haplotypes,
-    oracle_logit,
-    simulate_cohort,
-    simulate_windows,
-    target_eaf,
-)
+from genolens.modeling.allele_frequencies import target_eaf
+from genolens.modeling.haplotypes import POPULATIONS, draw_haplotypes, simulate_windows
+from genolens.modeling.outcomes import PREVALENCE, draw_outcomes, feature_values, oracle_logit, prs77_log_or
+from genolens.modeling.simulate import PANELS, SimulatedCohort, simulate_cohort
 
 SEED = 11
 N = 2000

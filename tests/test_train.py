@@ -17,7 +17,9 @@ from genolens.genome.panel import COLUMNS, load_panel
 from genolens.modeling.evaluate import auprc, auroc, brier, calibration, ece, fit_logistic
 from genolens.modeling.logistic import sigmoid
 from genolens.modeling.networks import RiskNet
-from genolens.modeling.train import Cohort, TrainConfig, load_cohort, split_indices, train_cohort
+from genolens.modeling.train import train_cohort
+from genolens.modeling.train_config import TrainConfig
+from genolens.modeling.training_data import Cohort, load_cohort, split_indices
 
 N_SNP = 20
 BETA = np.linspace(-0.4, 0.5, N_SNP)

@@ -9,7 +9,8 @@ import pytest
 
 from genolens.errors import GenoLensError, SampleError, VcfReadError
 from genolens.genome.patient import list_samples, read_patient
-from genolens.genome.vcf import open_vcf, spooled_upload
+from genolens.genome.spool import spooled_upload
+from genolens.genome.vcf import open_vcf
 from tests.conftest import DATA, bgzf_compress
 
 

@@ -26,16 +26,9 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from genolens.genome.panel import load_panel  # noqa: E402
 from genolens.modeling.outcomes import prs77_log_or  # noqa: E402
-from genolens.modeling.simulate import (  # noqa: E402
-    PANELS,
-    POPULATIONS,
-    BgzfWriter,
-    chrom_rank,
-    contig_name,
-    simulate_windows,
-    vcf_alleles,
-    vcf_header,
-)
+from genolens.modeling.cohort_vcf import BgzfWriter, contig_name, vcf_alleles, vcf_header  # noqa: E402
+from genolens.modeling.haplotypes import POPULATIONS, chrom_rank, simulate_windows  # noqa: E402
+from genolens.modeling.simulate import PANELS  # noqa: E402
 from genolens.datamodel import Build, PanelVariant  # noqa: E402
 
 SEED = 20260101

@@ -17,43 +17,38 @@ forward pass (and one backward pass for the gradient methods), with the same poi
 draws as Captum's ``IntegratedGradients``, ``GradientShap`` and ``FeatureAblation`` (tests hold
 them equal within 1e-6). :func:`attribute_outputs` explains several outputs at once this way;
 other methods and other models go through Captum one unit and one output at a time.
+
+The method registry and the Captum calls live in :mod:`~genolens.explain.attribution_methods`, the
+batched passes in :mod:`~genolens.explain.batched_attribution`; this module runs the step ladder and
+checks completeness.
 """
 
 from __future__ import annotations
 
-import copy
-import functools
-import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from typing import Literal, get_args
 
 import captum
 import numpy as np
 import torch
-from captum.attr import (
-    DeepLift,
-    DeepLiftShap,
-    FeatureAblation,
-    GradientShap,
-    InputXGradient,
-    IntegratedGradients,
-    Saliency,
-    ShapleyValueSampling,
-)
-from captum.attr._core.deep_lift import SUPPORTED_NON_LINEAR, nonlinear
-from captum.attr._utils.approximation_methods import approximation_parameters
 from torch import nn
 
 from genolens.datamodel import Attribution, Baseline, ExplainContext
 from genolens.errors import ExplainError
+from genolens.explain.attribution_methods import (
+    BATCHED,
+    DEFAULT_SAMPLES,
+    GROUPWISE,
+    METHODS,
+    NEEDS_SAMPLES,
+    STOCHASTIC,
+    MemberMode,
+    Method,
+    explained_units,
+    run_method,
+)
+from genolens.explain.batched_attribution import attribute_batched
 from genolens.modeling.networks import Ensemble
-
-Method = Literal["ig", "gradient_shap", "deeplift_shap", "deeplift", "saliency", "input_x_gradient",
-                 "feature_ablation", "shapley_sampling"]
-METHODS: tuple[Method, ...] = get_args(Method)
-MemberMode = Literal["each", "ensemble"]
-MEMBER_MODES: tuple[MemberMode, ...] = get_args(MemberMode)
 
 IG_STEPS: tuple[int, ...] = (32, 64, 128, 256, 512, 1024)
 """Integrated Gradients step ladder: steps double until completeness is met or 1024 is reached."""
@@ -61,56 +56,6 @@ RELATIVE_TOLERANCE = 0.01
 """Completeness target: |residual| <= 1% of |f(x) - f(baseline)| ..."""
 ABSOLUTE_TOLERANCE = 1e-4
 """... or this many logits, whichever is larger (when f(x) is close to f(baseline))."""
-_DEFAULT_SAMPLES = {"gradient_shap": 512, "shapley_sampling": 25}
-_HOOKED: frozenset[str] = frozenset({"deeplift", "deeplift_shap"})
-_GROUPWISE: frozenset[str] = frozenset({"feature_ablation", "shapley_sampling"})
-_NEEDS_SAMPLES: frozenset[str] = frozenset({"gradient_shap", "deeplift_shap"})
-_STOCHASTIC: frozenset[str] = frozenset({"gradient_shap", "shapley_sampling"})
-_BATCHED: frozenset[str] = frozenset({"ig", "gradient_shap", "feature_ablation"})
-
-# Captum's DeepLift applies its rescale rule only to the activation types it lists and uses the plain
-# gradient elsewhere, which breaks completeness. SiLU (our networks' activation) is elementwise, so
-# the generic rule (delta_out / delta_in) Captum uses for Tanh/Sigmoid/ELU is exact for it too.
-SUPPORTED_NON_LINEAR.setdefault(nn.SiLU, nonlinear)
-
-
-class _Calibrated(nn.Module):
-    """One ensemble member under the ensemble's Platt calibration: ``member(x) * slope + bias``."""
-
-    def __init__(self, member: nn.Module, slope: torch.Tensor, bias: torch.Tensor) -> None:
-        super().__init__()
-        self.member = member
-        self.slope = slope.detach().clone()
-        self.bias = bias.detach().clone()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.member(x) * self.slope + self.bias  # (batch, n_outputs)
-        return out
-
-
-def explained_units(model: nn.Module, *, members: MemberMode = "each") -> list[nn.Module]:
-    """Return the modules that are attributed one by one; their mean output is ``model``'s output.
-
-    Parameters
-    ----------
-    model : torch.nn.Module
-        An :class:`Ensemble` or any module mapping (batch, n_features) to (batch, n_outputs) logits.
-    members : {"each", "ensemble"}
-        ``each``: one calibrated wrapper per ensemble member; ``ensemble``: the model itself.
-
-    Returns
-    -------
-    list of torch.nn.Module
-        Wrappers that share the members' parameters (nothing is copied or changed).
-    """
-    if members not in MEMBER_MODES:
-        raise ExplainError(f"members={members!r} unknown. Choose from: {', '.join(MEMBER_MODES)}.")
-    if members == "each" and isinstance(model, Ensemble):
-        slope, bias = model.cal_slope, model.cal_bias
-        if not isinstance(slope, torch.Tensor) or not isinstance(bias, torch.Tensor):
-            raise ExplainError("The ensemble has no calibration buffers; it cannot be explained per member.")
-        return [_Calibrated(m, slope, bias) for m in model.members]
-    return [model]
 
 
 @contextmanager
@@ -128,13 +73,6 @@ def _seeded(seed: int) -> Iterator[None]:
     finally:
         np.random.set_state(state)
         torch.random.set_rng_state(torch_state)
-
-
-@functools.lru_cache(maxsize=16)
-def _gauss_legendre(n: int) -> tuple[list[float], list[float]]:
-    """Gauss-Legendre step sizes and points on [0, 1] for ``n`` steps, as Captum computes them."""
-    step_sizes, alphas = approximation_parameters("gausslegendre")
-    return step_sizes(n), alphas(n)
 
 
 def _dtype(model: nn.Module) -> torch.dtype:
@@ -161,45 +99,6 @@ def _mask(feature_mask: Sequence[int] | np.ndarray | None, group_names: Sequence
         raise ExplainError(f"{len(labels)} group names for {n_groups} groups in the feature mask.")
     return mask, labels, tuple(tuple(np.flatnonzero(mask == g).tolist()) for g in range(n_groups))
 
-
-def _run(method: Method, unit: nn.Module, x: torch.Tensor, base: torch.Tensor, samples: torch.Tensor | None,
-         target: int, n: int, mask: torch.Tensor | None) -> torch.Tensor:
-    """Attribute one unit with Captum; returns shape (1, n_features)."""
-    if method == "ig":
-        # Captum's public IG.attribute recomputes the Gauss-Legendre nodes (an eigenproblem, ~0.1 s at
-        # 1024 steps) on every call; its own _attribute accepts them precomputed (captum pinned, 0.9.0).
-        ig = IntegratedGradients(unit, multiply_by_inputs=True)
-        (out,) = ig._attribute((x,), (base,), target=target, n_steps=n, method="gausslegendre",
-                               step_sizes_and_alphas=_gauss_legendre(n))
-    elif method == "gradient_shap":
-        out = GradientShap(unit).attribute(x, baselines=samples, target=target, n_samples=n, stdevs=0.0)
-    elif method == "deeplift":
-        with warnings.catch_warnings():  # Captum always warns that it sets hooks; they are on our copy
-            warnings.filterwarnings("ignore", message="Setting forward, backward hooks")
-            out = DeepLift(copy.deepcopy(unit)).attribute(x, baselines=base, target=target)
-    elif method == "deeplift_shap":
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Setting forward, backward hooks")
-            out = DeepLiftShap(copy.deepcopy(unit)).attribute(x, baselines=samples, target=target)
-    elif method == "saliency":
-        out = Saliency(unit).attribute(x, target=target, abs=False)
-    elif method == "input_x_gradient":
-        # (x - b) * grad f(x): the gradient-times-input rule measured from the baseline, not from 0.
-        shifted: Callable[[torch.Tensor], torch.Tensor] = lambda d: unit(base + d)  # noqa: E731
-        d = (x - base).detach().requires_grad_(True)
-        out = InputXGradient(shifted).attribute(d, target=target)
-    elif method == "feature_ablation":
-        groups = int(mask.max()) + 1 if mask is not None else x.shape[1]
-        out = FeatureAblation(unit).attribute(x, baselines=base, target=target, feature_mask=mask,
-                                              perturbations_per_eval=min(groups, 512))
-    else:
-        groups = int(mask.max()) + 1 if mask is not None else x.shape[1]
-        out = ShapleyValueSampling(unit).attribute(x, baselines=base, target=target, feature_mask=mask,
-                                                   n_samples=n, perturbations_per_eval=min(groups, 512))
-    result: torch.Tensor = out.detach()
-    return result
-
-
 def _logits(model: nn.Module, x: np.ndarray, targets: Sequence[int], dtype: torch.dtype) -> np.ndarray:
     """f(x)[:, targets] for rows of ``x`` (shape (batch, n_features)), float64, shape (batch, n_targets)."""
     with torch.no_grad():
@@ -215,7 +114,7 @@ def _completeness_text(method: Method, residual: float, converged: bool, n: int)
     if method == "saliency":
         return "Saliency gives gradients (logit per unit of input), not contributions; they do not add up."
     against = ("the prediction minus the average prediction over the baseline people"
-               if method in _NEEDS_SAMPLES else "the prediction minus the baseline prediction")
+               if method in NEEDS_SAMPLES else "the prediction minus the baseline prediction")
     state = "within" if converged else "NOT within"
     extra = {
         "ig": f" ({n} Gauss-Legendre steps)",
@@ -301,32 +200,26 @@ def attribute_outputs(model: nn.Module, x: np.ndarray | Sequence[float], *, meth
     units = explained_units(model, members=members)
     targets = [int(t) for t in targets]
     f_all = _logits(model, xv[None], targets, dtype)[0]  # (n_targets,)
-    ref = baseline.samples if method in _NEEDS_SAMPLES and baseline.samples is not None else baseline.values[None]
+    ref = baseline.samples if method in NEEDS_SAMPLES and baseline.samples is not None else baseline.values[None]
     f_ref = _logits(model, ref, targets, dtype).mean(axis=0)  # (n_targets,)
-    ensemble = model if isinstance(model, Ensemble) and members == "each" and method in _BATCHED else None
+    ensemble = model if isinstance(model, Ensemble) and members == "each" and method in BATCHED else None
 
     x_t = torch.as_tensor(xv[None], dtype=dtype).requires_grad_(True)
     b_t = torch.as_tensor(baseline.values[None], dtype=dtype)
     s_t = torch.as_tensor(baseline.samples, dtype=dtype) if baseline.samples is not None else None
     m_t = torch.as_tensor(mask[None], dtype=torch.long) if mask is not None else None
-    ladder = (n_steps,) if n_steps is not None else (IG_STEPS if method == "ig" else (_DEFAULT_SAMPLES.get(method, 0),))
+    ladder = (n_steps,) if n_steps is not None else (IG_STEPS if method == "ig" else (DEFAULT_SAMPLES.get(method, 0),))
     results: dict[int, tuple[np.ndarray, float, bool, int]] = {}  # position -> (member values, residual, ok, n)
     pending = list(range(len(targets)))
     for n in ladder:
         todo = sorted({targets[i] for i in pending})
         if ensemble is not None:
-            per_target = _batched(method, ensemble, x_t, b_t, s_t, todo, n, mask, groups, seed)
+            per_target = attribute_batched(method, ensemble, x_t, b_t, s_t, todo, n, mask, groups, seed)
         else:
-            per_target = {}
-            for t in todo:
-                per_unit = []
-                for unit in units:
-                    with torch.enable_grad(), _seeded(seed) if method in _STOCHASTIC else nullcontext():
-                        per_unit.append(_run(method, unit, x_t, b_t, s_t, t, n, m_t)[0].double().numpy())
-                per_target[t] = np.stack(per_unit)  # (members, n_features)
+            per_target = _per_unit(method, units, x_t, b_t, s_t, todo, n, m_t, seed)
         still = []
         for i in pending:
-            member_values = _collapse(per_target[targets[i]], groups, groupwise=method in _GROUPWISE)
+            member_values = _collapse(per_target[targets[i]], groups, groupwise=method in GROUPWISE)
             delta = float(f_all[i] - f_ref[i])
             tolerance = max(RELATIVE_TOLERANCE * abs(delta), ABSOLUTE_TOLERANCE)
             residual = float("nan") if method == "saliency" else delta - float(np.sum(member_values.mean(axis=0)))
@@ -342,20 +235,8 @@ def attribute_outputs(model: nn.Module, x: np.ndarray | Sequence[float], *, meth
         member_values, residual, converged, n = results[i]
         f_x, f_b = float(f_all[i]), float(f_ref[i])
         tolerance = max(RELATIVE_TOLERANCE * abs(f_x - f_b), ABSOLUTE_TOLERANCE)
-        params: dict[str, int | float | str] = {
-            "members": len(units), "member_mode": members, "seed": seed, "captum": captum.__version__,
-            "dtype": str(dtype).removeprefix("torch."),
-        }
-        if method == "ig":
-            params.update(n_steps=n, quadrature="gausslegendre", internal_batch_size="all steps in one batch")
-        elif method in ("gradient_shap", "shapley_sampling"):
-            params["samples"] = n
-        if method in _NEEDS_SAMPLES and baseline.samples is not None:
-            params["baseline_samples"] = int(baseline.samples.shape[0])
-        if method in _GROUPWISE:
-            params["perturbations_per_eval"] = min(len(groups), 512)
-        if ensemble is not None:
-            params["batched"] = "members and outputs in one pass (equal to Captum's per-member result)"
+        params = _parameters(method, n, units=len(units), members=members, seed=seed, dtype=dtype, baseline=baseline,
+                             n_groups=len(groups), batched=ensemble is not None)
         output = context.output_names[target] if context is not None and target < len(context.output_names) else ""
         out.append(Attribution(
             method=method, target=target, output=output, feature_names=names, names=labels, groups=groups,
@@ -367,66 +248,38 @@ def attribute_outputs(model: nn.Module, x: np.ndarray | Sequence[float], *, meth
     return out
 
 
-def _member_logits(model: Ensemble, points: torch.Tensor) -> torch.Tensor:
-    """Calibrated logits of member m at ``points[m]``: (members, batch, n_features) -> (members, batch, n_outputs)."""
-    raw = torch.stack([member(points[m]) for m, member in enumerate(model.members)])
-    out: torch.Tensor = raw * model.cal_slope + model.cal_bias
-    return out
+def _per_unit(method: Method, units: Sequence[nn.Module], x: torch.Tensor, base: torch.Tensor,
+              samples: torch.Tensor | None, targets: Sequence[int], n: int, mask: torch.Tensor | None,
+              seed: int) -> dict[int, np.ndarray]:
+    """Attribute every unit for every target through Captum, one call each; per target (members, n_features)."""
+    per_target = {}
+    for t in targets:
+        per_unit = []
+        for unit in units:
+            with torch.enable_grad(), _seeded(seed) if method in STOCHASTIC else nullcontext():
+                per_unit.append(run_method(method, unit, x, base, samples, t, n, mask)[0].double().numpy())
+        per_target[t] = np.stack(per_unit)  # (members, n_features)
+    return per_target
 
 
-def _member_grads(model: Ensemble, points: torch.Tensor, targets: Sequence[int]) -> dict[int, torch.Tensor]:
-    """Gradient of each member's calibrated logit for each target at its own copy of the points.
-
-    ``points``: (batch, n_features); returns per target (members, batch, n_features). The points are
-    repeated once per member and once per target (member m's block for target t feeds only
-    member m's logit t), so one forward and one backward serve every member and target.
-    """
-    n_members, n_targets, batch = len(model.members), len(targets), points.shape[0]
-    with torch.enable_grad():
-        p = points.detach().repeat(n_targets, 1).unsqueeze(0).expand(n_members, -1, -1).clone().requires_grad_(True)
-        out = _member_logits(model, p).view(n_members, n_targets, batch, -1)  # (members, targets, batch, n_outputs)
-        own = out[:, torch.arange(n_targets), :, torch.as_tensor(list(targets))]  # (targets, members, batch)
-        (g,) = torch.autograd.grad(own.sum(), p)
-    g = g.view(n_members, n_targets, batch, -1)
-    return {t: g[:, j] for j, t in enumerate(targets)}
-
-
-def _batched(method: Method, model: Ensemble, x: torch.Tensor, base: torch.Tensor, samples: torch.Tensor | None,
-             targets: Sequence[int], n: int, mask: np.ndarray | None, groups: tuple[tuple[int, ...], ...],
-             seed: int) -> dict[int, np.ndarray]:
-    """IG, GradientShap or feature ablation of every member for every target; per target (members, n_features).
-
-    Same arithmetic as Captum's per-member calls (``_run``): IG's Gauss-Legendre points and weights,
-    GradientShap's baseline indices and path coefficients drawn from numpy's generator seeded with
-    ``seed`` in Captum's order (a private generator: global state is left alone), and ablation rows
-    ``x`` with each group set to the baseline.
-    """
-    x = x.detach()
-    if method == "feature_ablation":
-        ablate = np.zeros((len(groups), x.shape[1]), dtype=bool)  # (n_groups, n_features)
-        for g, cols in enumerate(groups):
-            ablate[g, list(cols)] = True
-        rows = torch.where(torch.as_tensor(ablate), base, x)  # (n_groups, n_features)
-        with torch.no_grad():  # batched as Captum batches them (x alone, then 512 rows a pass): the same rounding
-            initial = model.member_logits(x)  # (members, 1, n_outputs)
-            out = torch.cat([model.member_logits(rows[i:i + 512]) for i in range(0, len(rows), 512)], dim=1)
-        diff = (initial - out).double().numpy()  # (members, n_groups, n_outputs)
-        per_feature = diff[:, mask, :] if mask is not None else diff  # Captum repeats a group's value on its inputs
-        return {t: per_feature[:, :, t] for t in targets}
+def _parameters(method: Method, n: int, *, units: int, members: MemberMode, seed: int, dtype: torch.dtype,
+                baseline: Baseline, n_groups: int, batched: bool) -> dict[str, int | float | str]:
+    """The settings an :class:`Attribution` records: members, seed, versions, and the method's own."""
+    params: dict[str, int | float | str] = {
+        "members": units, "member_mode": members, "seed": seed, "captum": captum.__version__,
+        "dtype": str(dtype).removeprefix("torch."),
+    }
     if method == "ig":
-        step_sizes, alphas = _gauss_legendre(n)
-        points = torch.cat([base + alpha * (x - base) for alpha in alphas], dim=0)  # (n, n_features)
-        weights = torch.tensor(step_sizes).float().view(1, n, 1).to(x.dtype)
-        grads = _member_grads(model, points, targets)
-        return {t: ((g * weights).sum(dim=1) * (x - base)).double().numpy() for t, g in grads.items()}
-    if samples is None:
-        raise ExplainError("gradient_shap needs a baseline distribution; use baselines.reference_distribution(...).")
-    rs = np.random.RandomState(seed % 2**32)  # Captum: np.random.choice for the baselines, then uniform
-    drawn = samples[rs.choice(samples.shape[0], n).tolist()]  # (n, n_features)
-    coef = torch.tensor(rs.uniform(0.0, 1.0, n), dtype=x.dtype).view(n, 1)
-    points = coef * x + (1.0 - coef) * drawn  # (n, n_features)
-    grads = _member_grads(model, points, targets)
-    return {t: (((x - drawn) * g).sum(dim=1) * 1 / n).double().numpy() for t, g in grads.items()}
+        params.update(n_steps=n, quadrature="gausslegendre", internal_batch_size="all steps in one batch")
+    elif method in ("gradient_shap", "shapley_sampling"):
+        params["samples"] = n
+    if method in NEEDS_SAMPLES and baseline.samples is not None:
+        params["baseline_samples"] = int(baseline.samples.shape[0])
+    if method in GROUPWISE:
+        params["perturbations_per_eval"] = min(n_groups, 512)
+    if batched:
+        params["batched"] = "members and outputs in one pass (equal to Captum's per-member result)"
+    return params
 
 
 def _checked_input(method: str, x: np.ndarray | Sequence[float], baseline: Baseline,
@@ -443,7 +296,7 @@ def _checked_input(method: str, x: np.ndarray | Sequence[float], baseline: Basel
     if not np.all(np.isfinite(xv)):
         where = [names[i] for i in np.flatnonzero(~np.isfinite(xv))][:5]
         raise ExplainError(f"The input has missing values at {where}; impute them before explaining.")
-    if method in _NEEDS_SAMPLES and baseline.samples is None:
+    if method in NEEDS_SAMPLES and baseline.samples is None:
         raise ExplainError(f"{method} needs a baseline distribution; use baselines.reference_distribution(...).")
     return xv, names
 

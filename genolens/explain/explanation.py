@@ -33,7 +33,8 @@ from genolens.datamodel import (
     Reliability,
 )
 from genolens.errors import ExplainError
-from genolens.explain.attribution import Method, attribute_outputs
+from genolens.explain.attribution import attribute_outputs
+from genolens.explain.attribution_methods import Method
 from genolens.explain.baselines import (
     all_reference,
     ancestry_average,

@@ -29,7 +29,8 @@ from genolens.datamodel import (
     ReliabilityCheck,
 )
 from genolens.errors import ExplainError
-from genolens.explain.attribution import Method, attribute
+from genolens.explain.attribution import attribute
+from genolens.explain.attribution_methods import Method
 
 _ORDER = {"A": 0, "B": 1, "C": 2}
 _CHUNK = 2048  # deletion-curve rows per forward pass

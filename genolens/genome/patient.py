@@ -30,7 +30,8 @@ from genolens.genome.build import build_from_contigs, build_from_hints, decide_b
 from genolens.genome.encode import call_panel, encode
 from genolens.genome.panel import load_panels
 from genolens.genome.qc import file_qc, panel_warnings
-from genolens.genome.vcf import Site, VcfFile, open_vcf
+from genolens.genome.vcf import VcfFile, open_vcf
+from genolens.genome.vcf_regions import Site
 
 Progress = Callable[[float, str], None]
 

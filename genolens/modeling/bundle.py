@@ -16,9 +16,9 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,17 +26,9 @@ import torch
 from genolens.datamodel import Panel
 from genolens.errors import BundleError
 from genolens.genome.panel import load_panel
-from genolens.modeling.card import ModelCard, covariate_kind, read_card
-from genolens.modeling.logistic import sigmoid
+from genolens.modeling.card import ModelCard, read_card
 from genolens.modeling.networks import Ensemble, NetworkConfig, genetic_inputs_read
-from genolens.provenance import BUNDLE_PACKAGES, RESEARCH_USE, package_versions
-
-if TYPE_CHECKING:
-    from genolens.modeling.train import Cohort, TrainResult
-
-DEFAULT_BANDS = {"below_average": 0.8, "above_average": 1.25, "high": 2.0}
-"""Relative-risk thresholds (probability / population mean probability) between the risk bands."""
-
+from genolens.provenance import BUNDLE_PACKAGES, package_versions
 
 
 @dataclass(frozen=True)
@@ -212,76 +204,6 @@ def ancestry_loglik(genetic: np.ndarray, freq: np.ndarray) -> np.ndarray:
 
 
 _LOGLIK_ROWS = 20_000
-
-
-REFERENCE_POINTS = 2001
-"""Quantiles kept of the reference distribution: percentiles to 0.05 points, a few kB per output."""
-
-
-def reference_quantiles(scores: np.ndarray) -> np.ndarray:
-    """Sorted reference scores per row, reduced to ``REFERENCE_POINTS`` evenly spaced quantiles.
-
-    ``scores`` has shape (n_outputs, n_people); a row with fewer people is kept whole (sorted).
-    """
-    if scores.shape[1] <= REFERENCE_POINTS:
-        return np.sort(scores, axis=1)
-    return np.asarray(np.quantile(scores, np.linspace(0.0, 1.0, REFERENCE_POINTS), axis=1).T)  # (n_outputs, points)
-
-
-def write_trained_bundle(out: Path, result: TrainResult, cohort: Cohort, panel: Panel, *,
-                         source: Mapping[str, str], units: Mapping[str, str]) -> Path:
-    """Write the bundle of a trained ensemble (name and version from ``out``'s last two parts)."""
-    groups = tuple(sorted(set(result.test_ancestry))) if result.test_ancestry is not None else ()
-    logits = reference_quantiles(result.test_logits.T)  # (n_outputs, <= REFERENCE_POINTS)
-    by_group = {g: reference_quantiles(result.test_logits[result.test_ancestry == g].T) for g in groups}
-    means = np.array([np.nanmean(cohort.genetic[cohort.ancestry == g], axis=0) for g in groups]).reshape(
-        len(groups), cohort.genetic.shape[1])  # (n_groups, n_genetic), also when there are no groups
-    floor = float("nan")
-    if groups:
-        common = ancestry_sites(means / 2)
-        if common.sum() >= ANCESTRY_MIN_COMMON:
-            ll = ancestry_loglik(cohort.genetic[:, common], means[:, common] / 2).max(axis=1)
-            floor = float(np.nanpercentile(ll, 1))
-    reference = Reference(logits, groups, by_group, result.feature_mean, means, floor)
-    mean_p = sigmoid(result.test_logits).mean(axis=0)
-    cov_mean, cov_sd = cohort.covariates.mean(axis=0), cohort.covariates.std(axis=0)
-    card: dict[str, Any] = {
-        "bundle": {"name": out.parent.name, "version": out.name, "kind": result.network.kind,
-                   "research_use_only": RESEARCH_USE,
-                   "intended_use": f"Research estimate of {', '.join(cohort.outcome_names)} from the "
-                                   f"{panel.title} panel and clinical covariates, for adults like the training "
-                                   "cohort. Not validated for clinical use.",
-                   "seed": result.config.seed},
-        "architecture": asdict(result.network),
-        "panel": {"name": panel.name, "sha256": panel.sha256, "file": "", "build_of_training_vcf": cohort.build},
-        "inputs": {"genetic": list(cohort.genetic_names), "covariates": list(cohort.covariate_names),
-                   "coverage_threshold": 0.8,
-                   "missing_genetic": "imputed with the population mean dosage (reference.npz) and flagged",
-                   "missing_clinical": "set to the population mean and flagged as defaulted"},
-        "covariates": {c: {"mean": float(m), "sd": float(s), "units": units.get(c, "as in the training table"),
-                           "kind": covariate_kind(cohort.covariates[:, i])}
-                       for i, (c, m, s) in enumerate(zip(cohort.covariate_names, cov_mean, cov_sd, strict=True))},
-        "outputs": {"names": list(cohort.outcome_names),
-                    **{o: {"mean_probability": float(p), "reference_n": int(logits.shape[1])}
-                       for o, p in zip(cohort.outcome_names, mean_p, strict=True)}},
-        "bands": DEFAULT_BANDS,
-        "training": {"description": f"{len(cohort.samples)} people from {source.get('vcf', '?')} with phenotypes "
-                                    f"{source.get('phenotypes', '?')}; ancestries: {', '.join(groups) or 'not given'}",
-                     **{k: v for k, v in source.items()}, **{f"n_{k}": v for k, v in result.sizes.items()},
-                     **asdict(result.config), "selected_genetic_inputs": dict(result.selected)},
-        "calibration": {"method": "Platt scaling of the ensemble-mean logit on the calibration part",
-                        "slope": result.ensemble.cal_slope.tolist(), "bias": result.ensemble.cal_bias.tolist()},
-        "metrics": {o: {f"{model}_{k}": v for model, table in result.metrics[o].items()
-                        for k, v in table["all"].items() if k not in ("n", "cases")}
-                    for o in cohort.outcome_names},
-        "limitations": {"text": [
-            "Trained on the cohort described under [training]; performance elsewhere is unknown.",
-            "Interval is the spread of ensemble members (model uncertainty), not a confidence interval "
-            "for the person's absolute risk.",
-            "Inputs outside the training distribution (low coverage, unusual ancestry) are flagged, not corrected.",
-        ]},
-    }
-    return write_bundle(out, result.ensemble, card, reference, {**result.metrics, "curves": result.curves})
 
 
 def load_bundle(path: str | Path, *, panel_dir: Path | None = None) -> Bundle:

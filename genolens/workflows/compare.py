@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from genolens.datamodel import Attribution, DeletionCurve, PatientGenome, RandomisationCheck, Reliability
-from genolens.explain.attribution import Method, attribute
+from genolens.explain.attribution import attribute
+from genolens.explain.attribution_methods import Method
 from genolens.explain.baselines import population_average, reference_distribution
 from genolens.explain.explanation import BaselineChoice, context_for, make_baseline, output_index
 from genolens.explain.reliability import deletion_curve, grade, randomisation_check

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from genolens.datamodel import LedgerLevel, PatientGenome
-from genolens.explain.attribution import Method
+from genolens.explain.attribution_methods import Method
 from genolens.explain.explanation import BaselineChoice, Explanation, explain_all
 from genolens.modeling.bundle import Bundle
 from genolens.workflows.what_if import with_dosages

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from genolens.datamodel import OutputPrediction, PatientGenome, Prediction
-from genolens.explain.attribution import Method
+from genolens.explain.attribution_methods import Method
 from genolens.explain.explanation import BaselineChoice, Explanation, sensitivity_bands
 from genolens.genome.pgx import PgxReport, call_pgx
 from genolens.genome.qc import panel_warnings

@@ -1,0 +1,80 @@
+"""Copying cyvcf2 records into plain Python values before the record (and its C memory) is released."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from genolens.datamodel import CohortRecord, Record, VcfInfo
+from genolens.errors import VcfReadError
+from genolens.genome.vcf_errors import record_error
+
+_INT_MISSING = -2147483648  # htslib int32 missing; -2147483647 is vector end
+
+
+def to_record(v: Any, idx: int, info: VcfInfo, n: int | None) -> Record:
+    """Copy one cyvcf2 Variant into a plain Record for sample column ``idx``."""
+    try:
+        fmt = v.FORMAT or []
+        alts = tuple(v.ALT)
+        filt = v.FILTER
+        gt: tuple[int, ...] = ()
+        phased = False
+        gt_text: str | None = None
+        if "GT" in fmt:
+            g = v.genotypes[idx]
+            gt = tuple(int(a) for a in g[:-1])
+            phased = bool(g[-1]) and len(gt) > 1
+            gt_text = ("|" if phased else "/").join("." if a < 0 else str(a) for a in gt)
+        rec = Record(
+            chrom=v.CHROM, pos=int(v.POS), end=max(int(v.end), int(v.POS)), ref=v.REF, alts=alts,
+            filters=tuple(filt.split(";")) if filt else (),
+            gt=gt, phased=phased, gt_text=gt_text,
+            ds=_float_field(v, "DS", idx) if "DS" in fmt else None,
+            gq=_int_field(v, "GQ", idx) if "GQ" in fmt else None,
+            dp=_int_field(v, "DP", idx) if "DP" in fmt else None,
+        )
+    except VcfReadError:
+        raise
+    except Exception as exc:
+        raise record_error(info, n, exc, where=f"{v.CHROM}:{v.POS}") from None
+    return rec
+
+
+def to_cohort_record(v: Any, info: VcfInfo, n: int | None) -> CohortRecord:
+    """Copy one cyvcf2 Variant with every sample's genotype (allele indices, -1 missing)."""
+    try:
+        fmt = v.FORMAT or []
+        gt = None
+        if "GT" in fmt:
+            arr = v.genotype.array()  # (n_samples, ploidy + 1): alleles then the phased flag
+            gt = np.array(arr[:, :-1], dtype=np.int16, copy=True)
+            gt[gt < -1] = -1  # vector-end padding of lower-ploidy samples counts as missing
+        filt = v.FILTER
+        return CohortRecord(chrom=v.CHROM, pos=int(v.POS), end=max(int(v.end), int(v.POS)), ref=v.REF,
+                            alts=tuple(v.ALT), filters=tuple(filt.split(";")) if filt else (), gt=gt)
+    except Exception as exc:
+        raise record_error(info, n, exc, where=f"{v.CHROM}:{v.POS}") from None
+
+
+def _float_field(v: Any, key: str, idx: int) -> float | None:
+    arr = v.format(key)
+    if arr is None:
+        return None
+    x = float(arr[idx][0])
+    # FORMAT floats are float32: round away the binary noise (0.35 -> 0.3499999940395355).
+    return None if math.isnan(x) else round(x, 6)
+
+
+def _int_field(v: Any, key: str, idx: int) -> int | None:
+    arr = v.format(key)
+    if arr is None:
+        return None
+    x = arr[idx][0]
+    try:
+        value = int(x)
+    except (TypeError, ValueError):
+        return None  # a header that declares the field as Float/String: treat as not given
+    return None if value <= _INT_MISSING + 1 else value
