@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import math
 import tomllib
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,22 +12,9 @@ import pytest
 import torch
 
 from genolens.errors import BundleError
-from genolens.modeling.bundle import dumps_toml, load_bundle, write_trained_bundle
-from genolens.modeling.train import TrainConfig, TrainResult, train_cohort
-from tests.test_train import FAST, N_SNP, synthetic_cohort, tiny_panel
-
-SMALL = replace(FAST, members=3, epochs=4, test_fraction=0.3)
-
-
-def small_bundle(root: Path) -> tuple[Path, TrainResult]:
-    """Train a small bundle on the synthetic cohort; write it to ``root/models/tiny_risk/0.1.0``."""
-    panel = tiny_panel(root / "panels", N_SNP)
-    cohort = synthetic_cohort(6_000, seed=3)
-    result = train_cohort(cohort, SMALL)
-    out = write_trained_bundle(root / "models" / "tiny_risk" / "0.1.0", result, cohort, panel,
-                               source={"vcf": "synthetic", "phenotypes": "synthetic"},
-                               units={"age": "years", "bmi": "kg/m²"})
-    return out, result
+from genolens.modeling.bundle import dumps_toml, load_bundle
+from genolens.modeling.train import TrainConfig, TrainResult
+from tests.factories import N_SNP, SMALL, small_bundle
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 from genolens.errors import GenoLensError, SampleError, VcfReadError
 from genolens.genome.patient import list_samples, read_patient
 from genolens.genome.vcf import open_vcf, spooled_upload
-from tests.conftest import DATA, bgzf_compress
+from tests.factories import DATA, bgzf_compress
 
 
 def _dosages(path: Path, **kw: object) -> dict[str, float | None]:

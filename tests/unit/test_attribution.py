@@ -13,19 +13,11 @@ from genolens.datamodel import Baseline
 from genolens.errors import ExplainError
 from genolens.explain.attribution import METHODS, attribute, attribute_outputs, explained_units
 from genolens.modeling.networks import Ensemble, NetworkConfig, RiskNet
+from tests.factories import linear_model
 
 N = 6
 W = np.array([0.8, -1.2, 0.3, 0.0, 2.0, -0.5])  # one output
 BIAS = 0.25
-
-
-def linear_model() -> nn.Linear:
-    """A LinearScore-like polygenic score with known weights."""
-    lin = nn.Linear(N, 1)
-    with torch.no_grad():
-        lin.weight.copy_(torch.tensor(W[None], dtype=torch.float32))
-        lin.bias.fill_(BIAS)
-    return lin.requires_grad_(False)
 
 
 def point(values: np.ndarray) -> Baseline:
@@ -68,7 +60,7 @@ dosages = st.lists(st.integers(0, 2), min_size=N, max_size=N).map(lambda v: np.a
 @settings(max_examples=30, deadline=None)
 @given(x=dosages, b=dosages)
 def test_ig_on_a_linear_model_is_w_times_x_minus_baseline(x: np.ndarray, b: np.ndarray) -> None:
-    a = attribute(linear_model(), x, baseline=point(b), target=0)
+    a = attribute(linear_model(W, BIAS), x, baseline=point(b), target=0)
     np.testing.assert_allclose(a.values, W * (x - b), atol=1e-5)
     assert a.converged and a.parameters["n_steps"] == 32
     assert a.prediction_logit == pytest.approx(W @ x + BIAS, abs=1e-5)
@@ -77,7 +69,7 @@ def test_ig_on_a_linear_model_is_w_times_x_minus_baseline(x: np.ndarray, b: np.n
 @pytest.mark.parametrize("method", ["deeplift", "input_x_gradient", "feature_ablation", "shapley_sampling"])
 def test_additive_methods_agree_with_the_closed_form_on_a_linear_model(method: str) -> None:
     x, b = np.array([2, 0, 1, 2, 1, 0.0]), np.array([0, 2, 1, 0, 0, 1.0])
-    a = attribute(linear_model(), x, method=method, baseline=point(b), target=0)  # type: ignore[arg-type]
+    a = attribute(linear_model(W, BIAS), x, method=method, baseline=point(b), target=0)  # type: ignore[arg-type]
     np.testing.assert_allclose(a.values, W * (x - b), atol=1e-5)
     assert a.converged and abs(a.residual) < 1e-5
 
@@ -86,14 +78,14 @@ def test_deeplift_shap_adds_up_against_the_mean_of_the_baseline_distribution() -
     rng = np.random.default_rng(2)
     samples = rng.integers(0, 3, (5, N)).astype(np.float64)
     x = np.array([2, 2, 0, 1, 0, 1.0])
-    a = attribute(linear_model(), x, method="deeplift_shap", baseline=distribution(samples), target=0)
+    a = attribute(linear_model(W, BIAS), x, method="deeplift_shap", baseline=distribution(samples), target=0)
     np.testing.assert_allclose(a.values, W * (x - samples.mean(axis=0)), atol=1e-5)
     assert a.baseline_logit == pytest.approx(float((samples @ W).mean()) + BIAS, abs=1e-5)
     assert "average prediction over the baseline people" in a.completeness
 
 
 def test_saliency_is_the_signed_gradient_and_claims_no_completeness() -> None:
-    a = attribute(linear_model(), np.ones(N), method="saliency", baseline=point(np.zeros(N)), target=0)
+    a = attribute(linear_model(W, BIAS), np.ones(N), method="saliency", baseline=point(np.zeros(N)), target=0)
     np.testing.assert_allclose(a.values, W, atol=1e-6)
     assert np.isnan(a.residual) and not a.converged
 
@@ -196,7 +188,7 @@ def test_feature_ablation_over_a_group_mask_gives_one_value_per_group() -> None:
     x, b = np.array([2, 1, 0, 2, 2, 1.0]), np.zeros(N)
     mask = np.array([0, 0, 1, 1, 2, 2])
     for method in ("feature_ablation", "shapley_sampling", "ig"):
-        a = attribute(linear_model(), x, method=method, baseline=point(b), target=0,
+        a = attribute(linear_model(W, BIAS), x, method=method, baseline=point(b), target=0,
                       feature_mask=mask, group_names=["A", "B", "C"])
         assert a.names == ("A", "B", "C") and a.values.shape == (3,)
         assert a.groups == ((0, 1), (2, 3), (4, 5))
@@ -229,7 +221,7 @@ def test_every_method_returns_a_described_result() -> None:
 
 
 def test_bad_calls_say_what_is_wrong() -> None:
-    lin, x = linear_model(), np.zeros(N)
+    lin, x = linear_model(W, BIAS), np.zeros(N)
     with pytest.raises(ExplainError, match="method 'lime' unknown"):
         attribute(lin, x, method="lime", baseline=point(x), target=0)  # type: ignore[arg-type]
     with pytest.raises(ExplainError, match="needs a baseline distribution"):
@@ -347,7 +339,7 @@ def test_only_stochastic_methods_touch_the_rng(monkeypatch: pytest.MonkeyPatch) 
         return original(seed)
 
     monkeypatch.setattr(attribution, "_seeded", spy)
-    lin, x = linear_model(), np.ones(N)
+    lin, x = linear_model(W, BIAS), np.ones(N)
     for method in ("ig", "feature_ablation", "saliency", "deeplift"):
         attribute(lin, x, method=method, baseline=point(np.zeros(N)), target=0)
     assert seeded == []

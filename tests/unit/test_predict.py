@@ -14,8 +14,7 @@ from genolens.errors import BundleError
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import Bundle, load_bundle
 from genolens.modeling.predict import band, predict, predict_json
-from tests.test_bundle import small_bundle
-from tests.test_train import N_SNP
+from tests.factories import N_SNP, small_bundle
 
 
 @pytest.fixture(scope="module")

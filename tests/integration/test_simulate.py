@@ -26,6 +26,7 @@ from genolens.modeling.simulate import (
     simulate_windows,
     target_eaf,
 )
+from tests.factories import DEMO
 
 SEED = 11
 N = 2000
@@ -199,7 +200,6 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 
 # --- demo patients (data/demo, written by data/demo/make_demo.py) ----------------------------
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 
 
 def _sites(name: str, sample: str | None = None) -> tuple[PatientGenome, dict[str, SiteCall]]:

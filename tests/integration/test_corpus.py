@@ -15,7 +15,7 @@ from genolens.errors import GenoLensError
 from genolens.genome.panel import load_panel
 from genolens.genome.patient import list_samples, read_patient
 from genolens.genome.vcf import open_vcf
-from tests.conftest import SHARED, need_shared
+from tests.factories import SHARED, need_shared
 
 pytestmark = pytest.mark.corpus
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,9 +21,9 @@ from genolens.explain.explanation import (
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import Bundle, load_bundles
 from genolens.modeling.predict import features_for, predict
+from tests.factories import DEMO
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "demo" / "brca1_185delAG_carrier.vcf.gz"
+DEMO_PATIENT = DEMO / "brca1_185delAG_carrier.vcf.gz"
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +36,7 @@ def bundles() -> dict[str, Bundle]:
 
 @pytest.fixture(scope="module")
 def patient() -> PatientGenome:
-    return read_patient(DEMO, qc_records=0)
+    return read_patient(DEMO_PATIENT, qc_records=0)
 
 
 @pytest.fixture(scope="module")

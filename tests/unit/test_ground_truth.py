@@ -30,7 +30,7 @@ from genolens.modeling.bundle import Reference, load_bundle, write_bundle, write
 from genolens.modeling.networks import Ensemble, NetworkConfig
 from genolens.modeling.outcomes import oracle_logit
 from genolens.modeling.train import Cohort, TrainConfig, TrainResult, split_indices
-from tests.test_train import FAST, synthetic_cohort, tiny_panel, write_cohort_vcf
+from tests.factories import FAST, synthetic_cohort, tiny_panel, write_cohort_vcf
 
 P = 24  # variants
 CAUSAL = {"rs1": 0.9, "rs4": -0.7, "rs7": 0.5, "rs10": 1.1, "rs13": -0.4, "rs16": 0.6}
