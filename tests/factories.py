@@ -147,3 +147,20 @@ def small_bundle(root: Path) -> tuple[Path, TrainResult]:
                                source={"vcf": "synthetic", "phenotypes": "synthetic"},
                                units={"age": "years", "bmi": "kg/m²"})
     return out, result
+
+
+# --- float32 comparisons -----------------------------------------------------------------------------------------
+
+# float32 carries 24 bits (eps 1.2e-7); a sum of a few hundred roundings, or a batch of another size taking another
+# reduction order, stays well under 1e-5 of the magnitudes involved. An absolute tolerance would be too strict for
+# values near 40 and too loose for values near 1e-3, so every float32 result is compared relative to its scale.
+F32_RTOL = 1e-5
+
+
+def assert_close_f32(actual: object, desired: object, *, rtol: float = F32_RTOL) -> None:
+    """Compare float32 results relative to their size: ``rtol`` per element, with a floor of ``rtol`` times the
+    largest magnitude so that an element that cancels to ~0 is judged on the scale of the whole array."""
+    a = np.asarray(actual.detach() if isinstance(actual, torch.Tensor) else actual, dtype=np.float64)
+    d = np.asarray(desired.detach() if isinstance(desired, torch.Tensor) else desired, dtype=np.float64)
+    scale = float(np.max(np.abs(d))) if d.size else 0.0
+    np.testing.assert_allclose(a, d, rtol=rtol, atol=rtol * scale)

@@ -23,7 +23,7 @@ from genolens.explain.baselines import (
 from genolens.explain.rollup import group_mask, input_origins, ledger, odds_factor, probability_path
 from genolens.genome.panel import load_panel
 from genolens.modeling.logistic import sigmoid
-from tests.factories import linear_model
+from tests.factories import F32_RTOL, linear_model
 
 
 def variant(vid: str, gene: str, *, ref: str, effect: str, other: str, allele: str = "",
@@ -114,7 +114,7 @@ def test_gene_ledger_adds_up_exactly_and_carries_evidence_and_treatment() -> Non
     by_label = {r.label: r for r in led.rows}
     cyp = by_label["CYP2C19 (3 variants)"]
     expected = float(W[:3] @ (X[:3] - base.values[:3]))
-    assert cyp.contribution == pytest.approx(expected, abs=1e-5)
+    assert cyp.contribution == pytest.approx(expected, rel=F32_RTOL)  # float32 model
     assert cyp.features == ("rs1", "rs2", "rs3") and len(cyp.children) == 3
     assert "rs1: No function" in cyp.evidence and "rs2: Increased function" in cyp.evidence
     assert cyp.note == "2 called; 1 missing, population mean used"
@@ -122,12 +122,12 @@ def test_gene_ledger_adds_up_exactly_and_carries_evidence_and_treatment() -> Non
     assert tcf.evidence == "rs4: OR 1.37 per T allele" and tcf.origins == ("assumed_reference",)
     bmi = by_label["bmi"]
     assert bmi.section == "clinical" and bmi.note == "not given, population mean used"
-    assert bmi.contribution == pytest.approx(0.08 * (31 - 27), abs=1e-5)
+    assert bmi.contribution == pytest.approx(0.08 * (31 - 27), rel=F32_RTOL)
     assert by_label["Age (years)"].note == "given"
     body = [abs(r.contribution) for r in led.rows[:-1]]
     assert body == sorted(body, reverse=True)
     assert led.genetics + led.clinical + led.residual == pytest.approx(a.delta, abs=1e-12)
-    assert led.prediction_probability == pytest.approx(sigmoid(float(W @ X) + BIAS), abs=1e-6)
+    assert led.prediction_probability == pytest.approx(sigmoid(float(W @ X) + BIAS), rel=F32_RTOL)
     assert probability_path(led)[-1] == pytest.approx(led.prediction_probability, abs=1e-12)
     assert probability_path(led)[0] == pytest.approx(led.baseline_probability, abs=1e-12)
 
