@@ -31,6 +31,7 @@ def test_toml_writer_round_trips_through_tomllib() -> None:
     assert math.isnan(back["a"]["nan"]) and back["b"]["c.d"]["deep"] == -math.inf and back["a"]["empty"] == []
 
 
+@pytest.mark.slow  # trains a model
 def test_round_trip_gives_identical_predictions(trained: tuple[Path, TrainResult]) -> None:
     path, result = trained
     loaded = load_bundle(path, panel_dir=path.parents[2] / "panels")
@@ -42,6 +43,7 @@ def test_round_trip_gives_identical_predictions(trained: tuple[Path, TrainResult
     assert not loaded.model.training and not any(p.requires_grad for p in loaded.model.parameters())
 
 
+@pytest.mark.slow  # trains a model
 def test_card_states_what_a_reader_needs(trained: tuple[Path, TrainResult]) -> None:
     path, result = trained
     card = tomllib.loads((path / "card.toml").read_text())
@@ -58,6 +60,7 @@ def test_card_states_what_a_reader_needs(trained: tuple[Path, TrainResult]) -> N
     assert sorted(ref["ancestries"].tolist()) == ["AFR", "EUR"]
 
 
+@pytest.mark.slow  # trains a model
 def test_a_changed_panel_is_refused(trained: tuple[Path, TrainResult], tmp_path: Path) -> None:
     path, _ = trained
     panels = tmp_path / "panels"
@@ -69,6 +72,7 @@ def test_a_changed_panel_is_refused(trained: tuple[Path, TrainResult], tmp_path:
         load_bundle(path, panel_dir=panels)
 
 
+@pytest.mark.slow  # trains a model
 def test_changed_weights_are_refused(trained: tuple[Path, TrainResult], tmp_path: Path) -> None:
     path, _ = trained
     copy = tmp_path / "tiny_risk" / "0.1.0"
@@ -85,6 +89,7 @@ def test_a_folder_without_card_is_refused(tmp_path: Path) -> None:
         load_bundle(tmp_path)
 
 
+@pytest.mark.slow  # trains a model
 def test_unused_config_is_recorded(trained: tuple[Path, TrainResult]) -> None:
     path, _ = trained
     card = tomllib.loads((path / "card.toml").read_text())

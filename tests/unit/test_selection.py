@@ -100,6 +100,7 @@ def test_a_dropped_input_no_longer_moves_its_output(kind: str) -> None:
         assert (net(covariate) - net(x)).abs().max() > 0  # covariates are never dropped
 
 
+@pytest.mark.slow  # trains a model
 def test_a_trained_ensemble_gives_unselected_snps_exactly_zero_weight_and_attribution() -> None:
     from genolens.datamodel import Baseline
     from genolens.explain.attribution import attribute

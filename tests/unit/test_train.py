@@ -63,6 +63,7 @@ def test_split_is_disjoint_and_complete() -> None:
     assert len(idx["test"]) == 400 and len(idx["calibration"]) == 200
 
 
+@pytest.mark.slow  # trains a model
 def test_trained_ensemble_is_near_the_oracle_above_the_prs_and_calibrated() -> None:
     cohort = synthetic_cohort(50_000, seed=1)
     result = train_cohort(cohort, FAST, oracle=oracle)
@@ -81,6 +82,7 @@ def test_trained_ensemble_is_near_the_oracle_above_the_prs_and_calibrated() -> N
     assert set(table["network"]) == {"all", "AFR", "EUR"}
 
 
+@pytest.mark.slow  # trains a model
 def test_training_is_reproducible_from_its_seed() -> None:
     cohort = synthetic_cohort(3_000, seed=5)
     cfg = replace(FAST, members=2, epochs=3)
@@ -90,6 +92,7 @@ def test_training_is_reproducible_from_its_seed() -> None:
     assert not np.array_equal(a.test_logits, c.test_logits)  # another seed: other resamples and shuffles
 
 
+@pytest.mark.slow  # trains a model
 def test_bootstrap_members_differ_and_use_their_interaction_path() -> None:
     cohort = synthetic_cohort(20_000, seed=2)
     result = train_cohort(cohort, replace(FAST, members=3))
@@ -103,6 +106,7 @@ def test_bootstrap_members_differ_and_use_their_interaction_path() -> None:
     assert float(inter.std(dim=1).min()) > 0.2  # every member learnt the interactions, none kept a silent path
 
 
+@pytest.mark.slow  # trains a model
 def test_without_bootstrap_the_warm_starts_are_identical() -> None:
     cohort = synthetic_cohort(3_000, seed=5)
     result = train_cohort(cohort, replace(FAST, members=2, epochs=0, bootstrap=False))
