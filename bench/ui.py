@@ -20,7 +20,9 @@ Streamlit, to say where the time goes. The last line is::
 
     report_s=X method_switch_s=Y pdf_s=Z rss_mb=W
 
-Targets: report_s <= 3, method_switch_s <= 1, pdf_s <= 5, rss_mb <= 700. See bench/README.md.
+Targets: report_s <= 3, method_switch_s <= 1, pdf_s <= 5, rss_mb <= 700. ``--smoke`` skips the warm-up and the
+phases and makes one (cold) repeat: CI checks that the flows still work, well under a minute; its timings mean
+nothing. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import math
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -297,7 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--demo", default="dpyd 2A heterozygote", choices=sorted(DEMOS))
     ap.add_argument("--no-phases", action="store_true", help="skip the in-process server-side breakdown")
+    ap.add_argument("--smoke", action="store_true", help="no warm-up, one cold repeat, no phases (CI)")
     args = ap.parse_args(argv)
+    if args.smoke:
+        args.repeats, args.no_phases = 1, True
     sample = DEMOS[args.demo]
     warm_demo = "brca1 185delAG carrier" if args.demo != "brca1 185delAG carrier" else "cyp2c19 2 2"
 
@@ -317,19 +323,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server pid {pid} at {url}: RSS after start {rss_mb(pid)[0]:.0f} MB")
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            # warm-up: another demo patient, so the timed one is not in any cache (and nothing is shared)
-            context, page, blocked = new_context(browser)
-            t0 = time.perf_counter()
-            open_app(page, url)
-            cold_report, cold_read, _ = report_flow(page, warm_demo, DEMOS[warm_demo])
-            cold_pdf = pdf_flow(page, work / "warm.pdf")
-            open_explorer(page)
-            cold_switch = switch_method(page, SWITCH_TO)
-            context.close()
-            blocked_total += blocked
-            print(f"warm-up ({warm_demo}, cold server): report {cold_report:.2f} s (read {cold_read:.2f} s), "
-                  f"pdf {cold_pdf:.2f} s, method switch {cold_switch:.2f} s; total {time.perf_counter() - t0:.1f} s; "
-                  f"RSS {rss_mb(pid)[0]:.0f} MB")
+            if not args.smoke:
+                # warm-up: another demo patient, so the timed one is not in any cache (and nothing is shared)
+                context, page, blocked = new_context(browser)
+                t0 = time.perf_counter()
+                open_app(page, url)
+                cold_report, cold_read, _ = report_flow(page, warm_demo, DEMOS[warm_demo])
+                cold_pdf = pdf_flow(page, work / "warm.pdf")
+                open_explorer(page)
+                cold_switch = switch_method(page, SWITCH_TO)
+                context.close()
+                blocked_total += blocked
+                print(f"warm-up ({warm_demo}, cold server): report {cold_report:.2f} s (read {cold_read:.2f} s), "
+                      f"pdf {cold_pdf:.2f} s, method switch {cold_switch:.2f} s; total "
+                      f"{time.perf_counter() - t0:.1f} s; RSS {rss_mb(pid)[0]:.0f} MB")
 
             for i in range(args.repeats):
                 context, page, blocked = new_context(browser)
@@ -368,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, took in phases(demo_path):
             print(f"  {name:<48} {took:7.3f} s")
 
+    if args.smoke:
+        shutil.rmtree(work, ignore_errors=True)
     med = {k: statistics.median(v) for k, v in times.items()}
     for k, target in TARGETS.items():
         verdict = "meets" if med[k] <= target else "MISSES"
