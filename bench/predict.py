@@ -3,7 +3,10 @@
 Run from the repository root: ``.venv/bin/python bench/predict.py``. Bundles are loaded and the
 demo patient is read once (not timed); then ``predict`` runs for every bundle (intervals,
 percentiles, bands, flags), interleaved with a naive baseline that runs each ensemble member
-separately in Python without ``torch.inference_mode``. See ``bench/README.md``.
+separately in Python without ``torch.inference_mode`` and summarises the member logits in numpy
+(probability, interval, percentile, band; it computes no flags, so it does less than ``predict``).
+``--smoke`` runs every step a few times only (CI checks that the script still works; its
+timings mean nothing). See ``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -24,13 +27,8 @@ sys.path.insert(0, str(ROOT))
 from genolens.datamodel import Features, PatientGenome, Prediction  # noqa: E402
 from genolens.genome.patient import read_patient  # noqa: E402
 from genolens.modeling.bundle import Bundle, load_bundles  # noqa: E402
-from genolens.modeling.predict import (  # noqa: E402
-    PredictOptions,
-    _flags,
-    _output,
-    features_for,
-    predict,
-)
+from genolens.modeling.logistic import sigmoid  # noqa: E402
+from genolens.modeling.predict import PredictOptions, band, features_for, predict  # noqa: E402
 
 DEFAULT_PATIENT = ROOT / "data" / "demo" / "brca1_185delAG_carrier.vcf.gz"
 TARGET_MS = 50.0
@@ -52,46 +50,55 @@ def load() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def naive_predict(bundle: Bundle, features: Features) -> Prediction:
-    """``predict`` with the ensemble run member by member, each with autograd dispatch (no inference_mode)."""
+Summary = tuple[str, str, float, float, float, float, str]  # bundle, output, p, low, high, percentile, band
+
+
+def naive_predict(bundle: Bundle, features: Features) -> list[Summary]:
+    """What ``predict`` reports per output, written plainly from the bundle's public fields: missing inputs take
+    the reference mean, covariates their population mean (no clinical values given, as in the timed call); the
+    ensemble runs member by member, each with autograd dispatch (no inference_mode); no flags."""
     ref = bundle.reference
     values = np.asarray(features.values, dtype=np.float64)
-    missing = np.isnan(values)
-    genetic = np.where(missing, ref.feature_mean, values)
-    cov = bundle.covariate_mean.copy()
-    defaulted = list(bundle.covariates)  # no clinical values given, as in the timed call
-    x = np.concatenate([genetic, cov]).astype(np.float32)
+    genetic = np.where(np.isnan(values), ref.feature_mean, values)
+    x = np.concatenate([genetic, bundle.covariate_mean]).astype(np.float32)
     model = bundle.model
     rows = []
     for member in model.members:  # one Python forward per member, grad mode on
         rows.append(member(torch.from_numpy(x)[None, :])[0] * model.cal_slope + model.cal_bias)
     member_logits = torch.stack(rows).detach().double().numpy()  # (members, n_outputs)
-    coverage = float(1.0 - missing.mean()) if len(missing) else 1.0
-    imputed = tuple(n for n, m in zip(features.names, missing, strict=True) if m)
-    shared = _flags(bundle, values, coverage, imputed, defaulted, {})
-    opts = PredictOptions()
-    outputs = tuple(_output(bundle, k, member_logits[:, k], shared, opts) for k in range(len(bundle.outputs)))
-    return Prediction(bundle=bundle.name, version=bundle.version, outputs=outputs, inputs=x,
-                      input_names=(*features.names, *bundle.covariates), imputed=imputed, defaulted=tuple(defaulted),
-                      coverage=coverage)
+    lo_pct, hi_pct = PredictOptions().interval
+    out: list[Summary] = []
+    for k, name in enumerate(bundle.outputs):
+        z = float(member_logits[:, k].mean())
+        p = sigmoid(z)
+        probs = sigmoid(member_logits[:, k])
+        lo, hi = float(np.percentile(probs, lo_pct)), float(np.percentile(probs, hi_pct))
+        scores = np.sort(ref.logits[k])
+        pct = 100.0 * (np.searchsorted(scores, z, "left") + np.searchsorted(scores, z, "right")) / 2.0 / len(scores)
+        rr = p / float(bundle.mean_probability[k])
+        out.append((bundle.name, name, p, min(lo, p), max(hi, p), float(pct), band(rr, bundle.bands)))
+    return out
+
+
+def summarise(pred: Prediction) -> list[Summary]:
+    return [(pred.bundle, o.output, o.probability, *o.interval, o.percentile, o.band) for o in pred.outputs]
 
 
 def genolens_all(bundles: Sequence[Bundle], patient: PatientGenome) -> list[Prediction]:
     return [predict(b, features_for(patient, b)) for b in bundles]
 
 
-def naive_all(bundles: Sequence[Bundle], patient: PatientGenome) -> list[Prediction]:
+def naive_all(bundles: Sequence[Bundle], patient: PatientGenome) -> list[list[Summary]]:
     return [naive_predict(b, features_for(patient, b)) for b in bundles]
 
 
-def same(a: Sequence[Prediction], b: Sequence[Prediction]) -> bool:
-    """Both give the same probabilities, intervals, percentiles, bands and flags (float32 noise allowed)."""
-    for pa, pb in zip(a, b, strict=True):
-        for oa, ob in zip(pa.outputs, pb.outputs, strict=True):
-            close = np.allclose([oa.probability, *oa.interval, oa.percentile],
-                                [ob.probability, *ob.interval, ob.percentile], rtol=1e-5, atol=1e-6)
-            if not close or oa.band != ob.band or [f.code for f in oa.flags] != [f.code for f in ob.flags]:
-                print(f"  MISMATCH {pa.bundle}/{oa.output}: {oa} vs {ob}")
+def same(a: Sequence[Prediction], b: Sequence[list[Summary]]) -> bool:
+    """Both give the same probabilities, intervals, percentiles and bands (float32 noise allowed)."""
+    for pa, sb in zip(a, b, strict=True):
+        for oa, ob in zip(summarise(pa), sb, strict=True):
+            close = np.allclose(oa[2:6], ob[2:6], rtol=1e-5, atol=1e-6)
+            if not close or oa[:2] != ob[:2] or oa[6] != ob[6]:
+                print(f"  MISMATCH {pa.bundle}: {oa} vs {ob}")
                 return False
     return True
 
@@ -121,7 +128,10 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=300, help="timed runs of each contender (>= 200)")
     ap.add_argument("--warmup", type=int, default=20, help="untimed runs of each contender first")
     ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's choice)")
+    ap.add_argument("--smoke", action="store_true", help="3 runs, 1 warm-up: checks the script works (CI)")
     args = ap.parse_args()
+    if args.smoke:
+        args.repeats, args.warmup = 3, 1
     print(machine(args.threads))
     t0 = time.perf_counter()
     bundles = load_bundles()
@@ -149,7 +159,8 @@ def main() -> int:
     per_bundle = []
     for b in bundles:
         f = features_for(patient, b)
-        (ms,) = interleaved([lambda b=b, f=f: predict(b, f)], max(args.repeats // 2, 50), 5)
+        (ms,) = interleaved([lambda b=b, f=f: predict(b, f)], max(args.repeats // 2, 3 if args.smoke else 50),
+                            1 if args.smoke else 5)
         per_bundle.append(f"{b.name} {np.median(ms):.2f}")
     print(f"  per bundle (median ms): {'; '.join(per_bundle)}")
     med = float(np.median(ours))

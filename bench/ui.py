@@ -20,7 +20,9 @@ Streamlit, to say where the time goes. The last line is::
 
     report_s=X method_switch_s=Y pdf_s=Z rss_mb=W
 
-Targets: report_s <= 3, method_switch_s <= 1, pdf_s <= 5, rss_mb <= 700. See bench/README.md.
+Targets: report_s <= 3, method_switch_s <= 1, pdf_s <= 5, rss_mb <= 700. ``--smoke`` skips the warm-up and the
+phases and makes one (cold) repeat: CI checks that the flows still work, well under a minute; its timings mean
+nothing. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -31,14 +33,11 @@ import math
 import os
 import platform
 import re
-import signal
-import socket
+import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,12 +48,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.browser import block_outside, wait_idle  # noqa: E402  (the e2e tests' network block and idle wait)
+# the e2e tests' Chromium flags, server, network block and idle wait
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, block_outside, streamlit_app, wait_idle  # noqa: E402
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
 TIMEOUT_MS = 180_000
 TARGETS = {"report_s": 3.0, "method_switch_s": 1.0, "pdf_s": 5.0, "rss_mb": 700.0}
 DEMOS = {  # selectbox label -> sample name
@@ -66,48 +62,6 @@ T = TypeVar("T")
 
 
 # --- server -------------------------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def server(log: Path) -> Iterator[tuple[str, int]]:
-    """``streamlit run app.py`` on a free loopback port; yield (url, pid); stop its process group."""
-    port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"streamlit not healthy after 90 s:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield url, proc.pid
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # the group started above, nothing else
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-
-
 def rss_mb(pid: int) -> tuple[float, float]:
     """(VmRSS, VmHWM) of ``pid`` in MB (10^6 bytes)."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
@@ -297,7 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--demo", default="dpyd 2A heterozygote", choices=sorted(DEMOS))
     ap.add_argument("--no-phases", action="store_true", help="skip the in-process server-side breakdown")
+    ap.add_argument("--smoke", action="store_true", help="no warm-up, one cold repeat, no phases (CI)")
     args = ap.parse_args(argv)
+    if args.smoke:
+        args.repeats, args.no_phases = 1, True
     sample = DEMOS[args.demo]
     warm_demo = "brca1 185delAG carrier" if args.demo != "brca1 185delAG carrier" else "cyp2c19 2 2"
 
@@ -313,23 +270,24 @@ def main(argv: list[str] | None = None) -> int:
     times: dict[str, list[float]] = {"report_s": [], "read_s": [], "method_switch_s": [], "pdf_s": [],
                                      "rss_mb": []}
     blocked_total: list[str] = []
-    with server(work / "server.log") as (url, pid), sync_playwright() as pw:
+    with streamlit_app(work / "server.log") as (url, pid), sync_playwright() as pw:
         print(f"server pid {pid} at {url}: RSS after start {rss_mb(pid)[0]:.0f} MB")
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            # warm-up: another demo patient, so the timed one is not in any cache (and nothing is shared)
-            context, page, blocked = new_context(browser)
-            t0 = time.perf_counter()
-            open_app(page, url)
-            cold_report, cold_read, _ = report_flow(page, warm_demo, DEMOS[warm_demo])
-            cold_pdf = pdf_flow(page, work / "warm.pdf")
-            open_explorer(page)
-            cold_switch = switch_method(page, SWITCH_TO)
-            context.close()
-            blocked_total += blocked
-            print(f"warm-up ({warm_demo}, cold server): report {cold_report:.2f} s (read {cold_read:.2f} s), "
-                  f"pdf {cold_pdf:.2f} s, method switch {cold_switch:.2f} s; total {time.perf_counter() - t0:.1f} s; "
-                  f"RSS {rss_mb(pid)[0]:.0f} MB")
+            if not args.smoke:
+                # warm-up: another demo patient, so the timed one is not in any cache (and nothing is shared)
+                context, page, blocked = new_context(browser)
+                t0 = time.perf_counter()
+                open_app(page, url)
+                cold_report, cold_read, _ = report_flow(page, warm_demo, DEMOS[warm_demo])
+                cold_pdf = pdf_flow(page, work / "warm.pdf")
+                open_explorer(page)
+                cold_switch = switch_method(page, SWITCH_TO)
+                context.close()
+                blocked_total += blocked
+                print(f"warm-up ({warm_demo}, cold server): report {cold_report:.2f} s (read {cold_read:.2f} s), "
+                      f"pdf {cold_pdf:.2f} s, method switch {cold_switch:.2f} s; total "
+                      f"{time.perf_counter() - t0:.1f} s; RSS {rss_mb(pid)[0]:.0f} MB")
 
             for i in range(args.repeats):
                 context, page, blocked = new_context(browser)
@@ -368,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, took in phases(demo_path):
             print(f"  {name:<48} {took:7.3f} s")
 
+    if args.smoke:
+        shutil.rmtree(work, ignore_errors=True)
     med = {k: statistics.median(v) for k, v in times.items()}
     for k, target in TARGETS.items():
         verdict = "meets" if med[k] <= target else "MISSES"

@@ -164,11 +164,29 @@ def decide_build(
                          "declared" if decided is None else source)  # type: ignore[arg-type]
     if decided is None:
         raise BuildError(
-            "Cannot tell whether this file is on GRCh37 or GRCh38: its header has no ##contig lengths "
-            "or ##reference line naming a build, and no panel site shows decisive REF bases. "
-            "Choose the build explicitly (GRCh37 or GRCh38)."
+            f"Cannot tell whether this file is on GRCh37 or GRCh38: {_header_words(info)}, and no panel site "
+            "shows decisive REF bases. Choose the build explicitly (GRCh37 or GRCh38) if you know it; a file "
+            "on another build (NCBI36, T2T) must be lifted over first."
         )
     return BuildCall(decided, tuple(evidence), source)  # type: ignore[arg-type]
+
+
+_OTHER_BUILDS = {"NCBI36 (hg18)": re.compile(r"NCBI_?36|hg18|b36\b", re.IGNORECASE),
+                 "T2T-CHM13": re.compile(r"T2T|CHM13|hs1\b", re.IGNORECASE)}
+"""Builds a header may name that GenoLens does not read (said in the message, never guessed from)."""
+
+
+def _header_words(info: VcfInfo) -> str:
+    """What the header says about the build when it decides nothing, in words."""
+    sized = [f"{c.name}={c.length:,}" for c in info.contigs if c.length is not None]
+    contigs = (f"its ##contig lengths ({', '.join(sized[:3])}{' ...' if len(sized) > 3 else ''}) match neither "
+               "build" if sized else "its header has no ##contig lengths")
+    hints = [h.strip()[:80] for h in info.hints]
+    other = next((b for h in hints for b, pattern in _OTHER_BUILDS.items() if pattern.search(h)), None)
+    named = (f"its ##reference/##assembly ({'; '.join(hints[:2])}) names {other}, which GenoLens does not read"
+             if other else f"its ##reference/##assembly ({'; '.join(hints[:2])}) names neither" if hints
+             else "no ##reference line names a build")
+    return f"{contigs}, {named}"
 
 
 def _build_from_ref_votes(ref_votes: Mapping[Build, int] | None) -> tuple[Build | None, list[str]]:

@@ -23,6 +23,7 @@ Compression = Literal["none", "bgzf", "gzip"]
 
 _BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 _SNIFF_BYTES = 65536
+_V44 = b"##fileformat=VCFv4.4"
 _CONTIG_RE = re.compile(r"^##contig=<(.*)>\s*$")
 _HINT_RE = re.compile(r"^##(reference|assembly)=(.*)$", re.IGNORECASE)
 
@@ -30,7 +31,8 @@ _HINT_RE = re.compile(r"^##(reference|assembly)=(.*)$", re.IGNORECASE)
 def sniff(path: Path, workdir: Path) -> tuple[Kind, Compression, Path]:
     """Check that ``path`` is a complete, readable VCF/BCF; return its kind, compression and the path to read.
 
-    The path to read is a CRLF-normalised copy in ``workdir`` when the file has Windows line endings.
+    The path to read is a normalised copy in ``workdir`` when the file has Windows line endings or is a
+    VCF 4.4 file (whose explicit genotype phasing prefix htslib refuses).
 
     Raises
     ------
@@ -72,8 +74,9 @@ def sniff(path: Path, workdir: Path) -> tuple[Kind, Compression, Path]:
     if kind != "bcf":
         _check_sample_names(name, text)
     read_path = path
-    if kind != "bcf" and b"\r\n" in text:
-        read_path = _strip_cr(path, workdir, compressed=compression != "none")
+    crlf, v44 = b"\r\n" in text, text.startswith(_V44)
+    if kind != "bcf" and (crlf or v44):
+        read_path = _normalised_copy(path, workdir, compressed=compression != "none", phase_prefix=v44)
     return kind, compression, read_path
 
 
@@ -125,18 +128,38 @@ def _not_vcf_message(name: str, text: bytes) -> str:
             f"this one starts with '{shown[:40]}'. Choose a .vcf, .vcf.gz or .bcf file.")
 
 
-def _strip_cr(path: Path, workdir: Path, *, compressed: bool) -> Path:
-    """Write a copy without carriage returns (Windows line endings) and return its path."""
-    out = workdir / "crlf-normalised.vcf"
+def _normalised_copy(path: Path, workdir: Path, *, compressed: bool, phase_prefix: bool) -> Path:
+    """Write a plain-text copy htslib can read and return its path.
+
+    Carriage returns (Windows line endings) are removed. With ``phase_prefix`` (a VCF 4.4 file), the
+    explicit phasing prefix of a genotype (``|0``, ``/0|1``: it states the first allele's phase) is
+    dropped, because the htslib inside cyvcf2 0.35 refuses it; the separators between alleles, which
+    decide phasing here, are kept as written.
+    """
+    out = workdir / "normalised.vcf"
     opener: Callable[..., Any] = gzip.open if compressed else open
     try:
         with opener(path, "rb") as src, open(out, "wb") as dst:
-            for chunk in iter(lambda: src.read(1 << 20), b""):
-                dst.write(chunk.replace(b"\r", b""))
+            if not phase_prefix:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    dst.write(chunk.replace(b"\r", b""))
+            else:
+                for line in src:
+                    dst.write(_drop_phase_prefix(line.replace(b"\r", b"")))
     except (OSError, EOFError, zlib.error):
         raise VcfReadError(f"'{path.name}' cannot be decompressed: it is damaged or truncated. "
                            "Copy the file again.") from None
     return out
+
+
+def _drop_phase_prefix(line: bytes) -> bytes:
+    """A data line with each sample's leading GT phasing prefix removed (GT is FORMAT's first key)."""
+    if line.startswith(b"#"):
+        return line
+    cols = line.split(b"\t")
+    if len(cols) < 10 or not cols[8].startswith(b"GT"):
+        return line
+    return b"\t".join([*cols[:9], *(c[1:] if c[:1] in (b"/", b"|") else c for c in cols[9:])])
 
 
 def header_info(path: Path, read_path: Path, kind: Kind, compression: Compression, samples: tuple[str, ...],

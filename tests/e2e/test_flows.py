@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser import block_outside, wait_idle
+from tests.e2e.browser import block_outside, screenshot, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
 MALFORMED = ROOT / "tests" / "data" / "malformed_upload.vcf"
@@ -72,18 +72,6 @@ def _no_errors(page: Page) -> None:
     expect(page.get_by_text("Traceback")).to_have_count(0)
 
 
-def _screenshot(page: Page, path: Path) -> None:
-    """Full-page screenshot: Streamlit scrolls inside its own container, so grow the viewport to it."""
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
-        "[data-testid=stAppViewContainer], body')].map(e => e.scrollHeight))")
-    size = page.viewport_size or {"width": 1400, "height": 900}
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height), 12_000))})
-    wait_idle(page, TIMEOUT_MS)
-    page.screenshot(path=path, full_page=True)
-    page.set_viewport_size(size)
-
-
 def _metric(page: Page, label: str) -> str:
     """The value of the ``st.metric`` whose label is exactly ``label``."""
     metric = page.get_by_test_id("stMetric").filter(
@@ -100,7 +88,7 @@ def test_clinician_flow(page: Page, artifacts_dir: Path) -> None:
     _open(page)
     _choose_demo(page, "dpyd 2A heterozygote", "DEMO_DPYD")
     _no_errors(page)
-    _screenshot(page, artifacts_dir / "flow_patient.png")
+    screenshot(page, artifacts_dir / "flow_patient.png", TIMEOUT_MS)
 
     _go(page, "Report", "Monogenic findings")
     main = page.get_by_test_id("stMain")
@@ -117,7 +105,7 @@ def test_clinician_flow(page: Page, artifacts_dir: Path) -> None:
     expect(main).to_contain_text("panel variants")  # the findings expander's label
     expect(page.get_by_role("button", name="Download PDF")).to_be_enabled()
     _no_errors(page)
-    _screenshot(page, artifacts_dir / "flow_report.png")
+    screenshot(page, artifacts_dir / "flow_report.png", TIMEOUT_MS)
 
     with page.expect_download(timeout=TIMEOUT_MS) as dl:
         page.get_by_role("button", name="Download PDF").click()
@@ -142,10 +130,10 @@ def test_clinician_flow(page: Page, artifacts_dir: Path) -> None:
     # the rest of the clinician's pages, for screenshots (each renders without error)
     _go(page, "Risk", "Ledger")
     _no_errors(page)
-    _screenshot(page, artifacts_dir / "flow_risk.png")
+    screenshot(page, artifacts_dir / "flow_risk.png", TIMEOUT_MS)
     _go(page, "Treatment", "Why the model says so")
     _no_errors(page)
-    _screenshot(page, artifacts_dir / "flow_treatment.png")
+    screenshot(page, artifacts_dir / "flow_treatment.png", TIMEOUT_MS)
 
     assert blocked == [], f"the page asked for something off this machine: {blocked}"
 
@@ -166,7 +154,7 @@ def test_researcher_flow(page: Page, artifacts_dir: Path) -> None:
                 "table": page.get_by_test_id("stDataFrame").last.inner_text()[:2000]}
 
     before = snapshot()
-    _screenshot(page, artifacts_dir / "flow_explorer.png")
+    screenshot(page, artifacts_dir / "flow_explorer.png", TIMEOUT_MS)
 
     _select(page, "Method", "Input × Gradient")
     expect(page.get_by_role("combobox", name="Method", exact=True)).to_have_value("Input × Gradient")
@@ -186,17 +174,17 @@ def test_researcher_flow(page: Page, artifacts_dir: Path) -> None:
     assert after_baseline["f_baseline"] != after_method["f_baseline"], (after_method, after_baseline)
     assert after_baseline["sum"] != after_method["sum"], (after_method, after_baseline)
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2)
-    _screenshot(page, artifacts_dir / "flow_explorer_switched.png")
+    screenshot(page, artifacts_dir / "flow_explorer_switched.png", TIMEOUT_MS)
 
     # the research pages that need no patient choice, for screenshots
     _go(page, "Cohort", "Drill down")
     _no_errors(page)
-    _screenshot(page, artifacts_dir / "flow_cohort.png")
+    screenshot(page, artifacts_dir / "flow_cohort.png", TIMEOUT_MS)
     _go(page, "Models", "Models")
     expect(page.get_by_role("tab")).to_have_count(4)
     expect(page.get_by_text("Explanations checked against the simulated truth").first).to_be_visible()
     _no_errors(page)
-    _screenshot(page, artifacts_dir / "flow_models.png")
+    screenshot(page, artifacts_dir / "flow_models.png", TIMEOUT_MS)
 
     assert blocked == [], f"the page asked for something off this machine: {blocked}"
 
@@ -221,7 +209,7 @@ def test_two_sessions_never_share_a_patient(browser: Browser, base_url: str, art
             expect(page.get_by_test_id("stMain")).to_contain_text(f"Patient {sample} from")
             text = _main_text(page)
             assert not any(o in text for o in others), (sample, [o for o in others if o in text])
-            _screenshot(page, artifacts_dir / f"flow_session_{sample}.png")
+            screenshot(page, artifacts_dir / f"flow_session_{sample}.png", TIMEOUT_MS)
         # after both reports were drawn, each session's Risk page is still about its own patient
         for sample, page in pages.items():
             _go(page, "Risk", "Ledger")
@@ -249,7 +237,7 @@ def test_malformed_upload_then_demo(page: Page, artifacts_dir: Path) -> None:
     expect(page.get_by_text("internal error")).to_have_count(0)
     expect(page.get_by_text("Genome build:")).to_have_count(0)
     wait_idle(page, TIMEOUT_MS)
-    _screenshot(page, artifacts_dir / "flow_upload_error.png")
+    screenshot(page, artifacts_dir / "flow_upload_error.png", TIMEOUT_MS)
 
     # the failed read leaves no patient behind: the Report says so instead of showing stale data
     _go(page, "Report", "Report")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import block_outside, wait_idle
+from tests.e2e.browser import block_outside, screenshot, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
 GVCF = ROOT.parent / "shared" / "corpus" / "patients" / "hail-gvcfs" / "HG00268.g.vcf.gz"
@@ -32,18 +32,6 @@ def _upload(page: Page, path: Path) -> None:
     uploader.set_input_files(path)
 
 
-def _screenshot(page: Page, path: Path) -> None:
-    """Full-page screenshot: Streamlit scrolls inside its own container, so grow the viewport to it."""
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
-        "[data-testid=stAppViewContainer], body')].map(e => e.scrollHeight))")
-    size = page.viewport_size or {"width": 1400, "height": 900}
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height))})
-    wait_idle(page, READ_TIMEOUT_MS)
-    page.screenshot(path=path, full_page=True)
-    page.set_viewport_size(size)
-
-
 def _expect_read(page: Page) -> None:
     expect(page.get_by_text("Genome build: GRCh38")).to_be_visible(timeout=READ_TIMEOUT_MS)
     coverage = page.get_by_test_id("stMetric").filter(has_text="coverage").first
@@ -61,7 +49,7 @@ def test_upload_read_error_and_recover(page: Page, artifacts_dir: Path) -> None:
     _upload(page, GVCF)
     _expect_read(page)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
-    _screenshot(page, artifacts_dir / "patient_gvcf.png")
+    screenshot(page, artifacts_dir / "patient_gvcf.png", READ_TIMEOUT_MS)
 
     _upload(page, MALFORMED)
     error = page.get_by_test_id("stAlertContentError")
@@ -69,7 +57,7 @@ def test_upload_read_error_and_recover(page: Page, artifacts_dir: Path) -> None:
     expect(page.get_by_text("Genome build: GRCh38")).to_have_count(0)
     expect(page.get_by_text("Traceback")).to_have_count(0)
     wait_idle(page, READ_TIMEOUT_MS)
-    _screenshot(page, artifacts_dir / "patient_error.png")
+    screenshot(page, artifacts_dir / "patient_error.png", READ_TIMEOUT_MS)
 
     _upload(page, GVCF)  # the page stays usable after an error
     _expect_read(page)

@@ -8,7 +8,7 @@ from genolens.datamodel import Contig, VcfInfo
 from genolens.errors import BuildError
 from genolens.genome.build import CONTIG_LENGTHS, decide_build, normalise_chrom
 from genolens.genome.patient import read_patient
-from tests.conftest import DATA
+from tests.factories import DATA
 
 
 @pytest.mark.parametrize(("raw", "norm"), [

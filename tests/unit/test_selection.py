@@ -51,6 +51,7 @@ def _cohort(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return g, y, beta
 
 
+@pytest.mark.slow  # fits a logistic model on a cohort
 def test_selection_keeps_the_causal_snps_and_drops_most_nulls_and_the_ld_neighbour() -> None:
     kept = []
     for seed in range(3, 9):  # selection is a statistical decision: judge it over several cohorts
@@ -66,6 +67,7 @@ def test_selection_keeps_the_causal_snps_and_drops_most_nulls_and_the_ld_neighbo
     assert k[:, 6:].mean() <= 0.3  # AIC keeps some nulls by chance (about 1 in 6 each), not most
 
 
+@pytest.mark.slow  # fits a logistic model on a cohort
 def test_nothing_is_kept_when_no_snp_matters() -> None:
     rng = np.random.default_rng(4)
     g = rng.binomial(2, 0.4, size=(50_000, 12)).astype(np.float64)
@@ -100,6 +102,7 @@ def test_a_dropped_input_no_longer_moves_its_output(kind: str) -> None:
         assert (net(covariate) - net(x)).abs().max() > 0  # covariates are never dropped
 
 
+@pytest.mark.slow  # trains a model
 def test_a_trained_ensemble_gives_unselected_snps_exactly_zero_weight_and_attribution() -> None:
     from genolens.datamodel import Baseline
     from genolens.explain.attribution import attribute

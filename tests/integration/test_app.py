@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import components.cached
+from tests.factories import CORPUS, DATA, DEMO, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data"
-CORPUS = ROOT.parent / "shared" / "corpus"
 GVCF = CORPUS / "patients" / "hail-gvcfs" / "HG00187.hg38.g.vcf.gz"
 MULTI = CORPUS / "vcf" / "bio2zarr" / "vcf" / "chr22.vcf.gz"
 PGX = CORPUS / "pgx" / "pharmcat-examples" / "pharmcat.example2.vcf"  # PharmCAT: CYP2C19 *2/*2
@@ -23,15 +19,8 @@ MALFORMED = DATA / "malformed_upload.vcf"
 STATUSES = DATA / "absent_vs_nocall_vs_filtered_vs_refblock.vcf"
 GRCH37 = DATA / "grch37_cyp3a5_homref.vcf"
 
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent on this machine")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    """Caches are process-global across AppTests: start and end every test with empty ones."""
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 @pytest.fixture
@@ -70,7 +59,7 @@ def test_demo_patients_are_listed_and_read() -> None:
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     box = app.selectbox(key="demo_file")
     assert len(box.options) >= 8 and "dpyd 2A heterozygote" in box.options  # labels shown to the user
-    box.set_value(ROOT / "data" / "demo" / "dpyd_2A_heterozygote.vcf.gz").run()
+    box.set_value(DEMO / "dpyd_2A_heterozygote.vcf.gz").run()
     assert not app.exception and not app.error
     patient = _patient(app)
     assert patient is not None and patient.sample == "DEMO_DPYD"
@@ -161,10 +150,10 @@ def test_whole_genome_option_is_explicit_and_warned(at: AppTest) -> None:
 
 def test_demo_whole_genome_call_sets_start_ticked_and_arrays_do_not() -> None:
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    app.selectbox(key="demo_file").set_value(ROOT / "data" / "demo" / "dpyd_2A_heterozygote.vcf.gz").run()
+    app.selectbox(key="demo_file").set_value(DEMO / "dpyd_2A_heterozygote.vcf.gz").run()
     assert _patient(app).absent_policy == "reference"
     assert "counted as homozygous reference" in _texts(app.warning)  # visible, not silent
-    app.selectbox(key="demo_file").set_value(ROOT / "data" / "demo" / "array_like_partial_coverage.vcf.gz").run()
+    app.selectbox(key="demo_file").set_value(DEMO / "array_like_partial_coverage.vcf.gz").run()
     assert _patient(app).absent_policy == "missing"
 
 

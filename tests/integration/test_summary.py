@@ -11,7 +11,7 @@ from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import MODELS_DIR, bundle_paths, load_bundle
 from genolens.present.summary import DrugRow, ReportSummary, plain_risk
 from genolens.workflows import patient_report
-from tests.conftest import DATA, ROOT
+from tests.factories import DATA, ROOT
 
 DEMO = ROOT / "data" / "demo"
 needs_models = pytest.mark.skipif(not bundle_paths(MODELS_DIR),

@@ -17,7 +17,7 @@ from genolens.modeling.bundle import bundle_paths
 from genolens.present.report import render_html, render_json, render_pdf, summary_from_json, waterfall_svg
 from genolens.present.summary import LedgerLine, ReportSummary
 from genolens.workflows import patient_report
-from tests.conftest import ROOT
+from tests.factories import ROOT
 
 DEMO = ROOT / "data" / "demo"
 CYP2C19 = DEMO / "cyp2c19_2_2.vcf.gz"

@@ -19,6 +19,7 @@ from genolens.modeling.allele_frequencies import target_eaf
 from genolens.modeling.haplotypes import POPULATIONS, draw_haplotypes, simulate_windows
 from genolens.modeling.outcomes import PREVALENCE, draw_outcomes, feature_values, oracle_logit, prs77_log_or
 from genolens.modeling.simulate import PANELS, SimulatedCohort, simulate_cohort
+from tests.factories import DEMO
 
 SEED = 11
 N = 2000
@@ -192,7 +193,6 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 
 # --- demo patients (data/demo, written by data/demo/make_demo.py) ----------------------------
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 
 
 def _sites(name: str, sample: str | None = None) -> tuple[PatientGenome, dict[str, SiteCall]]:

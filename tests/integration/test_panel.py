@@ -14,9 +14,9 @@ import pytest
 from genolens.datamodel import Panel, PanelVariant
 from genolens.errors import PanelError
 from genolens.genome.panel import COLUMNS, PANEL_DIR, load_panel, load_panels, panel_names
+from tests.factories import ROOT, SHARED
 
-ROOT = Path(__file__).resolve().parents[1]
-FACTS = ROOT.parent / "shared" / "facts"
+FACTS = SHARED / "facts"
 
 EXPECTED_COUNTS = {
     "breast_cancer": 380,  # PRS313 + 62 PRS77-only + 5 high-penetrance

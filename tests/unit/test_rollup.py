@@ -23,6 +23,7 @@ from genolens.explain.baselines import (
 from genolens.explain.rollup import group_mask, input_origins, ledger, odds_factor, probability_path
 from genolens.genome.panel import load_panel
 from genolens.modeling.logistic import sigmoid
+from tests.factories import F32_RTOL, linear_model
 
 
 def variant(vid: str, gene: str, *, ref: str, effect: str, other: str, allele: str = "",
@@ -52,14 +53,6 @@ def context() -> ExplainContext:
         ancestry_means={"AFR": np.array([0.1, 0.5, 1.2, 1.1])}, reference_sample=ref,
         covariate_labels={"age": "Age (years)"},
     )
-
-
-def linear() -> nn.Linear:
-    lin = nn.Linear(6, 1)
-    with torch.no_grad():
-        lin.weight.copy_(torch.tensor(W[None], dtype=torch.float32))
-        lin.bias.fill_(BIAS)
-    return lin.requires_grad_(False)
 
 
 X = np.array([2.0, 1.0, 0.0, 1.0, 62.0, 31.0])
@@ -114,14 +107,14 @@ def test_distribution_and_relative_baselines() -> None:
 def test_gene_ledger_adds_up_exactly_and_carries_evidence_and_treatment() -> None:
     ctx = context()
     base = population_average(ctx)
-    a = attribute(linear(), X, baseline=base, target=0, context=ctx)
+    a = attribute(linear_model(W, BIAS), X, baseline=base, target=0, context=ctx)
     led = ledger(a, ctx, origins=TREAT, level="gene")
     assert math.fsum(r.contribution for r in led.rows) == pytest.approx(a.delta, abs=1e-12)
     assert led.rows[-1].section == "residual" and led.rows[-1].contribution == pytest.approx(a.residual, abs=1e-12)
     by_label = {r.label: r for r in led.rows}
     cyp = by_label["CYP2C19 (3 variants)"]
     expected = float(W[:3] @ (X[:3] - base.values[:3]))
-    assert cyp.contribution == pytest.approx(expected, abs=1e-5)
+    assert cyp.contribution == pytest.approx(expected, rel=F32_RTOL)  # float32 model
     assert cyp.features == ("rs1", "rs2", "rs3") and len(cyp.children) == 3
     assert "rs1: No function" in cyp.evidence and "rs2: Increased function" in cyp.evidence
     assert cyp.note == "2 called; 1 missing, population mean used"
@@ -129,19 +122,19 @@ def test_gene_ledger_adds_up_exactly_and_carries_evidence_and_treatment() -> Non
     assert tcf.evidence == "rs4: OR 1.37 per T allele" and tcf.origins == ("assumed_reference",)
     bmi = by_label["bmi"]
     assert bmi.section == "clinical" and bmi.note == "not given, population mean used"
-    assert bmi.contribution == pytest.approx(0.08 * (31 - 27), abs=1e-5)
+    assert bmi.contribution == pytest.approx(0.08 * (31 - 27), rel=F32_RTOL)
     assert by_label["Age (years)"].note == "given"
     body = [abs(r.contribution) for r in led.rows[:-1]]
     assert body == sorted(body, reverse=True)
     assert led.genetics + led.clinical + led.residual == pytest.approx(a.delta, abs=1e-12)
-    assert led.prediction_probability == pytest.approx(sigmoid(float(W @ X) + BIAS), abs=1e-6)
+    assert led.prediction_probability == pytest.approx(sigmoid(float(W @ X) + BIAS), rel=F32_RTOL)
     assert probability_path(led)[-1] == pytest.approx(led.prediction_probability, abs=1e-12)
     assert probability_path(led)[0] == pytest.approx(led.baseline_probability, abs=1e-12)
 
 
 def test_variant_and_allele_levels() -> None:
     ctx = context()
-    a = attribute(linear(), X, baseline=population_average(ctx), target=0, context=ctx)
+    a = attribute(linear_model(W, BIAS), X, baseline=population_average(ctx), target=0, context=ctx)
     rows = ledger(a, ctx, origins=TREAT, level="variant").rows
     assert len(rows) == 7 and {r.level for r in rows} == {"variant", "clinical", "residual"}
     assert "CYP2C19 *2 (rs1)" in [r.label for r in rows]
@@ -153,7 +146,7 @@ def test_variant_and_allele_levels() -> None:
 
 def test_top_merges_small_genetic_rows_and_keeps_the_sum() -> None:
     ctx = context()
-    a = attribute(linear(), X, baseline=population_average(ctx), target=0, context=ctx)
+    a = attribute(linear_model(W, BIAS), X, baseline=population_average(ctx), target=0, context=ctx)
     led = ledger(a, ctx, origins=TREAT, level="variant", top=1)
     other = [r for r in led.rows if r.level == "other"]
     assert len(other) == 1 and other[0].label == "Other genetics (3 rows)" and len(other[0].features) == 3
@@ -182,14 +175,14 @@ def test_group_masks_and_ledger_errors() -> None:
     assert mask.tolist() == [0, 0, 0, 1, 2, 3] and names == ("CYP2C19", "TCF7L2", "Age (years)", "bmi")
     mask, names = group_mask(ctx, level="section")
     assert mask.tolist() == [0, 0, 0, 0, 1, 1] and names == ("genetics", "clinical factors")
-    a = attribute(linear(), X, baseline=population_average(ctx), target=0, context=ctx)
+    a = attribute(linear_model(W, BIAS), X, baseline=population_average(ctx), target=0, context=ctx)
     with pytest.raises(ExplainError, match=r"one origin per input \(6\).*unknown \['imputed'\]"):
         ledger(a, ctx, origins=(*TREAT[:5], "imputed"))  # type: ignore[arg-type]
     with pytest.raises(ExplainError, match="must be the panel 'toy' variant ids"):
         ledger(a, dataclasses.replace(ctx, n_genetic=3), origins=TREAT)
     with pytest.raises(ExplainError, match="level 'locus' unknown"):
         ledger(a, ctx, origins=TREAT, level="locus")  # type: ignore[arg-type]
-    grouped = attribute(linear(), X, baseline=population_average(ctx), target=0, context=ctx,
+    grouped = attribute(linear_model(W, BIAS), X, baseline=population_average(ctx), target=0, context=ctx,
                         feature_mask=mask, group_names=names)
     with pytest.raises(ExplainError, match="per-input attribution"):
         ledger(grouped, ctx, origins=TREAT)
@@ -198,7 +191,7 @@ def test_group_masks_and_ledger_errors() -> None:
 @pytest.mark.parametrize("level", ["gene", "allele", "variant"])
 def test_variants_the_network_does_not_read_are_gathered_in_one_zero_row(level: str) -> None:
     ctx = dataclasses.replace(context(), reads=np.array([True, False, True, False]))
-    lin = linear()
+    lin = linear_model(W, BIAS)
     with torch.no_grad():
         lin.weight[0, [1, 3]] = 0.0  # what selection does in training: rs2 and rs4 get weight zero
     a = attribute(lin, X, baseline=population_average(ctx), target=0, context=ctx)

@@ -12,61 +12,16 @@ import numpy as np
 import pytest
 import torch
 
-from genolens.datamodel import Panel
-from genolens.genome.panel import COLUMNS, load_panel
 from genolens.modeling.evaluate import auprc, auroc, brier, calibration, ece, fit_logistic
 from genolens.modeling.logistic import sigmoid
 from genolens.modeling.networks import RiskNet
 from genolens.modeling.train import train_cohort
-from genolens.modeling.train_config import TrainConfig
-from genolens.modeling.training_data import Cohort, load_cohort, split_indices
-
-N_SNP = 20
-BETA = np.linspace(-0.4, 0.5, N_SNP)
-F_EUR = np.linspace(0.1, 0.5, N_SNP)
-F_AFR = np.clip(F_EUR[::-1] + 0.05, 0.0, 0.9)
-
-
-def tiny_panel(folder: Path, n: int, *, name: str = "tiny") -> Panel:
-    """A panel table of ``n`` made-up SNPs rs1..rsn on chromosome 1 (effect A, other G)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for i in range(n):
-        f = {"id": f"rs{i + 1}", "rsid": f"rs{i + 1}", "gene": f"G{i + 1}", "allele_name": "",
-             "chrom_grch38": "1", "pos_grch38": str(10_000 + 100 * i), "ref_grch38": "", "effect_grch38": "A",
-             "other_grch38": "G", "chrom_grch37": "1", "pos_grch37": str(20_000 + 100 * i), "ref_grch37": "",
-             "effect_grch37": "A", "other_grch37": "G", "evidence": "made up for a test", "log_or": "0.1",
-             "function": "", "activity_value": "", "eaf": "0.3", "source": "tests"}
-        rows.append("\t".join(f[c] for c in COLUMNS))
-    text = "# title: Tiny test panel\n" + "\t".join(COLUMNS) + "\n" + "\n".join(rows) + "\n"
-    (folder / f"{name}.tsv").write_text(text)
-    return load_panel(name, directory=folder)
-
-
-def true_logit(g: np.ndarray, cov: Mapping[str, np.ndarray]) -> np.ndarray:
-    """The known model: additive effects, two gene-gene interactions and two covariates."""
-    return (-2.0 + g @ BETA + 1.5 * g[:, 0] * g[:, 1] - 1.0 * (g[:, 2] > 0) * (g[:, 3] > 0)
-            + 0.04 * (cov["age"] - 55.0) + 0.05 * (cov["bmi"] - 27.0))
-
-
-def synthetic_cohort(n: int, seed: int) -> Cohort:
-    """People of two ancestries (different allele frequencies) with outcomes from ``true_logit``."""
-    rng = np.random.default_rng(seed)
-    anc = np.where(rng.random(n) < 0.7, "EUR", "AFR")
-    g = rng.binomial(2, np.where((anc == "EUR")[:, None], F_EUR, F_AFR)).astype(np.float64)  # (n, N_SNP)
-    cov = {"age": rng.normal(55.0, 10.0, n), "bmi": rng.normal(27.0, 4.0, n)}
-    y = (rng.random(n) < sigmoid(true_logit(g, cov))).astype(np.float64)
-    return Cohort(samples=tuple(f"s{i}" for i in range(n)), genetic=g, covariates=np.column_stack(list(cov.values())),
-                  outcomes=y[:, None], ancestry=anc, genetic_names=tuple(f"rs{i + 1}" for i in range(N_SNP)),
-                  covariate_names=("age", "bmi"), outcome_names=("y_disease",), build="GRCh38")
+from genolens.modeling.training_data import load_cohort, split_indices
+from tests.factories import FAST, N_SNP, synthetic_cohort, tiny_panel, true_logit, write_cohort_vcf
 
 
 def oracle(_name: str, g: np.ndarray, cov: Mapping[str, np.ndarray]) -> np.ndarray:
     return true_logit(g, cov)
-
-
-FAST = TrainConfig(members=5, batch_size=2048, lr=1e-2, epochs=25, patience=3, calib_fraction=0.2,
-                   test_fraction=0.4, seed=0)
 
 
 def test_auroc_equals_mann_whitney_on_a_tiny_example() -> None:
@@ -109,6 +64,7 @@ def test_split_is_disjoint_and_complete() -> None:
     assert len(idx["test"]) == 400 and len(idx["calibration"]) == 200
 
 
+@pytest.mark.slow  # trains a model
 def test_trained_ensemble_is_near_the_oracle_above_the_prs_and_calibrated() -> None:
     cohort = synthetic_cohort(50_000, seed=1)
     result = train_cohort(cohort, FAST, oracle=oracle)
@@ -127,6 +83,7 @@ def test_trained_ensemble_is_near_the_oracle_above_the_prs_and_calibrated() -> N
     assert set(table["network"]) == {"all", "AFR", "EUR"}
 
 
+@pytest.mark.slow  # trains a model
 def test_training_is_reproducible_from_its_seed() -> None:
     cohort = synthetic_cohort(3_000, seed=5)
     cfg = replace(FAST, members=2, epochs=3)
@@ -136,6 +93,7 @@ def test_training_is_reproducible_from_its_seed() -> None:
     assert not np.array_equal(a.test_logits, c.test_logits)  # another seed: other resamples and shuffles
 
 
+@pytest.mark.slow  # trains a model
 def test_bootstrap_members_differ_and_use_their_interaction_path() -> None:
     cohort = synthetic_cohort(20_000, seed=2)
     result = train_cohort(cohort, replace(FAST, members=3))
@@ -149,6 +107,7 @@ def test_bootstrap_members_differ_and_use_their_interaction_path() -> None:
     assert float(inter.std(dim=1).min()) > 0.2  # every member learnt the interactions, none kept a silent path
 
 
+@pytest.mark.slow  # trains a model
 def test_without_bootstrap_the_warm_starts_are_identical() -> None:
     cohort = synthetic_cohort(3_000, seed=5)
     result = train_cohort(cohort, replace(FAST, members=2, epochs=0, bootstrap=False))
@@ -156,19 +115,6 @@ def test_without_bootstrap_the_warm_starts_are_identical() -> None:
     assert torch.equal(state["members.0.additive.weight"], state["members.1.additive.weight"])
     boot = train_cohort(cohort, replace(FAST, members=2, epochs=0)).ensemble.state_dict()
     assert not torch.equal(boot["members.0.additive.weight"], boot["members.1.additive.weight"])
-
-
-def write_cohort_vcf(path: Path, panel: Panel, dosages: np.ndarray) -> None:
-    """A GRCh38 multi-sample VCF: REF = other allele, ALT = effect allele, GT from ``dosages`` (n, p)."""
-    samples = "\t".join(f"s{i}" for i in range(len(dosages)))
-    lines = ["##fileformat=VCFv4.2", "##reference=GRCh38", '##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">',
-             f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{samples}"]
-    gts = {0: "0/0", 1: "0/1", 2: "1/1", -1: "./."}
-    for j, v in enumerate(panel.variants):
-        loc = v.grch38
-        calls = "\t".join(gts[int(d) if not np.isnan(d) else -1] for d in dosages[:, j])
-        lines.append(f"{loc.chrom}\t{loc.pos}\t{v.rsid}\t{loc.other_allele}\t{loc.effect_allele}\t.\tPASS\t.\tGT\t{calls}")
-    path.write_text("\n".join(lines) + "\n")
 
 
 def test_load_cohort_aligns_vcf_samples_with_the_table(tmp_path: Path) -> None:

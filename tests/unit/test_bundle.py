@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import math
 import tomllib
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,23 +13,9 @@ import torch
 
 from genolens.errors import BundleError
 from genolens.modeling.bundle import dumps_toml, load_bundle
-from genolens.modeling.export import write_trained_bundle
-from genolens.modeling.train import TrainResult, train_cohort
+from genolens.modeling.train import TrainResult
 from genolens.modeling.train_config import TrainConfig
-from tests.test_train import FAST, N_SNP, synthetic_cohort, tiny_panel
-
-SMALL = replace(FAST, members=3, epochs=4, test_fraction=0.3)
-
-
-def small_bundle(root: Path) -> tuple[Path, TrainResult]:
-    """Train a small bundle on the synthetic cohort; write it to ``root/models/tiny_risk/0.1.0``."""
-    panel = tiny_panel(root / "panels", N_SNP)
-    cohort = synthetic_cohort(6_000, seed=3)
-    result = train_cohort(cohort, SMALL)
-    out = write_trained_bundle(root / "models" / "tiny_risk" / "0.1.0", result, cohort, panel,
-                               source={"vcf": "synthetic", "phenotypes": "synthetic"},
-                               units={"age": "years", "bmi": "kg/m²"})
-    return out, result
+from tests.factories import N_SNP, SMALL, small_bundle
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +32,7 @@ def test_toml_writer_round_trips_through_tomllib() -> None:
     assert math.isnan(back["a"]["nan"]) and back["b"]["c.d"]["deep"] == -math.inf and back["a"]["empty"] == []
 
 
+@pytest.mark.slow  # trains a model
 def test_round_trip_gives_identical_predictions(trained: tuple[Path, TrainResult]) -> None:
     path, result = trained
     loaded = load_bundle(path, panel_dir=path.parents[2] / "panels")
@@ -58,6 +44,7 @@ def test_round_trip_gives_identical_predictions(trained: tuple[Path, TrainResult
     assert not loaded.model.training and not any(p.requires_grad for p in loaded.model.parameters())
 
 
+@pytest.mark.slow  # trains a model
 def test_card_states_what_a_reader_needs(trained: tuple[Path, TrainResult]) -> None:
     path, result = trained
     card = tomllib.loads((path / "card.toml").read_text())
@@ -74,6 +61,7 @@ def test_card_states_what_a_reader_needs(trained: tuple[Path, TrainResult]) -> N
     assert sorted(ref["ancestries"].tolist()) == ["AFR", "EUR"]
 
 
+@pytest.mark.slow  # trains a model
 def test_a_changed_panel_is_refused(trained: tuple[Path, TrainResult], tmp_path: Path) -> None:
     path, _ = trained
     panels = tmp_path / "panels"
@@ -85,6 +73,7 @@ def test_a_changed_panel_is_refused(trained: tuple[Path, TrainResult], tmp_path:
         load_bundle(path, panel_dir=panels)
 
 
+@pytest.mark.slow  # trains a model
 def test_changed_weights_are_refused(trained: tuple[Path, TrainResult], tmp_path: Path) -> None:
     path, _ = trained
     copy = tmp_path / "tiny_risk" / "0.1.0"
@@ -101,6 +90,7 @@ def test_a_folder_without_card_is_refused(tmp_path: Path) -> None:
         load_bundle(tmp_path)
 
 
+@pytest.mark.slow  # trains a model
 def test_unused_config_is_recorded(trained: tuple[Path, TrainResult]) -> None:
     path, _ = trained
     card = tomllib.loads((path / "card.toml").read_text())

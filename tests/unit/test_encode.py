@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from genolens.datamodel import PatientGenome, SiteCall
 from genolens.genome.encode import trim_alleles
 from genolens.genome.patient import read_patient
-from tests.conftest import DATA
+from tests.factories import DATA
 
 
 def site(p: PatientGenome, rsid: str) -> SiteCall:

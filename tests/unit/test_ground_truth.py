@@ -28,7 +28,7 @@ from genolens.modeling.outcomes import oracle_logit
 from genolens.modeling.train import TrainResult
 from genolens.modeling.train_config import TrainConfig
 from genolens.modeling.training_data import Cohort, split_indices
-from tests.test_train import FAST, synthetic_cohort, tiny_panel, write_cohort_vcf
+from tests.factories import FAST, synthetic_cohort, tiny_panel, write_cohort_vcf
 
 P = 24  # variants
 CAUSAL = {"rs1": 0.9, "rs4": -0.7, "rs7": 0.5, "rs10": 1.1, "rs13": -0.4, "rs16": 0.6}

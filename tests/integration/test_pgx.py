@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
 
 from genolens.errors import GenoLensError
 from genolens.genome.panel import load_panel, load_panels
 from genolens.genome.patient import read_patient
 from genolens.genome.pgx import GENES, PgxReport, call_pgx, pgx_to_json
-from tests.conftest import DATA, need_shared
+from tests.factories import DATA, DEMO, need_shared, pharmcat_report
 
 # Reference-allele names differ between tools: PharmCAT calls the CYP2C19 reference haplotype *38.
 _REFERENCE_NAMES = {"*38": "*1"}
@@ -19,15 +16,6 @@ _REFERENCE_NAMES = {"*38": "*1"}
 
 def _report(name: str, *, sample: str | None = None) -> PgxReport:
     return call_pgx(read_patient(DATA / name, sample=sample, panels=[load_panel("pharmacogenomics")]))
-
-
-def _pharmcat_report(path: Path) -> dict[str, tuple[str, str]]:
-    """Gene -> (Source Diplotype, Phenotype), read from PharmCAT's calls-only report TSV."""
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh, delimiter="\t"))
-    header = rows[1]  # row 0 is the PharmCAT version line
-    gene, dip, phen = header.index("Gene"), header.index("Source Diplotype"), header.index("Phenotype")
-    return {r[gene]: (r[dip], r[phen]) for r in rows[2:] if len(r) > phen}
 
 
 def _alleles(diplotype: str) -> list[str]:
@@ -38,7 +26,7 @@ def _alleles(diplotype: str) -> list[str]:
 @pytest.mark.parametrize("example", ["pharmcat.example", "pharmcat.example2"])
 def test_phenotypes_agree_with_pharmcat_examples(example: str) -> None:
     folder = need_shared("corpus", "pgx", "pharmcat-examples")
-    expected = _pharmcat_report(folder / f"{example}.report.tsv")
+    expected = pharmcat_report(folder / f"{example}.report.tsv")
     report = call_pgx(read_patient(folder / f"{example}.vcf", panels=[load_panel("pharmacogenomics")]))
     compared = [g.name for g in GENES if g.name in expected]
     assert len(compared) == 10  # every covered gene but HLA-B, which PharmCAT does not call from a VCF
@@ -178,7 +166,7 @@ def test_whole_genome_policy_lets_absent_pgx_sites_count_as_reference_and_says_s
     from genolens.genome.patient import read_patient as _read
     from genolens.genome.pgx import call_pgx as _call
 
-    demo = Path(__file__).resolve().parents[1] / "data" / "demo" / "dpyd_2A_heterozygote.vcf.gz"
+    demo = DEMO / "dpyd_2A_heterozygote.vcf.gz"
     strict = _call(_read(demo, qc_records=0)).gene("DPYD")
     assert strict.phenotype == "Indeterminate" and strict.missing_positions  # never assumed by default
     wgs = _call(_read(demo, absent="reference", qc_records=0)).gene("DPYD")

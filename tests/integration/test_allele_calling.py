@@ -8,8 +8,6 @@ a gVCF with reference blocks, an array export with hom-ref calls, a GRCh37 file)
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -17,8 +15,8 @@ from genolens.genome.encode import dosage_matrix
 from genolens.genome.panel import load_panels
 from genolens.genome.patient import read_patient
 from genolens.genome.vcf import open_vcf
+from tests.factories import DEMO
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 FILES = ("trio_cyp2c19_brca2.vcf.gz", "gvcf_reference_blocks.g.vcf.gz", "array_like_partial_coverage.vcf.gz",
          "grch37_cyp3a5_expresser.vcf.gz")
 

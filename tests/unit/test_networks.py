@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from genolens.modeling.networks import Ensemble, NetworkConfig, ResponseNet, RiskNet, build_member
+from tests.factories import assert_close_f32
 
 
 def risk_cfg(**kw: int) -> NetworkConfig:
@@ -23,7 +24,7 @@ def test_risk_net_with_silent_paths_is_the_linear_formula() -> None:
     x = torch.randn(5, 8)
     z = (x - torch.arange(8.0)) / 2.0
     expected = z[:, :6] @ net.additive.weight.T + net.additive.bias + z[:, 6:] @ net.covariate.weight.T  # type: ignore[union-attr]
-    assert torch.allclose(net(x), expected, atol=1e-6)
+    assert_close_f32(net(x), expected)
 
 
 def test_warm_start_is_the_linear_logistic_model() -> None:
@@ -33,10 +34,10 @@ def test_warm_start_is_the_linear_logistic_model() -> None:
     ens.warm_start(intercept, coef)
     x = torch.randn(4, 8)
     expected = intercept + ((x - 1.0) / 0.5) @ coef.T  # (batch, outputs)
-    assert torch.allclose(ens.member_logits(x), expected.expand(2, 4, 2), atol=1e-5)
+    assert_close_f32(ens.member_logits(x), expected.expand(2, 4, 2))
     resp = Ensemble(NetworkConfig(kind="response", n_genetic=5, n_covariates=3, n_outputs=2, members=2))
     resp.warm_start(intercept, coef)
-    assert torch.allclose(resp(x), intercept + x @ coef.T, atol=1e-5)
+    assert_close_f32(resp(x), intercept + x @ coef.T)
 
 
 def test_warm_start_of_one_member_leaves_the_others() -> None:
@@ -58,7 +59,7 @@ def test_silenced_inputs_do_not_move_any_output() -> None:
         x = torch.randn(5, 8)
         moved = x.clone()
         moved[:, [1, 7]] += 100.0
-        assert torch.allclose(ens(x), ens(moved), atol=1e-5)
+        assert_close_f32(ens(x), ens(moved))
         assert not torch.allclose(ens(x), ens(x + 1.0))
 
 
@@ -92,7 +93,7 @@ def test_ensemble_forward_is_the_calibrated_mean_of_members() -> None:
     x = torch.randn(3, 8)
     raw = torch.stack([m(x) for m in ens.members])  # (members, batch, outputs)
     assert ens.member_logits(x).shape == (4, 3, 2)
-    assert torch.allclose(ens(x), raw.mean(0) * torch.tensor([2.0, 0.5]) + torch.tensor([1.0, -1.0]), atol=1e-6)
+    assert_close_f32(ens(x), raw.mean(0) * torch.tensor([2.0, 0.5]) + torch.tensor([1.0, -1.0]))
 
 
 def test_ensemble_members_are_seeded_and_differ() -> None:

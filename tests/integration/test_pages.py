@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from genolens.modeling.bundle import bundle_paths
+from tests.factories import DEMO, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "demo" / "dpyd_2A_heterozygote.vcf.gz"
-TRIO = ROOT / "data" / "demo" / "trio_cyp2c19_brca2.vcf.gz"
+DEMO_PATIENT = DEMO / "dpyd_2A_heterozygote.vcf.gz"
+TRIO = DEMO / "trio_cyp2c19_brca2.vcf.gz"
 PAGES = ("report", "risk", "treatment", "explorer", "cohort")
 PATIENT_PAGES = ("report", "risk", "treatment", "explorer")
 
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 needs_models = pytest.mark.skipif(not bundle_paths(), reason="no model bundles installed (make models)")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    """Session-scoped data caches are process-global in AppTest: start and end each test empty."""
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 def _app() -> AppTest:
@@ -36,7 +25,7 @@ def _app() -> AppTest:
 
 def _with_demo() -> AppTest:
     at = _app()
-    at.selectbox(key="demo_file").set_value(DEMO).run()
+    at.selectbox(key="demo_file").set_value(DEMO_PATIENT).run()
     assert not at.exception and at.session_state["genolens"].patient is not None
     return at
 
@@ -102,7 +91,7 @@ def test_what_if_changes_the_prediction() -> None:
 @needs_models
 def test_report_names_a_monogenic_carrier_without_an_error_box() -> None:
     at = _app()
-    at.selectbox(key="demo_file").set_value(ROOT / "data" / "demo" / "brca1_185delAG_carrier.vcf.gz").run()
+    at.selectbox(key="demo_file").set_value(DEMO / "brca1_185delAG_carrier.vcf.gz").run()
     at.switch_page("pages/report.py").run()
     assert not at.exception and not at.error
     assert "carrier] **BRCA1 185delAG (rs80357914)**" in _text(at.markdown)

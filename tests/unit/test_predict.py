@@ -14,8 +14,7 @@ from genolens.errors import BundleError
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import Bundle, load_bundle
 from genolens.modeling.predict import band, predict, predict_json
-from tests.test_bundle import small_bundle
-from tests.test_train import N_SNP
+from tests.factories import F32_RTOL, N_SNP, small_bundle
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +34,7 @@ def codes(pred_flags: tuple[object, ...]) -> set[str]:
     return {f.code for f in pred_flags}  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow  # trains a model
 def test_low_coverage_imputed_and_defaulted_inputs_are_flagged(bundle: Bundle) -> None:
     values = np.ones(N_SNP)
     values[:12] = np.nan
@@ -52,6 +52,7 @@ def test_low_coverage_imputed_and_defaulted_inputs_are_flagged(bundle: Bundle) -
     assert f"{expected:.0%}" in message and "80%" in message
 
 
+@pytest.mark.slow  # trains a model
 def test_a_missing_variant_the_network_does_not_read_does_not_lower_coverage(bundle: Bundle) -> None:
     if bundle.reads.all():
         pytest.skip("selection kept every variant of the toy bundle")
@@ -62,22 +63,25 @@ def test_a_missing_variant_the_network_does_not_read_does_not_lower_coverage(bun
     assert pred.coverage == 1.0 and pred.imputed == (f"rs{unread + 1}",)
     flag = next(f for f in pred.outputs[0].flags if f.code == "imputed_genetic")
     assert flag.message.startswith("No variant the model reads was missing.") and "weight zero" in flag.message
-    complete = predict(bundle, features(np.ones(N_SNP)), {"age": 60.0, "bmi": 30.0})
-    assert pred.outputs[0].logit == pytest.approx(complete.outputs[0].logit, abs=1e-6)  # imputing it changes nothing
+    complete = predict(bundle, features(np.ones(N_SNP)), {"age": 60.0, "bmi": 30.0})  # float32 logits below
+    assert pred.outputs[0].logit == pytest.approx(complete.outputs[0].logit, rel=F32_RTOL)  # imputing changes nothing
 
 
+@pytest.mark.slow  # trains a model
 def test_complete_inputs_raise_no_input_flags(bundle: Bundle) -> None:
     pred = predict(bundle, features(np.ones(N_SNP)), {"age": 60.0, "bmi": 30.0})
     assert not {"low_coverage", "imputed_genetic", "defaulted_clinical"} & codes(pred.outputs[0].flags)
     assert pred.inputs[N_SNP:].tolist() == [60.0, 30.0] and pred.coverage == 1.0
 
 
+@pytest.mark.slow  # trains a model
 def test_clinical_value_far_from_training_is_flagged(bundle: Bundle) -> None:
     pred = predict(bundle, features(np.ones(N_SNP)), {"age": 120.0, "bmi": 27.0})
     flag = next(f for f in pred.outputs[0].flags if f.code == "clinical_out_of_range")
     assert flag.message.startswith("age lies +6.") and "years" in flag.message
 
 
+@pytest.mark.slow  # trains a model
 def test_probability_interval_and_percentile_recomputed(bundle: Bundle) -> None:
     rng = np.random.default_rng(4)
     ref = np.load(bundle.path / "reference.npz")["logits"][0]
@@ -103,6 +107,7 @@ def test_bands_follow_the_card_thresholds() -> None:
         "below average", "average", "average", "above average", "above average", "high"]
 
 
+@pytest.mark.slow  # trains a model
 def test_predict_never_mutates_the_model(bundle: Bundle) -> None:
     before = {k: v.clone() for k, v in bundle.model.state_dict().items()}
     predict(bundle, features(np.full(N_SNP, np.nan)), {})
@@ -111,6 +116,7 @@ def test_predict_never_mutates_the_model(bundle: Bundle) -> None:
     assert not bundle.model.training
 
 
+@pytest.mark.slow  # trains a model
 def test_unusual_ancestry_is_flagged(bundle: Bundle) -> None:
     freq = bundle.reference.feature_mean_by_ancestry / 2
     unlikely = np.where(freq.max(axis=0) < 0.5, 2.0, 0.0)  # the rarer homozygote everywhere
@@ -119,11 +125,13 @@ def test_unusual_ancestry_is_flagged(bundle: Bundle) -> None:
     assert "ancestry_unusual" not in codes(predict(bundle, features(typical), {}).outputs[0].flags)
 
 
+@pytest.mark.slow  # trains a model
 def test_wrong_number_of_inputs_is_refused(bundle: Bundle) -> None:
     with pytest.raises(BundleError, match="expects 20 genetic inputs, got 3"):
         predict(bundle, features(np.ones(3)), {})
 
 
+@pytest.mark.slow  # trains a model
 def test_predict_json_from_a_patient_vcf(bundle: Bundle, tmp_path: Path) -> None:
     lines = ["##fileformat=VCFv4.2", "##reference=GRCh38", '##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">',
              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tP1"]

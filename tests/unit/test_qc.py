@@ -6,7 +6,7 @@ import pytest
 
 from genolens.genome.patient import read_patient
 from genolens.genome.qc import panel_warnings
-from tests.conftest import DATA
+from tests.factories import DATA
 
 
 def test_qc_counts_match_the_hand_count() -> None:

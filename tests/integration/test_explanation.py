@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,9 +21,9 @@ from genolens.explain.explanation import (
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import Bundle, load_bundles
 from genolens.modeling.predict import features_for, predict
+from tests.factories import DEMO, assert_close_f32
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "demo" / "brca1_185delAG_carrier.vcf.gz"
+DEMO_PATIENT = DEMO / "brca1_185delAG_carrier.vcf.gz"
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +36,7 @@ def bundles() -> dict[str, Bundle]:
 
 @pytest.fixture(scope="module")
 def patient() -> PatientGenome:
-    return read_patient(DEMO, qc_records=0)
+    return read_patient(DEMO_PATIENT, qc_records=0)
 
 
 @pytest.fixture(scope="module")
@@ -81,11 +80,10 @@ def test_explain_all_gives_what_explain_gives_for_each_output(bundles: dict[str,
     for name in (b.outputs[0], b.outputs[-1]):
         one, shared = explain(b, patient, output=name), every[b.name][name]
         # the same numbers up to float32 rounding (one output's batch is smaller than all outputs')
-        np.testing.assert_allclose(one.attribution.member_values, shared.attribution.member_values, rtol=0, atol=1e-6)
+        assert_close_f32(one.attribution.member_values, shared.attribution.member_values)
         assert one.reliability.grade == shared.reliability.grade and one.sensitivity_band == shared.sensitivity_band
         assert [r.label for r in one.ledger.rows] == [r.label for r in shared.ledger.rows]
-        np.testing.assert_allclose([r.contribution for r in one.ledger.rows],
-                                   [r.contribution for r in shared.ledger.rows], rtol=0, atol=1e-5)
+        assert_close_f32([r.contribution for r in one.ledger.rows], [r.contribution for r in shared.ledger.rows])
         assert one.output == shared.output
     short = b.outputs[-1].removeprefix("y_")
     assert list(explain_all(b, patient, outputs=[short], reliability=False)) == [b.outputs[-1]]

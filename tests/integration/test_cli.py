@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import DATA, ROOT
+from tests.factories import DATA, ROOT
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

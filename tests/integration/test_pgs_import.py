@@ -15,7 +15,7 @@ from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import load_bundle
 from genolens.modeling.pgs_import import import_pgs
 from genolens.modeling.predict import predict_json
-from tests.conftest import need_shared
+from tests.factories import need_shared
 
 PGS = ("facts", "sources", "pgs")
 
