@@ -13,6 +13,15 @@ SIMULATED = ("Every model here was **trained on simulated cohorts** (real varian
              "effect sizes; simulated people). Estimates illustrate the method; they are not validated risks.")
 
 
+def patient_page(title: str, what: str, *, kind: str | None = None) -> tuple[PatientGenome, tuple[Bundle, ...]]:
+    """The start of every screen about one patient: header, the patient, the models (of ``kind``), the caption."""
+    header(title, what)
+    patient = need_patient()
+    bundles = need_bundles(kind)
+    patient_caption(patient)
+    return patient, bundles
+
+
 def header(title: str, what: str) -> None:
     """Title, research-use-only banner saying what this screen shows, and the simulated-cohort note."""
     st.title(title)

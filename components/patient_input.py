@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,11 +68,8 @@ def _uploaded() -> PatientSource | None:
         st.info("Upload a VCF, VCF.gz or BCF file to begin.", icon=":material/upload_file:")
         return None
     data = upload.getvalue()
-    digests = state.session().digests
-    key = f"upload:{upload.file_id}"
-    if key not in digests:
-        digests[key] = sha256_bytes(data)
-    return PatientSource(name=upload.name, sha256=digests[key], data=data)
+    return PatientSource(name=upload.name, sha256=_digest(f"upload:{upload.file_id}", lambda: sha256_bytes(data)),
+                         data=data)
 
 
 def _server_file() -> PatientSource | None:
@@ -101,11 +99,16 @@ def _server_file() -> PatientSource | None:
 def path_source(path: Path) -> PatientSource:
     """A server-side file as a patient source, hashed once per path, size and mtime."""
     stat = path.stat()
-    digests = state.session().digests
     key = f"path:{path}:{stat.st_size}:{stat.st_mtime_ns}"
+    return PatientSource(name=path.name, sha256=_digest(key, lambda: sha256_file(path)), path=path)
+
+
+def _digest(key: str, compute: Callable[[], str]) -> str:
+    """The SHA-256 of the source ``key`` names, computed once per session (the one hash of a file)."""
+    digests = state.session().digests
     if key not in digests:
-        digests[key] = sha256_file(path)
-    return PatientSource(name=path.name, sha256=digests[key], path=path)
+        digests[key] = compute()
+    return digests[key]
 
 
 def sample_names(source: PatientSource) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, BUILDS, PatientGenome
-from genolens.errors import GenoLensError
+from genolens.errors import BundleError, GenoLensError, GroundTruthError, OptionError, ReportError
 from genolens.genome.encode import STATUS_WORDS
 from genolens.genome.panel import load_panels
 from genolens.genome.patient import patient_to_json, read_patient
@@ -133,37 +133,12 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status (2 and one ``error:`` line for anything the user can fix)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    if args.command == "simulate":
-        return _simulate(args)
-    if args.command == "validate":
-        return _validate(args)
-    if args.command in ("train", "import-pgs"):
-        return _build_bundle(args)
-    if args.command in ("predict", "explain", "report"):
-        from genolens.explain.explanation import use_one_thread
-
-        use_one_thread()
     try:
-        bundles = _bundles() if args.command in ("predict", "explain", "report") else ()
-        extra = [b.panel for b in bundles if b.info.own_panel]
-        patient = read_patient(args.path, sample=args.sample, build=args.build, absent=args.absent,
-                               panels=[*load_panels(), *extra] if extra else None,
-                               qc_records=max(getattr(args, "qc_records", 0), 0))
-        if args.command == "predict":
-            text = _predict(args, patient, bundles)
-        elif args.command == "explain":
-            text = _explain(args, patient, bundles)
-        elif args.command == "report":
-            text = _report(args, patient, bundles)
-        elif args.command == "pgx":
-            report = call_pgx(patient)
-            text = json.dumps(pgx_to_json(report), indent=1) if args.json else _pgx_text(report)
-        else:
-            text = json.dumps(patient_to_json(patient), indent=1) if args.json else _text(patient)
-    except GenoLensError as exc:
+        status, text = _run(args)
+    except GenoLensError as exc:  # the one place a domain error becomes a message
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
@@ -171,7 +146,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except BrokenPipeError:  # `| head`: the reader left; not an error of ours
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
-    return 0
+    return status
+
+
+def _run(args: argparse.Namespace) -> tuple[int, str]:
+    """Run one command; return its exit status and what it prints."""
+    if args.command == "simulate":
+        return 0, _simulate(args)
+    if args.command == "validate":
+        return _validate(args)
+    if args.command in ("train", "import-pgs"):
+        return 0, _build_bundle(args)
+    if args.command in ("predict", "explain", "report"):
+        from genolens.explain.explanation import use_one_thread
+
+        use_one_thread()
+    bundles = _bundles() if args.command in ("predict", "explain", "report") else ()
+    extra = [b.panel for b in bundles if b.info.own_panel]
+    patient = read_patient(args.path, sample=args.sample, build=args.build, absent=args.absent,
+                           panels=[*load_panels(), *extra] if extra else None,
+                           qc_records=max(getattr(args, "qc_records", 0), 0))
+    if args.command == "predict":
+        return 0, _predict(args, patient, bundles)
+    if args.command == "explain":
+        return 0, _explain(args, patient, bundles)
+    if args.command == "report":
+        return 0, _report(args, patient, bundles)
+    if args.command == "pgx":
+        report = call_pgx(patient)
+        return 0, json.dumps(pgx_to_json(report), indent=1) if args.json else _pgx_text(report)
+    return 0, json.dumps(patient_to_json(patient), indent=1) if args.json else _text(patient)
 
 
 def _text(p: PatientGenome) -> str:
@@ -209,11 +213,11 @@ def _explain(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence
     bundle = next((b for b in bundles if b.name == args.model), None)
     if bundle is None:
         names = ", ".join(b.name for b in bundles) or "none (run make models)"
-        raise GenoLensError(f"Model '{args.model}' unknown. Choose from: {names}.")
+        raise OptionError(f"Model '{args.model}' unknown. Choose from: {names}.")
     relative_values = None
     if args.baseline == "relative":
         if not args.relative:
-            raise GenoLensError("--baseline relative needs --relative SAMPLE (another sample of the same VCF).")
+            raise OptionError("--baseline relative needs --relative SAMPLE (another sample of the same VCF).")
         other = read_patient(args.path, sample=args.relative, build=args.build, absent=args.absent,
                              panels=[bundle.panel], qc_records=0)
         relative_values = features_for(other, bundle).values
@@ -242,9 +246,9 @@ def _clinical(items: Sequence[str]) -> dict[str, float]:
         try:
             clinical[name.strip()] = float(value)
         except ValueError:
-            raise GenoLensError(f"--clinical '{item}' is not NAME=NUMBER (e.g. cov_age=52).") from None
+            raise OptionError(f"--clinical '{item}' is not NAME=NUMBER (e.g. cov_age=52).") from None
         if not sep:
-            raise GenoLensError(f"--clinical '{item}' is not NAME=NUMBER (e.g. cov_age=52).")
+            raise OptionError(f"--clinical '{item}' is not NAME=NUMBER (e.g. cov_age=52).")
     return clinical
 
 
@@ -253,7 +257,7 @@ def _predict(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence
 
     clinical = _clinical(args.clinical)
     if not bundles:
-        raise GenoLensError("No model bundles under models/: run `make models` first.")
+        raise BundleError("No model bundles under models/: run `make models` first.")
     record = predict_json(patient, bundles, clinical)
     if args.json:
         return json.dumps(record, indent=1)
@@ -277,64 +281,54 @@ def _report(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[
     try:
         out = write_report(summary, args.out, args.format)
     except OSError as exc:
-        raise GenoLensError(f"Cannot write the report to '{args.out}': {exc.strerror}; choose another --out.") from None
+        raise ReportError(f"Cannot write the report to '{args.out}': {exc.strerror}; choose another --out.") from None
     models = ", ".join(f"{b.name} {b.version}" for b in summary.provenance.bundles) or "none (guideline calls only)"
     return f"wrote {args.format} report {out} (models: {models}). {RESEARCH_USE_LINE}"
 
 
-def _build_bundle(args: argparse.Namespace) -> int:
+def _build_bundle(args: argparse.Namespace) -> str:
     from genolens.modeling.export import train_bundle
     from genolens.modeling.pgs_import import import_pgs
 
-    try:
-        if args.command == "train":
-            out = train_bundle(args.vcf, args.phenotypes, args.panel, args.out, outcomes=_names(args.outcomes),
-                               covariates=_names(args.covariates), seed=args.seed, members=args.members,
-                               kind=args.kind, select=args.select)
-        else:
-            out = import_pgs(args.scoring_file, args.out)
-    except GenoLensError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote bundle {out}")
-    return 0
+    if args.command == "train":
+        out = train_bundle(args.vcf, args.phenotypes, args.panel, args.out, outcomes=_names(args.outcomes),
+                           covariates=_names(args.covariates), seed=args.seed, members=args.members,
+                           kind=args.kind, select=args.select)
+    else:
+        out = import_pgs(args.scoring_file, args.out)
+    return f"wrote bundle {out}"
 
 
-def _simulate(args: argparse.Namespace) -> int:
+def _simulate(args: argparse.Namespace) -> str:
     from genolens.modeling.haplotypes import POOL_SIZE
     from genolens.modeling.simulate import simulate_cohort
 
     started = time.perf_counter()
-    try:
-        simulate_cohort(n=args.n, seed=args.seed, out_dir=args.out, builds=tuple(args.build or BUILDS),
-                        pool=POOL_SIZE if args.pool is None else args.pool)
-    except GenoLensError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {args.n} individuals to {args.out} in {time.perf_counter() - started:.1f} s")
-    return 0
+    simulate_cohort(n=args.n, seed=args.seed, out_dir=args.out, builds=tuple(args.build or BUILDS),
+                    pool=POOL_SIZE if args.pool is None else args.pool)
+    return f"wrote {args.n} individuals to {args.out} in {time.perf_counter() - started:.1f} s"
 
 
-def _validate(args: argparse.Namespace) -> int:
+def _validate(args: argparse.Namespace) -> tuple[int, str]:
+    """Check each bundle's explanations against the truth; status 1 when a target is missed."""
     from genolens.explain.ground_truth import validate_bundle, validation_summary
     from genolens.modeling.bundle import MODELS_DIR, bundle_paths
 
     models = str(MODELS_DIR) if args.models is None else args.models
     paths = [q for q in bundle_paths(Path(models)) if not args.bundle or q.parent.name in args.bundle]
     if not paths:
-        print(f"error: no bundle {', '.join(args.bundle) or ''} under {models}; run make models.", file=sys.stderr)
-        return 2
+        raise BundleError(f"no bundle {', '.join(args.bundle) or ''} under {models}; run make models.")
     failed = False
+    lines = []
     for path in paths:
         try:
             out = validate_bundle(path, args.cohort, n_patients=args.n_patients, seed=args.seed,
                                   write=not args.dry_run)
-        except GenoLensError as exc:
-            print(f"error: {path.parent.name}: {exc}", file=sys.stderr)
-            return 2
+        except GenoLensError as exc:  # say which bundle
+            raise GroundTruthError(f"{path.parent.name}: {exc}") from None
         failed |= not out["passed"] or out["randomisation"] != "pass"
-        print(validation_summary(path.parent.name, out))
-    return 1 if failed else 0
+        lines.append(validation_summary(path.parent.name, out))
+    return (1 if failed else 0), "\n".join(lines)
 
 
 def _names(text: str | None) -> list[str] | None:

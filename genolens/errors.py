@@ -25,7 +25,7 @@ class BuildError(GenoLensError):
 
 
 class PanelError(GenoLensError):
-    """A variant panel table is malformed or inconsistent."""
+    """A variant panel table is malformed or inconsistent, or a patient was not read against the panel asked for."""
 
 
 class BundleError(GenoLensError):
@@ -46,3 +46,11 @@ class GroundTruthError(GenoLensError):
 
 class ReportError(GenoLensError):
     """A report cannot be written (PDF engine missing, unreadable JSON record)."""
+
+
+class OptionError(GenoLensError):
+    """An option has a value GenoLens cannot use (unknown build, policy or model; malformed NAME=VALUE)."""
+
+
+class CohortError(GenoLensError):
+    """A training cohort does not fit together: the VCF, the phenotype table, the truth file or the panel."""

@@ -5,11 +5,11 @@ import streamlit as st
 from components import cached, choices, explorer_views, frame
 from components.errors import shown_errors
 
-frame.header("Explorer", "This screen is for researchers: it explains one model output with the attribution method, "
-             "baseline and settings you choose, and tests how far the explanation can be trusted.")
-patient = frame.need_patient()
-bundles = frame.need_bundles()
-frame.patient_caption(patient)
+patient, bundles = frame.patient_page(
+    "Explorer",
+    "This screen is for researchers: it explains one model output with the attribution method, "
+    "baseline and settings you choose, and tests how far the explanation can be trusted.",
+)
 
 top = st.columns(4)
 bundle, output = choices.output(bundles, key="explorer_output", column=top[0])

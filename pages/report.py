@@ -5,11 +5,11 @@ import streamlit as st
 from components import cached, frame, report_views
 from components.errors import shown_errors
 
-frame.header("Report", "This screen summarises the patient's disease risks, drug responses and findings from the "
-             "installed models and the guideline (CPIC-style) calls.")
-patient = frame.need_patient()
-bundles = frame.need_bundles()
-frame.patient_caption(patient)
+patient, bundles = frame.patient_page(
+    "Report",
+    "This screen summarises the patient's disease risks, drug responses and findings from the "
+    "installed models and the guideline (CPIC-style) calls.",
+)
 
 with st.spinner("Predicting with every model and explaining each risk…"), shown_errors("building the report"):
     summary = cached.report(patient, bundles).summary

@@ -6,11 +6,11 @@ from components import cached, choices, frame, ledger_chart, what_if
 from components.errors import shown_errors
 from components.report_views import RISK_CHOICE
 
-frame.header("Risk", "This screen explains one disease-risk prediction: which variants, genes and clinical factors "
-             "moved the patient's risk away from the comparison point, and by how much.")
-patient = frame.need_patient()
-bundles = frame.need_bundles("risk")
-frame.patient_caption(patient)
+patient, bundles = frame.patient_page(
+    "Risk",
+    "This screen explains one disease-risk prediction: which variants, genes and clinical factors "
+    "moved the patient's risk away from the comparison point, and by how much.", kind="risk",
+)
 
 left, right = st.columns(2)
 bundle, output = choices.output(bundles, key="risk_output", choice=st.session_state.get(RISK_CHOICE), column=left)

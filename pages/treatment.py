@@ -6,11 +6,11 @@ from components import cached, frame, ledger_chart, treatment_views
 from components.errors import shown_errors
 from components.report_views import DRUG_CHOICE
 
-frame.header("Treatment", "This screen sets the treatment-response model's prediction for one drug beside the "
-             "guideline (CPIC-style) phenotype called from the patient's genotypes, and says whether they agree.")
-patient = frame.need_patient()
-bundles = frame.need_bundles()
-frame.patient_caption(patient)
+patient, bundles = frame.patient_page(
+    "Treatment",
+    "This screen sets the treatment-response model's prediction for one drug beside the "
+    "guideline (CPIC-style) phenotype called from the patient's genotypes, and says whether they agree.",
+)
 
 with st.spinner("Calling guideline phenotypes and predicting…"), shown_errors("building the drug table"):
     report = cached.report(patient, bundles)

@@ -47,6 +47,7 @@ from genolens.datamodel.genome import (
     PanelVariant,
     PatientGenome,
     Record,
+    RecordSite,
     SiteCall,
     VcfInfo,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "Prediction",
     "RandomisationCheck",
     "Record",
+    "RecordSite",
     "Reliability",
     "ReliabilityCheck",
     "RiskBand",

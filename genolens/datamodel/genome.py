@@ -120,8 +120,8 @@ class VcfInfo:
 
 
 @dataclass(frozen=True)
-class Record:
-    """One VCF record reduced to one sample, copied out of cyvcf2's C memory."""
+class RecordSite:
+    """Where a VCF record sits and what it says about the reference, copied out of cyvcf2's C memory."""
 
     chrom: str
     """Chromosome as written in the file (not normalised)."""
@@ -135,6 +135,17 @@ class Record:
     """ALT alleles as written, symbolic ones included (``"<NON_REF>"``, ``"<*>"``); ``()`` for ``"."``."""
     filters: tuple[str, ...]
     """Failed FILTER names; ``()`` for PASS or ``"."``."""
+
+    @property
+    def is_reference_block(self) -> bool:
+        """True for a gVCF reference block: only symbolic ALTs (``<NON_REF>``/``<*>``)."""
+        return all(a in ("<NON_REF>", "<*>") for a in self.alts) and len(self.alts) > 0
+
+
+@dataclass(frozen=True)
+class Record(RecordSite):
+    """One VCF record reduced to one sample."""
+
     gt: tuple[int, ...]
     """Allele indices of the sample's genotype (0 = REF); -1 for a missing allele; ``()`` when no GT."""
     phased: bool
@@ -148,35 +159,13 @@ class Record:
     dp: int | None
     """FORMAT/DP (or the sum of AD); ``None`` when absent or missing."""
 
-    @property
-    def is_reference_block(self) -> bool:
-        """True for a gVCF reference block: only symbolic ALTs (``<NON_REF>``/``<*>``)."""
-        return all(a in ("<NON_REF>", "<*>") for a in self.alts) and len(self.alts) > 0
-
 
 @dataclass(frozen=True)
-class CohortRecord:
-    """One VCF record with every sample's genotype (cohort files), copied out of cyvcf2."""
+class CohortRecord(RecordSite):
+    """One VCF record with every sample's genotype (cohort files)."""
 
-    chrom: str
-    """Chromosome as written in the file."""
-    pos: int
-    """1-based POS."""
-    end: int
-    """1-based last reference base covered."""
-    ref: str
-    """REF bases."""
-    alts: tuple[str, ...]
-    """ALT alleles as written; ``()`` for ``"."``."""
-    filters: tuple[str, ...]
-    """Failed FILTER names; ``()`` for PASS or ``"."``."""
     gt: np.ndarray | None = field(repr=False)
     """int16, shape (n_samples, ploidy): allele indices, -1 missing; ``None`` when the record has no GT."""
-
-    @property
-    def is_reference_block(self) -> bool:
-        """True for a gVCF reference block: only symbolic ALTs."""
-        return all(a in ("<NON_REF>", "<*>") for a in self.alts) and len(self.alts) > 0
 
 
 @dataclass(frozen=True)

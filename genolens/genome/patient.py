@@ -25,7 +25,7 @@ from genolens.datamodel import (
     PatientGenome,
     Record,
 )
-from genolens.errors import GenoLensError
+from genolens.errors import OptionError, VcfReadError
 from genolens.genome.build import build_from_contigs, build_from_hints, decide_build
 from genolens.genome.encode import call_panel, encode
 from genolens.genome.panel import load_panels
@@ -91,9 +91,9 @@ def read_patient(
         ``VcfReadError``, ``SampleError`` or ``BuildError`` with a message for the user.
     """
     if build not in BUILD_CHOICES:
-        raise GenoLensError(f"Build '{build}' unknown. Choose from: {', '.join(BUILD_CHOICES)}.")
+        raise OptionError(f"Build '{build}' unknown. Choose from: {', '.join(BUILD_CHOICES)}.")
     if absent not in ABSENT_POLICIES:
-        raise GenoLensError(f"Absent-site policy '{absent}' unknown. Choose from: {', '.join(ABSENT_POLICIES)}.")
+        raise OptionError(f"Absent-site policy '{absent}' unknown. Choose from: {', '.join(ABSENT_POLICIES)}.")
     chosen = tuple(panels) if panels is not None else load_panels()
     report = progress or (lambda _f, _m: None)
     report(0.0, "Reading the header")
@@ -188,7 +188,7 @@ class _Sha256Thread(threading.Thread):
     def result(self) -> str:
         self.join()
         if self._error:
-            raise GenoLensError(f"Cannot read '{self._path.name}' to hash it: {self._error}.")
+            raise VcfReadError(f"Cannot read '{self._path.name}' to hash it: {self._error}.")
         return self._hex
 
 

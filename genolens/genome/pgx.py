@@ -23,7 +23,7 @@ from itertools import combinations_with_replacement
 from typing import Any
 
 from genolens.datamodel import USABLE_STATUSES, Build, Locus, PatientGenome, SiteCall
-from genolens.errors import GenoLensError
+from genolens.errors import PanelError
 from genolens.genome.panel import load_panel
 
 
@@ -206,7 +206,7 @@ def call_pgx(patient: PatientGenome, *, panel: str = "pharmacogenomics") -> PgxR
     result = next((r for r in patient.panels if r.panel == panel), None)
     if result is None:
         read = ", ".join(r.panel for r in patient.panels) or "(none)"
-        raise GenoLensError(f"Panel {panel!r} was not read for {patient.source_name!r} (panels read: {read}); "
+        raise PanelError(f"Panel {panel!r} was not read for {patient.source_name!r} (panels read: {read}); "
                             "read the file again with that panel.")
     variants = {v.id: v for v in load_panel(panel).variants}
     build = patient.build.build

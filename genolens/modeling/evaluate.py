@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from genolens.errors import GenoLensError
+from genolens.errors import CohortError
 from genolens.modeling.logistic import sigmoid
 
 _EPS = 1e-7
@@ -158,7 +158,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, *, ridge: float = 0.0, offset: np
             return beta
     if np.all(np.isfinite(beta)) and np.max(np.abs(step)) < 1e-6:
         return beta
-    raise GenoLensError(f"Logistic fit did not converge after {max_iter} Newton steps (last step "
+    raise CohortError(f"Logistic fit did not converge after {max_iter} Newton steps (last step "
                         f"{np.max(np.abs(step)):.3g}); the outcome may be separable. Add a ridge penalty.")
 
 

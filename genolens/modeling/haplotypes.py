@@ -20,7 +20,7 @@ import msprime
 import numpy as np
 
 from genolens.datamodel import PanelVariant
-from genolens.errors import GenoLensError
+from genolens.errors import CohortError
 from genolens.modeling.allele_frequencies import CIS, target_frequencies
 
 POPULATIONS: tuple[str, ...] = ("AFR", "EUR", "EAS")
@@ -196,7 +196,7 @@ def _pick_site(positions: np.ndarray, freqs: np.ndarray, used: np.ndarray, targe
     good = excess <= 0.05
     poly = (freqs.sum(axis=0) > 0) & (freqs.sum(axis=0) < len(POPULATIONS))
     if not (~used & poly).any():
-        raise GenoLensError("A simulated window has no free polymorphic site; raise FLANK or the pool size.")
+        raise CohortError("A simulated window has no free polymorphic site; raise FLANK or the pool size.")
     distance = np.abs(positions - target_pos)
     fits_any = ~used & poly & (err <= _tolerance(p, n_hap))
     for fits in (fits_any & (positions > prev), fits_any):  # keep the real order if the frequencies allow

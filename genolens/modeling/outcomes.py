@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from genolens.datamodel import Panel
-from genolens.errors import GenoLensError
+from genolens.errors import CohortError
 from genolens.modeling.logistic import sigmoid
 
 Truth = dict[str, Any]
@@ -168,7 +168,7 @@ def prs77_log_or(panel: Panel) -> dict[str, float]:
         if m:
             beta, allele = float(m.group(1)), m.group(2)
             if allele not in (v.grch38.effect_allele, v.grch38.other_allele):
-                raise GenoLensError(f"PRS77 allele {allele} of {v.id} is neither panel allele; rebuild the panel.")
+                raise CohortError(f"PRS77 allele {allele} of {v.id} is neither panel allele; rebuild the panel.")
             out[v.id] = beta if allele == v.grch38.effect_allele else -beta
     return out
 
@@ -218,7 +218,7 @@ def outcome_models(panels: Mapping[str, Panel]) -> dict[str, Truth]:
         ids = set(truth["panel_variant_ids"])
         named = set(truth["variant_effects"]) | {i for f in truth["features"].values() for i in _feature_ids(f)}
         if named - ids:
-            raise GenoLensError(f"{name}: variants {sorted(named - ids)} are not in panel {truth['panel']}.")
+            raise CohortError(f"{name}: variants {sorted(named - ids)} are not in panel {truth['panel']}.")
     return models
 
 
@@ -246,7 +246,7 @@ def feature_values(feature: Mapping[str, Any], dosage: Mapping[str, np.ndarray])
                 slots = [*slots, np.where(d > k, float(value), normal)]
         lowest: np.ndarray = np.sort(np.stack(slots, axis=1), axis=1)[:, :ploidy].sum(axis=1)
         return np.asarray(ploidy * normal - lowest, dtype=np.float64)
-    raise GenoLensError(f"Feature kind {feature['kind']!r} unknown. Choose from: activity_deficit, allele_count.")
+    raise CohortError(f"Feature kind {feature['kind']!r} unknown. Choose from: activity_deficit, allele_count.")
 
 
 def oracle_logit(truth_outcome: Mapping[str, Any], X_panel: np.ndarray,
@@ -275,11 +275,11 @@ def oracle_logit(truth_outcome: Mapping[str, Any], X_panel: np.ndarray,
     ids = list(truth_outcome["panel_variant_ids"])
     X = np.asarray(X_panel)
     if X.ndim != 2 or X.shape[1] != len(ids):
-        raise GenoLensError(f"X_panel has shape {X.shape}; expected (n, {len(ids)}) in panel "
+        raise CohortError(f"X_panel has shape {X.shape}; expected (n, {len(ids)}) in panel "
                             f"{truth_outcome['panel']!r} order.")
     missing = [c for c in truth_outcome["covariates"] if c not in covariates]
     if missing:
-        raise GenoLensError(f"Covariates {', '.join(missing)} are missing; the oracle needs them.")
+        raise CohortError(f"Covariates {', '.join(missing)} are missing; the oracle needs them.")
     index = {vid: j for j, vid in enumerate(ids)}
 
     def value(name: str) -> np.ndarray:
@@ -290,7 +290,7 @@ def oracle_logit(truth_outcome: Mapping[str, Any], X_panel: np.ndarray,
             return feature_values(feature, {i: value(i) for i in _feature_ids(feature)})
         if name in index:  # one column at a time: the panel matrix may be large and narrow-typed
             return np.asarray(X[:, index[name]], dtype=np.float64)
-        raise GenoLensError(f"Term {name!r} is neither a covariate, a feature nor a variant of the panel.")
+        raise CohortError(f"Term {name!r} is neither a covariate, a feature nor a variant of the panel.")
 
     logit = np.full(X.shape[0], float(truth_outcome["intercept"]))
     for table in ("covariate_effects", "variant_effects", "feature_effects"):

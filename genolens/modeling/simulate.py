@@ -34,7 +34,7 @@ import numpy as np
 import tskit
 
 from genolens.datamodel import BUILDS, Build, Panel
-from genolens.errors import GenoLensError
+from genolens.errors import OptionError
 from genolens.genome.panel import load_panel
 from genolens.modeling.allele_frequencies import target_frequencies
 from genolens.modeling.cohort_vcf import write_cohort_vcf
@@ -129,10 +129,10 @@ def simulate_cohort(*, n: int, seed: int, out_dir: str | Path, builds: Sequence[
         When ``n`` is not positive or a build is unknown.
     """
     if n < 1:
-        raise GenoLensError(f"Cohort size must be positive, got {n}.")
+        raise OptionError(f"Cohort size must be positive, got {n}.")
     bad = [b for b in builds if b not in BUILDS]
     if bad:
-        raise GenoLensError(f"Build {bad[0]!r} unknown. Choose from: {', '.join(BUILDS)}.")
+        raise OptionError(f"Build {bad[0]!r} unknown. Choose from: {', '.join(BUILDS)}.")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     panels = dict(panels) if panels is not None else {p: load_panel(p) for p in PANELS}

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from genolens.datamodel import BUILDS, Build, BuildChoice, Panel
-from genolens.errors import GenoLensError
+from genolens.errors import CohortError
 from genolens.genome.build import decide_build
 from genolens.genome.encode import dosage_matrix
 from genolens.genome.patient import decide_build_or_none
@@ -91,14 +91,14 @@ def load_cohort(vcf: str | os.PathLike[str], phenotypes: str | os.PathLike[str],
     table = pd.read_csv(phenotypes)
     id_col = next((c for c in _SAMPLE_COLUMNS if c in table.columns), None)
     if id_col is None:
-        raise GenoLensError(f"Phenotype table {phenotypes} has no sample column; expected one of "
+        raise CohortError(f"Phenotype table {phenotypes} has no sample column; expected one of "
                             f"{', '.join(_SAMPLE_COLUMNS)}, found {', '.join(map(str, table.columns))}.")
     anc_col = next((c for c in _ANCESTRY_COLUMNS if c in table.columns), None)
     outs, covs = _columns(table, id_col, anc_col, outcomes, covariates, str(phenotypes))
     row_of = {str(s): i for i, s in enumerate(table[id_col].astype(str))}
     keep = [(i, row_of[s]) for i, s in enumerate(samples) if s in row_of]
     if not keep:
-        raise GenoLensError(f"No sample of {vcf} is in {phenotypes}; VCF samples start "
+        raise CohortError(f"No sample of {vcf} is in {phenotypes}; VCF samples start "
                             f"{', '.join(samples[:3])}, table ids start {', '.join(list(row_of)[:3])}.")
     vcf_idx, tab_idx = (np.array(v, dtype=np.int64) for v in zip(*keep, strict=True))
     cov = table[list(covs)].to_numpy(dtype=np.float64)[tab_idx]  # (n, n_covariates)
@@ -125,13 +125,13 @@ def _columns(table: pd.DataFrame, id_col: str, anc_col: str | None, outcomes: Se
     asked = [*(outcomes or ()), *(covariates or ())]
     absent = [c for c in asked if c not in numeric]
     if absent:
-        raise GenoLensError(f"Column(s) {', '.join(absent)} are not numeric columns of {name}; "
+        raise CohortError(f"Column(s) {', '.join(absent)} are not numeric columns of {name}; "
                             f"numeric columns: {', '.join(numeric)}.")
     binary = [c for c in numeric if set(np.unique(table[c].dropna())) <= {0, 1}]
     outs = tuple(outcomes) if outcomes else tuple(c for c in binary if c not in (covariates or ()))
     covs = tuple(covariates) if covariates is not None else tuple(c for c in numeric if c not in outs)
     if not outs:
-        raise GenoLensError(f"No outcome column (0/1) found in {name}; name them with outcomes=[...].")
+        raise CohortError(f"No outcome column (0/1) found in {name}; name them with outcomes=[...].")
     return outs, covs
 
 
