@@ -262,7 +262,7 @@ def main() -> int:
     print(f"file: {INDEXED.name} {INDEXED.stat().st_size / 2**20:.1f} MiB, {n_records:,} records, "
           f"{len(sites)} panel sites")
 
-    from genolens.genome.patient import read_patient
+    from genolens.genome import read_patient
 
     def genolens(path: Path) -> Callable[[], object]:
         return lambda: read_patient(str(path), sample=None, qc_records=0)

@@ -215,11 +215,11 @@ def phases(demo_path: Path) -> list[tuple[str, float]]:
         return value
 
     timed("import torch + captum", lambda: (__import__("torch"), __import__("captum.attr")))
-    from genolens.explain.attribution_methods import Method
-    from genolens.genome.patient import read_patient
-    from genolens.modeling.bundle import load_bundles
+    from genolens.explain import Method
+    from genolens.genome import read_patient
+    from genolens.modeling import load_bundles
+    from genolens.present import render_pdf
     from genolens.present.figures import deletion_curve_figure, method_agreement_figure
-    from genolens.present.report import render_pdf
     from genolens.workflows import compare_methods, patient_report
 
     bundles = timed("load_bundles (every bundle)", load_bundles)

@@ -37,11 +37,9 @@ from genolens.datamodel import (
     PatientGenome,
     RandomisationCheck,
 )
-from genolens.explain.attribution_methods import Method
-from genolens.explain.explanation import BaselineChoice, Explanation, output_index
-from genolens.genome.patient import list_samples, read_patient
-from genolens.genome.pgx import PgxReport
-from genolens.modeling.bundle import Bundle, bundle_paths, load_bundle
+from genolens.explain import BaselineChoice, Explanation, Method, output_index
+from genolens.genome import PgxReport, list_samples, read_patient
+from genolens.modeling import Bundle, bundle_paths, load_bundle
 from genolens.workflows import (
     CohortResult,
     MethodComparison,

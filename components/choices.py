@@ -7,8 +7,8 @@ from typing import Any
 import streamlit as st
 
 from components.frame import output_label
-from genolens.explain.explanation import BaselineChoice
-from genolens.modeling.bundle import Bundle
+from genolens.explain import BaselineChoice
+from genolens.modeling import Bundle
 
 BASELINE_WORDS: dict[BaselineChoice, str] = {
     "population": "Average person of the reference population",

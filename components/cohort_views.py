@@ -14,7 +14,7 @@ from components.errors import shown_errors
 from components.frame import output_label
 from components.patient_input import StatusProgress, path_source
 from components.sources import PatientSource
-from genolens.modeling.bundle import Bundle
+from genolens.modeling import Bundle
 from genolens.present.figures import mean_contribution_figure, risk_distribution_figure
 from genolens.workflows import CohortResult
 

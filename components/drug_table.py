@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from genolens.present.summary import DrugRow
+from genolens.present import DrugRow
 
 LIGHT = {"red": "🔴", "amber": "🟠", "green": "🔵"}
 """Okabe-Ito-like markers; the level is also written out (colour is never the only signal)."""

@@ -8,8 +8,8 @@ import streamlit as st
 
 from components import cached
 from genolens.datamodel import Attribution, DeletionCurve, Reliability
-from genolens.explain.attribution_methods import METHODS, Method
-from genolens.modeling.bundle import Bundle
+from genolens.explain import METHODS, Method
+from genolens.modeling import Bundle
 from genolens.present.figures import deletion_curve_figure, method_agreement_figure
 
 METHOD_WORDS: dict[str, str] = {

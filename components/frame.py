@@ -7,7 +7,7 @@ import streamlit as st
 from components import cached, patient_views, state
 from components.errors import shown_errors
 from genolens.datamodel import PatientGenome
-from genolens.modeling.bundle import Bundle
+from genolens.modeling import Bundle
 
 SIMULATED = ("Every model here was **trained on simulated cohorts** (real variants, positions and published "
              "effect sizes; simulated people). Estimates illustrate the method; they are not validated risks.")

@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from genolens.datamodel import PatientGenome
-from genolens.explain.explanation import Explanation
-from genolens.modeling.bundle import Bundle
+from genolens.explain import Explanation
+from genolens.modeling import Bundle
 from genolens.present.figures import gene_rollup_figure, genome_track_figure, ledger_waterfall
 
 

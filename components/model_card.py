@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from genolens.modeling.bundle import Bundle
+from genolens.modeling import Bundle
 from genolens.present.figures import calibration_figure, roc_figure
 from genolens.provenance import RESEARCH_USE
 

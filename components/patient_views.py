@@ -6,8 +6,7 @@ import streamlit as st
 
 from components import cached, tables
 from genolens.datamodel import BuildCall, FileQC, PanelResult, PatientGenome
-from genolens.genome.encode import ORIGIN_WORDS
-from genolens.genome.qc import panel_warnings
+from genolens.genome import ORIGIN_WORDS, panel_warnings
 
 _BUILD_SOURCE = {
     "contigs": "decided by ##contig lengths",

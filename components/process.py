@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from genolens.explain.explanation import use_one_thread
+from genolens.explain import use_one_thread
 
 
 def configure() -> None:

@@ -9,8 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components import drug_table, risk_card
-from genolens.present import report
-from genolens.present.summary import Finding, ReportSummary, RiskCard
+from genolens.present import Finding, ReportSummary, RiskCard, report
 
 RISK_CHOICE = "risk_choice"
 """Session key: (bundle, output) the risk page opens with."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from genolens.present.summary import RiskCard
+from genolens.present import RiskCard
 
 GRADE_WORDS = {"A": "explanation reliable", "B": "explanation usable with care", "C": "do not rely on the explanation"}
 BAND_ICON = {"below average": "🔵", "average": "⚪", "above average": "🟠", "high": "🔴"}

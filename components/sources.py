@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from genolens.genome.spool import spooled_upload
+from genolens.genome import spooled_upload
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from components.drug_table import LIGHT
-from genolens.explain.explanation import Explanation
-from genolens.genome.pgx import PgxReport
-from genolens.present.summary import DrugRow
+from genolens.explain import Explanation
+from genolens.genome import PgxReport
+from genolens.present import DrugRow
 
 
 def guideline(row: DrugRow, pgx: PgxReport) -> None:

@@ -10,8 +10,8 @@ import streamlit as st
 
 from components.ledger_chart import genotypes
 from genolens.datamodel import PatientGenome
-from genolens.explain.explanation import Explanation
-from genolens.modeling.bundle import Bundle
+from genolens.explain import Explanation
+from genolens.modeling import Bundle
 
 _SHOWN = 8
 """Genotypes offered: the inputs with the largest |contribution| as read (a stable list while editing)."""

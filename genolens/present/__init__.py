@@ -1,1 +1,47 @@
-"""Presentation layer: Plotly figures and reports, without Streamlit (later issues)."""
+"""Presentation layer: what a report shows (``summary``, content classes) and how it is rendered (``report``:
+HTML, PDF, JSON). The Plotly figures live in ``figures`` and are imported by name (they load Plotly).
+"""
+
+from genolens.present.report import (
+    render_html,
+    render_json,
+    render_pdf,
+    summary_from_json,
+    write_report,
+)
+from genolens.present.summary import (
+    LIMITATIONS,
+    SCHEMA,
+    BundleRef,
+    DrugRow,
+    Finding,
+    GeneLine,
+    LedgerLine,
+    ModelCardSummary,
+    Provenance,
+    ReportSummary,
+    RiskCard,
+    output_title,
+    plain_risk,
+)
+
+__all__ = [
+    "LIMITATIONS",
+    "SCHEMA",
+    "BundleRef",
+    "DrugRow",
+    "Finding",
+    "GeneLine",
+    "LedgerLine",
+    "ModelCardSummary",
+    "Provenance",
+    "ReportSummary",
+    "RiskCard",
+    "output_title",
+    "plain_risk",
+    "render_html",
+    "render_json",
+    "render_pdf",
+    "summary_from_json",
+    "write_report",
+]
