@@ -96,27 +96,30 @@ def _check_sample_names(name: str, text: bytes) -> None:
 
 
 def _gunzip_prefix(path: Path, name: str) -> bytes:
-    try:
-        with gzip.open(path, "rb") as fh:
-            return fh.read(_SNIFF_BYTES)
-    except (OSError, EOFError, zlib.error):
-        raise VcfReadError(
-            f"'{name}' is gzip-compressed but cannot be decompressed: it is damaged or truncated. "
-            "Copy or download the file again."
-        ) from None
+    return _gunzip(path, _SNIFF_BYTES, f"'{name}' is gzip-compressed but cannot be decompressed: it is damaged or "
+                   "truncated. Copy or download the file again.")
 
 
 def _check_complete(path: Path, name: str) -> None:
     """A bgzip file without the end-of-file block is truncated unless it decompresses fully."""
+    _gunzip(path, None, f"'{name}' is truncated: the compressed data stops mid-block and the bgzip end-of-file "
+            "marker is missing. The copy or download was interrupted; copy the file again.")
+
+
+def _gunzip(path: Path, limit: int | None, damaged: str) -> bytes:
+    """The first ``limit`` decompressed bytes (``None``: decompress all, keep none).
+
+    Raises VcfReadError with the message ``damaged`` when the data cannot be decompressed.
+    """
     try:
         with gzip.open(path, "rb") as fh:
+            if limit is not None:
+                return fh.read(limit)
             while fh.read(1 << 20):
                 pass
+            return b""
     except (OSError, EOFError, zlib.error):
-        raise VcfReadError(
-            f"'{name}' is truncated: the compressed data stops mid-block and the bgzip end-of-file "
-            "marker is missing. The copy or download was interrupted; copy the file again."
-        ) from None
+        raise VcfReadError(damaged) from None
 
 
 def _not_vcf_message(name: str, text: bytes) -> str:
