@@ -38,7 +38,7 @@ from genolens.datamodel import (
     RandomisationCheck,
 )
 from genolens.explain import BaselineChoice, Explanation, Method, output_index
-from genolens.genome import PgxReport, list_samples, read_patient
+from genolens.genome import list_samples, read_patient
 from genolens.modeling import Bundle, bundle_paths, load_bundle
 from genolens.workflows import (
     CohortResult,
@@ -165,11 +165,6 @@ def explanation(
     outputs = None if bundle.info.kind != "response" else (name,)
     return explanations(patient, bundle, outputs=outputs, method=method, baseline=baseline, clinical=clinical,
                         overrides=overrides, ancestry=ancestry, level=level, reliability=reliability)[name]
-
-
-def pgx(patient: PatientGenome, bundles: tuple[Bundle, ...]) -> PgxReport:
-    """Guideline (CPIC-style) phenotypes of ``patient``, as the report called them."""
-    return report(patient, bundles).pgx
 
 
 @st.cache_data(scope="session", max_entries=_EXPLANATIONS_PER_SESSION, show_spinner=False)

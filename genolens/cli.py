@@ -157,11 +157,13 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         return _validate(args)
     if args.command in ("train", "import-pgs"):
         return 0, _build_bundle(args)
+    bundles: tuple[Bundle, ...] = ()
     if args.command in ("predict", "explain", "report"):
         from genolens.explain.explanation import use_one_thread
+        from genolens.modeling.bundle import load_bundles
 
         use_one_thread()
-    bundles = _bundles() if args.command in ("predict", "explain", "report") else ()
+        bundles = load_bundles()  # once per command; an imported score brings its own panel to read
     extra = [b.panel for b in bundles if b.info.own_panel]
     patient = read_patient(args.path, sample=args.sample, build=args.build, absent=args.absent,
                            panels=[*load_panels(), *extra] if extra else None,
@@ -196,13 +198,6 @@ def _text(p: PatientGenome) -> str:
         lines += [f"    warning: {w}" for w in panel_warnings(r, p.qc.chromosomes)]
     lines.append(RESEARCH_USE)
     return "\n".join(lines)
-
-
-def _bundles() -> tuple[Bundle, ...]:
-    """Every shipped bundle, loaded once per command (imported scores bring their own panel to read)."""
-    from genolens.modeling.bundle import load_bundles
-
-    return load_bundles()
 
 
 def _explain(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[Bundle]) -> str:

@@ -143,7 +143,7 @@ def _call_from_record(locus: Locus, rec: Record, base: SiteCall) -> SiteCall:
     if any(a >= len(labels) for a in rec.gt):
         return replace(base, status="no_call", alleles=None, dosage=None, from_ds=False,
                         note=f"genotype {rec.gt_text} names an allele the record does not have ({shown})")
-    dosage = float(effect_dosages(locus, rec, np.array([rec.gt]))[0])
+    dosage = float(_effect_counts(labels, np.array([rec.gt]))[0])  # labels, FILTER and alleles checked above
     notes = [f"{shown} GT {rec.gt_text}"]
     if any(labels[a] == "neither" for a in rec.gt):
         others = sorted({_allele_strings(rec)[i] for i, a in enumerate(rec.gt) if labels[a] == "neither"})
@@ -270,6 +270,11 @@ def effect_dosages(locus: Locus, rec: Record | CohortRecord, gt: np.ndarray) -> 
     labels = _allele_map(locus, rec)
     if labels is None or rec.filters:
         return np.full(len(gt), np.nan)
+    return _effect_counts(labels, gt)
+
+
+def _effect_counts(labels: Sequence[str], gt: np.ndarray) -> np.ndarray:
+    """Count ``effect`` labels per genotype row (n, ploidy); NaN for a missing or out-of-range allele."""
     is_effect = np.array([lab == "effect" for lab in labels] + [False], dtype=np.float64)
     gt = np.asarray(gt, dtype=np.int64).reshape(len(gt), -1)  # (n, ploidy)
     bad = (gt < 0).any(axis=1) | (gt >= len(labels)).any(axis=1) | (gt.shape[1] == 0)

@@ -101,14 +101,16 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, clinica
     response: dict[str, OutputPrediction] = {}
     bands: dict[str, Mapping[str, float]] = {}
     for b in bundles:
-        if b.info.kind == "response":
-            pred = predict(b, features_for(patient, b), given)
-            results.append(BundleResult(b.name, pred))
-            response.update({o.output: o for o in pred.outputs})
-            bands.update({o.output: b.bands for o in pred.outputs})
-            continue
-        result = _explained(b, patient, given, provider) if explain else _predicted(b, patient, given)
+        if b.info.kind == "response" or not explain:
+            result = BundleResult(b.name, predict(b, features_for(patient, b), given))
+        else:
+            explanations = dict(provider(b))
+            result = BundleResult(b.name, next(iter(explanations.values())).prediction, explanations)
         results.append(result)
+        if b.info.kind == "response":
+            response.update({o.output: o for o in result.prediction.outputs})
+            bands.update({o.output: b.bands for o in result.prediction.outputs})
+            continue
         cards += [_risk_card(b, patient, result, k) for k in range(len(b.outputs))]
         if result.explanations and not params:
             first = next(iter(result.explanations.values()))
@@ -126,16 +128,6 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, clinica
         provenance=_provenance(patient, bundles, given, method if params else "none",
                                baseline if params else "none", params))
     return PatientReport(summary, tuple(results), pgx)
-
-
-def _explained(b: Bundle, patient: PatientGenome, clinical: Mapping[str, float],
-               provider: ExplainProvider) -> BundleResult:
-    explanations = dict(provider(b))
-    return BundleResult(b.name, next(iter(explanations.values())).prediction, explanations)
-
-
-def _predicted(b: Bundle, patient: PatientGenome, clinical: Mapping[str, float]) -> BundleResult:
-    return BundleResult(b.name, predict(b, features_for(patient, b), clinical))
 
 
 def _risk_card(b: Bundle, patient: PatientGenome, result: BundleResult, k: int) -> RiskCard:
@@ -170,7 +162,6 @@ def _risk_card(b: Bundle, patient: PatientGenome, result: BundleResult, k: int) 
         sensitivity_band=(float(band[0]), float(band[1])), sensitivity_note=note,
         flags=tuple(f.message for f in o.flags), baseline_caption=caption, baseline_probability=base_p,
         top_rows=rows, ledger_total=total)
-
 
 
 def model_card_summary(b: Bundle) -> ModelCardSummary:
