@@ -1,7 +1,8 @@
 """Command line: ``python -m genolens inspect PATH [--sample S] [--build B] [--absent P] [--json]``.
 
-``python -m genolens report PATH [--sample S] [--absent P] [--build B] --format html|pdf|json --out FILE``
-writes a patient report. ``simulate``, ``validate``, ``train`` and ``import-pgs`` make cohorts and bundles.
+``python -m genolens report PATH [--sample S] [--absent P] [--build B] [--details FILE] [--detail NAME=VALUE]
+--format html|pdf|json --out FILE`` writes a patient report. ``simulate``, ``validate``, ``train`` and
+``import-pgs`` make cohorts and bundles.
 Every command's arguments are parsed here; the domain modules take plain keyword arguments.
 
 Bad input exits with status 2 and one line on stderr starting ``error:``; never a traceback.
@@ -10,6 +11,7 @@ Bad input exits with status 2 and one line on stderr starting ``error:``; never 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, BUILDS, PatientGenome
+from genolens.datamodel.clinical import PatientDetails, details_record, patient_details, read_details
 from genolens.errors import BundleError, GenoLensError, GroundTruthError, OptionError, ReportError
 from genolens.genome.encode import STATUS_WORDS
 from genolens.genome.panel import load_panels
@@ -53,8 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cohort_commands(sub)
     pr = sub.add_parser("predict", help="predict with every shipped bundle for one sample")
     _add_read_options(pr)
-    pr.add_argument("--clinical", action="append", default=[], metavar="NAME=VALUE",
-                    help="a clinical input, e.g. cov_age=52 (repeatable); others default to the population mean")
+    _add_details_options(pr)
     pr.add_argument("--json", action="store_true", help="print one JSON object")
     ex = sub.add_parser("explain", help="explain one model's prediction for one sample")
     _add_read_options(ex)
@@ -66,8 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--ancestry", help="ancestry for --baseline ancestry (e.g. EUR)")
     ex.add_argument("--relative", help="another sample of the same VCF for --baseline relative")
     ex.add_argument("--level", choices=("gene", "allele", "variant"), default="gene", help="ledger rows")
-    ex.add_argument("--clinical", action="append", default=[], metavar="NAME=VALUE",
-                    help="a clinical input, e.g. cov_age=52 (repeatable)")
+    _add_details_options(ex)
     ex.add_argument("--json", action="store_true", help="print one JSON object")
     imp = sub.add_parser("import-pgs", help="turn a PGS Catalog scoring file into a linear bundle")
     imp.add_argument("scoring_file", help="PGS Catalog scoring file (format 2.0)")
@@ -76,8 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(rep)
     rep.add_argument("--format", choices=("html", "pdf", "json"), required=True, help="report format")
     rep.add_argument("--out", required=True, help="file to write")
-    rep.add_argument("--clinical", action="append", default=[], metavar="NAME=VALUE",
-                     help="a clinical input, e.g. cov_age=52 (repeatable); others default to the population mean")
+    _add_details_options(rep)
     rep.add_argument("--method", choices=METHODS, default="ig", help="attribution method (default: ig)")
     rep.add_argument("--baseline", choices=("population", "reference", "distribution"), default="population",
                      help="comparison point of the explanations (default: population average)")
@@ -86,6 +86,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(pgx)
     pgx.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
+
+
+def _add_details_options(p: argparse.ArgumentParser) -> None:
+    """The patient's details: a file, single values, and the date they are taken on."""
+    p.add_argument("--details", metavar="FILE",
+                   help="the patient's details, TOML or JSON (sex, age or date_of_birth, breast_cancer_relatives, "
+                        "bmi or height and weight, smoking, ldl, sbp, egfr, amiodarone, capecitabine, patient_id, "
+                        "requester, reason); a file with one table per sample is read for --sample")
+    p.add_argument("--detail", action="append", default=[], metavar="NAME=VALUE",
+                   help="one detail, e.g. sex=female or age=42 (repeatable; wins over --details). Models that read "
+                        "sex make no prediction without it; any other detail not given is set to a stated "
+                        "reference value, named in the output")
+    p.add_argument("--date", help="the date of the report, YYYY-MM-DD (default: today)")
 
 
 def _add_cohort_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -202,6 +215,7 @@ def _text(p: PatientGenome) -> str:
 
 def _explain(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[Bundle]) -> str:
     from genolens.explain.explanation import explanation_json, output_index
+    from genolens.modeling.clinical import model_inputs
     from genolens.modeling.predict import features_for
     from genolens.workflows import explain_bundle
 
@@ -217,8 +231,11 @@ def _explain(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence
                              panels=[bundle.panel], qc_records=0)
         relative_values = features_for(other, bundle).values
     name = bundle.outputs[output_index(bundle, args.output)]
+    inputs = model_inputs(bundle.info, _details(args, patient.sample), on=_date(args), sexes=bundle.info.sexes)
+    if inputs.missing:
+        raise OptionError(f"{bundle.name} makes no prediction: {inputs.missing}. Give it with --detail or --details.")
     e = explain_bundle(bundle, patient, outputs=[name], method=args.method, baseline=args.baseline,
-                       clinical=_clinical(args.clinical), ancestry=args.ancestry, relative_values=relative_values,
+                       clinical=inputs, ancestry=args.ancestry, relative_values=relative_values,
                        level=args.level)[name]
     if args.json:
         return json.dumps(explanation_json(e), indent=1)
@@ -234,26 +251,32 @@ def _explain(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence
     return "\n".join(lines)
 
 
-def _clinical(items: Sequence[str]) -> dict[str, float]:
-    clinical: dict[str, float] = {}
-    for item in items:
+def _details(args: argparse.Namespace, sample: str) -> PatientDetails:
+    """The patient's details from ``--details`` and ``--detail`` (the single values win)."""
+    base = details_record(read_details(args.details, sample)) if args.details else {}
+    for item in args.detail:
         name, sep, value = item.partition("=")
-        try:
-            clinical[name.strip()] = float(value)
-        except ValueError:
-            raise OptionError(f"--clinical '{item}' is not NAME=NUMBER (e.g. cov_age=52).") from None
-        if not sep:
-            raise OptionError(f"--clinical '{item}' is not NAME=NUMBER (e.g. cov_age=52).")
-    return clinical
+        if not sep or not name.strip():
+            raise OptionError(f"--detail '{item}' is not NAME=VALUE (e.g. sex=female or age=42).")
+        base[name.strip()] = value.strip()
+    return patient_details(base)
+
+
+def _date(args: argparse.Namespace) -> dt.date:
+    if not args.date:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(args.date)
+    except ValueError:
+        raise OptionError(f"--date '{args.date}' is not a date: write YYYY-MM-DD.") from None
 
 
 def _predict(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[Bundle]) -> str:
     from genolens.modeling.predict import predict_json
 
-    clinical = _clinical(args.clinical)
     if not bundles:
         raise BundleError("No model bundles under models/: run `make models` first.")
-    record = predict_json(patient, bundles, clinical)
+    record = predict_json(patient, bundles, _details(args, patient.sample), on=_date(args))
     if args.json:
         return json.dumps(record, indent=1)
     lines = []
@@ -263,6 +286,7 @@ def _predict(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence
             lines.append(f"{name}/{output}: {o['probability']:.1%} ({lo:.1%}-{hi:.1%}), percentile "
                          f"{o['percentile']:.0f}, {o['band']}")
             lines += [f"  flag: {f['message']}" for f in o["flags"]]
+    lines += [f"{name}: no prediction: {why}" for name, why in record["not_computed"].items()]
     lines.append(RESEARCH_USE_LINE)
     return "\n".join(lines)
 
@@ -271,8 +295,8 @@ def _report(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[
     from genolens.present.report import write_report
     from genolens.workflows import patient_report
 
-    summary = patient_report(patient, bundles, clinical=_clinical(args.clinical), method=args.method,
-                             baseline=args.baseline).summary
+    summary = patient_report(patient, bundles, details=_details(args, patient.sample), report_date=_date(args),
+                             method=args.method, baseline=args.baseline).summary
     try:
         out = write_report(summary, args.out, args.format)
     except OSError as exc:

@@ -54,3 +54,7 @@ class OptionError(GenoLensError):
 
 class CohortError(GenoLensError):
     """A training cohort does not fit together: the VCF, the phenotype table, the truth file or the panel."""
+
+
+class PatientDetailsError(GenoLensError):
+    """A patient detail (sex, age, family history, a clinical value) is unknown, malformed or out of range."""

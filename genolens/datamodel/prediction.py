@@ -16,7 +16,9 @@ class Flag:
     """One reason to trust a prediction less, in words a clinician can read."""
 
     code: str
-    """Stable machine code: ``low_coverage``, ``imputed_genetic``, ``defaulted_clinical``,
+    """Stable machine code: ``low_coverage``, ``imputed_genetic``, ``assumed_clinical`` (a patient
+    detail not given, shown at a named reference value), ``defaulted_clinical`` (research paths only: a
+    clinical input set to the training mean),
     ``clinical_out_of_range``, ``ancestry_unusual``, ``ancestry_not_checked``, ``no_ensemble``,
     ``score_out_of_range``."""
     message: str

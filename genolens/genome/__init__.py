@@ -19,6 +19,7 @@ from genolens.genome.cpic import (
     guideline_action,
 )
 from genolens.genome.encode import (
+    ABSENT_WORDS,
     ORIGIN_WORDS,
     STATUS_WORDS,
     block_dosages,
@@ -60,6 +61,7 @@ from genolens.genome.vcf import (
 )
 
 __all__ = [
+    "ABSENT_WORDS",
     "ACTION_BASIS",
     "COLUMNS",
     "CONTIG_LENGTHS",

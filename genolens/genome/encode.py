@@ -343,6 +343,12 @@ ORIGIN_WORDS: Mapping[InputOrigin, str] = {
     "observed": "called",
     "assumed_reference": "absent from the file, assumed reference",
     "missing": "missing, population mean used",
-    "defaulted": "not given, population mean used",
+    "defaulted": "not given, a stated reference value used",
 }
 """How a model input was obtained, in words (ledger notes, the patient page, the report)."""
+
+ABSENT_WORDS: Mapping[str, str] = {
+    "reference": "counted as homozygous reference (whole-genome call set)",
+    "missing": "left missing (never assumed reference)",
+}
+"""What the absent-site policy did, in words (report header and settings)."""

@@ -37,7 +37,6 @@ from genolens.modeling.predict import (
     band,
     features_for,
     predict,
-    predict_all,
     predict_json,
     prediction_json,
 )
@@ -64,7 +63,6 @@ __all__ = [
     "load_bundle",
     "load_bundles",
     "predict",
-    "predict_all",
     "predict_json",
     "prediction_json",
     "read_card",

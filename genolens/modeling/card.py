@@ -40,6 +40,18 @@ class CovariateSpec:
 
 
 @dataclass(frozen=True)
+class OutputSpec:
+    """What one output of a bundle predicts, in words (from the card's ``[outputs.<name>]`` table)."""
+
+    name: str
+    """Output name (``y_breast_cancer``)."""
+    outcome: str
+    """The outcome in words (``"breast cancer"``); the output name in words when the card does not say."""
+    horizon: str
+    """Over what time the probability holds, in words; ``"not stated"`` when the card does not say."""
+
+
+@dataclass(frozen=True)
 class ModelCard:
     """A bundle's card, typed."""
 
@@ -52,6 +64,10 @@ class ModelCard:
     """The training data in one sentence (``"not stated"`` when the card has none)."""
     outputs: tuple[str, ...]
     """Output names in model order."""
+    output_specs: tuple[OutputSpec, ...]
+    """What each output predicts, in model order."""
+    sexes: tuple[str, ...]
+    """The sexes the model is meant for (``("female",)``); empty: any."""
     covariates: tuple[CovariateSpec, ...]
     """Clinical inputs in model order."""
     network_auroc: Mapping[str, float | None]
@@ -68,6 +84,19 @@ class ModelCard:
     """The card's ``[provenance]`` table as written (weights hash, package versions), for display."""
     validation: Mapping[str, Any]
     """The card's ``[validation]`` table (explanations against a simulated truth); empty when not run."""
+
+    def output(self, name: str) -> OutputSpec:
+        """The spec of output ``name`` (with or without ``y_``).
+
+        Raises
+        ------
+        BundleError
+            When the bundle has no such output.
+        """
+        for o in self.output_specs:
+            if o.name in (name, f"y_{name}"):
+                return o
+        raise BundleError(f"Output '{name}' unknown to this model. Choose from: {', '.join(self.outputs)}.")
 
     def covariate(self, name: str) -> CovariateSpec:
         """The spec of covariate ``name``.
@@ -105,6 +134,8 @@ def read_card(card: Mapping[str, Any]) -> ModelCard:
         research_use=str(meta.get("research_use_only", "")),
         training=str(training.get("description", "not stated")),
         outputs=outputs,
+        output_specs=tuple(_output(o, card["outputs"].get(o, {})) for o in outputs),
+        sexes=tuple(str(x) for x in meta.get("sexes", ())),
         covariates=tuple(_covariate(c, card["covariates"][c]) for c in card["inputs"]["covariates"]),
         network_auroc={o: metrics.get(o, {}).get("network_auroc") for o in sorted(outputs)},
         limitations=tuple(str(x) for x in card.get("limitations", {}).get("text", ())),
@@ -115,6 +146,12 @@ def read_card(card: Mapping[str, Any]) -> ModelCard:
         provenance=dict(card["provenance"]),
         validation=dict(card.get("validation", {})),
     )
+
+
+def _output(name: str, info: Mapping[str, Any]) -> OutputSpec:
+    words = name.removeprefix("y_").replace("_", " ")
+    return OutputSpec(name=name, outcome=str(info.get("outcome", words)),
+                      horizon=str(info.get("horizon", "not stated")))
 
 
 def _covariate(name: str, info: Mapping[str, Any]) -> CovariateSpec:

@@ -28,6 +28,7 @@ from genolens.modeling.bundle import (
 from genolens.modeling.card import covariate_kind
 from genolens.modeling.logistic import sigmoid
 from genolens.modeling.networks import NetworkKind
+from genolens.modeling.outcomes import COVARIATE_UNITS, OUTCOME_WORDS, SIMULATED_HORIZON
 from genolens.modeling.train import TrainResult, simulator_oracle, simulator_truth, train_cohort
 from genolens.modeling.train_config import TrainConfig
 from genolens.modeling.training_data import Cohort, load_cohort
@@ -70,21 +71,26 @@ def write_trained_bundle(out: Path, result: TrainResult, cohort: Cohort, panel: 
     card: dict[str, Any] = {
         "bundle": {"name": out.parent.name, "version": out.name, "kind": result.network.kind,
                    "research_use_only": RESEARCH_USE,
-                   "intended_use": f"Research estimate of {', '.join(cohort.outcome_names)} from the "
-                                   f"{panel.title} panel and clinical covariates, for adults like the training "
-                                   "cohort. Not validated for clinical use.",
+                   "intended_use": f"Research estimate of the probability of {_outcomes(cohort.outcome_names)} "
+                                   "from the "
+                                   f"{panel.title} panel and the patient's clinical details, for adults like the "
+                                   "simulated training cohort (ages 25-85). Not validated for clinical use.",
                    "seed": result.config.seed},
         "architecture": asdict(result.network),
         "panel": {"name": panel.name, "sha256": panel.sha256, "file": "", "build_of_training_vcf": cohort.build},
         "inputs": {"genetic": list(cohort.genetic_names), "covariates": list(cohort.covariate_names),
                    "coverage_threshold": 0.8,
                    "missing_genetic": "imputed with the population mean dosage (reference.npz) and flagged",
-                   "missing_clinical": "set to the population mean and flagged as defaulted"},
-        "covariates": {c: {"mean": float(m), "sd": float(s), "units": units.get(c, "as in the training table"),
+                   "missing_clinical": "sex is required (no prediction without it); any other detail not given "
+                                       "is set to a stated reference value and named on the card "
+                                       "(genolens.modeling.clinical)"},
+        "covariates": {c: {"mean": float(m), "sd": float(s),
+                           "units": units.get(c, COVARIATE_UNITS.get(c, "as in the training table")),
                            "kind": covariate_kind(cohort.covariates[:, i])}
                        for i, (c, m, s) in enumerate(zip(cohort.covariate_names, cov_mean, cov_sd, strict=True))},
         "outputs": {"names": list(cohort.outcome_names),
-                    **{o: {"mean_probability": float(p), "reference_n": int(logits.shape[1])}
+                    **{o: {"mean_probability": float(p), "reference_n": int(logits.shape[1]),
+                            "horizon": SIMULATED_HORIZON, **OUTCOME_WORDS.get(o, {})}
                        for o, p in zip(cohort.outcome_names, mean_p, strict=True)}},
         "bands": DEFAULT_BANDS,
         "training": {"description": f"{len(cohort.samples)} people from {source.get('vcf', '?')} with phenotypes "
@@ -132,3 +138,8 @@ def train_bundle(vcf: str | os.PathLike[str], phenotypes: str | os.PathLike[str]
     result = train_cohort(cohort, cfg, kind=kind, oracle=simulator_oracle(mine) if mine and known else None)
     return write_trained_bundle(Path(out), result, cohort, chosen, source={"vcf": str(vcf),
                                 "phenotypes": str(phenotypes)}, units=units or {})
+
+
+def _outcomes(names: Sequence[str]) -> str:
+    """The outcomes in words, for the card's intended use."""
+    return "; ".join(OUTCOME_WORDS.get(n, {}).get("outcome", n.removeprefix("y_").replace("_", " ")) for n in names)

@@ -328,3 +328,41 @@ def draw_outcomes(rng: np.random.Generator, models: dict[str, Truth], dosages: M
         p = sigmoid(base + truth["intercept"])
         out[name] = (rng.random(p.shape[0]) < p).astype(np.int8)
     return out
+
+
+SIMULATED_HORIZON = ("none: a simulated case status (ever affected in the simulated cohort), not a risk "
+                     "over a stated number of years")
+"""The time horizon of every simulated outcome, in words."""
+
+OUTCOME_WORDS: dict[str, dict[str, str]] = {
+    "y_breast_cancer": {"outcome": "breast cancer"},
+    "y_coronary_artery_disease": {"outcome": "coronary artery disease"},
+    "y_type_2_diabetes": {"outcome": "type 2 diabetes"},
+    "y_fluoropyrimidine_toxicity": {"outcome": "severe (grade 3 or worse) fluoropyrimidine toxicity",
+                                    "horizon": "during fluoropyrimidine treatment (simulated)"},
+    "y_thiopurine_myelosuppression": {"outcome": "thiopurine-induced myelosuppression",
+                                      "horizon": "during thiopurine treatment (simulated)"},
+    "y_clopidogrel_failure": {"outcome": "clopidogrel treatment failure (a major adverse cardiovascular event)",
+                              "horizon": "on clopidogrel after stenting (simulated)"},
+    "y_warfarin_overanticoagulation": {"outcome": "over-anticoagulation (INR above range) on a standard warfarin "
+                                                  "dose", "horizon": "during warfarin initiation (simulated)"},
+    "y_simvastatin_myopathy": {"outcome": "simvastatin-associated myopathy",
+                               "horizon": "on simvastatin (simulated)"},
+    "y_irinotecan_neutropenia": {"outcome": "severe irinotecan-induced neutropenia",
+                                 "horizon": "during irinotecan treatment (simulated)"},
+    "y_tacrolimus_underexposure": {"outcome": "tacrolimus trough below target on a standard dose",
+                                   "horizon": "early after transplant (simulated)"},
+    "y_abacavir_hypersensitivity": {"outcome": "abacavir hypersensitivity reaction",
+                                    "horizon": "on abacavir (simulated)"},
+}
+"""Each simulated outcome in words, written to the cards by training (``horizon`` defaults to
+:data:`SIMULATED_HORIZON`)."""
+
+COVARIATE_UNITS: dict[str, str] = {
+    "cov_age": "years", "cov_sex": "1 = male, 0 = female", "cov_family_history":
+    "1 = one or more first-degree relatives with breast cancer, 0 = none", "cov_bmi": "kg/m²",
+    "cov_smoking": "1 = current smoker, 0 = not", "cov_ldl": "mmol/L", "cov_sbp": "mmHg",
+    "cov_egfr": "mL/min/1.73 m²", "cov_amiodarone": "1 = taking amiodarone, 0 = not",
+    "cov_capecitabine": "1 = oral capecitabine, 0 = IV 5-FU",
+}
+"""Units (or coding) of each simulated covariate, as :func:`draw_covariates` draws them."""

@@ -8,6 +8,7 @@ mean and flagged as defaulted.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 import torch
 
 from genolens.datamodel import Features, Flag, OutputPrediction, PatientGenome, Prediction, RiskBand
+from genolens.datamodel.clinical import PatientDetails
 from genolens.errors import BundleError
 from genolens.modeling.bundle import (
     ANCESTRY_MIN_COMMON,
@@ -24,6 +26,7 @@ from genolens.modeling.bundle import (
     ancestry_loglik,
     ancestry_sites,
 )
+from genolens.modeling.clinical import ModelInputs, model_inputs
 from genolens.modeling.logistic import sigmoid
 from genolens.provenance import RESEARCH_USE_LINE
 
@@ -80,6 +83,7 @@ def predict(bundle: Bundle, features: Features, clinical: Mapping[str, float] | 
     """
     opts = options or PredictOptions()
     given = dict(clinical or {})
+    assumed = dict(clinical.assumed_inputs) if isinstance(clinical, ModelInputs) else {}
     ref = bundle.reference
     values = np.asarray(features.values, dtype=np.float64)
     if values.shape != ref.feature_mean.shape:
@@ -91,7 +95,10 @@ def predict(bundle: Bundle, features: Features, clinical: Mapping[str, float] | 
     defaulted: list[str] = []
     out_of_range: dict[str, float] = {}
     for i, c in enumerate(bundle.covariates):
-        if c in given and given[c] is not None:
+        if c in assumed:
+            cov[i] = float(given[c])
+            defaulted.append(c)
+        elif c in given and given[c] is not None:
             if not np.isfinite(given[c]):
                 raise BundleError(f"Clinical input {c}={given[c]!r} is not a finite number.")
             cov[i] = float(given[c])
@@ -108,7 +115,8 @@ def predict(bundle: Bundle, features: Features, clinical: Mapping[str, float] | 
     coverage = float(1.0 - missing[reads].mean()) if reads.any() else 1.0  # over the inputs the network reads
     imputed = tuple(n for n, m in zip(features.names, missing, strict=True) if m)
     imputed_read = tuple(n for n, m, r in zip(features.names, missing, reads, strict=True) if m and r)
-    shared = _flags(bundle, values, coverage, imputed, imputed_read, defaulted, out_of_range, int(reads.sum()))
+    shared = _flags(bundle, values, coverage, imputed, imputed_read, defaulted, out_of_range, int(reads.sum()),
+                    assumed)
     outputs = tuple(_output(bundle, k, member_logits[:, k], shared, opts) for k in range(len(bundle.outputs)))
     return Prediction(bundle=bundle.name, version=bundle.version, outputs=outputs, inputs=x,
                       input_names=(*features.names, *bundle.covariates), imputed=imputed, defaulted=tuple(defaulted),
@@ -150,7 +158,7 @@ def band(relative_risk: float, thresholds: Mapping[str, float]) -> RiskBand:
 
 def _flags(bundle: Bundle, values: np.ndarray, coverage: float, imputed: tuple[str, ...],
            imputed_read: tuple[str, ...], defaulted: list[str], out_of_range: Mapping[str, float],
-           n_read: int) -> list[Flag]:
+           n_read: int, assumed: Mapping[str, str]) -> list[Flag]:
     flags = []
     n = len(values)
     what = f"the {n} genetic inputs" if n_read == n else f"the {n_read} variants the model reads (of {n})"
@@ -166,14 +174,17 @@ def _flags(bundle: Bundle, values: np.ndarray, coverage: float, imputed: tuple[s
         if unread:
             text += f" {unread} missing variants have weight zero in this model and do not change it."
         flags.append(Flag("imputed_genetic", text))
-    if defaulted:
-        means = ", ".join(f"{c} = {bundle.info.covariate(c).mean:.4g} {bundle.info.covariate(c).units}"
-                          for c in defaulted)
+    if assumed:
+        text = "; ".join(assumed[c] for c in defaulted)
+        flags.append(Flag("assumed_clinical", text[:1].upper() + text[1:] + "."))
+    elif defaulted:
+        means = ", ".join(f"{bundle.info.covariate(c).label} = {bundle.info.covariate(c).mean:.4g} "
+                          f"({bundle.info.covariate(c).units})" for c in defaulted)
         flags.append(Flag("defaulted_clinical", f"Not given, set to the population mean: {means}."))
     for c, z in out_of_range.items():
         info = bundle.info.covariate(c)
-        flags.append(Flag("clinical_out_of_range", f"{c} lies {z:+.1f} SD from the training mean "
-                                                   f"{info.mean:.4g} {info.units}; the model has seen few "
+        flags.append(Flag("clinical_out_of_range", f"{info.label} lies {z:+.1f} SD from the training mean "
+                                                   f"{info.mean:.4g} ({info.units}); the model has seen few "
                                                    "people like this."))
     flags.append(_ancestry_flag(bundle, values))
     return [f for f in flags if f.code != "ancestry_ok"]
@@ -208,16 +219,20 @@ def prediction_json(pred: Prediction) -> dict[str, Any]:
             for o in pred.outputs}
 
 
-def predict_all(patient: PatientGenome, bundles: Sequence[Bundle],
-                clinical: Mapping[str, float] | None = None) -> tuple[Prediction, ...]:
-    """Predict every bundle for one patient (bundles whose panel the patient lacks raise BundleError)."""
-    return tuple(predict(b, features_for(patient, b), clinical) for b in bundles)
+def predict_json(patient: PatientGenome, bundles: Sequence[Bundle], details: PatientDetails, *,
+                 on: dt.date | None = None) -> dict[str, Any]:
+    """The CLI's ``predict --json`` record: ``{"predictions": {bundle: {output: {...}}}, "not_computed": ...}``.
 
-
-def predict_json(patient: PatientGenome, bundles: Sequence[Bundle],
-                 clinical: Mapping[str, float] | None = None) -> dict[str, Any]:
-    """The CLI's ``predict --json`` record: ``{"predictions": {bundle: {output: {...}}}}``."""
-    preds = predict_all(patient, bundles, clinical)
-    return {"predictions": {p.bundle: prediction_json(p) for p in preds},
-            "versions": {p.bundle: p.version for p in preds},
-            "research_use_only": RESEARCH_USE_LINE}
+    Each bundle reads ``details`` under :mod:`genolens.modeling.clinical`; a bundle that cannot (sex not
+    given, or not meant for the patient's sex) is listed under ``not_computed`` with the reason.
+    """
+    preds: list[Prediction] = []
+    skipped: dict[str, str] = {}
+    for b in bundles:
+        inputs = model_inputs(b.info, details, on=on, sexes=b.info.sexes)
+        if inputs.missing:
+            skipped[b.name] = inputs.missing
+        else:
+            preds.append(predict(b, features_for(patient, b), inputs))
+    return {"predictions": {p.bundle: prediction_json(p) for p in preds}, "not_computed": skipped,
+            "versions": {b.name: b.version for b in bundles}, "research_use_only": RESEARCH_USE_LINE}

@@ -1,7 +1,8 @@
 """A patient report from a :class:`~genolens.present.summary.ReportSummary`: HTML, PDF and JSON.
 
 The HTML is self-contained (inline CSS and SVG, no URL anywhere) and is what the PDF is printed from
-by WeasyPrint, which runs no JavaScript: the charts are static SVG drawn here. Summary first (risk
+by WeasyPrint, which runs no JavaScript: the charts are static SVG drawn here. Sections in the order of
+:data:`~genolens.present.summary.SECTIONS` (key findings first, then risk
 cards, drug table, findings), details and limitations after; the research-use statement on every page.
 The JSON is the provenance record plus every figure shown, with sorted keys, from which
 :func:`summary_from_json` rebuilds the summary and hence the same report.
@@ -19,13 +20,12 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from genolens.errors import ReportError
-from genolens.present.summary import DrugRow, Finding, LedgerLine, ReportSummary, RiskCard, output_title
+from genolens.present.summary import SECTIONS, DrugRow, Finding, LedgerLine, ReportSummary, RiskCard, output_title
 
 Format = Literal["html", "pdf", "json"]
 FORMATS: tuple[Format, ...] = get_args(Format)
 _CSS = Path(__file__).with_name("templates") / "report.css"
 _UP, _DOWN, _GREY = "#D55E00", "#0072B2", "#999999"  # Okabe-Ito vermillion / blue
-_SHOWN_WARNINGS = 4
 _LEVEL_MARK = {"red": "■", "amber": "▲", "green": "●"}
 _BAND_WORDS = {"below average": "Below average", "average": "Average", "above average": "Above average",
                "high": "High"}
@@ -144,16 +144,18 @@ def _card(c: RiskCard) -> str:
     band_lo, band_hi = c.sensitivity_band
     cov_cls = "badge warn" if c.coverage < c.coverage_threshold else "badge"
     rel = ("" if not c.reliability_grade else
-           f'<span class="{"badge warn" if c.reliability_grade != "A" else "badge"}">Reliability '
+           f'<span class="{"badge warn" if c.reliability_grade != "A" else "badge"}">Explanation reliability '
            f'{c.reliability_grade}</span>')
     chart = waterfall_svg(c.top_rows, c.ledger_total) if c.top_rows else ""
-    return (f'<table class="card"><tr><td class="card-text"><h3>{escape(c.title)} '
-            f'<span class="small">({escape(c.bundle)})</span></h3>'
+    assumed = "".join(f"<li>{escape(a[:1].upper() + a[1:])}</li>" for a in c.assumed)
+    return (f'<table class="card"><tr><td class="card-text"><h3>{escape(c.title)}</h3>'
             f'<div><span class="prob">{_pct(c.probability)}</span> '
-            f'<span class="small">{_range(lo, hi)}</span> · '
+            f'<span class="small">probability of {escape(c.outcome)} · {_range(lo, hi)}</span> · '
             f'<span class="band">{_BAND_WORDS.get(c.band, c.band)}</span></div>'
+            f'<p class="small">Time horizon: {escape(c.horizon)}. Comparison: {escape(c.comparison)}.</p>'
             f'<p>{escape(c.plain)}</p>{percentile_svg(c.percentile)}'
             f'<p class="small">With the missing genotypes varied: {_pct(band_lo)}–{_pct(band_hi)}.</p>'
+            + (f'<ul class="small assumed">{assumed}</ul>' if assumed else "") +
             f'<div><span class="{cov_cls}">{escape(c.coverage_badge)}</span>{rel}'
             f'{_flag_badges(c.flags)}</div></td><td class="card-chart">{chart}</td></tr></table>')
 
@@ -203,40 +205,71 @@ def _findings(findings: Sequence[Finding]) -> str:
             f'<th>Status</th><th>Genotype</th><th>Note</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
-def _details(s: ReportSummary) -> str:
-    out = ['<section class="details"><h2>Details: why each risk is what it is</h2>']
+def _risk_details(s: ReportSummary) -> str:
+    out = []
     for c in s.risk_cards:
         rows = "".join(f"<tr><td>{escape(r.label)}</td><td>{r.contribution:+.3f}</td>"
                        f"<td>{escape(_clip(r.evidence))}</td><td>{escape(r.note)}</td></tr>" for r in c.top_rows[:5])
-        out.append(f"<h3>{escape(c.title)}: why</h3><p class=small>{escape(c.baseline_caption)} "
+        out.append(f"<h3>{escape(c.title)}: why</h3><p class=small>Compared with: {escape(c.baseline_caption)} "
                    f"({_pct(c.baseline_probability)}). Missing-data band: {escape(c.sensitivity_note)}.</p>")
         if rows:
-            out.append("<table class=ledger><colgroup><col style='width:25%'><col style='width:6%'>"
-                       "<col style='width:42%'><col style='width:27%'></colgroup><thead><tr>"
-                       "<th>Largest contributions</th><th>log-odds</th><th>Evidence</th><th>How obtained</th></tr>"
-                       f"</thead><tbody>{rows}</tbody></table>")
+            out.append("<table class=ledger><colgroup><col style='width:25%'><col style='width:8%'>"
+                       "<col style='width:40%'><col style='width:27%'></colgroup><thead><tr>"
+                       "<th>Largest contributions</th><th>change in log-odds</th><th>Evidence</th><th>How obtained</th>"
+                       "</tr></thead><tbody>{rows}</tbody></table>".replace("{rows}", rows))
         notes = [*c.flags, *c.reliability_reasons]
         if notes:
             out.append("<ul class=small>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>")
-    coverage = " · ".join(f"{escape(k.split(' (')[0])} {v:.0%}" for k, v in s.coverage.items())
-    more = "".join(f"<li>{escape(w)}</li>" for w in s.qc_warnings[_SHOWN_WARNINGS:])  # the first are in Findings
-    out.append(f"<h2>Quality of the input</h2><p>Share of panel sites with a usable call: {coverage}.</p>"
-               + (f"<ul>{more}</ul>" if more else ""))
-    out.append("<h2>Models</h2>")
+    return "".join(out)
+
+
+def _key(s: ReportSummary) -> str:
+    kinds = {"variant": "Inherited variant", "drug": "Prescription", "risk": "High risk", "none": "None"}
+    items = "".join(f'<li class="key {k.kind}"><b>{escape(kinds[k.kind])}: {escape(k.title)}.</b> '
+                    f'{escape(k.action)} <span class="small">{escape(k.detail)}</span></li>' for k in s.key_findings)
+    return f"<ol class=key>{items}</ol>"
+
+
+def _risks(s: ReportSummary) -> str:
+    cards = "".join(_card(c) for c in s.risk_cards)
+    if not cards and not s.not_computed:
+        cards = "<p>No disease-risk model was loaded.</p>"
+    skipped = "".join(f"<li><b>{escape('; '.join(n.outcomes))}</b> ({escape(n.bundle)}): no estimate — "
+                      f"{escape(n.reason)}.</li>" for n in s.not_computed)
+    return (cards + (f"<ul class=skipped>{skipped}</ul>" if skipped else "") +
+            '<p class="small">Models trained on simulated cohorts. Each probability is of the outcome named on its '
+            "card, compared with the simulated reference population, and depends on the accuracy of the genotypes "
+            f"and the patient details entered.</p>{_risk_details(s)}")
+
+
+def _patient_details(s: ReportSummary) -> str:
+    rows = "".join(f"<tr><td>{escape(d.label)}</td><td>{escape(d.value)}</td><td>{escape(d.used_by)}</td></tr>"
+                   for d in s.details)
+    return (f"<p class=small>Settings: {escape(s.header.settings)}.</p>"
+            "<table class=small><colgroup><col style='width:40%'><col style='width:25%'><col style='width:35%'>"
+            f"</colgroup><thead><tr><th>Detail</th><th>As entered</th><th>Read by</th></tr></thead><tbody>{rows}"
+            "</tbody></table>")
+
+
+def _quality(s: ReportSummary) -> str:
+    coverage = " · ".join(f"{escape(c.title.split(' (')[0])} {c.coverage:.0%} ({c.usable} of {c.sites} sites)"
+                          for c in s.coverage)
+    warnings = "".join(f"<li>{escape(w)}</li>" for w in s.qc_warnings)
+    return (f"<p>Share of each panel's sites with a usable call (called, or inside a gVCF reference block): "
+            f"{coverage}.</p>" + (f"<ul>{warnings}</ul>" if warnings else ""))
+
+
+def _models(s: ReportSummary) -> str:
     if not s.model_cards:
-        out.append("<p>No model was loaded: the report shows guideline calls and findings only.</p>")
+        return "<p>No model was loaded: the report shows guideline calls and findings only.</p>"
     rows = "".join(
         f"<tr><td>{escape(m.name)} {escape(m.version)} ({escape(m.kind)})</td><td>{escape(m.intended_use)} "
         f"<i>Training data (simulated):</i> {escape(m.training)}</td><td>{_aurocs(m.auroc)}</td></tr>"
         for m in s.model_cards)
-    if rows:
-        out.append("<table class='small models'><colgroup><col style='width:13%'><col style='width:63%'>"
-                   "<col style='width:24%'></colgroup><thead><tr><th>Model</th><th>Intended use and training data"
-                   f"</th><th>Held-out AUROC</th></tr></thead><tbody>{rows}</tbody></table>"
-                   f"<p class=small>{escape(s.model_cards[0].research_use)}</p>")
-    out.append("<h2>Limitations</h2><ul>" + "".join(f"<li>{escape(x)}</li>" for x in s.limitations) + "</ul>")
-    out.append(_provenance(s))
-    return "".join(out) + "</section>"
+    return ("<table class='small models'><colgroup><col style='width:13%'><col style='width:63%'>"
+            "<col style='width:24%'></colgroup><thead><tr><th>Model</th><th>Intended use and training data"
+            f"</th><th>Held-out AUROC</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<p class=small>{escape(s.model_cards[0].research_use)}</p>")
 
 
 def _aurocs(auroc: Mapping[str, float | None]) -> str:
@@ -248,39 +281,48 @@ def _provenance(s: ReportSummary) -> str:
     models = "; ".join(f"{b.name} {b.version} (weights {b.weights_sha256[:16]}…, panel {b.panel} "
                        f"{b.panel_sha256[:12]}…)" for b in p.bundles) or "none"
     params = ", ".join(f"{k}={v}" for k, v in p.attribution_parameters.items()) or "none"
-    clinical = ", ".join(f"{k}={v:g}" for k, v in p.clinical.items()) or "none given (population means used)"
+    details = ", ".join(f"{k}={v}" for k, v in p.details.items()) or "none entered"
     items = [("Input", f"{p.file}, sample {p.sample}; sites absent from the file: {p.absent_policy}; read by "
                        f"{p.read_mode}"), ("SHA-256", f"<code>{p.sha256}</code>"),
-             ("Build", f"{p.build} ({p.build_source}): {'; '.join(p.build_evidence)}"), ("Clinical inputs", clinical),
+             ("Build", f"{p.build} ({p.build_source}): {'; '.join(p.build_evidence)}"), ("Patient details", details),
              ("Models", models), ("Attribution", f"{p.method}, baseline {p.baseline}; {params}"),
              ("Packages", ", ".join(f"{k} {v}" for k, v in p.packages.items()))]
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{v if k == 'SHA-256' else escape(v)}</td></tr>" for k, v in items)
-    return (f'<h2>Provenance <span class="small">(full hashes and every figure: the JSON record)</span></h2>'
-            f'<table class="small">{rows}</table>')
+    return f'<p class="small">Full hashes and every figure: the JSON record.</p><table class="small">{rows}</table>'
+
+
+def _header(s: ReportSummary) -> str:
+    h = s.header
+    cells = [("Patient", h.patient_id or "not given"), ("Sample", h.sample), ("Sex", h.sex), ("Age", h.age),
+             ("Report date", h.report_date), ("Requested by", h.requester or "not given"),
+             ("Reason", h.reason or "not given"), ("File", f"{h.file} · SHA-256 {h.sha256[:16]}…")]
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in cells)
+    return f'<table class="header">{rows}</table>'
+
+
+_SECTION_BODY = {
+    "key": _key, "risks": _risks, "drugs": lambda s: _drug_table(s.drugs), "findings": lambda s: _findings(s.findings),
+    "details": _patient_details, "quality": _quality, "models": _models,
+    "limitations": lambda s: "<ul>" + "".join(f"<li>{escape(x)}</li>" for x in s.limitations) + "</ul>",
+    "provenance": _provenance,
+}
 
 
 def render_html(summary: ReportSummary) -> str:
-    """The report as one self-contained HTML page (inline CSS and SVG; works offline, no URL)."""
-    p = summary.provenance
-    cards = "".join(_card(c) for c in summary.risk_cards) or (
-        "<p>No disease-risk model was loaded (run <code>make models</code>).</p>")
+    """The report as one self-contained HTML page (inline CSS and SVG; works offline, no URL).
+
+    Sections follow :data:`~genolens.present.summary.SECTIONS`: key findings first, then risks, the drug
+    table, the inherited variants tested, and the details; the dashboard shows the same order.
+    """
+    h = summary.header
+    sections = "".join(f'<section id="{sid}"><h2>{escape(title)}</h2>{_SECTION_BODY[sid](summary)}</section>'
+                       for sid, title in SECTIONS)
     return "".join([
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>GenoLens report: ',
-        escape(p.sample), "</title><style>", _CSS.read_text(encoding="utf-8"), "</style></head><body>",
+        escape(h.patient_id or h.sample), "</title><style>", _CSS.read_text(encoding="utf-8"), "</style></head><body>",
         '<div class="banner screen-only">GenoLens · research use only · models trained on simulated cohorts</div>',
-        f"<h1>GenoLens patient report</h1><p class=meta>Sample <b>{escape(p.sample)}</b> from "
-        f"{escape(p.file)} · {escape(p.build)} · sites absent from the file treated as {escape(p.absent_policy)} · "
-        f"SHA-256 <code>{escape(p.sha256[:16])}…</code></p>",
-        f'<p class="ruo">{escape(summary.research_use)}</p>',
-        f'<section id="risk"><h2>Risk summary</h2>{cards}',
-        '<p class="small">Risks are against the simulated reference population and depend on the accuracy of the '
-        "genotypes and clinical details entered.</p></section>",
-        f'<section id="drugs"><h2>Drug table</h2>{_drug_table(summary.drugs)}</section>',
-        f'<section id="findings"><h2>Findings</h2>{_findings(summary.findings)}',
-        ("<p><b>Quality warnings:</b> " + " ".join(escape(w) for w in summary.qc_warnings[:_SHOWN_WARNINGS]) +
-         (" (more in Details)" if len(summary.qc_warnings) > _SHOWN_WARNINGS else "") + "</p>")
-        if summary.qc_warnings else "",
-        "</section>", _details(summary),
+        "<h1>GenoLens patient report</h1>", _header(summary),
+        f'<p class="ruo">{escape(summary.research_use)}</p>', sections,
         f'<p class="ruo screen-only">{escape(summary.research_use)}</p>',
         "</body></html>\n"])
 

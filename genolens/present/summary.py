@@ -43,8 +43,10 @@ class DrugRow:
     level: Level
     level_text: str
     """The level in words: colour is never the only signal."""
+    model_outcome: str
+    """What the model's probability is of, in words (``""`` without a model prediction)."""
     model_probability: float | None
-    """``None`` when no treatment-response model was loaded."""
+    """``None`` when no treatment-response model was loaded, or it made no prediction."""
     model_relative_risk: float | None
     model_band: str
     agreement: str
@@ -68,6 +70,14 @@ class RiskCard:
     output: str
     title: str
     """Disease in words (``"Breast cancer"``)."""
+    outcome: str
+    """What the probability is of, in words (``"breast cancer"``, from the model card)."""
+    horizon: str
+    """Over what time it holds, in words (from the model card)."""
+    comparison: str
+    """What the relative risk and percentile compare the patient with, in words."""
+    assumed: tuple[str, ...]
+    """One sentence per clinical detail not given, naming the value the model was shown instead."""
     probability: float
     interval: tuple[float, float]
     """Ensemble 5th-95th percentile probability (model uncertainty)."""
@@ -92,6 +102,59 @@ class RiskCard:
     """Largest ledger rows first; ``()`` when no explanation was made."""
     ledger_total: float
     """Prediction minus baseline on the logit scale: what every ledger row adds up to (0.0 without one)."""
+
+
+@dataclass(frozen=True)
+class KeyFinding:
+    """One line of the report's first section: what a clinician must act on or know first."""
+
+    kind: Literal["variant", "drug", "risk", "none"]
+    """A pathogenic variant, a drug call that changes a prescription, a high risk, or nothing of these."""
+    title: str
+    """The finding in a few words (``"BRCA1 c.68_69delAG (185delAG): pathogenic, carried"``)."""
+    action: str
+    """What it implies, in words."""
+    detail: str
+    """Where it comes from (evidence, guideline source, model and comparison)."""
+
+
+@dataclass(frozen=True)
+class NotComputed:
+    """A model that made no prediction for this patient, and why."""
+
+    bundle: str
+    outcomes: tuple[str, ...]
+    """The outcomes it would have given, in words."""
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReportHeader:
+    """Who and what the report is about (the optional fields are ``""`` when not given)."""
+
+    patient_id: str
+    sample: str
+    sex: str
+    """``"female"``, ``"male"`` or ``"not given"``."""
+    age: str
+    """Age in words (``"42 years"``, ``"38 years (born 1988-05-01)"``) or ``"not given"``."""
+    report_date: str
+    """ISO date the report was made for."""
+    file: str
+    sha256: str
+    requester: str
+    reason: str
+    settings: str
+    """The settings that made the numbers, in one line (build, absent sites, attribution)."""
+
+
+@dataclass(frozen=True)
+class DetailLine:
+    """One patient detail as entered (``"not given"`` otherwise), and which models read it."""
+
+    label: str
+    value: str
+    used_by: str
 
 
 @dataclass(frozen=True)
@@ -144,13 +207,24 @@ class Provenance:
     build_evidence: tuple[str, ...]
     absent_policy: str
     read_mode: str
-    clinical: Mapping[str, float]
-    """Clinical inputs as given; the rest were set to population means."""
+    details: Mapping[str, str]
+    """The patient's details as entered (a details file's keys and values); what was not given is absent."""
     bundles: tuple[BundleRef, ...]
     method: str
     baseline: str
     attribution_parameters: Mapping[str, str]
     packages: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class PanelCoverage:
+    """How many of a panel's sites have a usable call (called, or inside a gVCF reference block)."""
+
+    title: str
+    coverage: float
+    """``usable / sites``."""
+    usable: int
+    sites: int
 
 
 @dataclass(frozen=True)
@@ -162,29 +236,55 @@ class ReportSummary:
 
     schema: str
     research_use: str
+    header: ReportHeader
+    key_findings: tuple[KeyFinding, ...]
+    """The first section: pathogenic variants, then prescription-changing drug calls, then high risks."""
+    details: tuple[DetailLine, ...]
+    """The patient's details as entered and where each was used."""
     risk_cards: tuple[RiskCard, ...]
+    not_computed: tuple[NotComputed, ...]
+    """Models that made no prediction, and why (sex not given, model not meant for the patient's sex)."""
     drugs: tuple[DrugRow, ...]
     findings: tuple[Finding, ...]
     qc_warnings: tuple[str, ...]
-    coverage: Mapping[str, float]
-    """Share of usable calls per panel title."""
+    coverage: tuple[PanelCoverage, ...]
+    """Share of usable calls per panel, by title."""
     model_cards: tuple[ModelCardSummary, ...]
     limitations: tuple[str, ...]
     provenance: Provenance
 
 
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("key", "Key findings"), ("risks", "Risk estimates"), ("drugs", "Drug table"),
+    ("findings", "Inherited variants tested"), ("details", "Patient details and settings"),
+    ("quality", "Quality of the input"), ("models", "Models"), ("limitations", "Limitations"),
+    ("provenance", "Provenance"),
+)
+"""The report's sections in the order every rendering shows them (id, heading): the dashboard, HTML, PDF."""
+
 LIMITATIONS = (
     "Every model was trained on simulated cohorts with published effect sizes; no model has been validated "
     "on real patients.",
     "A risk is relative to the simulated reference population and depends on the accuracy of the genotypes "
-    "and clinical details entered; clinical details not given were set to the population average.",
-    "Genotypes missing from the file are never assumed to be reference: they were set to the population "
-    "mean and the range they could move the risk is shown as the missing-data band.",
-    "Guideline calls use only the panel's positions; alleles defined elsewhere are not tested, and HLA-B*57:01 "
-    "is read from a tag SNP. The drug actions are CPIC-style paraphrases: check the current guideline.",
+    "and clinical details entered; a detail not given was set to the reference value each card names, and a "
+    "model that reads sex made no prediction without it.",
+    "Guideline calls use only the panel's positions; alleles defined elsewhere are not tested. The drug actions "
+    "are paraphrases of the guideline named on each row: check the current guideline.",
     "The interval is the spread of the model ensemble (model uncertainty), not a confidence interval for the "
     "person's risk.",
 )
+"""Limitations that hold for every report; :func:`absent_limitation` adds the one that depends on the reading."""
+
+
+def absent_limitation(absent_policy: str) -> str:
+    """The limitation sentence on sites absent from the file, true for how this file was read."""
+    if absent_policy == "reference":
+        return ("Sites absent from the file were counted as homozygous reference, because the file was marked a "
+                "whole-genome call set; genotypes with no usable call were set to the population mean, and the "
+                "range they could move each risk is shown as the missing-data band.")
+    return ("Sites absent from the file were never assumed to be reference: they, and calls that were not usable, "
+            "were set to the population mean, and the range they could move each risk is shown as the "
+            "missing-data band.")
 
 
 def output_title(output: str) -> str:
@@ -203,5 +303,7 @@ def plain_risk(relative_risk: float, percentile: float) -> str:
     else:
         rel = (f"about {relative_risk:.1f}× the mean risk of the reference population "
                f"({1 - relative_risk:.0%} lower)")
+    among = ("more than 99" if percentile > 99 else "fewer than 1" if percentile < 1 else
+             f"about {percentile:.0f}")
     return (f"{rel[0].upper()}{rel[1:]} (the mean is pulled up by a few high-risk people); a higher score "
-            f"than about {percentile:.0f} in 100 people of that population.")
+            f"than {among} in 100 people of that population.")

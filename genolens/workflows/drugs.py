@@ -12,7 +12,8 @@ from genolens.present.summary import DrugRow, GeneLine
 
 
 def drug_rows(pgx: Mapping[str, GeneCall], patient: PatientGenome, response: Mapping[str, OutputPrediction],
-              bands: Mapping[str, Mapping[str, float]]) -> tuple[DrugRow, ...]:
+              bands: Mapping[str, Mapping[str, float]], no_model: Mapping[str, str] | None = None,
+              outcomes: Mapping[str, str] | None = None) -> tuple[DrugRow, ...]:
     """One row per drug of :data:`~genolens.genome.cpic.DRUGS`, in table order.
 
     Parameters
@@ -24,12 +25,18 @@ def drug_rows(pgx: Mapping[str, GeneCall], patient: PatientGenome, response: Map
     response, bands
         The treatment-response model's prediction and its bundle's band thresholds by output name; a drug
         whose output is absent is shown with the guideline alone.
+    no_model
+        Output name -> why the treatment-response model made no prediction (``"sex not given ..."``).
+    outcomes
+        Output name -> the outcome the model's probability is of, in words (from its card).
     """
-    return tuple(drug_row(d, pgx, patient, response.get(d.output), bands.get(d.output)) for d in DRUGS)
+    why, words = no_model or {}, outcomes or {}
+    return tuple(drug_row(d, pgx, patient, response.get(d.output), bands.get(d.output), why.get(d.output, ""),
+                          words.get(d.output, "")) for d in DRUGS)
 
 
 def drug_row(d: DrugSpec, pgx: Mapping[str, GeneCall], patient: PatientGenome, model: OutputPrediction | None,
-             bands: Mapping[str, float] | None) -> DrugRow:
+             bands: Mapping[str, float] | None, no_model: str = "", outcome: str = "") -> DrugRow:
     """One drug's row: guideline call and action, the model's prediction, and their agreement in words."""
     calls = {g: pgx[g] for g in d.genes}
     guideline = "; ".join(gene_words(g) for g in calls.values())
@@ -38,7 +45,8 @@ def drug_row(d: DrugSpec, pgx: Mapping[str, GeneCall], patient: PatientGenome, m
     if d.output == "y_warfarin_overanticoagulation":
         guideline, action = cyp4f2_note(patient, guideline, action)
     if model is None or bands is None:
-        agreement = "No model prediction (treatment-response model not loaded); guideline only."
+        agreement = (f"No model prediction ({no_model}); guideline only." if no_model else
+                     "No model prediction (treatment-response model not loaded); guideline only.")
         prob = rr = None
         mband = ""
     else:
@@ -58,5 +66,6 @@ def drug_row(d: DrugSpec, pgx: Mapping[str, GeneCall], patient: PatientGenome, m
                    genes=tuple(GeneLine(g.gene, g.diplotypes, g.phenotype, g.activity_score, g.missing_positions)
                                for g in calls.values()),
                    guideline=guideline, action=action, action_basis=ACTION_BASIS, level=level,
-                   level_text=level_text, model_probability=prob, model_relative_risk=rr, model_band=mband,
+                   level_text=level_text, model_outcome=outcome, model_probability=prob, model_relative_risk=rr,
+                   model_band=mband,
                    agreement=agreement)

@@ -9,27 +9,40 @@ options and models give the same report.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from genolens.datamodel import OutputPrediction, PatientGenome, Prediction
+from genolens.datamodel.clinical import CLINICAL_INPUTS, PatientDetails, details_record
 from genolens.explain.attribution_methods import Method
 from genolens.explain.explanation import BaselineChoice, Explanation, sensitivity_bands
+from genolens.genome.cpic import LEVEL_WORDS
+from genolens.genome.encode import ABSENT_WORDS
 from genolens.genome.pgx import PgxReport, call_pgx
 from genolens.genome.qc import panel_warnings
 from genolens.modeling.bundle import Bundle
+from genolens.modeling.clinical import COVARIATE_DETAIL, ModelInputs, model_inputs
 from genolens.modeling.predict import features_for, predict
 from genolens.present.summary import (
     LIMITATIONS,
     SCHEMA,
     BundleRef,
+    DetailLine,
+    DrugRow,
+    Finding,
+    KeyFinding,
     LedgerLine,
     ModelCardSummary,
+    NotComputed,
+    PanelCoverage,
     Provenance,
+    ReportHeader,
     ReportSummary,
     RiskCard,
+    absent_limitation,
     output_title,
     plain_risk,
 )
@@ -38,9 +51,12 @@ from genolens.workflows.drugs import drug_rows
 from genolens.workflows.explain import explain_bundle
 from genolens.workflows.findings import monogenic_findings
 
-ExplainProvider = Callable[[Bundle], Mapping[str, Explanation]]
-"""Gives every output of a risk bundle explained with the report's settings (the dashboard passes its
-session cache, so the Risk page reuses what the report computed)."""
+NO_DETAILS = PatientDetails()
+"""Nothing entered: every model that reads sex then makes no prediction, and says why."""
+
+ExplainProvider = Callable[[Bundle, ModelInputs], Mapping[str, Explanation]]
+"""Gives every output of a risk bundle explained with the report's settings and the patient's clinical
+inputs (the dashboard passes its session cache, so the Risk page reuses what the report computed)."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +64,10 @@ class BundleResult:
     """One bundle's numbers for the patient, as the report computed them."""
 
     bundle: str
-    prediction: Prediction
-    """Every output of the bundle."""
+    inputs: ModelInputs
+    """The clinical inputs the model read (and those it was missing)."""
+    prediction: Prediction | None
+    """Every output of the bundle; ``None`` when the model made no prediction (``inputs.missing`` says why)."""
     explanations: Mapping[str, Explanation] = field(default_factory=dict)
     """Full output name -> explanation; empty for a treatment-response bundle or without explanations."""
 
@@ -66,9 +84,9 @@ class PatientReport:
     """The guideline phenotype calls."""
 
 
-def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, clinical: Mapping[str, float] | None = None,
-                   method: Method = "ig", baseline: BaselineChoice = "population", explain: bool = True,
-                   explained: ExplainProvider | None = None) -> PatientReport:
+def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details: PatientDetails = NO_DETAILS,
+                   report_date: dt.date | None = None, method: Method = "ig", baseline: BaselineChoice = "population",
+                   explain: bool = True, explained: ExplainProvider | None = None) -> PatientReport:
     """Predict with every bundle, explain every risk output, call the guideline genes, and assemble the report.
 
     Parameters
@@ -78,8 +96,13 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, clinica
     bundles
         Loaded bundles; ``risk`` ones give risk cards, ``response`` ones the drug column. May be empty:
         the drug table then shows the guideline alone.
-    clinical
-        Clinical inputs by card name; those not given are set to the population mean (and said so).
+    details
+        The patient's details as entered. Each model reads them under the policy of
+        :mod:`genolens.modeling.clinical`: without sex a model that reads it makes no prediction; any other
+        detail not given is shown at a stated reference value, named on the card.
+    report_date
+        The date the report is made for (the CLI and the dashboard pass today); it is printed on the report
+        and gives the age of a patient entered by date of birth. ``None``: undated.
     method, baseline
         Attribution method and baseline of the risk cards' ledgers.
     explain
@@ -93,20 +116,30 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, clinica
     GenoLensError
         When the patient was not read with a panel a bundle or the drug table needs.
     """
-    given = dict(clinical or {})
-    provider = explained or (lambda b: explain_bundle(b, patient, method=method, baseline=baseline, clinical=given))
+    provider = explained or (lambda b, inputs: explain_bundle(b, patient, method=method, baseline=baseline,
+                                                              clinical=inputs))
     results: list[BundleResult] = []
     cards: list[RiskCard] = []
+    skipped: list[NotComputed] = []
     params: dict[str, str] = {}
     response: dict[str, OutputPrediction] = {}
     bands: dict[str, Mapping[str, float]] = {}
+    no_model: dict[str, str] = {}
     for b in bundles:
+        inputs = model_inputs(b.info, details, on=report_date, sexes=b.info.sexes)
+        if inputs.missing:
+            results.append(BundleResult(b.name, inputs, None))
+            skipped.append(NotComputed(b.name, tuple(o.outcome for o in b.info.output_specs), inputs.missing))
+            if b.info.kind == "response":
+                no_model.update({o: inputs.missing for o in b.outputs})
+            continue
         if b.info.kind == "response" or not explain:
-            result = BundleResult(b.name, predict(b, features_for(patient, b), given))
+            result = BundleResult(b.name, inputs, predict(b, features_for(patient, b), inputs))
         else:
-            explanations = dict(provider(b))
-            result = BundleResult(b.name, next(iter(explanations.values())).prediction, explanations)
+            explanations = dict(provider(b, inputs))
+            result = BundleResult(b.name, inputs, next(iter(explanations.values())).prediction, explanations)
         results.append(result)
+        assert result.prediction is not None
         if b.info.kind == "response":
             response.update({o.output: o for o in result.prediction.outputs})
             bands.update({o.output: b.bands for o in result.prediction.outputs})
@@ -119,21 +152,97 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, clinica
     warnings = [*patient.qc.warnings]
     for r in patient.panels:
         warnings += panel_warnings(r, patient.qc.chromosomes)
+    outcomes = {o.name: o.outcome for b in bundles if b.info.kind == "response" for o in b.info.output_specs}
+    drugs = drug_rows({g.gene: g for g in pgx.genes}, patient, response, bands, no_model, outcomes)
+    findings = monogenic_findings(patient)
+    provenance = _provenance(patient, bundles, details, method if params else "none",
+                             baseline if params else "none", params)
     summary = ReportSummary(
-        schema=SCHEMA, research_use=RESEARCH_USE_REPORT, risk_cards=tuple(cards),
-        drugs=drug_rows({g.gene: g for g in pgx.genes}, patient, response, bands),
-        findings=monogenic_findings(patient), qc_warnings=tuple(warnings),
-        coverage=dict(sorted((r.title, round(r.coverage, 6)) for r in patient.panels)),
-        model_cards=tuple(model_card_summary(b) for b in bundles), limitations=LIMITATIONS,
-        provenance=_provenance(patient, bundles, given, method if params else "none",
-                               baseline if params else "none", params))
+        schema=SCHEMA, research_use=RESEARCH_USE_REPORT, header=_header(patient, details, report_date, provenance),
+        key_findings=key_findings(findings, drugs, cards, details.reason), details=_detail_lines(details, bundles, report_date),
+        risk_cards=tuple(cards), not_computed=tuple(skipped), drugs=drugs, findings=findings,
+        qc_warnings=tuple(warnings),
+        coverage=tuple(PanelCoverage(r.title, round(r.coverage, 6), round(r.coverage * len(r.sites)), len(r.sites))
+                       for r in sorted(patient.panels, key=lambda r: r.title)),
+        model_cards=tuple(model_card_summary(b) for b in bundles),
+        limitations=(*LIMITATIONS, absent_limitation(patient.absent_policy)), provenance=provenance)
     return PatientReport(summary, tuple(results), pgx)
+
+
+def key_findings(findings: Sequence[Finding], drugs: Sequence[DrugRow], cards: Sequence[RiskCard],
+                 reason: str = "") -> tuple[KeyFinding, ...]:
+    """The report's first section, most important first.
+
+    Carried high/moderate-penetrance variants (with their action); then drug calls that change a
+    prescription: a drug the reason for the report names first, then red before amber; then risks in the
+    ``high`` band. One ``none`` line when there is none of these.
+    """
+    out = [KeyFinding("variant", f"{f.variant if f.variant.startswith(f.gene) else f'{f.gene} {f.variant}'}: "
+                                 f"carried ({f.genotype})",
+                      "Refer for genetic counselling and confirmatory testing in an accredited laboratory.",
+                      f.evidence) for f in findings if f.status == "carrier"]
+    asked = reason.lower()
+    changing = [d for d in drugs if d.level in ("red", "amber") and d.level_text == LEVEL_WORDS[d.level]]
+    changing.sort(key=lambda d: (not _named_in(d.drug, asked), ("red", "amber").index(d.level)))
+    out += [KeyFinding("drug", f"{d.drug}: {d.guideline}", d.action, d.action_basis) for d in changing]
+    out += [KeyFinding("risk", f"{c.title}: {_percent(c.probability)} ({c.band} band)", c.plain,
+                       f"Probability of {c.outcome}; {c.comparison}.") for c in cards if c.band == "high"]
+    if not out:
+        out.append(KeyFinding("none", "No key finding",
+                              "No tested high/moderate-penetrance variant is carried, no drug call changes a "
+                              "prescription, and no risk is in the high band.", "See the sections below."))
+    return tuple(out)
+
+
+def _named_in(drug: str, text: str) -> bool:
+    """Whether ``text`` (lower case) names the drug or one of the drugs in its parentheses."""
+    words = [w.strip(" ,)").lower() for w in drug.replace("(", ",").split(",")]
+    return any(len(w) > 3 and (w in text or w.rstrip("s") in text) for w in words)
+
+
+def _percent(p: float) -> str:
+    return f"{p:.1%}" if p < 0.1 else f"{p:.0%}"
+
+
+def _header(p: PatientGenome, d: PatientDetails, day: dt.date | None, prov: Provenance) -> ReportHeader:
+    age = d.age_on(day)
+    born = f" (born {d.date_of_birth})" if d.date_of_birth and "age" not in d.values else ""
+    settings = (f"build {p.build.build} ({p.build.source}); sites absent from the file: "
+                f"{ABSENT_WORDS.get(p.absent_policy, p.absent_policy)}; read by {p.read_mode}; attribution "
+                f"{prov.method}, baseline {prov.baseline}")
+    return ReportHeader(patient_id=d.patient_id, sample=p.sample, sex=d.sex or "not given",
+                        age=f"{age:g} years{born}" if age is not None else "not given",
+                        report_date=day.isoformat() if day else "not dated", file=p.source_name, sha256=p.sha256,
+                        requester=d.requester, reason=d.reason, settings=settings)
+
+
+def _detail_lines(d: PatientDetails, bundles: Sequence[Bundle], day: dt.date | None) -> tuple[DetailLine, ...]:
+    """Every detail the form asks for: its value as entered (or "not given") and the models that read it."""
+    readers: dict[str, list[str]] = {}
+    for b in bundles:
+        for c in b.info.covariates:
+            name = "sex" if c.name == "cov_sex" else COVARIATE_DETAIL.get(c.name, c.name)
+            readers.setdefault(name, []).append(b.name)
+    readers["height"] = readers["weight"] = [f"{x} (through BMI)" for x in readers.get("bmi", [])]
+    lines = [DetailLine("Sex", d.sex or "not given", ", ".join(readers.get("sex", [])) or "no model")]
+    age = d.age_on(day)
+    lines.append(DetailLine("Age", "not given" if age is None else f"{age:g} years"
+                            + (f" (born {d.date_of_birth})" if d.date_of_birth else ""),
+                            ", ".join(readers.get("age", [])) or "no model"))
+    for spec in CLINICAL_INPUTS:
+        if spec.name == "age":
+            continue
+        v = d.values.get(spec.name)
+        shown = "not given" if v is None else ("yes" if v else "no") if spec.kind == "yes/no" else f"{v:g} {spec.units}"
+        lines.append(DetailLine(spec.label, shown.strip(), ", ".join(readers.get(spec.name, [])) or "no model"))
+    return tuple(lines)
 
 
 def _risk_card(b: Bundle, patient: PatientGenome, result: BundleResult, k: int) -> RiskCard:
     """The card of output ``k`` of risk bundle ``b`` from the numbers the report computed."""
     output = b.outputs[k]
     pred = result.prediction
+    assert pred is not None  # cards are made only for bundles that predicted
     o = pred.outputs[k]
     e = result.explanations.get(output)
     if e is not None:
@@ -152,9 +261,15 @@ def _risk_card(b: Bundle, patient: PatientGenome, result: BundleResult, k: int) 
     if not np.isfinite(base_p):
         base_p = float(b.mean_probability[k])
     low = pred.coverage < b.coverage_threshold
-    badge = f"Coverage {pred.coverage:.0%}" + (f" (needs {b.coverage_threshold:.0%})" if low else "")
+    n_read = int(b.reads.sum())
+    badge = (f"Coverage {pred.coverage:.0%} ({round(pred.coverage * n_read)} of the {n_read} variants this model "
+             "reads)" + (f"; needs {b.coverage_threshold:.0%}" if low else ""))
+    spec = b.info.output(output)
+    comparison = (f"compared with the mean probability of the simulated reference population "
+                  f"({_percent(float(b.mean_probability[k]))}, {b.reference.logits.shape[1]:,} people)")
     return RiskCard(
-        bundle=b.name, output=output, title=output_title(output), probability=float(o.probability),
+        bundle=b.name, output=output, title=output_title(output), outcome=spec.outcome, horizon=spec.horizon,
+        comparison=comparison, assumed=result.inputs.assumed, probability=float(o.probability),
         interval=(float(o.interval[0]), float(o.interval[1])), percentile=float(o.percentile),
         relative_risk=float(o.relative_risk), band=o.band, plain=plain_risk(o.relative_risk, o.percentile),
         coverage=float(pred.coverage), coverage_threshold=float(b.coverage_threshold), coverage_badge=badge,
@@ -173,11 +288,13 @@ def model_card_summary(b: Bundle) -> ModelCardSummary:
         limitations=card.limitations)
 
 
-def _provenance(p: PatientGenome, bundles: Sequence[Bundle], clinical: Mapping[str, float], method: str,
+def _provenance(p: PatientGenome, bundles: Sequence[Bundle], details: PatientDetails, method: str,
                 baseline: str, params: Mapping[str, str]) -> Provenance:
     refs = tuple(BundleRef(b.name, b.version, b.info.weights_sha256, b.panel.name, b.panel.sha256) for b in bundles)
     return Provenance(file=p.source_name, sha256=p.sha256, sample=p.sample, build=p.build.build,
                       build_source=p.build.source, build_evidence=p.build.evidence, absent_policy=p.absent_policy,
-                      read_mode=p.read_mode, clinical=dict(sorted(clinical.items())), bundles=refs, method=method,
+                      read_mode=p.read_mode,
+                      details={k: str(v) for k, v in sorted(details_record(details).items())}, bundles=refs,
+                      method=method,
                       baseline=baseline, attribution_parameters=dict(params),
                       packages=package_versions(REPORT_PACKAGES))

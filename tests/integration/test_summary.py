@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from genolens.datamodel.clinical import PatientDetails
 from genolens.datamodel import PatientGenome
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import MODELS_DIR, bundle_paths, load_bundle
@@ -99,7 +100,8 @@ def test_risk_in_plain_words() -> None:
 @needs_models
 def test_risk_card_of_a_brca1_carrier_shows_the_variant_and_its_caveats() -> None:
     bundle = load_bundle(shipped("breast_cancer"))
-    s = patient_report(read(DEMO / "brca1_185delAG_carrier.vcf.gz"), (bundle,)).summary
+    s = patient_report(read(DEMO / "brca1_185delAG_carrier.vcf.gz"), (bundle,),
+                       details=PatientDetails(sex="female", values={"age": 38.0})).summary
     (card,) = s.risk_cards
     assert card.title == "Breast cancer" and card.bundle == "breast_cancer"
     assert card.top_rows[0].label.startswith("BRCA1") and card.top_rows[0].contribution > 0
@@ -115,7 +117,7 @@ def test_risk_card_of_a_brca1_carrier_shows_the_variant_and_its_caveats() -> Non
 @needs_models
 def test_model_and_guideline_agreement_is_consistent() -> None:
     bundle = load_bundle(shipped("treatment_response"))
-    s = patient_report(read(DEMO / "cyp2c19_2_2.vcf.gz"), (bundle,)).summary
+    s = patient_report(read(DEMO / "cyp2c19_2_2.vcf.gz"), (bundle,), details=PatientDetails(sex="male")).summary
     assert s.risk_cards == ()  # a response model gives the drug column, not a risk card
     for row in s.drugs:
         assert row.model_probability is not None and row.model_relative_risk is not None

@@ -121,7 +121,7 @@ def test_gene_ledger_adds_up_exactly_and_carries_evidence_and_treatment() -> Non
     tcf = by_label["TCF7L2 (rs4)"]
     assert tcf.evidence == "rs4: OR 1.37 per T allele" and tcf.origins == ("assumed_reference",)
     bmi = by_label["bmi"]
-    assert bmi.section == "clinical" and bmi.note == "not given, population mean used"
+    assert bmi.section == "clinical" and bmi.note == "not given, a stated reference value used"
     assert bmi.contribution == pytest.approx(0.08 * (31 - 27), rel=F32_RTOL)
     assert by_label["Age (years)"].note == "given"
     body = [abs(r.contribution) for r in led.rows[:-1]]
