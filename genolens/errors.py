@@ -54,3 +54,8 @@ class OptionError(GenoLensError):
 
 class CohortError(GenoLensError):
     """A training cohort does not fit together: the VCF, the phenotype table, the truth file or the panel."""
+
+
+class OutsideCallError(GenoLensError):
+    """An outside call (PharmCAT outside-call TSV or the dashboard form) cannot be read: unknown gene, malformed
+    line, or a diplotype whose phenotype cannot be derived."""

@@ -25,6 +25,8 @@ class GeneLine:
     phenotype: str
     activity_score: float | None
     missing_positions: tuple[str, ...]
+    outside_call: bool = False
+    """True when the call comes from an outside result (another test), not from the VCF."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class DrugRow:
 
     drug: str
     output: str
+    """The treatment-response model's output, or ``"guideline:<drug>"`` for a drug the model has no output for."""
     genes: tuple[GeneLine, ...]
     guideline: str
     """The phenotype call in words (``"DPYD Intermediate Metabolizer (activity score 1)"``)."""
@@ -44,10 +47,17 @@ class DrugRow:
     level_text: str
     """The level in words: colour is never the only signal."""
     model_probability: float | None
-    """``None`` when no treatment-response model was loaded."""
+    """``None`` when no treatment-response model was loaded or it has no output for this drug."""
     model_relative_risk: float | None
     model_band: str
     agreement: str
+    source: str = ""
+    """Who makes the recommendation: ``"CPIC"`` or ``"DPWG"``."""
+    strength: str = ""
+    """CPIC's classification of the recommendation (``"Strong"``, ``"Moderate"``, ``"Optional"``); ``""`` when
+    there is none (DPWG, a call with several possible recommendations, a missing outside result)."""
+    guideline_version: str = ""
+    """The guideline publication the action paraphrases (``"CPIC 2021 codeine/CYP2D6 (Crews et al., ...)"``)."""
 
 
 @dataclass(frozen=True)
