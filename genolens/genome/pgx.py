@@ -450,7 +450,8 @@ def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> Gene
         dips = " or ".join("/".join(a.name for a in d) for d in cands)
         why = not_called or (f"{', '.join(unsplit)} cannot be split into chromosome copies" if unsplit else
                              f"{gene.name} {' and '.join(unknown)} alone is of unknown function, so {dips} has no "
-                             f"assigned phenotype; whatever it does, the phenotype is {' or '.join(phenos)}")
+                             "assigned phenotype; read as normal or as decreased function, it gives "
+                             f"{' or '.join(phenos)}")
         return done("Indeterminate", cands, score, tuple(p for p in phenos if p != "Indeterminate"), why)
     notes.append("The calls are unphased; phased calls (GT with '|') would decide between the diplotypes.")
     return done(" or ".join(phenos), cands, score, tuple(phenos),
