@@ -7,21 +7,30 @@ import streamlit as st
 
 from genolens.present import DrugRow
 
-LIGHT = {"red": "🔴", "amber": "🟠", "green": "🔵"}
+LIGHT = {"red": "🔴", "amber": "🟠", "green": "🔵", "grey": "⚪"}
 """Okabe-Ito-like markers; the level is also written out (colour is never the only signal)."""
 
 
 def frame(rows: tuple[DrugRow, ...]) -> pd.DataFrame:
-    """The rows as shown: level, drug, guideline call, action, model prediction, agreement."""
+    """The rows as shown: level, drug, guideline call, action with its source, strength and guideline, model
+    prediction, agreement."""
     return pd.DataFrame([{
         "level": f"{LIGHT[r.level]} {r.level_text}",
         "drug": r.drug,
         "guideline phenotype": r.guideline,
-        "model prediction": "no model" if r.model_probability is None else
-        f"{r.model_probability:.1%} ({r.model_band})",
+        "model prediction": model_words(r),
         "agreement": r.agreement,
-        "action (CPIC-style paraphrase)": r.action,
+        "action (paraphrase)": r.action,
+        "source · strength": f"{r.source} · {r.strength or 'not graded'}",
+        "guideline": r.guideline_version,
     } for r in rows])
+
+
+def model_words(r: DrugRow) -> str:
+    """The model column: the prediction, or why there is none."""
+    if r.output.startswith("guideline:"):
+        return "no model for this drug"
+    return "no model loaded" if r.model_probability is None else f"{r.model_probability:.1%} ({r.model_band})"
 
 
 def show(rows: tuple[DrugRow, ...]) -> None:

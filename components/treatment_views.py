@@ -16,7 +16,7 @@ def guideline(row: DrugRow, pgx: PgxReport) -> None:
     for g in row.genes:
         call = pgx.gene(g.gene)
         with st.container(border=True):
-            st.markdown(f"**{g.gene}**: {g.phenotype}")
+            st.markdown(f"**{g.gene}**: {g.phenotype}" + (" · outside call (another test)" if g.outside_call else ""))
             if g.diplotypes:
                 st.markdown("Diplotype" + (f"s that fit ({len(g.diplotypes)})" if len(g.diplotypes) > 1 else "")
                             + ": " + ", ".join(f"`{d}`" for d in g.diplotypes))
@@ -25,8 +25,11 @@ def guideline(row: DrugRow, pgx: PgxReport) -> None:
             if g.missing_positions:
                 st.warning("Not called (could change the call): " + ", ".join(g.missing_positions),
                            icon=":material/help:")
+            if call.uncertainty:
+                st.info(call.uncertainty, icon=":material/help:")
             st.caption(call.note)
-    st.markdown(f"**Action** (CPIC-style paraphrase; the guideline decides): {row.action}")
+    st.markdown(f"**Action** (paraphrase; the guideline decides): {row.action}")
+    st.caption(f"Source: {row.source} · strength: {row.strength or 'not graded'} · {row.guideline_version}")
 
 
 def model(e: Explanation) -> None:

@@ -24,6 +24,7 @@ from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, BUILDS, PatientGe
 from genolens.datamodel.clinical import PatientDetails, details_record, patient_details, read_details
 from genolens.errors import BundleError, GenoLensError, GroundTruthError, OptionError, ReportError
 from genolens.genome.encode import STATUS_WORDS
+from genolens.genome.outside_calls import OutsideCall, read_outside_calls
 from genolens.genome.panel import load_panels
 from genolens.genome.patient import patient_to_json, read_patient
 from genolens.genome.pgx import PgxReport, call_pgx, pgx_to_json
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     pgx = sub.add_parser("pgx", help="guideline (CPIC-style) phenotypes from the pharmacogenomic panel")
     _add_read_options(pgx)
     pgx.add_argument("--json", action="store_true", help="print one JSON object")
+    pgx.add_argument("--outside-calls", metavar="TSV", help="outside calls in PharmCAT's format (see report)")
     return parser
 
 
@@ -99,6 +101,9 @@ def _add_details_options(p: argparse.ArgumentParser) -> None:
                         "sex make no prediction without it; any other detail not given is set to a stated "
                         "reference value, named in the output")
     p.add_argument("--date", help="the date of the report, YYYY-MM-DD (default: today)")
+    p.add_argument("--outside-calls", metavar="TSV",
+                   help="outside calls in PharmCAT's format (gene, diplotype[, phenotype, activity score]; CYP2D6, "
+                        "HLA-B, ...): each replaces the call made from the file")
 
 
 def _add_cohort_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -188,7 +193,7 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
     if args.command == "report":
         return 0, _report(args, patient, bundles)
     if args.command == "pgx":
-        report = call_pgx(patient)
+        report = call_pgx(patient, _outside(args))
         return 0, json.dumps(pgx_to_json(report), indent=1) if args.json else _pgx_text(report)
     return 0, json.dumps(patient_to_json(patient), indent=1) if args.json else _text(patient)
 
@@ -262,6 +267,17 @@ def _details(args: argparse.Namespace, sample: str) -> PatientDetails:
     return patient_details(base)
 
 
+def _outside(args: argparse.Namespace) -> dict[str, OutsideCall]:
+    """The outside calls of ``--outside-calls`` (none without it)."""
+    if not args.outside_calls:
+        return {}
+    try:
+        text = Path(args.outside_calls).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OptionError(f"Cannot read --outside-calls {args.outside_calls}: {exc}.") from None
+    return read_outside_calls(text)
+
+
 def _date(args: argparse.Namespace) -> dt.date:
     if not args.date:
         return dt.date.today()
@@ -296,7 +312,7 @@ def _report(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[
     from genolens.workflows import patient_report
 
     summary = patient_report(patient, bundles, details=_details(args, patient.sample), report_date=_date(args),
-                             method=args.method, baseline=args.baseline).summary
+                             outside=_outside(args), method=args.method, baseline=args.baseline).summary
     try:
         out = write_report(summary, args.out, args.format)
     except OSError as exc:

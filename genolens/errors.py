@@ -58,3 +58,8 @@ class CohortError(GenoLensError):
 
 class PatientDetailsError(GenoLensError):
     """A patient detail (sex, age, family history, a clinical value) is unknown, malformed or out of range."""
+
+
+class OutsideCallError(GenoLensError):
+    """An outside call (PharmCAT outside-call TSV or the dashboard form) cannot be read: unknown gene, malformed
+    line, or a diplotype whose phenotype cannot be derived."""

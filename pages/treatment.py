@@ -9,7 +9,7 @@ from components.report_views import DRUG_CHOICE
 patient, bundles = frame.patient_page(
     "Treatment",
     "This screen sets the treatment-response model's prediction for one drug beside the "
-    "guideline (CPIC-style) phenotype called from the patient's genotypes, and says whether they agree.",
+    "guideline (CPIC or DPWG) phenotype called from the patient's genotypes, and says whether they agree.",
 )
 
 with st.spinner("Calling guideline phenotypes and predicting…"), shown_errors("building the drug table"):
@@ -28,7 +28,8 @@ with left:
     treatment_views.guideline(row, report.pgx)
 with right:
     if response is None:
-        st.info("No treatment-response model is installed for this drug: the guideline call stands alone.",
+        st.info("No model for this drug: the guideline call stands alone." if output.startswith("guideline:") else
+                "No treatment-response model is installed for this drug: the guideline call stands alone.",
                 icon=":material/model_training:")
         st.stop()
     with st.spinner("Explaining the model's prediction…"), shown_errors(f"explaining {response.name}"):

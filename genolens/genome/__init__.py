@@ -13,6 +13,7 @@ from genolens.genome.cpic import (
     DRUGS,
     LEVEL_WORDS,
     DrugSpec,
+    GuidelineCall,
     Level,
     cyp4f2_note,
     gene_words,
@@ -29,6 +30,11 @@ from genolens.genome.encode import (
     effect_dosages,
     encode,
 )
+from genolens.genome.outside_calls import (
+    KNOWN_GENES,
+    OutsideCall,
+    read_outside_calls,
+)
 from genolens.genome.panel import (
     COLUMNS,
     load_panel,
@@ -42,6 +48,8 @@ from genolens.genome.patient import (
     read_patient,
 )
 from genolens.genome.pgx import (
+    NO_RESULT,
+    OUTSIDE_ONLY,
     GeneCall,
     PgxReport,
     call_pgx,
@@ -66,12 +74,17 @@ __all__ = [
     "COLUMNS",
     "CONTIG_LENGTHS",
     "DRUGS",
+    "KNOWN_GENES",
     "LEVEL_WORDS",
+    "NO_RESULT",
     "ORIGIN_WORDS",
+    "OUTSIDE_ONLY",
     "STATUS_WORDS",
     "DrugSpec",
     "GeneCall",
+    "GuidelineCall",
     "Level",
+    "OutsideCall",
     "PgxReport",
     "VcfFile",
     "block_dosages",
@@ -97,6 +110,7 @@ __all__ = [
     "panel_warnings",
     "patient_to_json",
     "pgx_to_json",
+    "read_outside_calls",
     "read_patient",
     "spooled_upload",
 ]

@@ -23,7 +23,8 @@ from itertools import combinations_with_replacement
 from typing import Any
 
 from genolens.datamodel import USABLE_STATUSES, Build, Locus, PatientGenome, SiteCall
-from genolens.errors import PanelError
+from genolens.errors import OutsideCallError, PanelError
+from genolens.genome.outside_calls import OutsideCall
 from genolens.genome.panel import load_panel
 
 
@@ -47,6 +48,12 @@ class GeneCall:
     possible_phenotypes: tuple[str, ...] = ()
     """When the gene cannot be called exactly: every phenotype it could have (``Indeterminate`` left out);
     ``()`` when the call is exact or nothing can be said."""
+    uncertainty: str = ""
+    """Why the call is not exact, in one sentence (``"Not called: rs3918290"``, ``"UGT1A1 *80 alone is of
+    unknown function ..."``); ``""`` when it is exact."""
+    outside_call: bool = False
+    """True when the call comes from an outside result (another test, given as a PharmCAT outside call), which
+    replaces the VCF-based call for this gene."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,8 @@ class PgxReport:
     build: Build
     """The file's build (decides which allele is the reference at each position)."""
     genes: tuple[GeneCall, ...]
-    """One call per gene, in ``GENES`` order."""
+    """One call per gene: ``GENES`` order, then the genes only an outside call gives (``OUTSIDE_ONLY``, then
+    any other outside call)."""
 
     def gene(self, name: str) -> GeneCall:
         """Return the call for gene ``name``; raises ``KeyError`` naming the genes covered."""
@@ -183,25 +191,34 @@ GENES: tuple[_Gene, ...] = (
 """The genes called, with the alleles the panel's positions define."""
 
 
-def call_pgx(patient: PatientGenome, *, panel: str = "pharmacogenomics") -> PgxReport:
-    """Derive guideline phenotypes from the pharmacogenomics panel of a read sample.
+def call_pgx(patient: PatientGenome, outside: Mapping[str, OutsideCall] | None = None, *,
+             panel: str = "pharmacogenomics") -> PgxReport:
+    """Derive guideline phenotypes from the pharmacogenomics panel of a read sample, and outside calls.
 
     Parameters
     ----------
     patient
         A sample read by :func:`genolens.genome.patient.read_patient` with the panel ``panel``.
+    outside
+        Results of other tests by gene (:func:`genolens.genome.outside_calls.read_outside_calls`); each
+        replaces the VCF-based call of its gene and is marked ``outside_call`` (outside calls win, as in
+        PharmCAT). ``None``: none given.
     panel
         Name of the panel holding the pharmacogenomic positions.
 
     Returns
     -------
     PgxReport
-        One :class:`GeneCall` per gene in ``GENES``.
+        One :class:`GeneCall` per gene in ``GENES``, then ``OUTSIDE_ONLY`` (``No result`` unless an outside
+        call gives one), then any other gene an outside call names.
 
     Raises
     ------
-    GenoLensError
+    PanelError
         When ``panel`` was not read for this sample.
+    OutsideCallError
+        When an outside call for a panel gene names an allele the panel's table does not know and gives no
+        phenotype.
     """
     result = next((r for r in patient.panels if r.panel == panel), None)
     if result is None:
@@ -231,7 +248,58 @@ def call_pgx(patient: PatientGenome, *, panel: str = "pharmacogenomics") -> PgxR
             call = replace(call, note=f"{call.note} Assumed reference because the file was declared a whole-genome "
                                       f"call set: {', '.join(used)}.")
         calls.append(call)
-    return PgxReport(patient.sample, build, tuple(calls))
+    calls.extend(_no_result(gene) for gene in OUTSIDE_ONLY)
+    given = dict(outside or {})
+    merged = [_outside_gene_call(given.pop(c.gene), c) if c.gene in given else c for c in calls]
+    merged.extend(_outside_gene_call(o, None) for o in given.values())
+    return PgxReport(patient.sample, build, tuple(merged))
+
+
+OUTSIDE_ONLY = ("CYP2D6", "MT-RNR1")
+"""Genes with a guideline drug row that GenoLens does not call from a VCF: CYP2D6 (copy number and hybrid
+alleles; PharmCAT does not call it from a VCF either) and MT-RNR1 (not on the panel)."""
+NO_RESULT = "No result"
+"""The phenotype of a gene that needs an outside call and has none."""
+_G6PD_ALIASES = {"B (wildtype)": "B (reference)"}  # PharmCAT's outside-call example names the reference so
+
+
+def _no_result(gene: str) -> GeneCall:
+    why = ("CYP2D6 is not called from a VCF: copy number, deletions (*5), duplications and hybrids cannot be seen "
+           "in SNV calls (PharmCAT does not call it from a VCF either)" if gene == "CYP2D6" else
+           f"{gene} positions are not on the panel")
+    return GeneCall(gene, (), NO_RESULT, None, (), f"{why}. Give a result from a dedicated test as an outside call.",
+                    (), f"Needs an outside result: {why}")
+
+
+def _from_alleles(gene: _Gene, diplotype: str) -> tuple[str, float | None] | None:
+    """(phenotype, activity score) of a diplotype named with this panel's allele names; None when one is unknown."""
+    by_name = {a.name: a for a in gene.alleles}
+    names = [_G6PD_ALIASES.get(n.strip(), n.strip()) for n in diplotype.split("/")]
+    if not names or any(n not in by_name for n in names) or not 1 <= len(names) <= 2:
+        return None
+    dip = tuple(by_name[n] for n in names)
+    return gene.rule(dip), _score(dip) if gene.scored else None
+
+
+def _outside_gene_call(o: OutsideCall, vcf: GeneCall | None) -> GeneCall:
+    """The GeneCall an outside call gives, with what it replaces said in the note."""
+    phenotype, score = o.phenotype, o.activity_score
+    spec = next((g for g in GENES if g.name == o.gene), None)
+    if spec is not None and not phenotype:
+        derived = _from_alleles(spec, o.diplotype) if o.diplotype else None
+        if derived is None and score is not None and spec.scored:
+            derived = (_by_score((_a("", (), "", score),)), score)
+        if derived is None:
+            known = ", ".join(a.name for a in spec.alleles)
+            raise OutsideCallError(f"Outside call for {o.gene}: {o.diplotype or '(no diplotype)'!r} cannot be read "
+                                   f"with this tool's allele names ({known}); give the phenotype in column 3.")
+        phenotype, score = derived[0], score if score is not None else derived[1]
+    replaced = ("" if vcf is None or vcf.phenotype == NO_RESULT else
+                f" It replaces the VCF-based call ({vcf.phenotype}).")
+    what = " ".join(x for x in (o.diplotype, phenotype) if x)
+    note = (f"Outside call (a result from another test, PharmCAT outside-call format): {o.gene} {what}"
+            f"{'' if score is None else f', activity score {score:g}'}.{replaced}")
+    return GeneCall(o.gene, (o.diplotype,) if o.diplotype else (), phenotype, score, (), note, (), "", True)
 
 
 def pgx_to_json(report: PgxReport) -> dict[str, Any]:
@@ -246,6 +314,8 @@ def pgx_to_json(report: PgxReport) -> dict[str, Any]:
                 "activity_score": g.activity_score,
                 "missing_positions": list(g.missing_positions),
                 "possible_phenotypes": list(g.possible_phenotypes),
+                "uncertainty": g.uncertainty,
+                "outside_call": g.outside_call,
                 "note": g.note,
             }
             for g in report.genes
@@ -331,6 +401,14 @@ def _observe(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]], notes: li
     return obs, phased, missing, free, foreign
 
 
+def _unknown_as_known(gene: _Gene, dip: tuple[_Allele, ...]) -> list[str]:
+    """The phenotypes of ``dip`` with each unknown-function allele read as normal, then as decreased function."""
+    if not any(a.function == "unknown" for a in dip):
+        return [gene.rule(dip)]
+    return [gene.rule(tuple(replace(a, function=f) if a.function == "unknown" else a for a in dip))
+            for f in ("normal", "decreased")]
+
+
 def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> GeneCall:
     tested = ", ".join(f"{a.name} ({'+'.join(sorted(a.variants))})" for a in gene.alleles[1:])
     notes = [f"Tested: {tested}; {gene.alleles[0].name} means none of these (alleles defined off the panel "
@@ -338,32 +416,43 @@ def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> Gene
     obs, phased, missing, free, foreign = _observe(gene, sites, notes)
 
     def done(phenotype: str, dips: tuple[tuple[_Allele, ...], ...] = (), score: float | None = None,
-             possible: tuple[str, ...] = ()) -> GeneCall:
+             possible: tuple[str, ...] = (), why: str = "") -> GeneCall:
         names = tuple("/".join(a.name for a in d) for d in dips)
-        return GeneCall(gene.name, names, phenotype, score, tuple(missing), " ".join(notes), possible)
+        return GeneCall(gene.name, names, phenotype, score, tuple(missing), " ".join(notes), possible, why)
 
+    not_called = f"Not called: {', '.join(sorted(missing))}" if missing else ""
     if foreign:
         notes.append(f"An allele the panel does not define was called at {'; '.join(foreign)}.")
-        return done("Indeterminate")
+        return done("Indeterminate", why=f"An allele the panel does not define was called at {'; '.join(foreign)}")
     ploidies = {len(v) for v in obs.values()}
     if not obs or len(ploidies) != 1 or not ({1, 2} if gene.haploid_ok else {2}) >= ploidies:
         notes.append("No defining position was usable." if not obs else f"Unexpected ploidy {sorted(ploidies)}.")
-        return done("Indeterminate")
+        return done("Indeterminate", why=not_called or "No defining position was usable")
     cands = tuple(d for d in combinations_with_replacement(gene.alleles, ploidies.pop()) if _fits(d, obs, phased))
     if not cands:
         notes.append("No combination of the tested alleles explains the calls.")
-        return done("Indeterminate")
+        return done("Indeterminate", why="No combination of the tested alleles explains the calls")
     phenos = list(dict.fromkeys(gene.rule(d) for d in cands))
     scores = {_score(d) for d in cands} if gene.scored else set()
     score = scores.pop() if len(scores) == 1 else None
-    if len(phenos) == 1:
+    if len(phenos) == 1 and phenos[0] != "Indeterminate":
         if free:
             notes.append(f"The phenotype is the same whatever {', '.join(free)} carry.")
         elif len(cands) > 1:
             notes.append(f"{len(cands)} diplotypes fit the unphased calls; all give this phenotype.")
         return done(phenos[0], cands, score)
+    unknown = sorted({a.name for d in cands for a in d if a.function == "unknown"})
     if free or "Indeterminate" in phenos:
+        # An allele of unknown function is read as normal or decreased (the range a phenotype can take).
+        phenos = list(dict.fromkeys(p for d in cands for p in _unknown_as_known(gene, d)))
         notes.append(f"Possible phenotypes: {', '.join(phenos)}.")
-        return done("Indeterminate", cands, score, tuple(p for p in phenos if p != "Indeterminate"))
+        unsplit = [rs for rs in free if rs not in missing]
+        dips = " or ".join("/".join(a.name for a in d) for d in cands)
+        why = not_called or (f"{', '.join(unsplit)} cannot be split into chromosome copies" if unsplit else
+                             f"{gene.name} {' and '.join(unknown)} alone is of unknown function, so {dips} has no "
+                             "assigned phenotype; read as normal or as decreased function, it gives "
+                             f"{' or '.join(phenos)}")
+        return done("Indeterminate", cands, score, tuple(p for p in phenos if p != "Indeterminate"), why)
     notes.append("The calls are unphased; phased calls (GT with '|') would decide between the diplotypes.")
-    return done(" or ".join(phenos), cands, score, tuple(phenos))
+    return done(" or ".join(phenos), cands, score, tuple(phenos),
+                f"Phase unknown: {' or '.join('/'.join(a.name for a in d) for d in cands)}; phased calls would decide")

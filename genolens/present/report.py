@@ -174,21 +174,31 @@ def _flag_badges(flags: Sequence[str]) -> str:
 
 
 def _drug_table(rows: Sequence[DrugRow]) -> str:
+    marks = {**_LEVEL_MARK, "grey": "◇"}  # grey: needs an outside result (never a standard call)
+    style = {"grey": ' style="background:#e6e6e6;border-left:5px solid #666"'}
     body = []
     for d in rows:
-        model = ("not available" if d.model_probability is None else
-                 f"{_pct(d.model_probability)}: {d.model_relative_risk or 0:.1f}× average ({escape(d.model_band)})")
-        body.append(f'<tr><td class="level {d.level}">{_LEVEL_MARK[d.level]} {escape(d.level_text)}</td>'
-                    f'<td>{escape(d.drug)}</td><td>{escape(d.guideline)}</td><td>{escape(d.action)}</td>'
+        if d.output.startswith("guideline:"):
+            model = "no model for this drug"
+        elif d.model_probability is None:
+            model = "not available"
+        else:
+            model = f"{_pct(d.model_probability)}: {d.model_relative_risk or 0:.1f}× average ({escape(d.model_band)})"
+        outside = " (outside call)" if any(g.outside_call for g in d.genes) else ""
+        basis = escape(" · ".join(x for x in (d.source, d.strength or "not graded", d.guideline_version) if x))
+        body.append(f'<tr><td class="level {d.level}"{style.get(d.level, "")}>{marks[d.level]} '
+                    f'{escape(d.level_text)}</td><td>{escape(d.drug)}</td><td>{escape(d.guideline)}{outside}</td>'
+                    f'<td>{escape(d.action)}<br><span class="small">{basis}</span></td>'
                     f'<td>{model}</td><td>{escape(d.agreement)}</td></tr>')
     basis = escape(rows[0].action_basis) if rows else ""
     return ('<table class="drugs"><colgroup><col style="width:12%"><col style="width:12%"><col style="width:21%">'
             '<col style="width:27%"><col style="width:13%"><col style="width:15%"></colgroup>'
             '<thead><tr><th>Level</th><th>Drug</th><th>Guideline phenotype</th>'
-            '<th>What it implies (CPIC-style paraphrase)</th><th>Model</th><th>Model vs guideline</th></tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>'
+            '<th>What it implies (source · strength · guideline)</th><th>Model</th><th>Model vs guideline</th></tr>'
+            f'</thead><tbody>{"".join(body)}</tbody></table>'
             '<p class="small">■ red: avoid or use an alternative · ▲ amber: adjust the dose, or the genotype '
-            f'cannot be called exactly · ● green: standard prescribing. Actions: {basis}</p>')
+            'cannot be called exactly · ● green: standard prescribing · ◇ grey: needs an outside result (HLA '
+            f'typing, CYP2D6 genotyping), given as an outside call. Actions: {basis}</p>')
 
 
 def _findings(findings: Sequence[Finding]) -> str:

@@ -25,6 +25,8 @@ class GeneLine:
     phenotype: str
     activity_score: float | None
     missing_positions: tuple[str, ...]
+    outside_call: bool = False
+    """True when the call comes from an outside result (another test), not from the VCF."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class DrugRow:
 
     drug: str
     output: str
+    """The treatment-response model's output, or ``"guideline:<drug>"`` for a drug the model has no output for."""
     genes: tuple[GeneLine, ...]
     guideline: str
     """The phenotype call in words (``"DPYD Intermediate Metabolizer (activity score 1)"``)."""
@@ -46,10 +49,18 @@ class DrugRow:
     model_outcome: str
     """What the model's probability is of, in words (``""`` without a model prediction)."""
     model_probability: float | None
-    """``None`` when no treatment-response model was loaded, or it made no prediction."""
+    """``None`` when no treatment-response model was loaded, it made no prediction, or it has no output for
+    this drug."""
     model_relative_risk: float | None
     model_band: str
     agreement: str
+    source: str = ""
+    """Who makes the recommendation: ``"CPIC"`` or ``"DPWG"``."""
+    strength: str = ""
+    """CPIC's classification of the recommendation (``"Strong"``, ``"Moderate"``, ``"Optional"``); ``""`` when
+    there is none (DPWG, a call with several possible recommendations, a missing outside result)."""
+    guideline_version: str = ""
+    """The guideline publication the action paraphrases (``"CPIC 2021 codeine/CYP2D6 (Crews et al., ...)"``)."""
 
 
 @dataclass(frozen=True)
@@ -209,6 +220,8 @@ class Provenance:
     read_mode: str
     details: Mapping[str, str]
     """The patient's details as entered (a details file's keys and values); what was not given is absent."""
+    outside_calls: Mapping[str, str]
+    """Outside calls given (gene -> diplotype), which replaced the calls made from the file."""
     bundles: tuple[BundleRef, ...]
     method: str
     baseline: str

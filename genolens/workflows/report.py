@@ -21,6 +21,7 @@ from genolens.explain.attribution_methods import Method
 from genolens.explain.explanation import BaselineChoice, Explanation, sensitivity_bands
 from genolens.genome.cpic import LEVEL_WORDS
 from genolens.genome.encode import ABSENT_WORDS
+from genolens.genome.outside_calls import OutsideCall
 from genolens.genome.pgx import PgxReport, call_pgx
 from genolens.genome.qc import panel_warnings
 from genolens.modeling.bundle import Bundle
@@ -85,7 +86,8 @@ class PatientReport:
 
 
 def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details: PatientDetails = NO_DETAILS,
-                   report_date: dt.date | None = None, method: Method = "ig", baseline: BaselineChoice = "population",
+                   report_date: dt.date | None = None, outside: Mapping[str, OutsideCall] | None = None,
+                   method: Method = "ig", baseline: BaselineChoice = "population",
                    explain: bool = True, explained: ExplainProvider | None = None) -> PatientReport:
     """Predict with every bundle, explain every risk output, call the guideline genes, and assemble the report.
 
@@ -100,6 +102,9 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details
         The patient's details as entered. Each model reads them under the policy of
         :mod:`genolens.modeling.clinical`: without sex a model that reads it makes no prediction; any other
         detail not given is shown at a stated reference value, named on the card.
+    outside
+        Outside calls by gene (PharmCAT's outside-call format: CYP2D6, HLA-B, ...); each replaces the call made
+        from the file for its gene, and the report says so.
     report_date
         The date the report is made for (the CLI and the dashboard pass today); it is printed on the report
         and gives the age of a patient entered by date of birth. ``None``: undated.
@@ -148,7 +153,7 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details
         if result.explanations and not params:
             first = next(iter(result.explanations.values()))
             params = {k: str(v) for k, v in sorted(first.attribution.parameters.items())}
-    pgx = call_pgx(patient)
+    pgx = call_pgx(patient, outside)
     warnings = [*patient.qc.warnings]
     for r in patient.panels:
         warnings += panel_warnings(r, patient.qc.chromosomes)
@@ -156,7 +161,7 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details
     drugs = drug_rows({g.gene: g for g in pgx.genes}, patient, response, bands, no_model, outcomes)
     findings = monogenic_findings(patient)
     provenance = _provenance(patient, bundles, details, method if params else "none",
-                             baseline if params else "none", params)
+                             baseline if params else "none", params, outside or {})
     summary = ReportSummary(
         schema=SCHEMA, research_use=RESEARCH_USE_REPORT, header=_header(patient, details, report_date, provenance),
         key_findings=key_findings(findings, drugs, cards, details.reason), details=_detail_lines(details, bundles, report_date),
@@ -209,7 +214,8 @@ def _header(p: PatientGenome, d: PatientDetails, day: dt.date | None, prov: Prov
     born = f" (born {d.date_of_birth})" if d.date_of_birth and "age" not in d.values else ""
     settings = (f"build {p.build.build} ({p.build.source}); sites absent from the file: "
                 f"{ABSENT_WORDS.get(p.absent_policy, p.absent_policy)}; read by {p.read_mode}; attribution "
-                f"{prov.method}, baseline {prov.baseline}")
+                f"{prov.method}, baseline {prov.baseline}; outside calls: "
+                f"{', '.join(f'{g} {c}' for g, c in prov.outside_calls.items()) or 'none'}")
     return ReportHeader(patient_id=d.patient_id, sample=p.sample, sex=d.sex or "not given",
                         age=f"{age:g} years{born}" if age is not None else "not given",
                         report_date=day.isoformat() if day else "not dated", file=p.source_name, sha256=p.sha256,
@@ -289,12 +295,12 @@ def model_card_summary(b: Bundle) -> ModelCardSummary:
 
 
 def _provenance(p: PatientGenome, bundles: Sequence[Bundle], details: PatientDetails, method: str,
-                baseline: str, params: Mapping[str, str]) -> Provenance:
+                baseline: str, params: Mapping[str, str], outside: Mapping[str, OutsideCall]) -> Provenance:
     refs = tuple(BundleRef(b.name, b.version, b.info.weights_sha256, b.panel.name, b.panel.sha256) for b in bundles)
     return Provenance(file=p.source_name, sha256=p.sha256, sample=p.sample, build=p.build.build,
                       build_source=p.build.source, build_evidence=p.build.evidence, absent_policy=p.absent_policy,
                       read_mode=p.read_mode,
                       details={k: str(v) for k, v in sorted(details_record(details).items())}, bundles=refs,
-                      method=method,
+                      method=method, outside_calls={g: c.diplotype for g, c in sorted(outside.items())},
                       baseline=baseline, attribution_parameters=dict(params),
                       packages=package_versions(REPORT_PACKAGES))

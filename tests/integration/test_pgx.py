@@ -7,7 +7,7 @@ import pytest
 from genolens.errors import GenoLensError
 from genolens.genome.panel import load_panel, load_panels
 from genolens.genome.patient import read_patient
-from genolens.genome.pgx import GENES, PgxReport, call_pgx, pgx_to_json
+from genolens.genome.pgx import GENES, OUTSIDE_ONLY, PgxReport, call_pgx, pgx_to_json
 from tests.factories import DATA, DEMO, need_shared, pharmcat_report
 
 # Reference-allele names differ between tools: PharmCAT calls the CYP2C19 reference haplotype *38.
@@ -131,7 +131,8 @@ def test_g6pd_hemizygous_a_minus_is_deficient() -> None:
 
 def test_json_shape() -> None:
     out = pgx_to_json(_report("pgx_dpyd_2a_het.vcf"))
-    assert list(out["genes"]) == [g.name for g in GENES]
+    assert list(out["genes"]) == [*(g.name for g in GENES), *OUTSIDE_ONLY]  # CYP2D6, MT-RNR1: outside calls only
+    assert out["genes"]["CYP2D6"]["phenotype"] == "No result" and out["genes"]["CYP2D6"]["outside_call"] is False
     dpyd = out["genes"]["DPYD"]
     assert dpyd["diplotypes"] == ["Reference/c.1905+1G>A (*2A)"]
     assert (dpyd["phenotype"], dpyd["activity_score"], dpyd["missing_positions"]) == (

@@ -46,7 +46,9 @@ def test_dpyd_2a_heterozygote_is_intermediate_with_half_dose() -> None:
     assert row.guideline == "DPYD Intermediate Metabolizer (activity score 1; Reference/c.1905+1G>A (*2A))"
     assert row.action.startswith("Reduce starting dose by 50%")
     assert (row.level, row.level_text) == ("amber", "Adjust or check")
-    assert "CPIC-style paraphrase" in row.action_basis
+    assert "Paraphrase of the cited guideline" in row.action_basis
+    # CPIC 2017 DPYD: Intermediate Metabolizer -> 50% starting dose, classification "Moderate".
+    assert (row.source, row.strength) == ("CPIC", "Moderate") and row.guideline_version.startswith("CPIC 2017")
     assert row.model_probability is None and row.agreement.startswith("No model prediction")
 
 
@@ -86,7 +88,7 @@ def test_provenance_and_no_models(dpyd_demo: ReportSummary) -> None:
     p = dpyd_demo.provenance
     assert (p.sample, p.build, p.absent_policy, p.bundles, p.method) == ("DEMO_DPYD", "GRCh38", "missing", (), "none")
     assert dpyd_demo.risk_cards == () and dpyd_demo.model_cards == ()
-    assert len(dpyd_demo.drugs) == 8 and "Research use only" in dpyd_demo.research_use
+    assert len(dpyd_demo.drugs) == 13 and "Research use only" in dpyd_demo.research_use
     assert any("simulated cohorts" in x for x in (dpyd_demo.research_use, *dpyd_demo.limitations))
 
 
@@ -120,6 +122,9 @@ def test_model_and_guideline_agreement_is_consistent() -> None:
     s = patient_report(read(DEMO / "cyp2c19_2_2.vcf.gz"), (bundle,), details=PatientDetails(sex="male")).summary
     assert s.risk_cards == ()  # a response model gives the drug column, not a risk card
     for row in s.drugs:
+        if row.output.startswith("guideline:"):  # a guideline-only drug: no model output, said so
+            assert row.model_probability is None and row.agreement.startswith("No model for this drug")
+            continue
         assert row.model_probability is not None and row.model_relative_risk is not None
         flagged = row.model_relative_risk >= bundle.bands["above_average"]
         if row.level_text == "Avoid / alternative" and not flagged:
