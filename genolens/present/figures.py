@@ -178,6 +178,11 @@ def _points(dp: float) -> str:
     return f"{pts:+.2f}" if abs(pts) < 0.1 else f"{pts:+.1f}"
 
 
+def _end_text(p: float, top: float) -> str:
+    """Label inside a baseline/prediction bar long enough to hold it, else beside it."""
+    return "inside" if p >= 0.15 * top else "outside"
+
+
 def logit_ticks(top: float, *, min_gap: float = 0.08) -> tuple[list[float], list[str]]:
     """Positions on a 0..``top`` probability axis of round log-odds values, and their labels.
 
@@ -247,10 +252,11 @@ def ledger_waterfall(ledger: Ledger, *, genotypes: Mapping[str, str] | None = No
     fig = go.Figure(go.Waterfall(
         orientation="h", y=labels, x=[path[0], *steps, path[-1]],  # the total bar is drawn at the path's end
         measure=["absolute", *(["relative"] * len(rows)), "total"], base=0.0,
-        text=[f"{ledger.baseline_probability:.1%}", *(f"{_points(d)} pt ({v:+.2f} log-odds)"
+        text=[f"{ledger.baseline_probability:.1%}", *(f"{_points(d)} pt ({v:+.2f})"
                                                       for d, v in zip(steps, logits, strict=True)),
               f"{ledger.prediction_probability:.1%}"],
-        textposition=["inside", *(["outside"] * len(rows)), "inside"], insidetextanchor="end", cliponaxis=False,
+        textposition=[_end_text(path[0], top), *(["outside"] * len(rows)), _end_text(path[-1], top)],
+        insidetextanchor="end", cliponaxis=False,
         increasing={"marker": {"color": UP}}, decreasing={"marker": {"color": DOWN}},
         totals={"marker": {"color": TOTAL}}, connector={"line": {"color": "#BBBBBB", "width": 1}},
         hovertext=hovers, hoverinfo="text", name="ledger"))
@@ -260,13 +266,14 @@ def ledger_waterfall(ledger: Ledger, *, genotypes: Mapping[str, str] | None = No
     fig.update_layout(
         title=title, showlegend=False,
         xaxis={"range": [0.0, top], "tickformat": ".0%", "zeroline": True, "zerolinecolor": "#444444",
-               "title": f"probability of {outcome[:1].lower() + outcome[1:]} (axis from 0%) · "
-                        f"{SIGN_WORDS}, {COLOUR_NAMES[TOTAL]}: baseline and prediction"},
+               "title": f"probability of {outcome[:1].lower() + outcome[1:]} (axis from 0%); bar labels: change in "
+                        f"percentage points (log-odds)<br>{SIGN_WORDS}; {COLOUR_NAMES[TOTAL]}: baseline and "
+                        "prediction"},
         xaxis2={"range": [0.0, top], "overlaying": "x", "side": "top", "tickvals": ticks, "ticktext": ticktext,
                 "title": {"text": "log-odds (same positions)", "standoff": 2}, "showgrid": False,
                 "tickfont": {"color": "#555555", "size": 10}},
         yaxis={"autorange": "reversed", "automargin": True},
-        height=max(340, 26 * len(labels) + 150), margin={"l": 10, "r": 30, "t": 90, "b": 50})
+        height=max(340, 26 * len(labels) + 170), margin={"l": 10, "r": 110, "t": 90, "b": 70})
     return fig
 
 

@@ -196,13 +196,14 @@ def waterfall_svg(rows: Sequence[LedgerLine], total: float, *, baseline_probabil
         parts.append(f'<text x="{label_w}" y="{y + 7.5}" font-size="7" text-anchor="end">{escape(text)}</text>'
                      f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{h - 3}" fill="{colour}"/>'
                      f'<text x="{width - 2}" y="{y + 7.5}" font-size="7" fill="#222" text-anchor="end">{tag}</text>')
-    height = bottom + 18
-    key = ("probability, axis from 0%; change in points (log-odds)" if on_p else
-           "change from the baseline in log-odds (axis at least −1 to +1)")
+    height = bottom + 26
+    key = ("Probability, axis from 0%; each step in percentage points (log-odds in brackets)." if on_p else
+           "Change from the baseline in log-odds (the axis covers at least −1 to +1).")
     up, down, grey = (SVG_COLOUR_NAMES[c] for c in (_UP, _DOWN, _GREY))
-    greys = "baseline, other inputs, this patient" if on_p else "other inputs"
-    parts.append(f'<text x="2" y="{height - 2}" font-size="6.5" fill="#333">{key}: {up} raises, {down} lowers, '
-                 f'{grey}: {greys}</text>')
+    greys = "baseline, all other inputs, this patient" if on_p else "all other inputs"
+    parts.append(f'<text x="2" y="{height - 10}" font-size="6.5" fill="#333">{key}</text>'
+                 f'<text x="2" y="{height - 2}" font-size="6.5" fill="#333">Colours: {up} raises the risk, {down} '
+                 f'lowers it, {grey}: {greys}.</text>')
     return (f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
             f'aria-label="contributions to the risk">{"".join(parts)}</svg>')
 

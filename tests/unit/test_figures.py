@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import re
 
@@ -94,7 +95,8 @@ def test_ledger_waterfall_runs_from_baseline_through_rows_to_prediction_in_proba
     assert w.base == 0 and math.isclose(w.x[0], _expit(-2.0))  # the baseline bar starts at 0%
     assert math.isclose(w.x[1], _expit(-1.4) - _expit(-2.0))  # +0.6 log-odds from -2.0, as a probability step
     assert math.isclose(w.x[2], _expit(-1.7) - _expit(-1.4))  # then -0.3: cumulative, in the order shown
-    assert w.text[1] == "+7.9 pt (+0.60 log-odds)" and w.text[-1] == "16.8%"
+    assert w.text[1] == "+7.9 pt (+0.60)" and w.text[-1] == "16.8%"
+    assert "bar labels: change in percentage points (log-odds)" in fig.layout.xaxis.title.text
     assert w.increasing.marker.color == UP and w.decreasing.marker.color == DOWN
     gene1 = w.hovertext[1]
     assert "rs1 1/1" in gene1 and "evidence: OR 1.3 per T allele" in gene1 and "+0.600" in gene1
@@ -188,7 +190,7 @@ def test_logit_ticks_stay_inside_the_axis_and_apart() -> None:
     for top in (0.003, 0.02, 0.2, 0.5, 1.0):
         pos, text = logit_ticks(top)
         assert len(pos) >= 3 and all(0 < p <= top for p in pos)
-        assert min(b - a for a, b in zip(pos, pos[1:], strict=False)) >= 0.08 * top
+        assert min(b - a for a, b in itertools.pairwise(pos)) >= 0.08 * top
         assert all(math.isclose(p, _expit(float(t))) for p, t in zip(pos, text, strict=True))
 
 

@@ -36,6 +36,9 @@ def test_probability_waterfall_bars_start_at_zero_and_are_proportional() -> None
     step = _expit(math.log(0.1 / 0.9) + 2.0) - 0.1
     assert math.isclose(brca1[1] / base[1], step / 0.1, rel_tol=0.01)
     assert math.isclose(brca1[0], zero + base[1], abs_tol=0.15)  # each step starts where the previous ended
+    age_step = _expit(math.log(0.1 / 0.9) + 1.5) - _expit(math.log(0.1 / 0.9) + 2.0)  # -0.5 after BRCA1
+    assert math.isclose(age[1] / base[1], -age_step / 0.1, rel_tol=0.01)
+    assert math.isclose(rest[0], patient[0] + patient[1] - rest[1], abs_tol=0.15)  # "other inputs" end at the patient
     assert "+35.1 pt (+2.00)" in svg and f"{patient_p:.1%}" in svg and ">10.0%<" in svg
     assert "Breast cancer: contributions against an average person of the reference population" in svg
     assert ">0%<" in svg and "axis from 0%" in svg
@@ -52,7 +55,7 @@ def test_a_small_change_is_a_short_bar_in_the_report() -> None:
 def test_colour_key_names_the_fills_it_draws() -> None:
     by_word = {w: c for c, w in SVG_COLOUR_NAMES.items()}
     for svg in (waterfall_svg(ROWS, 1.75, baseline_probability=0.1), waterfall_svg(ROWS, 1.75)):
-        key = re.findall(r"<text[^>]*>([^<]*raises[^<]*)</text>", svg)[0]
+        key = re.findall(r"<text[^>]*>(Colours:[^<]*)</text>", svg)[0]
         words = set(re.findall(r"[a-z]+", key)) & {"red", "orange", "blue", "grey", "green", "amber"}
         assert "red" not in words and words <= set(by_word)
         assert {fill for _, _, fill in _bars(svg)} <= {by_word[w] for w in words}
