@@ -90,7 +90,7 @@ def attribution_summary(source: PatientSource, result: CohortResult, bundles: tu
                                              [float(mean_signed[i]) for i in top], n_samples=len(result.samples)),
                     key="cohort_genes")
     st.caption("Integrated Gradients per sample against the population average, summed per gene; colour is the "
-               "sign of the mean contribution (red raises, blue lowers).")
+               "sign of the mean contribution (orange raises, blue lowers).")
 
 
 def open_sample(source: PatientSource, result: CohortResult) -> None:

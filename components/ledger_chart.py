@@ -10,6 +10,7 @@ import streamlit as st
 from genolens.datamodel import PatientGenome
 from genolens.explain import Explanation
 from genolens.modeling import Bundle
+from genolens.present import output_title
 from genolens.present.figures import gene_rollup_figure, genome_track_figure, ledger_waterfall
 
 
@@ -32,10 +33,19 @@ def summary_line(e: Explanation) -> None:
                f"{book.residual:+.3f} log-odds. {e.attribution.completeness}")
 
 
-def waterfall(e: Explanation, bundle: Bundle, patient: PatientGenome, *, key: str, max_rows: int = 15) -> None:
-    """The ledger as a waterfall (log-odds), hover naming rsID, gene, genotype and evidence."""
-    fig = ledger_waterfall(e.ledger, genotypes=genotypes(patient, bundle.panel.name), max_rows=max_rows)
+def waterfall(e: Explanation, bundle: Bundle, patient: PatientGenome, *, key: str, max_rows: int = 15,
+              outcome: str = "") -> None:
+    """The ledger as a waterfall on the probability scale from 0% (log-odds on the top axis and in the labels).
+
+    ``outcome`` names the output in the title (``"Breast cancer (simulated case status)"``); by default the
+    output's name in words.
+    """
+    fig = ledger_waterfall(e.ledger, genotypes=genotypes(patient, bundle.panel.name), max_rows=max_rows,
+                           outcome=outcome or output_title(e.ledger.output))
     st.plotly_chart(fig, key=key, config={"displaylogo": False})
+    st.caption("Bar lengths are changes in probability, on an axis from 0%: each row's change is what it adds to "
+               "the rows above it, in the order shown (the log-odds on the top axis and in the labels do not "
+               "depend on the order).")
 
 
 def rollup_and_track(e: Explanation, bundle: Bundle, patient: PatientGenome, *, key: str) -> None:

@@ -24,6 +24,7 @@ from genolens.present.summary import (
     output_title,
     plain_risk,
 )
+from genolens.present.words import ordinal
 
 __all__ = [
     "LIMITATIONS",
@@ -37,6 +38,7 @@ __all__ = [
     "Provenance",
     "ReportSummary",
     "RiskCard",
+    "ordinal",
     "output_title",
     "plain_risk",
     "render_html",

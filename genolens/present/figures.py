@@ -5,6 +5,7 @@ Colours are the Okabe-Ito palette (distinguishable with the common colour-vision
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -93,7 +94,17 @@ def calibration_figure(curves: Mapping[str, Mapping[str, Any]], *, title: str,
 
 UP, DOWN, TOTAL = OKABE_ITO["vermillion"], OKABE_ITO["blue"], "#7F7F7F"
 """Raises the prediction / lowers it / baseline and prediction bars (Okabe-Ito: colour-blind safe)."""
+COLOUR_NAMES: Mapping[str, str] = {UP: "orange", DOWN: "blue", TOTAL: "grey"}
+"""The word every caption and axis title uses for each colour of the explanation figures: Okabe-Ito
+vermillion (#D55E00) reads as orange on screen and in print, so it is called orange, never red."""
+SIGN_WORDS = f"{COLOUR_NAMES[UP]} raises, {COLOUR_NAMES[DOWN]} lowers the risk"
+"""The colour key of every sign-coloured figure, in words built from :data:`COLOUR_NAMES`."""
 _CHROMS = (*(str(i) for i in range(1, 23)), "X", "Y", "MT")
+
+
+def figure_title(outcome: str, comparison: str) -> str:
+    """``"Breast cancer: contributions against an average person of the reference population"``."""
+    return f"{outcome}: contributions against {comparison}" if comparison else f"{outcome}: contributions"
 
 
 def _sign_colour(value: float) -> str:
@@ -157,9 +168,51 @@ def _shown_rows(ledger: Ledger, max_rows: int, min_abs: float) -> list[tuple[str
     return out
 
 
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def _points(dp: float) -> str:
+    """A probability change in percentage points, with a second decimal when it is below 0.1."""
+    pts = 100.0 * dp
+    return f"{pts:+.2f}" if abs(pts) < 0.1 else f"{pts:+.1f}"
+
+
+def _end_text(p: float, top: float) -> str:
+    """Label inside a baseline/prediction bar long enough to hold it, else beside it."""
+    return "inside" if p >= 0.15 * top else "outside"
+
+
+def logit_ticks(top: float, *, min_gap: float = 0.08) -> tuple[list[float], list[str]]:
+    """Positions on a 0..``top`` probability axis of round log-odds values, and their labels.
+
+    The log-odds axis is not linear in probability, so its ticks sit at ``sigmoid(z)``; a tick closer
+    than ``min_gap`` × ``top`` to the one on its right, or to 0%, is left out (they crowd towards 0%).
+    """
+    for step in (2.0, 1.0, 0.5, 0.25):
+        zs = [k * step for k in range(int(-8 / step), int(8 / step) + 1)]
+        kept: list[float] = []
+        for z in sorted(zs, reverse=True):
+            p = _sigmoid(z)
+            if min_gap * top / 2 <= p <= top and (not kept or _sigmoid(kept[-1]) - p >= min_gap * top):
+                kept.append(z)
+        if len(kept) >= 3:
+            break
+    kept.reverse()
+    return [_sigmoid(z) for z in kept], [f"{z:+g}" if z else "0" for z in kept]
+
+
 def ledger_waterfall(ledger: Ledger, *, genotypes: Mapping[str, str] | None = None, max_rows: int = 15,
-                     min_abs: float = 0.005, title: str = "") -> go.Figure:
-    """Waterfall on the log-odds scale: baseline, then each ledger row, then the prediction.
+                     min_abs: float = 0.005, title: str = "", outcome: str = "",
+                     comparison: str = "") -> go.Figure:
+    """Waterfall on the probability scale, axis from 0%: baseline, each ledger row, then the prediction.
+
+    The rows are contributions on the log-odds scale; each is drawn as the probability change it makes
+    when added, in the order shown, to the ones above it (the probability steps depend on that order,
+    the log-odds ones do not), so the last step ends at the prediction. The baseline and prediction
+    bars start at 0% and the axis always runs from 0% to past both, so a bar's length is its share of
+    the probability: a small change is a short bar. Log-odds are a second axis on top (ticks at the
+    probabilities they correspond to), in every bar's label and in the hover.
 
     Parameters
     ----------
@@ -172,35 +225,55 @@ def ledger_waterfall(ledger: Ledger, *, genotypes: Mapping[str, str] | None = No
     min_abs
         Rows with |contribution| below this (log-odds) are merged too.
     title
-        Figure title.
+        Figure title; by default built from ``outcome`` and ``comparison``.
+    outcome
+        The output in words (``"Breast cancer (simulated case status)"``); by default from the output name.
+    comparison
+        What the patient is compared with; by default from the baseline's caption.
     """
+    from genolens.present.summary import output_title
+    from genolens.present.words import comparison_words
+
     rows = _shown_rows(ledger, max_rows, min_abs)
+    outcome = outcome or output_title(ledger.output)
+    title = title or figure_title(outcome, comparison or comparison_words(ledger.baseline.caption))
+    logits = [v for _, v, _, _ in rows]
+    path = [_sigmoid(float(z)) for z in np.cumsum([ledger.baseline_logit, *logits])]  # after each row, in order
+    steps = [b - a for a, b in itertools.pairwise(path)]
     labels = ["Baseline", *(lab for lab, _, _, _ in rows), "Prediction"]
-    values = [ledger.baseline_logit, *(v for _, v, _, _ in rows), ledger.prediction_logit]
-    hovers = [f"<b>Baseline</b><br>{_wrap(ledger.baseline.caption)}<br>log-odds {ledger.baseline_logit:+.3f}, "
-              f"probability {ledger.baseline_probability:.1%}",
-              *(h if r is None else ledger_hover(r, genotypes) for _, _, h, r in rows),
-              f"<b>Prediction</b><br>log-odds {ledger.prediction_logit:+.3f}, "
-              f"probability {ledger.prediction_probability:.1%}"]
-    measure = ["absolute", *(["relative"] * len(rows)), "total"]
-    path = np.cumsum([ledger.baseline_logit, *(v for _, v, _, _ in rows)])
-    lo, hi = float(min(path.min(), ledger.prediction_logit)), float(max(path.max(), ledger.prediction_logit))
-    pad = max(0.15 * (hi - lo), 0.05)
-    left = lo - pad  # bars start at the axis' left edge, so the baseline and prediction bars end at their values
+    hovers = [f"<b>Baseline</b><br>{_wrap(ledger.baseline.caption)}<br>probability "
+              f"{ledger.baseline_probability:.1%} (log-odds {ledger.baseline_logit:+.3f})",
+              *((h if r is None else ledger_hover(r, genotypes))
+                + f"<br>probability {a:.1%} → {b:.1%} ({_points(b - a)} percentage points, in the order shown)"
+                for (_, _, h, r), a, b in zip(rows, path[:-1], path[1:], strict=True)),
+              f"<b>Prediction</b><br>probability {ledger.prediction_probability:.1%} "
+              f"(log-odds {ledger.prediction_logit:+.3f})"]
+    top = min(1.0, 1.12 * max(*path, ledger.baseline_probability, ledger.prediction_probability))
     fig = go.Figure(go.Waterfall(
-        orientation="h", y=labels, x=[values[0] - left, *values[1:-1], values[-1] - left], measure=measure,
-        base=left,
-        text=[f"{ledger.baseline_probability:.1%}", *(f"{v:+.2f}" for v in values[1:-1]),
+        orientation="h", y=labels, x=[path[0], *steps, path[-1]],  # the total bar is drawn at the path's end
+        measure=["absolute", *(["relative"] * len(rows)), "total"], base=0.0,
+        text=[f"{ledger.baseline_probability:.1%}", *(f"{_points(d)} pt ({v:+.2f})"
+                                                      for d, v in zip(steps, logits, strict=True)),
               f"{ledger.prediction_probability:.1%}"],
-        textposition=["inside", *(["outside"] * len(rows)), "inside"], insidetextanchor="end",
+        textposition=[_end_text(path[0], top), *(["outside"] * len(rows)), _end_text(path[-1], top)],
+        insidetextanchor="end", cliponaxis=False,
         increasing={"marker": {"color": UP}}, decreasing={"marker": {"color": DOWN}},
         totals={"marker": {"color": TOTAL}}, connector={"line": {"color": "#BBBBBB", "width": 1}},
         hovertext=hovers, hoverinfo="text", name="ledger"))
-    fig.update_layout(title=title or None, xaxis_title="log-odds (red raises, blue lowers the risk)",
-                      xaxis={"range": [left, hi + pad], "zeroline": False},
-                      yaxis={"autorange": "reversed", "automargin": True}, showlegend=False,
-                      height=max(320, 26 * len(labels) + 110), margin={"l": 10, "r": 30, "t": 40 if title else 10,
-                                                                       "b": 40})
+    ticks, ticktext = logit_ticks(top)
+    fig.add_trace(go.Scatter(x=[0.0, top], y=[labels[0], labels[0]], xaxis="x2", mode="markers",
+                             marker={"opacity": 0}, hoverinfo="skip", showlegend=False, name="log-odds axis"))
+    fig.update_layout(
+        title=title, showlegend=False,
+        xaxis={"range": [0.0, top], "tickformat": ".0%", "zeroline": True, "zerolinecolor": "#444444",
+               "title": f"probability of {outcome[:1].lower() + outcome[1:]} (axis from 0%); bar labels: change in "
+                        f"percentage points (log-odds)<br>{SIGN_WORDS}; {COLOUR_NAMES[TOTAL]}: baseline and "
+                        "prediction"},
+        xaxis2={"range": [0.0, top], "overlaying": "x", "side": "top", "tickvals": ticks, "ticktext": ticktext,
+                "title": {"text": "log-odds (same positions)", "standoff": 2}, "showgrid": False,
+                "tickfont": {"color": "#555555", "size": 10}},
+        yaxis={"autorange": "reversed", "automargin": True},
+        height=max(340, 26 * len(labels) + 170), margin={"l": 10, "r": 110, "t": 90, "b": 70})
     return fig
 
 
@@ -213,7 +286,7 @@ def gene_rollup_figure(ledger: Ledger, *, max_rows: int = 20) -> go.Figure:
         error_x={"type": "data", "array": [r.spread for r in rows], "visible": any(r.spread for r in rows),
                  "color": "#555555"},
         hovertext=[ledger_hover(r) for r in rows], hoverinfo="text", name="genes"))
-    fig.update_layout(xaxis_title="contribution (log-odds) ± member spread",
+    fig.update_layout(xaxis_title=f"contribution (log-odds) ± member spread · {SIGN_WORDS}",
                       yaxis={"autorange": "reversed", "automargin": True}, showlegend=False,
                       height=max(260, 24 * len(rows) + 90), margin={"l": 10, "r": 10, "t": 10, "b": 40})
     return fig
@@ -342,6 +415,7 @@ def mean_contribution_figure(genes: Sequence[str], mean_abs: Sequence[float], me
         marker={"color": [_sign_colour(mean_signed[i]) for i in order]},
         hovertemplate=[f"<b>{genes[i]}</b><br>mean |contribution| {mean_abs[i]:.3f} log-odds<br>mean signed "
                        f"{mean_signed[i]:+.3f} over {n_samples} samples<extra></extra>" for i in order]))
-    fig.update_layout(xaxis_title="mean |contribution| (log-odds)", yaxis={"autorange": "reversed", "automargin": True},
-                      height=max(240, 24 * len(genes) + 80), margin={"l": 10, "r": 10, "t": 10, "b": 40})
+    fig.update_layout(xaxis_title=f"mean |contribution| (log-odds) · colour: sign of the mean, {SIGN_WORDS}",
+                      yaxis={"autorange": "reversed", "automargin": True}, height=max(240, 24 * len(genes) + 80),
+                      margin={"l": 10, "r": 10, "t": 10, "b": 40})
     return fig

@@ -21,11 +21,14 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from genolens.errors import ReportError
 from genolens.present.summary import SECTIONS, DrugRow, Finding, LedgerLine, ReportSummary, RiskCard, output_title
+from genolens.present.words import comparison_words, ordinal
 
 Format = Literal["html", "pdf", "json"]
 FORMATS: tuple[Format, ...] = get_args(Format)
 _CSS = Path(__file__).with_name("templates") / "report.css"
-_UP, _DOWN, _GREY = "#D55E00", "#0072B2", "#999999"  # Okabe-Ito vermillion / blue
+_UP, _DOWN, _GREY = "#D55E00", "#0072B2", "#999999"  # Okabe-Ito vermillion (reads, and is named, orange) / blue
+SVG_COLOUR_NAMES = {_UP: "orange", _DOWN: "blue", _GREY: "grey"}
+"""The word the SVG charts' keys use for each of their colours."""
 _LEVEL_MARK = {"red": "■", "amber": "▲", "green": "●"}
 _BAND_WORDS = {"below average": "Below average", "average": "Average", "above average": "Above average",
                "high": "High"}
@@ -82,51 +85,125 @@ def percentile_svg(percentile: float, *, width: int = 230) -> str:
     """A 0-100 bar with a marker at the patient's percentile of the reference population."""
     x0, x1 = 8, width - 8
     x = x0 + (x1 - x0) * min(max(percentile, 0.0), 100.0) / 100.0
+    words = f"{ordinal(round(percentile))} percentile"
     ticks = "".join(f'<line x1="{x0 + (x1 - x0) * t / 100:.1f}" y1="9" x2="{x0 + (x1 - x0) * t / 100:.1f}" y2="19" '
                     f'stroke="#fff" stroke-width="1"/><text x="{x0 + (x1 - x0) * t / 100:.1f}" y="30" font-size="7" '
                     f'text-anchor="middle" fill="#333">{t}</text>' for t in (0, 25, 50, 75, 100))
     return (f'<svg width="{width}" height="34" viewBox="0 0 {width} 34" role="img" '
-            f'aria-label="percentile {percentile:.0f} of 100">'
+            f'aria-label="{words} of the reference population">'
             f'<rect x="{x0}" y="9" width="{x1 - x0}" height="10" fill="#ddd"/>'
             f'<rect x="{x0}" y="9" width="{x - x0:.1f}" height="10" fill="{_DOWN}" fill-opacity="0.55"/>{ticks}'
             f'<path d="M{x:.1f},19 l-4,-13 h8 z" fill="#000"/>'
-            f'<text x="{min(max(x, 20), width - 20):.1f}" y="6" font-size="7" text-anchor="middle">'
-            f'{percentile:.0f}th</text></svg>')
+            f'<text x="{min(max(x, 30), width - 30):.1f}" y="6" font-size="7" text-anchor="middle">'
+            f'{words}</text></svg>')
 
 
-def waterfall_svg(rows: Sequence[LedgerLine], total: float, *, width: int = 380, label_w: int = 170) -> str:
-    """Horizontal waterfall of the top ledger rows, then "all other inputs", on the log-odds scale.
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
-    Each bar starts where the previous one ended, from the baseline (0) to the patient's total change
-    ``total``; red bars raise the risk, blue ones lower it, and every bar carries its signed value.
+
+def _nice_ticks(top: float) -> list[float]:
+    """Round probabilities from 0 to ``top`` (3 to 6 of them) for a percent axis."""
+    for step in (0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25):
+        if top / step <= 5:
+            return [k * step for k in range(int(top / step + 1e-9) + 1)]
+    return [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+def _pct_tick(p: float) -> str:
+    text = f"{100 * p:.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def waterfall_svg(rows: Sequence[LedgerLine], total: float, *, baseline_probability: float | None = None,
+                  outcome: str = "", comparison: str = "", width: int = 380, label_w: int = 135) -> str:
+    """Horizontal waterfall of the top ledger rows, then "all other inputs", with bar lengths that are honest.
+
+    With ``baseline_probability`` the chart is on the probability scale with its axis from 0%: a grey
+    baseline bar from 0, each row's probability change (cumulative: the row added, in the order shown,
+    to those above it), then a grey bar from 0 to the patient's probability ``sigmoid(logit(baseline) +
+    total)``; each step is labelled in percentage points with its log-odds in brackets. Without it
+    (older callers) the chart shows the change from the baseline in log-odds from a zero line, on an
+    axis that covers at least −1 to +1, so a small change is a short bar. Orange bars raise the risk,
+    blue ones lower it, grey ones are the baseline, the rest of the inputs and the patient.
+
+    Parameters
+    ----------
+    rows
+        Largest ledger rows first (log-odds contributions); a "Completeness residual" row is folded into
+        "All other inputs".
+    total
+        Prediction minus baseline on the logit scale (what every row adds up to).
+    baseline_probability
+        The baseline's probability; ``None`` for a log-odds change-from-baseline chart.
+    outcome, comparison
+        The output in words and what it is compared with, for the chart's title line (none when both empty).
+    width, label_w
+        Width of the chart and of its row-label column, in px.
     """
     shown = [(r.label, r.contribution) for r in rows if r.label != "Completeness residual"]
     shown.append(("All other inputs", total - sum(c for _, c in shown)))
-    steps, at = [], 0.0
+    p0 = baseline_probability if baseline_probability is not None and 0.0 < baseline_probability < 1.0 else None
+    on_p = p0 is not None
+    z0 = math.log(p0 / (1.0 - p0)) if p0 is not None else 0.0
+
+    def value(z: float) -> float:
+        return _sigmoid(z) if on_p else z - z0
+    steps: list[tuple[str, float, float, float, str]] = []  # label, from, to, log-odds, colour
+    at = z0
+    if on_p:
+        steps.append(("Baseline", 0.0, value(z0), 0.0, _GREY))
     for label, c in shown:
-        steps.append((label, at, at + c, c))
+        colour = _GREY if label == "All other inputs" else _UP if c > 0 else _DOWN
+        steps.append((label, value(at), value(at + c), c, colour))
         at += c
-    lo = min(0.0, *(min(a, b) for _, a, b, _ in steps))
-    hi = max(0.0, *(max(a, b) for _, a, b, _ in steps))
-    span = (hi - lo) or 1.0
-    plot0, plot1 = label_w + 4, width - 40
+    if on_p:
+        steps.append(("This patient", 0.0, value(at), 0.0, _GREY))
+        lo, hi = 0.0, min(1.0, 1.05 * max(b for _, _, b, _, _ in steps))
+    else:
+        lo = min(-1.0, *(min(a, b) for _, a, b, _, _ in steps))
+        hi = max(1.0, *(max(a, b) for _, a, b, _, _ in steps))
+    plot0, plot1 = label_w + 4, width - 72
+    head = 10 if (outcome or comparison) else 0
 
     def sx(v: float) -> float:
-        return plot0 + (plot1 - plot0) * (v - lo) / span
+        return plot0 + (plot1 - plot0) * (v - lo) / (hi - lo)
     h = 11
-    parts = [f'<line x1="{sx(0):.1f}" y1="0" x2="{sx(0):.1f}" y2="{h * len(steps) + 2}" stroke="#000" '
-             'stroke-width="0.8"/>']
-    for i, (label, a, b, c) in enumerate(steps):
-        y = i * h + 2
-        colour = _GREY if label == "All other inputs" else _UP if c > 0 else _DOWN
-        x, w = sx(min(a, b)), max(abs(sx(b) - sx(a)), 1.0)
-        text = label if len(label) <= 28 else label[:27] + "…"
+    parts = []
+    if head:
+        title = f"{outcome}: contributions against {comparison}" if comparison else f"{outcome}: contributions"
+        title = title if len(title) <= 95 else title[:94] + "…"
+        parts.append(f'<text x="2" y="7" font-size="7" font-weight="bold">{escape(title)}</text>')
+    bottom = head + h * len(steps) + 2
+    ticks = _nice_ticks(hi) if on_p else [t for t in range(math.ceil(lo), math.floor(hi) + 1)]
+    for t in ticks:
+        parts.append(f'<line x1="{sx(t):.1f}" y1="{head}" x2="{sx(t):.1f}" y2="{bottom}" stroke="#ddd" '
+                     f'stroke-width="0.5"/><text x="{sx(t):.1f}" y="{bottom + 7}" font-size="6" fill="#333" '
+                     f'text-anchor="middle">{_pct_tick(t) if on_p else f"{t:+d}" if t else "0"}</text>')
+    parts.append(f'<line x1="{sx(0):.1f}" y1="{head}" x2="{sx(0):.1f}" y2="{bottom}" stroke="#000" '
+                 'stroke-width="0.8"/>')
+    for i, (label, a, b, c, colour) in enumerate(steps):
+        y = head + i * h + 2
+        x, w = sx(min(a, b)), max(abs(sx(b) - sx(a)), 0.6)
+        text = label if len(label) <= 30 else label[:29] + "…"
+        if on_p and label in ("Baseline", "This patient"):
+            tag = f"{b:.1%}"
+        elif on_p:
+            pts = 100.0 * (b - a)
+            tag = f"{pts:+.2f} pt ({c:+.2f})" if abs(pts) < 0.1 else f"{pts:+.1f} pt ({c:+.2f})"
+        else:
+            tag = f"{c:+.2f}"
         parts.append(f'<text x="{label_w}" y="{y + 7.5}" font-size="7" text-anchor="end">{escape(text)}</text>'
                      f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{h - 3}" fill="{colour}"/>'
-                     f'<text x="{x + w + 2:.1f}" y="{y + 7.5}" font-size="7" fill="#222">{c:+.2f}</text>')
-    height = h * len(steps) + 14
-    parts.append(f'<text x="{plot0}" y="{height - 2}" font-size="6.5" fill="#333">log-odds vs baseline: '
-                 'red raises, blue lowers</text>')
+                     f'<text x="{width - 2}" y="{y + 7.5}" font-size="7" fill="#222" text-anchor="end">{tag}</text>')
+    height = bottom + 26
+    key = ("Probability, axis from 0%; each step in percentage points (log-odds in brackets)." if on_p else
+           "Change from the baseline in log-odds (the axis covers at least −1 to +1).")
+    up, down, grey = (SVG_COLOUR_NAMES[c] for c in (_UP, _DOWN, _GREY))
+    greys = "baseline, all other inputs, this patient" if on_p else "all other inputs"
+    parts.append(f'<text x="2" y="{height - 10}" font-size="6.5" fill="#333">{key}</text>'
+                 f'<text x="2" y="{height - 2}" font-size="6.5" fill="#333">Colours: {up} raises the risk, {down} '
+                 f'lowers it, {grey}: {greys}.</text>')
     return (f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
             f'aria-label="contributions to the risk">{"".join(parts)}</svg>')
 
@@ -146,7 +223,8 @@ def _card(c: RiskCard) -> str:
     rel = ("" if not c.reliability_grade else
            f'<span class="{"badge warn" if c.reliability_grade != "A" else "badge"}">Explanation reliability '
            f'{c.reliability_grade}</span>')
-    chart = waterfall_svg(c.top_rows, c.ledger_total) if c.top_rows else ""
+    chart = waterfall_svg(c.top_rows, c.ledger_total, baseline_probability=c.baseline_probability, outcome=c.title,
+                          comparison=comparison_words(c.baseline_caption)) if c.top_rows else ""
     assumed = "".join(f"<li>{escape(a[:1].upper() + a[1:])}</li>" for a in c.assumed)
     return (f'<table class="card"><tr><td class="card-text"><h3>{escape(c.title)}</h3>'
             f'<div><span class="prob">{_pct(c.probability)}</span> '

@@ -164,7 +164,8 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details
                              baseline if params else "none", params, outside or {})
     summary = ReportSummary(
         schema=SCHEMA, research_use=RESEARCH_USE_REPORT, header=_header(patient, details, report_date, provenance),
-        key_findings=key_findings(findings, drugs, cards, details.reason), details=_detail_lines(details, bundles, report_date),
+        key_findings=key_findings(findings, drugs, cards, details.reason),
+        details=_detail_lines(details, bundles, report_date),
         risk_cards=tuple(cards), not_computed=tuple(skipped), drugs=drugs, findings=findings,
         qc_warnings=tuple(warnings),
         coverage=tuple(PanelCoverage(r.title, round(r.coverage, 6), round(r.coverage * len(r.sites)), len(r.sites))

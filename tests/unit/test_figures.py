@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
+import re
 
 import numpy as np
+import plotly.graph_objects as go
 
 from genolens.datamodel import (
     Attribution,
@@ -17,6 +21,7 @@ from genolens.datamodel import (
     PanelVariant,
 )
 from genolens.present.figures import (
+    COLOUR_NAMES,
     DOWN,
     OKABE_ITO,
     UP,
@@ -25,6 +30,7 @@ from genolens.present.figures import (
     gene_rollup_figure,
     genome_track_figure,
     ledger_waterfall,
+    logit_ticks,
     mean_contribution_figure,
     method_agreement_figure,
     risk_distribution_figure,
@@ -76,32 +82,116 @@ LEDGER = Ledger(
     genetics=0.7, clinical=-0.3, residual=0.001, converged=True)
 
 
-def test_ledger_waterfall_runs_from_baseline_through_rows_to_prediction() -> None:
+def _expit(z: float) -> float:
+    return 1 / (1 + math.exp(-z))  # the logistic function written out, independent of the figure's code
+
+
+def test_ledger_waterfall_runs_from_baseline_through_rows_to_prediction_in_probability() -> None:
     fig = ledger_waterfall(LEDGER, genotypes={"rs1": "1/1"})
     w = fig.data[0]
     assert list(w.y) == ["Baseline", "GENE1 (rs1)", "Age", "GENE2 (rs2)", "Not attributed (completeness residual)",
                          "Prediction"]
     assert list(w.measure) == ["absolute", "relative", "relative", "relative", "relative", "total"]
-    assert w.base + w.x[0] == -2.0 and list(w.x)[1:3] == [0.6, -0.3]  # bars start at the axis' left edge
-    assert w.base + w.x[-1] == -1.599 and fig.layout.xaxis.range[0] == w.base
+    assert w.base == 0 and math.isclose(w.x[0], _expit(-2.0))  # the baseline bar starts at 0%
+    assert math.isclose(w.x[1], _expit(-1.4) - _expit(-2.0))  # +0.6 log-odds from -2.0, as a probability step
+    assert math.isclose(w.x[2], _expit(-1.7) - _expit(-1.4))  # then -0.3: cumulative, in the order shown
+    assert w.text[1] == "+7.9 pt (+0.60)" and w.text[-1] == "16.8%"
+    assert "bar labels: change in percentage points (log-odds)" in fig.layout.xaxis.title.text
     assert w.increasing.marker.color == UP and w.decreasing.marker.color == DOWN
     gene1 = w.hovertext[1]
     assert "rs1 1/1" in gene1 and "evidence: OR 1.3 per T allele" in gene1 and "+0.600" in gene1
+    assert "probability 11.9% → 19.8%" in gene1
     assert "average person" in w.hovertext[0] and "16.8%" in w.hovertext[-1]
     assert fig.layout.yaxis.autorange == "reversed"
 
 
-def test_ledger_waterfall_merges_small_rows_and_keeps_the_sum() -> None:
-    fig = ledger_waterfall(LEDGER, max_rows=1)
-    w = fig.data[0]
-    assert list(w.y) == ["Baseline", "GENE1 (rs1)", "2 smaller rows", "Not attributed (completeness residual)",
-                         "Prediction"]
-    assert w.x[2] == -0.3 + 0.1
-    assert "Age" in w.hovertext[2]
-    tiny = ledger_waterfall(LEDGER, min_abs=0.2).data[0]  # GENE2 (+0.1) is merged even with room to spare
-    assert list(tiny.y)[1:4] == ["GENE1 (rs1)", "Age", "1 smaller row"]
-    lo, hi = ledger_waterfall(LEDGER).layout.xaxis.range
-    assert lo < -2.0 and -1.4 < hi < 0  # the axis frames the path, not zero
+def test_ledger_waterfall_last_step_lands_on_the_prediction() -> None:
+    w = ledger_waterfall(LEDGER).data[0]
+    end = w.x[0] + sum(w.x[1:-1])  # where the last relative step ends
+    assert math.isclose(end, _expit(-2.0 + 0.6 - 0.3 + 0.1 + 0.001), rel_tol=1e-12)
+    assert math.isclose(end, LEDGER.prediction_probability, abs_tol=5e-4)  # the fixture's 16.8% is rounded
+    assert math.isclose(w.x[-1], end, rel_tol=1e-12)  # the prediction bar ends where the steps do
+
+
+def test_ledger_waterfall_axis_runs_from_zero_past_baseline_and_prediction() -> None:
+    fig = ledger_waterfall(LEDGER)
+    lo, hi = fig.layout.xaxis.range
+    assert lo == 0 and hi > _expit(-1.4)  # the highest point of the path (after GENE1) is inside
+    assert "axis from 0%" in fig.layout.xaxis.title.text and fig.layout.xaxis.tickformat == ".0%"
+    top = fig.layout.xaxis2  # log-odds on a second axis: each tick at the probability it stands for
+    assert top.overlaying == "x" and tuple(top.range) == (lo, hi)
+    for pos, text in zip(top.tickvals, top.ticktext, strict=True):
+        assert math.isclose(pos, _expit(float(text)))
+    assert list(top.ticktext) == ["-4", "-3", "-2"]
+
+
+TINY_CHANGE = Ledger(  # a treatment ledger whose only row moves the risk by -0.09 log-odds from 8.6%
+    output="y_drug_response", method="ig", baseline=BASE, level="gene",
+    rows=(_row("CYP2C9 (rs1)", -0.09), _row("Not attributed (completeness residual)", 0.0, "residual", (), "", ())),
+    baseline_logit=math.log(0.086 / 0.914), prediction_logit=math.log(0.086 / 0.914) - 0.09,
+    baseline_probability=0.086, prediction_probability=_expit(math.log(0.086 / 0.914) - 0.09),
+    genetics=-0.09, clinical=0.0, residual=0.0, converged=True)
+
+
+def test_a_small_change_is_a_short_bar() -> None:
+    fig = ledger_waterfall(TINY_CHANGE)
+    lo, hi = fig.layout.xaxis.range
+    step = abs(fig.data[0].x[1])
+    assert math.isclose(step, 0.086 - _expit(math.log(0.086 / 0.914) - 0.09))  # about 0.7 percentage points
+    assert step / (hi - lo) < 0.10  # not a chart-filling bar
+    assert lo == 0 and hi >= 0.086
+
+
+def test_ledger_waterfall_title_names_the_outcome_and_the_comparison() -> None:
+    default = ledger_waterfall(LEDGER).layout.title.text
+    assert default == "Disease: contributions against an average person"
+    named = ledger_waterfall(LEDGER, outcome="Breast cancer (simulated case status)").layout
+    assert named.title.text == "Breast cancer (simulated case status): contributions against an average person"
+    assert named.xaxis.title.text.startswith("probability of breast cancer (simulated case status)")
+    assert ledger_waterfall(LEDGER, title="Own title").layout.title.text == "Own title"
+
+
+COLOUR_WORDS = ("red", "orange", "vermillion", "amber", "yellow", "green", "blue", "sky", "purple", "pink",
+                "grey", "gray", "black")
+
+
+def _captions(fig: go.Figure) -> str:
+    layout = fig.layout
+    texts = [layout.title.text, layout.xaxis.title.text, layout.yaxis.title.text, *(t.name for t in fig.data)]
+    return " ".join(t for t in texts if t)
+
+
+def _colours(fig: go.Figure) -> set[str]:
+    used: set[str] = set()
+    for t in fig.data:
+        if isinstance(t, go.Waterfall):
+            used |= {t.increasing.marker.color, t.decreasing.marker.color, t.totals.marker.color}
+        elif t.marker is not None and t.marker.color is not None:
+            c = t.marker.color
+            used |= {c} if isinstance(c, str) else set(c)
+    return used
+
+
+def test_every_colour_word_in_a_figure_names_a_colour_it_draws() -> None:
+    by_word = {word: hex_ for hex_, word in COLOUR_NAMES.items()}
+    figures = [ledger_waterfall(LEDGER), gene_rollup_figure(LEDGER), gene_rollup_figure(TINY_CHANGE),
+               mean_contribution_figure(["G1", "G2"], [0.1, 0.3], [0.1, -0.3], n_samples=2)]
+    for fig in figures:
+        words = set(re.findall(r"[a-z]+", _captions(fig).lower())) & set(COLOUR_WORDS)
+        assert words, "a sign-coloured figure says which colour is which"
+        assert "red" not in words  # vermillion #D55E00 reads as orange
+        assert words <= set(by_word)  # no word for a colour the explanation figures do not use
+        drawn = _colours(fig)
+        assert drawn <= {by_word[w] for w in words}  # every colour drawn is named, by its own word
+    assert COLOUR_NAMES[UP] == "orange" and UP == "#D55E00"
+
+
+def test_logit_ticks_stay_inside_the_axis_and_apart() -> None:
+    for top in (0.003, 0.02, 0.2, 0.5, 1.0):
+        pos, text = logit_ticks(top)
+        assert len(pos) >= 3 and all(0 < p <= top for p in pos)
+        assert min(b - a for a, b in itertools.pairwise(pos)) >= 0.08 * top
+        assert all(math.isclose(p, _expit(float(t))) for p, t in zip(pos, text, strict=True))
 
 
 def test_gene_rollup_shows_genetic_rows_only_coloured_by_sign() -> None:

@@ -1,0 +1,33 @@
+"""Small wording helpers shared by the screens and the report (no heavy imports)."""
+
+from __future__ import annotations
+
+
+def ordinal(n: int) -> str:
+    """Return ``n`` with its English ordinal suffix: ``1st``, ``2nd``, ``3rd``, ``11th``, ``21st``, ``62nd``.
+
+    Parameters
+    ----------
+    n
+        A whole number (a percentile is rounded by the caller, e.g. ``ordinal(round(62.4))``).
+
+    Returns
+    -------
+    str
+        The number followed by ``st``, ``nd``, ``rd`` or ``th``; 11, 12 and 13 (and 111, 112, ...) take ``th``.
+    """
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def comparison_words(caption: str) -> str:
+    """The comparison point of a baseline caption, short enough for a chart title.
+
+    ``"Compared with an average person of the reference population (average genotype ...)."`` gives
+    ``"an average person of the reference population"``; a caption without the ``"Compared with"``
+    opening is returned without its final full stop.
+    """
+    text = caption.strip().removeprefix("Compared with ").removeprefix("compared with ")
+    for stop in (" (", ": "):
+        text = text.split(stop, 1)[0]
+    return text.rstrip(". ")

@@ -1,0 +1,29 @@
+"""Wording helpers: ordinals and the comparison point of a baseline caption."""
+
+from __future__ import annotations
+
+import pytest
+
+from genolens.present import ordinal
+from genolens.present.words import comparison_words
+
+
+@pytest.mark.parametrize(("n", "text"), [
+    (0, "0th"), (1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"), (13, "13th"),
+    (21, "21st"), (22, "22nd"), (23, "23rd"), (52, "52nd"), (62, "62nd"), (100, "100th"), (101, "101st"),
+    (111, "111th"), (112, "112th"), (113, "113th")])
+def test_ordinal_suffixes_follow_english_usage(n: int, text: str) -> None:
+    assert ordinal(n) == text
+
+
+@pytest.mark.parametrize(("caption", "words"), [
+    ("Compared with an average person of the reference population (average genotype at every variant and average "
+     "clinical factors).", "an average person of the reference population"),
+    ("Compared with the mother (sample NA12892): the contributions show what differs between the two.",
+     "the mother"),
+    ("Compared with a person who carries the GRCh38 reference base at every tested position, with average clinical "
+     "factors.", "a person who carries the GRCh38 reference base at every tested position, with average clinical "
+                 "factors"),
+    ("Against the cohort mean.", "Against the cohort mean")])
+def test_comparison_words_keep_who_the_patient_is_compared_with(caption: str, words: str) -> None:
+    assert comparison_words(caption) == words
