@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components import tables
 from genolens.present import RiskCard
 
 GRADE_WORDS = {"A": "explanation reliable", "B": "explanation usable with care", "C": "do not rely on the explanation"}
@@ -19,7 +20,7 @@ def card(c: RiskCard, *, key: str) -> bool:
         st.metric("Estimated risk", f"{c.probability:.1%}",
                   help="Calibrated probability from the model ensemble, against the simulated reference population.")
         st.caption(f"Models range {lo:.1%}–{hi:.1%} · missing-data range {c.sensitivity_band[0]:.1%}–"
-                   f"{c.sensitivity_band[1]:.1%} · {c.percentile:.0f}th percentile")
+                   f"{c.sensitivity_band[1]:.1%} · {tables._ordinal(c.percentile)} percentile")
         st.markdown(c.plain)
         low = c.coverage < c.coverage_threshold
         badges = [f":{'orange' if low else 'blue'}-badge[{c.coverage_badge}]"]

@@ -39,11 +39,34 @@ def match_log(result: PanelResult) -> pd.DataFrame:
         for s in result.sites
     ]
     frame = pd.DataFrame(rows, columns=list(MATCH_LOG_COLUMNS))
-    return frame.astype(
+    frame = frame.astype(
         {"pos": "Int64", "dosage": "Float64", "GQ": "Int64", "DP": "Int64",
-         "rsID": "string", "gene": "string", "chrom": "string", "status": "string",
-         "genotype": "string", "note": "string"}
+         "rsID": "string", "gene": "string", "status": "string", "genotype": "string", "note": "string"}
     )
+    order = sorted(set(frame["chrom"].dropna().astype(str)), key=chrom_sort_key)
+    frame["chrom"] = pd.Categorical(frame["chrom"], categories=order, ordered=True)
+    return frame
+
+
+_CHROM_RANK = {"X": 23, "Y": 24, "M": 25, "MT": 25}
+
+
+def chrom_sort_key(chrom: str) -> tuple[int, str]:
+    """Natural order of chromosome names: 1 < 2 < ... < 22 < X < Y < MT, with or without ``chr``."""
+    bare = chrom.removeprefix("chr").removeprefix("Chr").upper()
+    if bare.isdigit():
+        return int(bare), ""
+    return _CHROM_RANK.get(bare, 26), bare
+
+
+def _ordinal(n: float) -> str:
+    """``n`` rounded to a whole number with its English ordinal suffix: 1st, 2nd, 3rd, 11th, 21st, 62nd.
+
+    To be replaced by ``genolens.present.ordinal`` once that lands.
+    """
+    k = round(float(n))
+    suffix = "th" if 11 <= abs(k) % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(abs(k) % 10, "th")
+    return f"{k}{suffix}"
 
 
 def status_counts(result: PanelResult) -> dict[str, int]:
