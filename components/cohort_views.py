@@ -124,7 +124,7 @@ def _per_bundle(by_bundle: dict[str, tuple[tuple[str, ...], ...]], bundles: tupl
 def every_sample(source: PatientSource, result: CohortResult, bundles: tuple[Bundle, ...]) -> None:
     """The table of every sample and its CSV download (with the missing-input columns)."""
     frame = table(result, bundles)
-    st.dataframe(frame, hide_index=True, width="stretch", column_config={
+    st.dataframe(frame, hide_index=True, width="stretch", placeholder="—", column_config={
         c: st.column_config.NumberColumn(c, format="percent") for c in frame.columns
         if c not in ("sample", "missing_inputs", "defaulted_clinical")})
     st.download_button("Download the scores (CSV)", frame.to_csv(index=False).encode(),

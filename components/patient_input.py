@@ -167,7 +167,7 @@ def _server_file() -> PatientSource | None:
                 icon=":material/folder_off:")
         return None
     path: Path | None = st.selectbox(
-        f"File in `{folder}`", files, index=None, format_func=lambda p: p.name,
+        "File in the server folder", files, index=None, format_func=lambda p: p.name, help=f"Folder: {folder}",
         placeholder="Choose a file", key="server_file",
     )
     if path is None:
