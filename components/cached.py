@@ -193,10 +193,11 @@ def randomisation(bundle_name: str, version: str, output: str, method: Method, _
 
 @st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
 def cohort(sha256: str, source_name: str, bundle_keys: tuple[tuple[str, str], ...], _source: PatientSource,
-           _bundles: tuple[Bundle, ...], _progress: ProgressCallback | None = None) -> CohortResult:
-    """Every sample of a multi-sample file scored (and attributed at gene level) by every bundle."""
+           _bundles: tuple[Bundle, ...], _progress: ProgressCallback | None = None,
+           absent: AbsentPolicy = "missing") -> CohortResult:
+    """Every sample of a multi-sample file scored by every bundle, absent sites read under ``absent``."""
     with _source.local_path() as path:
-        return score_cohort(path, _bundles, progress=_progress)
+        return score_cohort(path, _bundles, absent=absent, progress=_progress)
 
 
 @st.cache_data(scope="session", max_entries=16, show_spinner=False)

@@ -7,13 +7,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from components import cached, state
+from components import cached, patient_input, state
 from components.choices import option_label
 from components.config import DEMO_DIR, ROOT, server_vcf_dir, server_vcf_files
 from components.errors import shown_errors
 from components.frame import output_label
-from components.patient_input import StatusProgress, path_source
+from components.patient_input import ReadOptions, StatusProgress, path_source
 from components.sources import PatientSource
+from genolens.datamodel import PatientGenome
 from genolens.modeling import Bundle
 from genolens.present.figures import mean_contribution_figure, risk_distribution_figure
 from genolens.workflows import CohortResult
@@ -40,14 +41,45 @@ def choose_file() -> PatientSource | None:
     return path_source(path)
 
 
-def score(source: PatientSource, bundles: tuple[Bundle, ...]) -> CohortResult:
-    """Score every sample with every bundle, with a progress bar the first time."""
+def choose_options(source: PatientSource) -> ReadOptions:
+    """The whole-genome box for the cohort file, starting as the Patient page would for that file.
+
+    The scores and the drill-down both read with what it says, so a sample opened from here is the
+    patient the Patient page shows for the same file and sample.
+    """
+    key = f"cohort_{patient_input.whole_genome_key(source)}"
+    if key not in st.session_state:
+        st.session_state[key] = patient_input.default_options(source).absent == "reference"
+    whole_genome = st.checkbox("This file is a whole-genome call set", key=key,
+                               help="Only then may sites absent from the file be counted as homozygous reference. "
+                               "Starts as the Patient page starts for this file.")
+    if whole_genome:
+        patient_input.whole_genome_warning()
+    return patient_input.ReadOptions(build="auto", absent="reference" if whole_genome else "missing")
+
+
+def score(source: PatientSource, bundles: tuple[Bundle, ...], options: ReadOptions) -> CohortResult:
+    """Score every sample with every bundle, with a progress bar the first time.
+
+    A file the models cannot read at all (no panel site in it) is refused with a message, no charts.
+    """
     progress = StatusProgress(source.name)
     with shown_errors(f"scoring {source.name}"):
-        result = cached.cohort(source.sha256, source.name, tuple((b.name, b.version) for b in bundles), source,
-                               bundles, cached.drawing_outside_cache(progress))
+        try:
+            result = cached.cohort(source.sha256, source.name, tuple((b.name, b.version) for b in bundles),
+                                   source, bundles, cached.drawing_outside_cache(progress), absent=options.absent)
+        except Exception:
+            progress.finish(ok=False)
+            raise
     progress.finish(ok=True)
     return result
+
+
+ABSENT_WORDS = {
+    "missing": "absent sites treated as missing (population mean, flagged)",
+    "reference": "absent sites counted as homozygous reference (whole-genome call set)",
+}
+"""The cohort's absent-site policy in words (the page caption)."""
 
 
 def distributions(result: CohortResult, bundles: tuple[Bundle, ...], highlight: str | None) -> None:
@@ -67,13 +99,37 @@ def distributions(result: CohortResult, bundles: tuple[Bundle, ...], highlight: 
 
 
 def table(result: CohortResult, bundles: tuple[Bundle, ...]) -> pd.DataFrame:
-    """One row per sample: coverage and probability per output."""
+    """One row per sample: coverage and probability per output, and which inputs were missing.
+
+    ``missing_inputs`` lists, per bundle, the genetic input ids that were missing and set to the
+    population mean (``"bundle: id1 id2"``, bundles separated by ``"; "``); ``defaulted_clinical``
+    the clinical inputs that were not given. Both read "none" when nothing was filled in.
+    """
     data: dict[str, object] = {"sample": result.samples}
     for b in bundles:
         data[f"{b.name} coverage"] = result.coverage[b.name]
         for o in b.outputs:
             data[output_label(o)] = result.probabilities[b.name][o]
+    data["missing_inputs"] = [_per_bundle(result.imputed, bundles, i) for i in range(len(result.samples))]
+    data["defaulted_clinical"] = [" ".join(dict.fromkeys(c for b in bundles for c in result.defaulted[b.name][i]))
+                                  or "none" for i in range(len(result.samples))]
     return pd.DataFrame(data)
+
+
+def _per_bundle(by_bundle: dict[str, tuple[tuple[str, ...], ...]], bundles: tuple[Bundle, ...], i: int) -> str:
+    parts = [f"{b.name}: {' '.join(ids)}" for b in bundles if (ids := by_bundle[b.name][i])]
+    return "; ".join(parts) or "none"
+
+
+def every_sample(source: PatientSource, result: CohortResult, bundles: tuple[Bundle, ...]) -> None:
+    """The table of every sample and its CSV download (with the missing-input columns)."""
+    frame = table(result, bundles)
+    st.dataframe(frame, hide_index=True, width="stretch", placeholder="—", column_config={
+        c: st.column_config.NumberColumn(c, format="percent") for c in frame.columns
+        if c not in ("sample", "missing_inputs", "defaulted_clinical")})
+    st.download_button("Download the scores (CSV)", frame.to_csv(index=False).encode(),
+                       file_name=f"cohort_scores_{source.name.split('.')[0]}.csv", mime="text/csv",
+                       key="cohort_csv", on_click="ignore")
 
 
 def attribution_summary(source: PatientSource, result: CohortResult, bundles: tuple[Bundle, ...]) -> None:
@@ -93,13 +149,23 @@ def attribution_summary(source: PatientSource, result: CohortResult, bundles: tu
                "sign of the mean contribution (orange raises, blue lowers).")
 
 
-def open_sample(source: PatientSource, result: CohortResult) -> None:
-    """Pick a sample and open its report (it becomes the current patient)."""
+def open_sample(source: PatientSource, result: CohortResult, options: ReadOptions) -> None:
+    """Pick a sample and open its report (it becomes the current patient).
+
+    The sample is read exactly as the Patient page reads it (:func:`patient_input.read`, same cache)
+    with the cohort's options, and the Patient page's choices are set to it, so the Patient, Report
+    and every other page show that one patient.
+    """
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     sample = left.selectbox("Open one sample's report", result.samples, index=None, key="cohort_sample",
                             placeholder="Choose a sample")
     if right.button("Open report →", key="cohort_open", disabled=sample is None):
-        with st.spinner(f"Reading {sample}…"), shown_errors(f"reading {sample} of {source.name}"):
-            patient = cached.patient(source.sha256, source.name, sample, "auto", "missing", source)
-        state.set_patient(patient)
+        state.set_patient(drill_down(source, sample, options))
         st.switch_page("pages/report.py")
+
+
+def drill_down(source: PatientSource, sample: str | None, options: ReadOptions) -> PatientGenome:
+    """Read ``sample`` of ``source`` as the Patient page would and make the Patient page show it."""
+    patient = patient_input.read(source, sample, options, remember=False)
+    patient_input.show_on_patient_page(source, sample, options)
+    return patient

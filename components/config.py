@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,28 +50,72 @@ DEMO_DIR = ROOT / "data" / "demo"
 """Bundled demo patients (simulated people), described in ``data/demo/README.md``."""
 
 
+@dataclass(frozen=True)
+class DemoRow:
+    """One row of the demo table in ``data/demo/README.md``."""
+
+    file: str
+    """File name in ``data/demo``."""
+    sample: str
+    """Sample name(s) as the README writes them."""
+    build: str
+    """Genome build as the README writes it."""
+    story: str
+    """Who the simulated patient is (markdown)."""
+    absent: str
+    """What a site not written in the file means (the last column)."""
+
+    @property
+    def whole_genome(self) -> bool:
+        """True when the README documents the file as a whole-genome call set (absent sites hom-ref)."""
+        return "whole-genome call set" in self.absent
+
+
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+"""A table cell border: a pipe not escaped with a backslash (``0\\|1`` stays inside its cell)."""
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of one markdown table row; escaped pipes (``\\|``) become plain ``|`` in the text."""
+    text = line.strip()
+    text = text.removeprefix("|")
+    if text.endswith("|") and not text.endswith("\\|"):
+        text = text[:-1]
+    return [c.strip().replace("\\|", "|") for c in _CELL_SPLIT.split(text)]
+
+
+def demo_rows(readme: Path | None = None) -> list[DemoRow]:
+    """Return the demo table of ``data/demo/README.md`` (or ``readme``), one row per file, in order."""
+    readme = readme or DEMO_DIR / "README.md"
+    if not readme.is_file():
+        return []
+    rows = []
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        if not line.lstrip().startswith("|"):
+            continue
+        cells = _cells(line)
+        if len(cells) >= 5 and cells[0].startswith("`") and cells[0].endswith("`"):
+            rows.append(DemoRow(cells[0].strip("`"), cells[1], cells[2], cells[3], cells[4]))
+    return rows
+
+
 def demo_whole_genome() -> set[str]:
     """Demo files documented as whole-genome call sets (absent sites are hom-ref) in the README."""
-    readme = DEMO_DIR / "README.md"
-    if not readme.is_file():
-        return set()
-    found = set()
-    for line in readme.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) >= 5 and cells[0].startswith("`") and "whole-genome call set" in cells[4]:
-            found.add(cells[0].strip("`"))
-    return found
+    return {r.file for r in demo_rows() if r.whole_genome}
+
+
+def known_whole_genome(path: Path | None) -> bool:
+    """Whether the whole-genome box starts ticked for the file at ``path``.
+
+    Only for a bundled demo file documented as a whole-genome call set; every other file (uploads,
+    server files, ``None``) starts unticked. The Patient page and the Cohort drill-down both use it.
+    """
+    return path is not None and path.parent == DEMO_DIR and path.name in demo_whole_genome()
 
 
 def demo_patients() -> list[tuple[Path, str]]:
     """Return (file, "sample (build): story" as markdown) for every demo VCF, in README order."""
-    stories: dict[str, str] = {}
-    readme = DEMO_DIR / "README.md"
-    if readme.is_file():
-        for line in readme.read_text(encoding="utf-8").splitlines():
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if len(cells) >= 4 and cells[0].startswith("`") and cells[0].endswith("`"):
-                stories[cells[0].strip("`")] = f"{cells[1]} ({cells[2]}): {cells[3]}"
+    stories = {r.file: f"{r.sample} ({r.build}): {r.story}" for r in demo_rows()}
     files = server_vcf_files(DEMO_DIR)
     order = list(stories)
     files.sort(key=lambda p: order.index(p.name) if p.name in order else len(order))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from components import cached
-from genolens.datamodel import Attribution, DeletionCurve, Reliability
+from genolens.datamodel import Attribution, DeletionCurve, PatientGenome, Reliability
 from genolens.explain import METHODS, Method
-from genolens.modeling import Bundle
+from genolens.genome import ORIGIN_WORDS
+from genolens.modeling import Bundle, features_for
 from genolens.present.figures import deletion_curve_figure, method_agreement_figure
 
 METHOD_WORDS: dict[str, str] = {
@@ -51,7 +54,7 @@ def reliability(r: Reliability) -> None:
     """Grade and the checks behind it."""
     st.markdown(f"**Reliability grade {r.grade}**")
     st.dataframe(pd.DataFrame([{"check": c.name, "grade": c.grade, "value": c.value, "reason": c.reason}
-                               for c in r.checks]), hide_index=True, width="stretch",
+                               for c in r.checks]), hide_index=True, placeholder="—", width="stretch",
                  column_config={"value": st.column_config.NumberColumn(format="%.3g"),
                                 "reason": st.column_config.TextColumn(width="large")})
 
@@ -83,24 +86,39 @@ def randomisation(bundle: Bundle, output: str, method: Method) -> None:
     with st.spinner("Randomising layers and re-attributing…"):
         check = cached.randomisation(bundle.name, bundle.version, output, method, bundle)
     st.dataframe(pd.DataFrame({"layers randomised (cumulative)": check.layers,
-                               "rank correlation with trained": check.correlations}), hide_index=True)
+                               "rank correlation with trained": check.correlations}), hide_index=True, placeholder="—")
     verdict = "passes" if abs(check.final) <= 0.3 else "is doubtful" if abs(check.final) <= 0.6 else "fails"
     st.markdown(f"With every layer randomised the correlation is **{check.final:.2f}**: the method {verdict}.")
 
 
-def table(a: Attribution, names: dict[str, str]) -> pd.DataFrame:
-    """Per-input attribution table (the CSV download)."""
+def table(a: Attribution, names: Mapping[str, str], origins: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Per-input attribution table (the CSV download).
+
+    ``origins`` says how each input was obtained (``observed``, ``assumed_reference``, ``missing``,
+    ``defaulted``); the ``obtained`` column gives it in words, and ``missing_input`` is True for an
+    input set to the population mean (a missing genotype or a clinical input not given).
+    """
+    origin = [(origins or {}).get(n, "defaulted") for n in a.names]
     return pd.DataFrame({
         "input": a.names, "label": [names.get(n, n) for n in a.names], "value": a.inputs,
         "baseline": a.baseline.values, "contribution": a.values, "spread": a.spread,
+        "obtained": [ORIGIN_WORDS.get(o, o) for o in origin],
+        "missing_input": [o in ("missing", "defaulted") for o in origin],
     }).sort_values("contribution", key=np.abs, ascending=False)
 
 
-def download(a: Attribution, bundle: Bundle, sample: str) -> None:
+def input_origins(patient: PatientGenome, bundle: Bundle) -> dict[str, str]:
+    """How each genetic input of ``bundle`` was obtained for ``patient``; clinical inputs are absent (defaulted)."""
+    features = features_for(patient, bundle)
+    return dict(zip(features.names, features.origin, strict=True))
+
+
+def download(a: Attribution, bundle: Bundle, patient: PatientGenome) -> None:
     """The attribution table with a CSV download."""
     names = {v.id: f"{v.gene} {v.rsid or v.id}" for v in bundle.panel.variants}
-    frame = table(a, names)
-    st.dataframe(frame, hide_index=True, width="stretch", height=300, column_config={
+    frame = table(a, names, input_origins(patient, bundle))
+    sample = patient.sample
+    st.dataframe(frame, hide_index=True, placeholder="—", width="stretch", height=300, column_config={
         k: st.column_config.NumberColumn(format="%.4f") for k in ("value", "baseline", "contribution", "spread")})
     st.download_button("Download the attribution table (CSV)", frame.to_csv(index=False).encode(),
                        file_name=f"attribution_{sample}_{bundle.name}_{a.output}_{a.method}.csv", mime="text/csv",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from components.frame import output_label
 from genolens.modeling import Bundle
 from genolens.present.figures import calibration_figure, roc_figure
 from genolens.provenance import RESEARCH_USE
@@ -30,7 +32,8 @@ def card(bundle: Bundle) -> None:
         kept = ", ".join(f"{o}: {n}" for o, n in info.selected_genetic_inputs.items())
         left.markdown(f"**Variants read.** {kept} of {len(bundle.panel.variants)}, kept by an adaptive lasso "
                       "(AIC) on the training part; the others have weight zero and take no share of an explanation.")
-    left.markdown(f"**Outputs.** {', '.join(bundle.outputs)}. Architecture: {bundle.network.kind}, "
+    left.markdown(f"**Outputs.** {', '.join(output_label(o) for o in bundle.outputs)}. "
+                  f"Architecture: {bundle.network.kind}, "
                   f"{bundle.network.members} ensemble members.")
     right.markdown(f"**Training data.** {info.training}")
     right.markdown(f"**Calibration.** {info.calibration}.")
@@ -40,8 +43,14 @@ def card(bundle: Bundle) -> None:
     _validation(bundle)
     with st.expander("Limitations and provenance"):
         for line in info.limitations:
-            st.markdown(f"- {line}")
+            st.markdown(f"- {plain(line)}")
         st.json(dict(info.provenance), expanded=False)
+
+
+def plain(text: str) -> str:
+    """A card text with its file-section names (``[training]``) in words."""
+    return re.sub(r"\[(\w+)\]", lambda m: f"*{m.group(1).replace('_', ' ').capitalize()} data*"
+                  if m.group(1) == "training" else m.group(1).replace("_", " "), text)
 
 
 def _validation(bundle: Bundle) -> None:
@@ -56,11 +65,11 @@ def _validation(bundle: Bundle) -> None:
                f"{str(v.get('baseline', '')).replace('_', ' ')} baseline. Targets: mean per-patient r ≥ "
                f"{v.get('r_target')}, causal AUROC ≥ {v.get('auroc_target')} (blank where every input is causal); "
                "the randomisation check passes when re-initialising the network destroys the explanation.")
-    rows = [{"output": o.removeprefix("y_").replace("_", " "), "mean r": r.get("mean_pearson_r"),
+    rows = [{"output": output_label(o), "mean r": r.get("mean_pearson_r"),
              "r per locus": r.get("locus_mean_pearson_r"), "causal AUROC": r.get("causal_auroc"),
              "randomisation": r.get("randomisation"), "targets met": "yes" if r.get("passed") else "no"}
             for o, r in v.items() if isinstance(r, dict) and "mean_pearson_r" in r]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder="—", width="stretch",
                  column_config={k: st.column_config.NumberColumn(k, format="%.3f")
                                 for k in ("mean r", "r per locus", "causal AUROC")})
 
@@ -72,11 +81,11 @@ def _metrics_file(bundle: Bundle) -> dict[str, Any]:
 
 
 def _output(bundle: Bundle, output: str, table: dict[str, Any], curves: dict[str, Any]) -> None:
-    st.markdown(f"#### {output.removeprefix('y_').replace('_', ' ')}")
+    st.markdown(f"#### {output_label(output)}")
     rows = [{"model": _MODELS.get(m, m), **{k: groups.get("all", {}).get(k) for k in _METRICS}}
             for m, groups in table.items()]
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+        st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder="—", width="stretch",
                      column_config={k: st.column_config.NumberColumn(k.replace("_", " "), format="%.3f")
                                     for k in _METRICS})
     by_group = [{"ancestry": g, "n": v.get("n"), "cases": v.get("cases"), "AUROC": v.get("auroc"),
@@ -90,6 +99,6 @@ def _output(bundle: Bundle, output: str, table: dict[str, Any], curves: dict[str
                            key=f"cal_{bundle.name}_{output}")
     if by_group:
         st.caption("Per ancestry (GenoLens network, held-out):")
-        st.dataframe(pd.DataFrame(by_group), hide_index=True,
+        st.dataframe(pd.DataFrame(by_group), hide_index=True, placeholder="—",
                      column_config={"AUROC": st.column_config.NumberColumn(format="%.3f"),
                                     "ECE": st.column_config.NumberColumn(format="%.3f")})

@@ -121,7 +121,7 @@ def _panel(p: PatientGenome, r: PanelResult) -> None:
         st.warning(warning.removeprefix(f"{r.title}: "), icon=":material/warning:")
     frame = cached.match_log(p.sha256, p.sample, p.build.build, p.absent_policy, r.panel, r)
     st.dataframe(
-        frame.fillna({"genotype": "—"}), hide_index=True, width="stretch",
+        frame.fillna({"genotype": "—"}), hide_index=True, width="stretch", placeholder="—",
         height=min(38 + 35 * len(frame), 38 + 35 * 15),
         column_config={
             "rsID": st.column_config.TextColumn("rsID", width="small"),

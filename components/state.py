@@ -23,6 +23,10 @@ class Session:
     """The patient read last without error; ``None`` before any, or after its source was removed."""
     digests: dict[str, str] = field(default_factory=dict)
     """SHA-256 hex of each source already hashed, by source identity (upload id, or path+size+mtime)."""
+    url_read: bool = False
+    """Whether the Patient page choices kept in the address bar were looked at in this session."""
+    wanted: dict[str, str] = field(default_factory=dict)
+    """Choices restored from the address bar still to apply when their widget is drawn (file, sample, wgs)."""
 
 
 def init() -> Session:
@@ -50,7 +54,7 @@ def set_patient(patient: PatientGenome | None) -> None:
 
 
 _KEEP = "_kept_"
-_PAGE_WIDGETS = ("source", "demo_file", "server_file", "build", "sample_", "only_sample_", "whole_genome")
+_PAGE_WIDGETS = ("source", "demo_file", "server_file", "build", "sample_", "whole_genome")
 """Widget keys (or key prefixes) of the Patient page whose values must survive a visit to another page."""
 
 
@@ -64,6 +68,20 @@ def restore_widgets() -> None:
         name = str(key)[len(_KEEP):]
         if name not in st.session_state:
             st.session_state[name] = st.session_state[key]
+
+
+def has_kept_widgets() -> bool:
+    """Whether any Patient page widget value is kept in this session (i.e. it is not a fresh one)."""
+    return any(str(k).startswith(_KEEP) for k in st.session_state)
+
+
+def keep_widget(name: str, value: object) -> None:
+    """Set the Patient page widget ``name`` to ``value`` now and for its next drawing on that page.
+
+    Call it only before that widget is drawn in the run, or from another page.
+    """
+    st.session_state[name] = value
+    st.session_state[_KEEP + name] = value
 
 
 def remember_widgets() -> None:

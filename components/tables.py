@@ -7,6 +7,7 @@ from collections import Counter
 import pandas as pd
 
 from genolens.datamodel import CALL_STATUSES, PanelResult
+from genolens.present import ordinal as ordinal  # re-exported for the pages
 
 MATCH_LOG_COLUMNS = ("rsID", "gene", "chrom", "pos", "status", "genotype", "dosage", "GQ", "DP", "note")
 
@@ -39,11 +40,24 @@ def match_log(result: PanelResult) -> pd.DataFrame:
         for s in result.sites
     ]
     frame = pd.DataFrame(rows, columns=list(MATCH_LOG_COLUMNS))
-    return frame.astype(
+    frame = frame.astype(
         {"pos": "Int64", "dosage": "Float64", "GQ": "Int64", "DP": "Int64",
-         "rsID": "string", "gene": "string", "chrom": "string", "status": "string",
-         "genotype": "string", "note": "string"}
+         "rsID": "string", "gene": "string", "status": "string", "genotype": "string", "note": "string"}
     )
+    order = sorted(set(frame["chrom"].dropna().astype(str)), key=chrom_sort_key)
+    frame["chrom"] = pd.Categorical(frame["chrom"], categories=order, ordered=True)
+    return frame
+
+
+_CHROM_RANK = {"X": 23, "Y": 24, "M": 25, "MT": 25}
+
+
+def chrom_sort_key(chrom: str) -> tuple[int, str]:
+    """Natural order of chromosome names: 1 < 2 < ... < 22 < X < Y < MT, with or without ``chr``."""
+    bare = chrom.removeprefix("chr").removeprefix("Chr").upper()
+    if bare.isdigit():
+        return int(bare), ""
+    return _CHROM_RANK.get(bare, 26), bare
 
 
 def status_counts(result: PanelResult) -> dict[str, int]:

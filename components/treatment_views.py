@@ -7,7 +7,7 @@ import streamlit as st
 from components.drug_table import LIGHT
 from genolens.explain import Explanation
 from genolens.genome import PgxReport
-from genolens.present import DrugRow
+from genolens.present import DrugRow, ordinal
 
 
 def guideline(row: DrugRow, pgx: PgxReport) -> None:
@@ -40,7 +40,7 @@ def model(e: Explanation) -> None:
     cols[0].metric("Predicted risk", f"{o.probability:.1%}", help="Calibrated ensemble probability of the outcome.")
     cols[1].metric("Against average", f"{o.relative_risk:.2f}×", help=f"Band: {o.band}")
     st.caption(f"{o.band.capitalize()} · models range {o.interval[0]:.1%}–{o.interval[1]:.1%} · "
-               f"{o.percentile:.0f}th percentile · missing-data range "
+               f"{ordinal(round(o.percentile))} percentile · missing-data range "
                f"{e.sensitivity_band[0]:.1%}–{e.sensitivity_band[1]:.1%} · explanation grade {e.reliability.grade}")
 
 

@@ -11,16 +11,17 @@ bundles = frame.need_bundles()
 source = cohort_views.choose_file()
 if source is None:
     st.stop()
-result = cohort_views.score(source, bundles)
-st.caption(f"{len(result.samples)} samples · build {result.build} · absent sites treated as missing "
-           "(population mean, flagged).")
+options = cohort_views.choose_options(source)
+result = cohort_views.score(source, bundles, options)
+st.caption(f"{len(result.samples)} samples · build {result.build} · "
+           f"{cohort_views.ABSENT_WORDS[result.absent_policy]}.")
 current = state.current_patient()
 highlight = current.sample if current is not None and current.sample in result.samples else None
 
 cohort_views.distributions(result, bundles, highlight)
 with st.expander("Every sample", expanded=False):
-    st.dataframe(cohort_views.table(result, bundles), hide_index=True, width="stretch")
+    cohort_views.every_sample(source, result, bundles)
 st.subheader("What drives the predictions across samples")
 cohort_views.attribution_summary(source, result, bundles)
 st.subheader("Drill down")
-cohort_views.open_sample(source, result)
+cohort_views.open_sample(source, result, options)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import cached, choices, frame, ledger_chart, what_if
+from components import cached, choices, frame, ledger_chart, tables, what_if
 from components.errors import shown_errors
 from components.report_views import RISK_CHOICE
 
@@ -38,7 +38,8 @@ cols[2].metric("Missing-data range", f"{shown.sensitivity_band[0]:.1%}–{shown.
                help=shown.sensitivity_note)
 cols[3].metric("Explanation grade", shown.reliability.grade,
                help="\n\n".join(shown.reliability.reasons) or "Every check graded A.")
-st.caption(f"{o.band.capitalize()} · {o.relative_risk:.2f}× the average risk · {o.percentile:.0f}th percentile · "
+st.caption(f"{o.band.capitalize()} · {o.relative_risk:.2f}× the average risk · "
+           f"{tables.ordinal(round(o.percentile))} percentile · "
            f"missing-data range: {shown.sensitivity_note}.")
 for flag in o.flags:
     if flag.code in ("low_coverage", "ancestry_unusual", "clinical_out_of_range", "score_out_of_range"):

@@ -2,19 +2,22 @@
 
 The cohort use case: the cohort page (through ``components.cached``) calls these functions.
 The file is read once for all samples (``read_matrix`` + ``dosage_matrix``); the build is the one
-``read_patient`` decides for the first sample. Sites absent or not called are missing (imputed with
-the population mean and flagged, as for one patient).
+``read_patient`` decides for the first sample. Sites not called are missing (imputed with the
+population mean and flagged, as for one patient); sites absent from the file are missing too, unless
+the caller says the file is a whole-genome call set (``absent="reference"``, the same rule as
+``encode`` for one patient: absent sites with a known REF are hom-ref, marked ``assumed_reference``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from genolens.datamodel import Build, Features, GenotypeOrigin
+from genolens.datamodel import AbsentPolicy, Build, CohortRecord, Features, GenotypeOrigin
+from genolens.errors import CohortError
 from genolens.explain.attribution import attribute
 from genolens.explain.baselines import population_average
 from genolens.explain.explanation import context_for
@@ -44,18 +47,59 @@ class CohortResult:
     """bundle -> float64, shape (n_samples,): share of the bundle's genetic inputs called."""
     inputs: dict[str, np.ndarray] = field(repr=False)
     """bundle -> float64, shape (n_samples, n_features): model inputs after imputation and defaults."""
+    imputed: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False, default_factory=dict)
+    """bundle -> per sample: genetic input ids that were missing and set to the population mean."""
+    defaulted: dict[str, tuple[tuple[str, ...], ...]] = field(repr=False, default_factory=dict)
+    """bundle -> per sample: clinical inputs not given and set to the population mean."""
+    absent_policy: AbsentPolicy = "missing"
+    """How sites absent from the file were read (``"reference"``: whole-genome call set)."""
 
 
-def _features(bundle: Bundle, row: np.ndarray) -> Features:
+def _features(bundle: Bundle, row: np.ndarray, assumed: np.ndarray, policy: AbsentPolicy) -> Features:
     missing = np.isnan(row)
-    origin: tuple[GenotypeOrigin, ...] = tuple("missing" if m else "observed" for m in missing)
+    origin: tuple[GenotypeOrigin, ...] = tuple(
+        "missing" if m else "assumed_reference" if a else "observed" for m, a in zip(missing, assumed, strict=True))
     return Features(names=tuple(v.id for v in bundle.panel.variants), values=row, missing=missing,
-                    origin=origin, policy="missing")
+                    origin=origin, policy=policy)
 
 
-def score_cohort(path: str | os.PathLike[str], bundles: Sequence[Bundle], *,
+def _assume_reference(bundle: Bundle, build: Build, records: Mapping[tuple[str, int], Sequence[CohortRecord]],
+                      dm: np.ndarray) -> np.ndarray:
+    """Fill, in place, the columns of sites absent from the file with hom-ref dosages; return which were filled.
+
+    A site is absent when the file has no record at its position and no reference block covering it
+    (as ``call_site`` decides for one patient); only sites whose REF the panel records are filled.
+    """
+    assumed = np.zeros(dm.shape[1], dtype=bool)
+    for j, v in enumerate(bundle.panel.variants):
+        locus = v.locus(build)
+        found = records.get((locus.chrom, locus.pos), ())
+        if locus.ref and not any(r.pos == locus.pos or r.is_reference_block for r in found):
+            dm[:, j] = 2.0 if locus.ref.upper() == locus.effect_allele.upper() else 0.0
+            assumed[j] = True
+    return assumed
+
+
+def score_cohort(path: str | os.PathLike[str], bundles: Sequence[Bundle], *, absent: AbsentPolicy = "missing",
                  progress: Progress | None = None) -> CohortResult:
-    """Read every sample at every bundle's panel sites and predict every output."""
+    """Read every sample at every bundle's panel sites and predict every output.
+
+    Parameters
+    ----------
+    path
+        A VCF/BCF with one or more samples.
+    bundles
+        The bundles to score with.
+    absent
+        ``"missing"`` (default) or ``"reference"`` (the file is a whole-genome call set), as for one patient.
+    progress
+        Called with (fraction, message).
+
+    Raises
+    ------
+    CohortError
+        When the file has no record at any of the sites the bundles read (0% panel coverage).
+    """
     report = progress or (lambda _f, _m: None)
     report(0.0, "Deciding the genome build on the first sample")
     with open_vcf(path) as vf:
@@ -65,19 +109,29 @@ def score_cohort(path: str | os.PathLike[str], bundles: Sequence[Bundle], *,
     report(0.1, f"Reading {len(sites)} panel sites for {len(samples)} samples")
     with open_vcf(path) as vf:
         records, _mode = vf.read_matrix(sites, progress=lambda f, m: report(0.1 + 0.4 * f, m))
+    if not any(records.get(site) for site in sites):
+        name = os.path.basename(os.fspath(path))
+        raise CohortError(
+            f"{name} has no record at any of the {len(sites)} variant sites the models read (build {build}), so "
+            "every prediction would be the population average. It probably covers other regions (e.g. one "
+            "chromosome the models do not use). Choose a multi-sample file that covers the models' variants.")
     probs: dict[str, dict[str, np.ndarray]] = {}
     bands: dict[str, dict[str, tuple[str, ...]]] = {}
-    coverage, inputs = {}, {}
+    coverage, inputs, imputed, defaulted = {}, {}, {}, {}
     for k, b in enumerate(bundles):
         report(0.5 + 0.5 * k / len(bundles), f"Scoring {len(samples)} samples with {b.name}")
         dm = dosage_matrix(b.panel, build, records, len(samples))  # (n_samples, n_variants), NaN missing
-        preds = [predict(b, _features(b, dm[i])) for i in range(len(samples))]
+        assumed = _assume_reference(b, build, records, dm) if absent == "reference" \
+            else np.zeros(dm.shape[1], dtype=bool)
+        preds = [predict(b, _features(b, dm[i], assumed, absent)) for i in range(len(samples))]
         probs[b.name] = {o: np.array([p.outputs[j].probability for p in preds]) for j, o in enumerate(b.outputs)}
         bands[b.name] = {o: tuple(p.outputs[j].band for p in preds) for j, o in enumerate(b.outputs)}
         coverage[b.name] = np.array([p.coverage for p in preds])
         inputs[b.name] = np.stack([p.inputs.astype(np.float64) for p in preds])
+        imputed[b.name] = tuple(p.imputed for p in preds)
+        defaulted[b.name] = tuple(p.defaulted for p in preds)
     report(1.0, "Done")
-    return CohortResult(tuple(samples), build, probs, bands, coverage, inputs)
+    return CohortResult(tuple(samples), build, probs, bands, coverage, inputs, imputed, defaulted, absent)
 
 
 def gene_summary(bundle: Bundle, inputs: np.ndarray, *, output: str,

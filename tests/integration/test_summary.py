@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from genolens.datamodel.clinical import PatientDetails
 from genolens.datamodel import PatientGenome
+from genolens.datamodel.clinical import PatientDetails
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import MODELS_DIR, bundle_paths, load_bundle
 from genolens.present.summary import DrugRow, ReportSummary, plain_risk
