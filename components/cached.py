@@ -21,7 +21,9 @@
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,9 +39,11 @@ from genolens.datamodel import (
     PatientGenome,
     RandomisationCheck,
 )
+from genolens.datamodel.clinical import PatientDetails, details_record
 from genolens.explain import BaselineChoice, Explanation, Method, output_index
-from genolens.genome import list_samples, read_patient
+from genolens.genome import OutsideCall, list_samples, read_patient
 from genolens.modeling import Bundle, bundle_paths, load_bundle
+from genolens.modeling.clinical import ModelInputs
 from genolens.workflows import (
     CohortResult,
     MethodComparison,
@@ -128,11 +132,12 @@ def _patient_key(p: PatientGenome) -> tuple[str, str, str, str]:
 @st.cache_data(scope="session", max_entries=_EXPLANATIONS_PER_SESSION, show_spinner=False)
 def _explanations(
     key: tuple[str, str, str, str], bundle: tuple[str, str], outputs: tuple[str, ...] | None, method: Method,
-    baseline: BaselineChoice, clinical: tuple[tuple[str, float], ...], overrides: tuple[tuple[str, float], ...],
-    ancestry: str | None, level: LedgerLevel, reliability: bool, _patient: PatientGenome, _bundle: Bundle,
+    baseline: BaselineChoice, clinical: tuple[tuple[str, float], ...], assumed: tuple[tuple[str, str], ...],
+    overrides: tuple[tuple[str, float], ...], ancestry: str | None, level: LedgerLevel, reliability: bool,
+    _patient: PatientGenome, _bundle: Bundle, _clinical: Mapping[str, float] | None,
 ) -> dict[str, Explanation]:
     return explain_bundle(_bundle, _patient, outputs=outputs, method=method, baseline=baseline,
-                          clinical=dict(clinical), overrides=dict(overrides), ancestry=ancestry, level=level,
+                          clinical=_clinical, overrides=dict(overrides), ancestry=ancestry, level=level,
                           reliability=reliability)
 
 
@@ -142,11 +147,16 @@ def explanations(
     overrides: Mapping[str, float] | None = None, ancestry: str | None = None, level: LedgerLevel = "gene",
     reliability: bool = True,
 ) -> dict[str, Explanation]:
-    """``outputs`` of ``bundle`` (all when ``None``) explained for ``patient`` (the one explanation cache)."""
+    """``outputs`` of ``bundle`` (all when ``None``) explained for ``patient`` (the one explanation cache).
+
+    ``clinical`` is the patient's :class:`~genolens.modeling.clinical.ModelInputs` (the report passes them);
+    its values and which were assumed are both part of the key.
+    """
+    assumed = clinical.assumed_inputs if isinstance(clinical, ModelInputs) else {}
     return _explanations(
         _patient_key(patient), (bundle.name, bundle.version), outputs, method, baseline,
-        tuple(sorted((clinical or {}).items())), tuple(sorted((overrides or {}).items())), ancestry, level,
-        reliability, patient, bundle,
+        tuple(sorted((clinical or {}).items())), tuple(sorted(assumed.items())),
+        tuple(sorted((overrides or {}).items())), ancestry, level, reliability, patient, bundle, clinical,
     )
 
 
@@ -208,15 +218,22 @@ def cohort_genes(sha256: str, bundle: tuple[str, str], output: str, _result: Coh
 
 
 @st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
-def _report(key: tuple[str, str, str, str], bundles: tuple[tuple[str, str], ...], _patient: PatientGenome,
-            _bundles: tuple[Bundle, ...]) -> PatientReport:
-    return patient_report(_patient, _bundles, explained=lambda b: explanations(_patient, b))
+def _report(key: tuple[str, str, str, str], bundles: tuple[tuple[str, str], ...], details: tuple[tuple[str, Any], ...],
+            outside: tuple[tuple[str, str, str, float | None], ...], day: dt.date, _patient: PatientGenome,
+            _bundles: tuple[Bundle, ...], _details: PatientDetails,
+            _outside: Mapping[str, OutsideCall]) -> PatientReport:
+    return patient_report(_patient, _bundles, details=_details, report_date=day, outside=_outside,
+                          explained=lambda b, inputs: explanations(_patient, b, clinical=inputs))
 
 
-def report(patient: PatientGenome, bundles: tuple[Bundle, ...]) -> PatientReport:
-    """The patient's report (risk cards, drug table, findings, QC, provenance) and the numbers behind it.
+def report(patient: PatientGenome, bundles: tuple[Bundle, ...], details: PatientDetails,
+           outside: Mapping[str, OutsideCall], day: dt.date) -> PatientReport:
+    """The patient's report (key findings, risk cards, drug table, findings, QC, provenance) and its numbers.
 
-    Its explanations go through :func:`explanations` with the default settings, so the Risk page shows
-    the very entries the report computed.
+    Its explanations go through :func:`explanations` with the default settings and the patient's clinical
+    inputs, so the Risk page shows the very entries the report computed.
     """
-    return _report(_patient_key(patient), tuple((b.name, b.version) for b in bundles), patient, bundles)
+    return _report(_patient_key(patient), tuple((b.name, b.version) for b in bundles),
+                   tuple(sorted(details_record(details).items())),
+                   tuple((g, c.diplotype, c.phenotype, c.activity_score) for g, c in sorted(outside.items())), day,
+                   patient, bundles, details, outside)

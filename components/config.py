@@ -120,3 +120,16 @@ def demo_patients() -> list[tuple[Path, str]]:
     order = list(stories)
     files.sort(key=lambda p: order.index(p.name) if p.name in order else len(order))
     return [(p, stories.get(p.name, "")) for p in files]
+
+
+DEMO_DETAILS = DEMO_DIR / "details.toml"
+"""The demo patients' own details (sex, age, family history, ...), one table per sample."""
+
+
+def demo_details(path: Path | None, sample: str) -> dict[str, object]:
+    """The stored details of a demo patient (``{}`` for any other file, or a sample without a table)."""
+    if path is None or path.parent != DEMO_DIR or not DEMO_DETAILS.is_file():
+        return {}
+    data = tomllib.loads(DEMO_DETAILS.read_text(encoding="utf-8"))
+    table = data.get(sample, {})
+    return dict(table) if isinstance(table, dict) else {}

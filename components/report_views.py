@@ -1,4 +1,5 @@
-"""The report page's sections: risk cards that open the risk page, drug table, findings, QC, exports."""
+"""The report page's sections, in :data:`SECTIONS` order (as the HTML, PDF and JSON): key findings, risk
+cards that open the risk page, drug table, findings, details and settings, quality, models, limitations."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from components import drug_table, risk_card
-from genolens.present import Finding, ReportSummary, RiskCard, report
+from genolens.present import SECTIONS, Finding, ReportSummary, RiskCard, report
+
+__all__ = ["SECTIONS", "SECTION_VIEWS"]
 
 RISK_CHOICE = "risk_choice"
 """Session key: (bundle, output) the risk page opens with."""
@@ -59,10 +62,85 @@ def findings(items: tuple[Finding, ...]) -> None:
 
 
 def qc(summary: ReportSummary) -> None:
-    """QC warnings and coverage per panel."""
-    st.markdown(" · ".join(f"**{title}** {cov:.0%}" for title, cov in summary.coverage.items()))
+    """QC warnings and coverage per panel, with its denominator."""
+    st.caption("Share of each panel's sites with a usable call (called, or inside a gVCF reference block).")
+    st.markdown(" · ".join(f"**{c.title}** {c.coverage:.0%} ({c.usable} of {c.sites} sites)"
+                           for c in summary.coverage))
     for w in summary.qc_warnings:
         st.warning(w, icon=":material/warning:")
+
+
+def header(summary: ReportSummary) -> None:
+    """Who the report is about, when it was made, by whose request, from which file."""
+    h = summary.header
+    cells = [("Patient", h.patient_id or "not given"), ("Sample", h.sample), ("Sex", h.sex), ("Age", h.age),
+             ("Report date", h.report_date), ("Requested by", h.requester or "not given")]
+    for col, (label, value) in zip(st.columns(len(cells)), cells, strict=True):
+        col.caption(label)
+        col.markdown(f"**{value}**")
+    st.caption(f"Reason: {h.reason or 'not given'} · file {h.file} (SHA-256 {h.sha256[:16]}…) · {h.settings}.")
+
+
+def key_findings(summary: ReportSummary) -> None:
+    """The first section: what to act on, most important first."""
+    kinds = {"variant": ":red-badge[Inherited variant]", "drug": ":orange-badge[Prescription]",
+             "risk": ":violet-badge[High risk]", "none": ":gray-badge[None]"}
+    for k in summary.key_findings:
+        with st.container(border=True):
+            st.markdown(f"{kinds[k.kind]} **{k.title}**")
+            st.markdown(k.action)
+            st.caption(k.detail)
+
+
+def risks(summary: ReportSummary) -> None:
+    """The risk cards, and the models that made no estimate (with why)."""
+    st.caption("Each probability is of the outcome its card names, from models trained on simulated cohorts, "
+               "compared with the simulated reference population. The interval is the spread of the model "
+               "ensemble; the missing-data range is where the risk could move if the missing genotypes were known.")
+    for n in summary.not_computed:
+        st.info(f"**No estimate of {'; '.join(n.outcomes)}** ({n.bundle}): {n.reason}.", icon=":material/person_edit:")
+    if summary.risk_cards or not summary.not_computed:
+        risk_cards(summary.risk_cards)
+
+
+def details(summary: ReportSummary) -> None:
+    """The patient's details as entered, and which models read each."""
+    st.caption(f"Settings: {summary.header.settings}.")
+    st.dataframe(pd.DataFrame([{"detail": d.label, "as entered": d.value, "read by": d.used_by}
+                               for d in summary.details]), hide_index=True, width="stretch")
+
+
+def models(summary: ReportSummary) -> None:
+    """What each model is for and was trained on."""
+    for m in summary.model_cards:
+        st.markdown(f"**{m.name} {m.version}** ({m.kind}): {m.intended_use} *Training data (simulated):* "
+                    f"{m.training}")
+    if not summary.model_cards:
+        st.info("No model was loaded: the report shows guideline calls and findings only.")
+
+
+def limitations(summary: ReportSummary) -> None:
+    st.markdown("\n".join(f"- {line}" for line in summary.limitations))
+
+
+def provenance(summary: ReportSummary) -> None:
+    p = summary.provenance
+    with st.expander("Provenance (full hashes and every figure: the JSON export)"):
+        st.markdown("\n".join([
+            f"- Input: {p.file}, sample {p.sample}, SHA-256 `{p.sha256}`",
+            f"- Build: {p.build} ({p.build_source})",
+            "- Models: " + ("; ".join(f"{b.name} {b.version} (weights {b.weights_sha256[:16]}…)" for b in p.bundles)
+                             or "none"),
+            f"- Attribution: {p.method}, baseline {p.baseline}",
+            "- Packages: " + ", ".join(f"{k} {v}" for k, v in p.packages.items()),
+        ]))
+
+
+SECTION_VIEWS: dict[str, Callable[[ReportSummary], None]] = {
+    "key": key_findings, "risks": risks, "drugs": lambda s: drugs(s), "findings": lambda s: findings(s.findings),
+    "details": details, "quality": qc, "models": models, "limitations": limitations, "provenance": provenance,
+}
+"""Section id (of :data:`SECTIONS`) -> the function that draws it."""
 
 
 def downloads(summary: ReportSummary, stem: str) -> None:

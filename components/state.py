@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from genolens.datamodel import PatientGenome
+from genolens.datamodel.clinical import PatientDetails
 
 _KEY = "genolens"
 
@@ -21,6 +22,8 @@ class Session:
 
     patient: PatientGenome | None = None
     """The patient read last without error; ``None`` before any, or after its source was removed."""
+    details: dict[str, PatientDetails] = field(default_factory=dict)
+    """The patient details in use, by ``"<sha256[:16]>:<sample>"`` (entered, or a demo patient's stored ones)."""
     digests: dict[str, str] = field(default_factory=dict)
     """SHA-256 hex of each source already hashed, by source identity (upload id, or path+size+mtime)."""
     url_read: bool = False

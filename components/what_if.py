@@ -1,8 +1,11 @@
-"""The what-if editor: change a genotype (0/1/2 effect alleles) or a clinical input and see the effect."""
+"""The what-if editor: change a genotype (0/1/2 effect alleles) and see the effect.
+
+Clinical details are not edited here: they are the patient's, entered once on the Patient page, and
+feed the report and every page.
+"""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,11 +26,9 @@ class Edits:
 
     dosages: dict[str, float]
     """Effect-allele count by genetic input id."""
-    clinical: dict[str, float]
-    """Clinical inputs by covariate name."""
 
     def __bool__(self) -> bool:
-        return bool(self.dosages or self.clinical)
+        return bool(self.dosages)
 
 
 
@@ -39,8 +40,10 @@ def editor(base: Explanation, bundle: Bundle, patient: PatientGenome) -> Edits:
     by_id = {v.id: v for v in bundle.panel.variants}
     gts = genotypes(patient, bundle.panel.name)
     dosages: dict[str, float] = {}
-    clinical: dict[str, float] = {}
     left, right = st.columns(2)
+    with right:
+        st.caption("Clinical details (sex, age, family history, ...) are the patient's: change them on the Patient "
+                   "page, where they feed the report and every page.")
     with left:
         st.markdown("**Genotypes** (effect-allele count)")
         for i in top:
@@ -53,27 +56,7 @@ def editor(base: Explanation, bundle: Bundle, patient: PatientGenome) -> Edits:
                 key=f"whatif_{name}", help=v.evidence or None)
             if choice is not None:
                 dosages[name] = float(choice)
-    with right:
-        st.markdown("**Clinical inputs** (empty: population mean)")
-        for info in bundle.info.covariates:
-            c = info.name
-            if info.kind == "binary":
-                value: float | None = st.selectbox(info.label, _BINARY, key=f"whatif_{c}",
-                                                   format_func=functools.partial(_yes_no, mean=info.mean))
-            else:
-                value = st.number_input(info.label, value=None, key=f"whatif_{c}",
-                                        placeholder=f"not given (mean {info.mean:.3g})",
-                                        help=f"Units: {info.units}; SD {info.sd:.3g}")
-            if value is not None:
-                clinical[c] = float(value)
-    return Edits(dosages, clinical)
-
-
-_BINARY: tuple[int | None, ...] = (None, 0, 1)
-
-
-def _yes_no(x: int | None, mean: float) -> str:
-    return f"not given (mean {mean:.2f})" if x is None else ("yes (1)" if x else "no (0)")
+    return Edits(dosages)
 
 
 def effect(base: Explanation, edited: Explanation) -> None:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import patient_input, patient_views, state
+from components import patient_details, patient_input, patient_views, state
 
 st.title("Patient")
 patient_views.research_banner()
@@ -29,6 +29,7 @@ patient = patient_input.read(source, sample, options)
 state.set_patient(patient)
 state.remember_widgets()
 
+patient_details.form(patient)
 patient_views.file_summary(patient)
 patient_views.build_summary(patient.build)
 patient_views.qc_summary(patient.qc)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import cached, choices, frame, ledger_chart, tables, what_if
+from components import cached, choices, frame, ledger_chart, patient_details, tables, what_if
 from components.errors import shown_errors
 from components.report_views import RISK_CHOICE
 
@@ -16,15 +16,16 @@ left, right = st.columns(2)
 bundle, output = choices.output(bundles, key="risk_output", choice=st.session_state.get(RISK_CHOICE), column=left)
 baseline, ancestry = choices.baseline(bundle, key="risk_baseline", column=right)
 
+inputs = patient_details.need_inputs(patient, bundle)
 with st.spinner("Explaining the prediction…"), shown_errors(f"explaining {bundle.name}"):
-    base = cached.explanation(patient, bundle, output=output, baseline=baseline, ancestry=ancestry)
+    base = cached.explanation(patient, bundle, output=output, baseline=baseline, ancestry=ancestry, clinical=inputs)
 
-with st.expander("What if… change a genotype or a clinical input", expanded=False):
+with st.expander("What if… change a genotype", expanded=False):
     edits = what_if.editor(base, bundle, patient)
 if edits:
     with st.spinner("Re-explaining with your changes…"), shown_errors(f"explaining {bundle.name}"):
         shown = cached.explanation(patient, bundle, output=output, baseline=baseline, ancestry=ancestry,
-                                   clinical=edits.clinical, overrides=edits.dosages)
+                                   clinical=inputs, overrides=edits.dosages)
     st.info("Showing the prediction **with your changes** (what-if); the file is unchanged.", icon=":material/edit:")
     what_if.effect(base, shown)
 else:
@@ -32,13 +33,17 @@ else:
 
 o = shown.output
 cols = st.columns(4)
-cols[0].metric("Estimated risk", f"{o.probability:.1%}", help="Calibrated ensemble probability.")
+spec = bundle.info.output(o.output)
+cols[0].metric(f"Probability of {spec.outcome}", f"{o.probability:.1%}",
+               help=f"Calibrated ensemble probability. Time horizon: {spec.horizon}.")
 cols[1].metric("Models range", f"{o.interval[0]:.1%}–{o.interval[1]:.1%}", help="5th–95th percentile of the ensemble.")
 cols[2].metric("Missing-data range", f"{shown.sensitivity_band[0]:.1%}–{shown.sensitivity_band[1]:.1%}",
                help=shown.sensitivity_note)
 cols[3].metric("Explanation grade", shown.reliability.grade,
                help="\n\n".join(shown.reliability.reasons) or "Every check graded A.")
-st.caption(f"{o.band.capitalize()} · {o.relative_risk:.2f}× the average risk · "
+for line in inputs.assumed:
+    st.caption(f":material/info: {line[:1].upper()}{line[1:]}.")
+st.caption(f"{o.band.capitalize()} · {o.relative_risk:.2f}× the mean risk of the simulated reference population · "
            f"{tables.ordinal(round(o.percentile))} percentile · "
            f"missing-data range: {shown.sensitivity_note}.")
 for flag in o.flags:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import cached, frame, ledger_chart, treatment_views
+from components import cached, frame, ledger_chart, patient_details, treatment_views
 from components.errors import shown_errors
 from components.report_views import DRUG_CHOICE
 
@@ -13,7 +13,7 @@ patient, bundles = frame.patient_page(
 )
 
 with st.spinner("Calling guideline phenotypes and predicting…"), shown_errors("building the drug table"):
-    report = cached.report(patient, bundles)
+    report = patient_details.report(patient, bundles)
 rows = {r.output: r for r in report.summary.drugs}
 wanted = st.session_state.get(DRUG_CHOICE)
 if wanted in rows and st.session_state.get("treatment_drug") != wanted:
@@ -33,7 +33,8 @@ with right:
                 icon=":material/model_training:")
         st.stop()
     with st.spinner("Explaining the model's prediction…"), shown_errors(f"explaining {response.name}"):
-        e = cached.explanation(patient, response, output=output)
+        e = cached.explanation(patient, response, output=output,
+                               clinical=patient_details.need_inputs(patient, response))
     treatment_views.model(e)
     ledger_chart.summary_line(e)
 

@@ -12,6 +12,7 @@ from genolens.present.report import (
 from genolens.present.summary import (
     LIMITATIONS,
     SCHEMA,
+    SECTIONS,
     BundleRef,
     DrugRow,
     Finding,
@@ -29,6 +30,7 @@ from genolens.present.words import ordinal
 __all__ = [
     "LIMITATIONS",
     "SCHEMA",
+    "SECTIONS",
     "BundleRef",
     "DrugRow",
     "Finding",
