@@ -78,14 +78,42 @@ def test_report_shows_cards_drugs_and_opens_the_risk_page_on_a_card() -> None:
 def test_what_if_changes_the_prediction() -> None:
     at = _with_demo()
     at.switch_page("pages/risk.py").run()
-    before = _metric(at, "Estimated risk")
-    at.number_input(key="whatif_cov_age").set_value(85.0).run()
-    assert not at.exception
-    assert _metric(at, "As read") == before
-    assert _metric(at, "With your changes") != before
+    at.selectbox(key="risk_output").set_value(("type_2_diabetes", "y_type_2_diabetes")).run()
+    before = next(str(m.value) for m in at.metric if m.label.startswith("Probability of"))
+    assert not any(str(n.key).startswith("whatif_cov") for n in at.number_input)  # details: Patient page only
     genotype = next(s for s in at.selectbox if str(s.key).startswith("whatif_") and s.options[-1] == "2 effect alleles")
-    genotype.set_value(2 if genotype.value != 2 else 0).run()
-    assert not at.exception and _metric(at, "With your changes") != before
+    for dosage in (2, 0):  # one of the two differs from the genotype as read
+        genotype.set_value(dosage).run()
+        assert not at.exception
+        if _metric(at, "With your changes") != before:
+            break
+    assert _metric(at, "With your changes") != before
+    assert _metric(at, "As read") == before
+
+
+@needs_models
+def test_patient_details_reach_the_report_and_without_sex_no_estimate_is_made() -> None:
+    at = _with_demo()  # DEMO_DPYD: a man of 63 in data/demo/details.toml
+    key = next(str(s.key) for s in at.selectbox if str(s.key).endswith("_sex"))
+    assert at.selectbox(key=key).value == "male"
+    at.switch_page("pages/report.py").run()
+    stored = [m.value for m in at.metric if m.label == "Estimated risk"]
+    assert len(stored) == 3 and not at.exception
+    at.switch_page("pages/patient.py").run()
+    at.selectbox(key=key).set_value("not given")
+    at.button[[b.label for b in at.button].index("Use these details")].click().run()
+    at.switch_page("pages/report.py").run()
+    assert not at.exception and not [m for m in at.metric if m.label == "Estimated risk"]
+    assert _text(at.info).count("No estimate of") == 4  # three risk models and the drug model
+    assert "sex not given" in _text(at.info)
+    at.switch_page("pages/patient.py").run()
+    at.selectbox(key=key).set_value("male")
+    at.number_input(key=key.replace("_sex", "_age")).set_value(80.0)
+    at.button[[b.label for b in at.button].index("Use these details")].click().run()
+    at.switch_page("pages/report.py").run()
+    older = [m.value for m in at.metric if m.label == "Estimated risk"]
+    assert len(older) == 3 and older != stored  # age feeds every risk model
+    assert "80 years" in _text(at.markdown)
 
 
 @needs_models
