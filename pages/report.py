@@ -20,4 +20,4 @@ for section, title in report_views.SECTIONS:
     report_views.SECTION_VIEWS[section](summary)
 
 st.subheader("Export")
-report_views.downloads(summary, stem=f"genolens_{summary.header.patient_id or patient.sample}")
+report_views.downloads(summary, stem=f"genolens_{patient.sample}")
