@@ -83,3 +83,20 @@ def test_inspect_does_not_load_torch() -> None:
                           "print('torch' in sys.modules, 'captum' in sys.modules)"],
                          capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.skipif(not (ROOT / "models" / "type_2_diabetes").is_dir(), reason="no shipped models")
+def test_predict_makes_no_estimate_without_sex_and_names_what_it_assumed() -> None:
+    demo = str(ROOT / "data" / "demo" / "dpyd_2A_heterozygote.vcf.gz")
+    none = json.loads(_run("predict", demo, "--absent", "reference", "--detail", "age=63", "--json").stdout)
+    assert none["predictions"] == {} and set(none["not_computed"]) >= {"breast_cancer", "type_2_diabetes"}
+    assert all(why.startswith("sex not given") for why in none["not_computed"].values())
+    given = json.loads(_run("predict", demo, "--absent", "reference", "--details",
+                            str(ROOT / "data" / "demo" / "details.toml"), "--detail", "age=70", "--json").stdout)
+    t2d = given["predictions"]["type_2_diabetes"]["y_type_2_diabetes"]
+    assert given["not_computed"] == {} and any(f["code"] == "assumed_clinical" for f in
+                                                given["predictions"]["coronary_artery_disease"]
+                                                ["y_coronary_artery_disease"]["flags"])
+    assert 0 < t2d["probability"] < 1
+    bad = _run("predict", demo, "--detail", "age=170")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: Age 170 years is outside the plausible range")
