@@ -14,7 +14,16 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from genolens.errors import BuildError, GenoLensError, PanelError, SampleError, VcfReadError
+from genolens.errors import (
+    BuildError,
+    CohortError,
+    GenoLensError,
+    OutsideCallError,
+    PanelError,
+    PatientDetailsError,
+    SampleError,
+    VcfReadError,
+)
 
 _log = logging.getLogger("genolens.dashboard")
 
@@ -23,6 +32,9 @@ _HEADINGS: dict[type[GenoLensError], str] = {
     SampleError: "Sample problem.",
     BuildError: "Genome build problem.",
     PanelError: "Variant panel problem.",
+    PatientDetailsError: "Patient details problem.",
+    OutsideCallError: "Outside calls cannot be read.",
+    CohortError: "This file cannot be scored as a cohort.",
 }
 
 
