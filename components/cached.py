@@ -180,19 +180,20 @@ def explanation(
 @st.cache_data(scope="session", max_entries=_EXPLANATIONS_PER_SESSION, show_spinner=False)
 def _comparison(
     key: tuple[str, str, str, str], bundle: tuple[str, str], output: str, methods: tuple[Method, ...],
-    baseline: BaselineChoice, ancestry: str | None, n_steps: int | None, _patient: PatientGenome, _bundle: Bundle,
+    baseline: BaselineChoice, ancestry: str | None, n_steps: int | None, clinical: tuple[tuple[str, float], ...],
+    _patient: PatientGenome, _bundle: Bundle, _clinical: Mapping[str, float] | None,
 ) -> MethodComparison:
     return compare_methods(_patient, _bundle, output=output, methods=methods, baseline=baseline, ancestry=ancestry,
-                           n_steps=n_steps)
+                           n_steps=n_steps, clinical=_clinical)
 
 
 def comparison(
     patient: PatientGenome, bundle: Bundle, *, output: str, methods: tuple[Method, ...], baseline: BaselineChoice,
-    ancestry: str | None = None, n_steps: int | None = None,
+    ancestry: str | None = None, n_steps: int | None = None, clinical: Mapping[str, float] | None = None,
 ) -> MethodComparison:
     """The same output explained by several methods (first one chosen), its deletion curve and grade."""
     return _comparison(_patient_key(patient), (bundle.name, bundle.version), output, methods, baseline,
-                       ancestry, n_steps, patient, bundle)
+                       ancestry, n_steps, tuple(sorted((clinical or {}).items())), patient, bundle, clinical)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -204,10 +205,12 @@ def randomisation(bundle_name: str, version: str, output: str, method: Method, _
 @st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
 def cohort(sha256: str, source_name: str, bundle_keys: tuple[tuple[str, str], ...], _source: PatientSource,
            _bundles: tuple[Bundle, ...], _progress: ProgressCallback | None = None,
-           absent: AbsentPolicy = "missing") -> CohortResult:
-    """Every sample of a multi-sample file scored by every bundle, absent sites read under ``absent``."""
+           absent: AbsentPolicy = "missing", details: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = (),
+           day: dt.date | None = None, _details: Mapping[str, PatientDetails] | None = None) -> CohortResult:
+    """Every sample of a multi-sample file scored by every bundle, absent sites read under ``absent``, each
+    sample with its details (``details`` is their hashable record, ``_details`` the details themselves)."""
     with _source.local_path() as path:
-        return score_cohort(path, _bundles, absent=absent, progress=_progress)
+        return score_cohort(path, _bundles, absent=absent, details=_details, on=day, progress=_progress)
 
 
 @st.cache_data(scope="session", max_entries=16, show_spinner=False)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from components import cached, patient_input, state
+from components import cached, config, patient_details, patient_input, state
 from components.choices import option_label
 from components.config import DEMO_DIR, ROOT, server_vcf_dir, server_vcf_files
 from components.errors import shown_errors
 from components.frame import output_label
 from components.patient_input import ReadOptions, StatusProgress, path_source
 from components.sources import PatientSource
-from genolens.datamodel import PatientGenome
+from genolens.datamodel import PatientGenome, clinical
+from genolens.datamodel.clinical import NO_DETAILS, PatientDetails, details_record, details_tables
 from genolens.modeling import Bundle
 from genolens.present.figures import mean_contribution_figure, risk_distribution_figure
 from genolens.workflows import CohortResult
@@ -58,16 +61,40 @@ def choose_options(source: PatientSource) -> ReadOptions:
     return patient_input.ReadOptions(build="auto", absent="reference" if whole_genome else "missing")
 
 
-def score(source: PatientSource, bundles: tuple[Bundle, ...], options: ReadOptions) -> CohortResult:
+def choose_details(source: PatientSource, samples: tuple[str, ...]) -> dict[str, PatientDetails]:
+    """Each sample's details: a demo file's stored ones, replaced by an uploaded file of one table per sample.
+
+    A sample without details gets no estimate from the models that read sex, as on the Patient page.
+    """
+    given = {s: d for s in samples
+             if (d := clinical.patient_details(config.demo_details(source.path, s))) != NO_DETAILS}
+    upload = st.file_uploader("Sample details (TOML or JSON, one table per sample, as data/demo/details.toml)",
+                              type=["toml", "json"], key="cohort_details",
+                              help="sex, age or date_of_birth, breast_cancer_relatives, bmi, smoking, ... per sample. "
+                                   "Without sex a sample gets no estimate from models that read it.")
+    if upload is not None:
+        with shown_errors("reading the sample details"):
+            given.update(details_tables(upload.getvalue().decode("utf-8", errors="replace"), upload.name))
+    missing = [s for s in samples if s not in given]
+    st.caption(f"Details for {len(given)} of {len(samples)} samples" +
+               (f"; without details (no estimate from models that read sex): {', '.join(missing[:8])}"
+                + (" …" if len(missing) > 8 else "") if missing else "") + ".")
+    return given
+
+
+def score(source: PatientSource, bundles: tuple[Bundle, ...], options: ReadOptions,
+          details: Mapping[str, PatientDetails], day: dt.date) -> CohortResult:
     """Score every sample with every bundle, with a progress bar the first time.
 
     A file the models cannot read at all (no panel site in it) is refused with a message, no charts.
     """
     progress = StatusProgress(source.name)
+    record = tuple((s, tuple(sorted(details_record(d).items()))) for s, d in sorted(details.items()))
     with shown_errors(f"scoring {source.name}"):
         try:
             result = cached.cohort(source.sha256, source.name, tuple((b.name, b.version) for b in bundles),
-                                   source, bundles, cached.drawing_outside_cache(progress), absent=options.absent)
+                                   source, bundles, cached.drawing_outside_cache(progress), absent=options.absent,
+                                   details=record, day=day, _details=details)
         except Exception:
             progress.finish(ok=False)
             raise
@@ -149,7 +176,8 @@ def attribution_summary(source: PatientSource, result: CohortResult, bundles: tu
                "sign of the mean contribution (orange raises, blue lowers).")
 
 
-def open_sample(source: PatientSource, result: CohortResult, options: ReadOptions) -> None:
+def open_sample(source: PatientSource, result: CohortResult, options: ReadOptions,
+                details: Mapping[str, PatientDetails]) -> None:
     """Pick a sample and open its report (it becomes the current patient).
 
     The sample is read exactly as the Patient page reads it (:func:`patient_input.read`, same cache)
@@ -160,7 +188,10 @@ def open_sample(source: PatientSource, result: CohortResult, options: ReadOption
     sample = left.selectbox("Open one sample's report", result.samples, index=None, key="cohort_sample",
                             placeholder="Choose a sample")
     if right.button("Open report →", key="cohort_open", disabled=sample is None):
-        state.set_patient(drill_down(source, sample, options))
+        patient = drill_down(source, sample, options)
+        state.set_patient(patient)
+        if sample in details:  # the report reads the details the cohort was scored with
+            patient_details.use(patient, details[sample])
         st.switch_page("pages/report.py")
 
 

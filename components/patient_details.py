@@ -52,6 +52,11 @@ def current(patient: PatientGenome) -> PatientDetails:
     return kept[key]
 
 
+def use(patient: PatientGenome, details: PatientDetails) -> None:
+    """Make ``details`` the ones in use for ``patient`` (the Cohort drill-down passes the sample's)."""
+    state.session().details[_key(patient)] = details
+
+
 def outside(patient: PatientGenome) -> dict[str, OutsideCall]:
     """The outside calls in use for ``patient`` (``{}`` until some are given)."""
     return dict(st.session_state.get(f"outside_{_key(patient)}_accepted", {}))

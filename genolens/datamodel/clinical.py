@@ -111,6 +111,10 @@ class PatientDetails:
         return float(day.year - born.year - ((day.month, day.day) < (born.month, born.day)))
 
 
+NO_DETAILS = PatientDetails()
+"""Nothing entered: every model that reads sex then makes no prediction, and says why."""
+
+
 def patient_details(data: Mapping[str, Any]) -> PatientDetails:
     """Check and type a mapping of details (a parsed TOML/JSON file, or the form's values).
 
@@ -209,17 +213,46 @@ def read_details(path: str | Path, sample: str | None = None) -> PatientDetails:
     where = Path(path)
     try:
         text = where.read_text(encoding="utf-8")
-        data = json.loads(text) if where.suffix.lower() == ".json" else tomllib.loads(text)
-    except OSError as exc:
-        raise PatientDetailsError(f"Cannot read the details file {where.name}: {exc.strerror}.") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PatientDetailsError(f"The details file {where.name} is not valid "
-                                  f"{'JSON' if where.suffix.lower() == '.json' else 'TOML'}: {exc}.") from None
-    if not isinstance(data, dict):
-        raise PatientDetailsError(f"The details file {where.name} must hold one table of details.")
-    if data and all(isinstance(v, dict) for v in data.values()):
-        data = data.get(sample or "", {})
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PatientDetailsError(f"Cannot read the details file {where.name}: {exc}.") from None
+    tables = details_tables(text, where.name)
+    return tables.get(sample or "", NO_DETAILS) if tables else _flat(text, where.name)
+
+
+def details_tables(text: str, name: str) -> dict[str, PatientDetails]:
+    """Every sample's details in a TOML/JSON text with one table per sample (``{}`` for a flat file).
+
+    Raises
+    ------
+    PatientDetailsError
+        When the text cannot be parsed or a value is wrong (the message names the file and the sample).
+    """
+    data = _parse(text, name)
+    if not data or not all(isinstance(v, dict) for v in data.values()):
+        return {}
+    out = {}
+    for sample, table in data.items():
+        try:
+            out[str(sample)] = patient_details(table)
+        except PatientDetailsError as exc:
+            raise PatientDetailsError(f"{name}, [{sample}]: {exc}") from None
+    return out
+
+
+def _flat(text: str, name: str) -> PatientDetails:
     try:
-        return patient_details(data)
+        return patient_details(_parse(text, name))
     except PatientDetailsError as exc:
-        raise PatientDetailsError(f"{where.name}: {exc}") from None
+        raise PatientDetailsError(f"{name}: {exc}") from None
+
+
+def _parse(text: str, name: str) -> dict[str, Any]:
+    is_json = name.lower().endswith(".json")
+    try:
+        data = json.loads(text) if is_json else tomllib.loads(text)
+    except ValueError as exc:
+        raise PatientDetailsError(f"The details file {name} is not valid {'JSON' if is_json else 'TOML'}: "
+                                  f"{exc}.") from None
+    if not isinstance(data, dict):
+        raise PatientDetailsError(f"The details file {name} must hold one table of details.")
+    return data

@@ -6,6 +6,7 @@ The explorer page (through ``components.cached``) calls these functions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,15 +37,16 @@ class MethodComparison:
 
 
 def compare_methods(patient: PatientGenome, bundle: Bundle, *, output: str, methods: tuple[Method, ...],
-                    baseline: BaselineChoice, ancestry: str | None = None,
-                    n_steps: int | None = None) -> MethodComparison:
+                    baseline: BaselineChoice, ancestry: str | None = None, n_steps: int | None = None,
+                    clinical: Mapping[str, float] | None = None) -> MethodComparison:
     """Explain ``output`` with each of ``methods`` (``n_steps`` for the first only) and grade the first.
 
     A Shap method needs a distribution baseline: with a single-point baseline it is given the
-    reference-cohort distribution instead (its attribution says so in its baseline caption).
+    reference-cohort distribution instead (its attribution says so in its baseline caption). ``clinical``
+    is the patient's clinical inputs (:class:`~genolens.modeling.clinical.ModelInputs`), as the report uses.
     """
     ctx = context_for(bundle)
-    pred = predict(bundle, features_for(patient, bundle))
+    pred = predict(bundle, features_for(patient, bundle), clinical)
     x = pred.inputs.astype(np.float64)
     target = output_index(bundle, output)
     point = make_baseline(ctx, baseline, patient=patient, ancestry=ancestry)

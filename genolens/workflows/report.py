@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from genolens.datamodel import OutputPrediction, PatientGenome, Prediction
-from genolens.datamodel.clinical import CLINICAL_INPUTS, PatientDetails, details_record
+from genolens.datamodel.clinical import CLINICAL_INPUTS, NO_DETAILS, PatientDetails, details_record
 from genolens.explain.attribution_methods import Method
 from genolens.explain.explanation import BaselineChoice, Explanation, sensitivity_bands
 from genolens.genome.cpic import LEVEL_WORDS
@@ -51,9 +51,6 @@ from genolens.provenance import REPORT_PACKAGES, RESEARCH_USE_REPORT, package_ve
 from genolens.workflows.drugs import drug_rows
 from genolens.workflows.explain import explain_bundle
 from genolens.workflows.findings import monogenic_findings
-
-NO_DETAILS = PatientDetails()
-"""Nothing entered: every model that reads sex then makes no prediction, and says why."""
 
 ExplainProvider = Callable[[Bundle, ModelInputs], Mapping[str, Explanation]]
 """Gives every output of a risk bundle explained with the report's settings and the patient's clinical

@@ -6,6 +6,7 @@ Patient page's choices kept in the address bar, and no widget-state warning when
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 
@@ -15,15 +16,19 @@ from streamlit.elements.lib import policies
 from streamlit.testing.v1 import AppTest
 
 from components import cohort_views
+from genolens.datamodel.clinical import read_details
 from genolens.errors import CohortError
 from genolens.genome import read_patient
 from genolens.modeling import bundle_paths, features_for, load_bundle, predict
+from genolens.modeling.clinical import model_inputs
 from genolens.workflows import score_cohort
 from tests.factories import DATA, DEMO, ROOT
 
 TRIO = DEMO / "trio_cyp2c19_brca2.vcf.gz"
 TPMT = DEMO / "tpmt_3A_heterozygote_phased.vcf.gz"
 NO_PANEL_SITES = DATA / "cohort_no_panel_sites.vcf"
+DAY = dt.date(2026, 12, 3)
+TRIO_DETAILS = {s: read_details(DEMO / "details.toml", s) for s in ("CHILD", "MOTHER", "FATHER")}
 
 pytestmark = pytest.mark.usefixtures("fresh_caches")
 
@@ -38,16 +43,26 @@ def bundles() -> tuple:  # type: ignore[type-arg]
 
 @pytest.mark.parametrize("absent", ["missing", "reference"])
 def test_cohort_scores_each_sample_as_the_patient_read_does(bundles: tuple, absent: str) -> None:  # type: ignore[type-arg]
-    result = score_cohort(TRIO, bundles, absent=absent)  # type: ignore[arg-type]
+    result = score_cohort(TRIO, bundles, absent=absent, details=TRIO_DETAILS, on=DAY)  # type: ignore[arg-type]
     assert result.absent_policy == absent
     i = result.samples.index("CHILD")
     child = read_patient(TRIO, sample="CHILD", absent=absent)  # type: ignore[arg-type]
     for b in bundles:
-        alone = predict(b, features_for(child, b))
+        alone = predict(b, features_for(child, b), model_inputs(b.info, TRIO_DETAILS["CHILD"], on=DAY))
         assert result.coverage[b.name][i] == pytest.approx(alone.coverage)
         assert result.imputed[b.name][i] == alone.imputed
         for j, o in enumerate(b.outputs):
             assert result.probabilities[b.name][o][i] == pytest.approx(alone.outputs[j].probability, rel=1e-6)
+
+
+def test_a_sample_without_sex_gets_no_estimate_and_says_why(bundles: tuple) -> None:  # type: ignore[type-arg]
+    result = score_cohort(TRIO, bundles, absent="reference", details={"CHILD": TRIO_DETAILS["CHILD"]}, on=DAY)
+    i, mother = result.samples.index("CHILD"), result.samples.index("MOTHER")
+    for b in bundles:
+        assert result.not_computed[b.name][i] == "" and result.not_computed[b.name][mother].startswith("sex not given")
+        assert all(np.isnan(result.probabilities[b.name][o][mother]) for o in b.outputs)
+        assert np.isnan(result.inputs[b.name][mother]).all() and not np.isnan(result.inputs[b.name][i]).any()
+        assert 0 < result.coverage[b.name][mother] <= 1  # the genotypes were still read
 
 
 def test_whole_genome_cohort_fills_absent_sites(bundles: tuple) -> None:  # type: ignore[type-arg]
@@ -63,14 +78,15 @@ def test_a_cohort_file_without_any_panel_site_is_refused(bundles: tuple) -> None
 
 
 def test_cohort_table_names_missing_inputs(bundles: tuple) -> None:  # type: ignore[type-arg]
-    result = score_cohort(TRIO, bundles, absent="missing")
+    result = score_cohort(TRIO, bundles, absent="missing", details=TRIO_DETAILS, on=DAY)
     frame = cohort_views.table(result, bundles)
     i = result.samples.index("CHILD")
     tr = next(b for b in bundles if b.name == "treatment_response")
     listed = next(p for p in frame["missing_inputs"][i].split("; ") if p.startswith(f"{tr.name}: "))
     assert listed.removeprefix(f"{tr.name}: ").split(" ") == list(result.imputed[tr.name][i])
-    assert "cov_sex" in frame["defaulted_clinical"][i].split(" ")
-    whole = cohort_views.table(score_cohort(TRIO, bundles, absent="reference"), bundles)
+    assert "cov_bmi" in frame["defaulted_clinical"][i].split(" ")  # CHILD's details give no BMI
+    assert "cov_sex" not in frame["defaulted_clinical"][i].split(" ")
+    whole = cohort_views.table(score_cohort(TRIO, bundles, absent="reference", details=TRIO_DETAILS, on=DAY), bundles)
     assert not any(p.startswith(f"{tr.name}: ") for p in whole["missing_inputs"][i].split("; "))
 
 
