@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from genolens.present import DrugRow
+from genolens.present import DrugRow, model_words
 
 LIGHT = {"red": "🔴", "amber": "🟠", "green": "🔵", "grey": "⚪"}
 """Okabe-Ito-like markers; the level is also written out (colour is never the only signal)."""
@@ -24,13 +24,6 @@ def frame(rows: tuple[DrugRow, ...]) -> pd.DataFrame:
         "source · strength": f"{r.source} · {r.strength or 'not graded'}",
         "guideline": r.guideline_version,
     } for r in rows])
-
-
-def model_words(r: DrugRow) -> str:
-    """The model column: the prediction, or why there is none."""
-    if r.output.startswith("guideline:"):
-        return "no model for this drug"
-    return "no model loaded" if r.model_probability is None else f"{r.model_probability:.1%} ({r.model_band})"
 
 
 def show(rows: tuple[DrugRow, ...]) -> None:

@@ -17,10 +17,13 @@ def card(c: RiskCard, *, key: str) -> bool:
     with st.container(border=True):
         st.markdown(f"**{BAND_ICON.get(c.band, '')} {c.title}** · {c.band}")
         st.metric("Estimated risk", f"{c.probability:.1%}",
-                  help="Calibrated probability from the model ensemble, against the simulated reference population.")
+                  help=f"Calibrated probability of {c.outcome} from the model ensemble. Time horizon: {c.horizon}.")
+        st.caption(f"Probability of {c.outcome}; {c.comparison}.")
         st.caption(f"Models range {lo:.1%}–{hi:.1%} · missing-data range {c.sensitivity_band[0]:.1%}–"
                    f"{c.sensitivity_band[1]:.1%} · {ordinal(round(c.percentile))} percentile")
         st.markdown(c.plain)
+        for line in c.assumed:
+            st.caption(f":material/info: {line[:1].upper()}{line[1:]}.")
         low = c.coverage < c.coverage_threshold
         badges = [f":{'orange' if low else 'blue'}-badge[{c.coverage_badge}]"]
         if c.reliability_grade:

@@ -32,13 +32,17 @@ def guideline(row: DrugRow, pgx: PgxReport) -> None:
     st.caption(f"Source: {row.source} · strength: {row.strength or 'not graded'} · {row.guideline_version}")
 
 
-def model(e: Explanation) -> None:
-    """The response model's probability, interval and band for this drug outcome."""
+def model(e: Explanation, outcome: str, horizon: str, assumed: tuple[str, ...]) -> None:
+    """The response model's probability of the named outcome, interval and band, and what it assumed."""
     o = e.output
-    st.markdown("**Treatment-response model**")
+    st.markdown("**Treatment-response model** (trained on a simulated cohort)")
     cols = st.columns(2)
-    cols[0].metric("Predicted risk", f"{o.probability:.1%}", help="Calibrated ensemble probability of the outcome.")
-    cols[1].metric("Against average", f"{o.relative_risk:.2f}×", help=f"Band: {o.band}")
+    cols[0].metric(f"Probability of {outcome}", f"{o.probability:.1%}",
+                   help=f"Calibrated ensemble probability. Time horizon: {horizon}.")
+    cols[1].metric("Against the reference mean", f"{o.relative_risk:.2f}×",
+                   help=f"Against the mean probability of the simulated reference population. Band: {o.band}")
+    for line in assumed:
+        st.caption(f":material/info: {line[:1].upper()}{line[1:]}.")
     st.caption(f"{o.band.capitalize()} · models range {o.interval[0]:.1%}–{o.interval[1]:.1%} · "
                f"{ordinal(round(o.percentile))} percentile · missing-data range "
                f"{e.sensitivity_band[0]:.1%}–{e.sensitivity_band[1]:.1%} · explanation grade {e.reliability.grade}")

@@ -32,10 +32,11 @@ with right:
                 "No treatment-response model is installed for this drug: the guideline call stands alone.",
                 icon=":material/model_training:")
         st.stop()
+    inputs = patient_details.need_inputs(patient, response)
     with st.spinner("Explaining the model's prediction…"), shown_errors(f"explaining {response.name}"):
-        e = cached.explanation(patient, response, output=output,
-                               clinical=patient_details.need_inputs(patient, response))
-    treatment_views.model(e)
+        e = cached.explanation(patient, response, output=output, clinical=inputs)
+    spec = response.info.output(output)
+    treatment_views.model(e, spec.outcome, spec.horizon, inputs.assumed)
     ledger_chart.summary_line(e)
 
 st.subheader("Why the model says so")

@@ -25,7 +25,7 @@ from genolens.present.summary import (
     output_title,
     plain_risk,
 )
-from genolens.present.words import ordinal
+from genolens.present.words import model_words, ordinal
 
 __all__ = [
     "LIMITATIONS",
@@ -40,6 +40,7 @@ __all__ = [
     "Provenance",
     "ReportSummary",
     "RiskCard",
+    "model_words",
     "ordinal",
     "output_title",
     "plain_risk",

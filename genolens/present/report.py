@@ -21,7 +21,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from genolens.errors import ReportError
 from genolens.present.summary import SECTIONS, DrugRow, Finding, LedgerLine, ReportSummary, RiskCard, output_title
-from genolens.present.words import comparison_words, ordinal
+from genolens.present.words import comparison_words, model_words, ordinal
 
 Format = Literal["html", "pdf", "json"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -256,12 +256,7 @@ def _drug_table(rows: Sequence[DrugRow]) -> str:
     style = {"grey": ' style="background:#e6e6e6;border-left:5px solid #666"'}
     body = []
     for d in rows:
-        if d.output.startswith("guideline:"):
-            model = "no model for this drug"
-        elif d.model_probability is None:
-            model = "not available"
-        else:
-            model = f"{_pct(d.model_probability)}: {d.model_relative_risk or 0:.1f}× average ({escape(d.model_band)})"
+        model = escape(model_words(d))
         outside = " (outside call)" if any(g.outside_call for g in d.genes) else ""
         basis = escape(" · ".join(x for x in (d.source, d.strength or "not graded", d.guideline_version) if x))
         body.append(f'<tr><td class="level {d.level}"{style.get(d.level, "")}>{marks[d.level]} '

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from genolens.present.summary import DrugRow
+
 
 def ordinal(n: int) -> str:
     """Return ``n`` with its English ordinal suffix: ``1st``, ``2nd``, ``3rd``, ``11th``, ``21st``, ``62nd``.
@@ -31,3 +33,15 @@ def comparison_words(caption: str) -> str:
     for stop in (" (", ": "):
         text = text.split(stop, 1)[0]
     return text.rstrip(". ")
+
+
+def model_words(row: DrugRow) -> str:
+    """The drug table's model column in words: the probability of the named outcome against the reference
+    mean, or why there is none (the dashboard and the HTML/PDF report both show this)."""
+    if row.output.startswith("guideline:"):
+        return "no model for this drug"
+    if row.model_probability is None:
+        return "no estimate (see model vs guideline)"
+    p = row.model_probability
+    return (f"{p:.1%} probability of {row.model_outcome or 'the outcome'} · {row.model_relative_risk or 0:.1f}× the "
+            f"simulated reference mean ({row.model_band})")
