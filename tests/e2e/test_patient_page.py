@@ -25,7 +25,8 @@ pytestmark = [
 
 
 def _upload(page: Page, path: Path) -> None:
-    uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
+    uploader = (page.get_by_test_id("stFileUploader").filter(has_text="of one patient")  # not the outside-call one
+                .get_by_test_id("stFileUploaderDropzoneInput"))
     if not uploader.count():
         page.get_by_test_id("stRadio").get_by_text("Upload a file").click()
         wait_idle(page, READ_TIMEOUT_MS)
