@@ -7,6 +7,7 @@ import streamlit as st
 from components import cached, patient_views, state
 from components.errors import shown_errors
 from genolens.datamodel import PatientGenome
+from genolens.genome import ABSENT_WORDS
 from genolens.modeling import Bundle
 
 SIMULATED = ("Every model here was **trained on simulated cohorts** (real variants, positions and published "
@@ -66,5 +67,5 @@ def output_label(output: str) -> str:
 
 def patient_caption(patient: PatientGenome) -> None:
     """One line naming the patient on screen."""
-    st.caption(f"Patient **{patient.sample}** from `{patient.source_name}` · {patient.build.build} · "
-               f"absent sites: {patient.absent_policy}")
+    st.caption(f"Patient **{patient.sample}** from {patient.source_name} · {patient.build.build} · "
+               f"sites absent from the file {ABSENT_WORDS.get(patient.absent_policy, patient.absent_policy)}")

@@ -28,9 +28,12 @@ def summary_line(e: Explanation) -> None:
     st.markdown(f"**Baseline.** {book.baseline.caption}")
     for note in book.baseline.notes:
         st.caption(note)
+    added_up = "the rows add up to the change" if e.attribution.converged else "the rows do NOT add up to the change"
     st.caption(f"From {book.baseline_probability:.1%} (baseline) to {book.prediction_probability:.1%} (this "
-               f"patient): genetics {book.genetics:+.2f}, clinical {book.clinical:+.2f}, not attributed "
-               f"{book.residual:+.3f} log-odds. {e.attribution.completeness}")
+               f"patient). On the log-odds scale: genetics {book.genetics:+.2f}, clinical factors "
+               f"{book.clinical:+.2f}; {added_up}.")
+    with st.expander("How the contributions were computed (for researchers)"):
+        st.caption(f"Not attributed: {book.residual:+.3f} log-odds. {e.attribution.completeness}")
 
 
 def waterfall(e: Explanation, bundle: Bundle, patient: PatientGenome, *, key: str, max_rows: int = 15,
