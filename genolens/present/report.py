@@ -85,7 +85,8 @@ def percentile_svg(percentile: float, *, width: int = 230) -> str:
     """A 0-100 bar with a marker at the patient's percentile of the reference population."""
     x0, x1 = 8, width - 8
     x = x0 + (x1 - x0) * min(max(percentile, 0.0), 100.0) / 100.0
-    words = f"{ordinal(round(percentile))} percentile"
+    words = (">99th percentile" if percentile > 99 else "<1st percentile" if percentile < 1 else
+             f"{ordinal(round(percentile))} percentile")
     ticks = "".join(f'<line x1="{x0 + (x1 - x0) * t / 100:.1f}" y1="9" x2="{x0 + (x1 - x0) * t / 100:.1f}" y2="19" '
                     f'stroke="#fff" stroke-width="1"/><text x="{x0 + (x1 - x0) * t / 100:.1f}" y="30" font-size="7" '
                     f'text-anchor="middle" fill="#333">{t}</text>' for t in (0, 25, 50, 75, 100))
@@ -293,7 +294,7 @@ def _risk_details(s: ReportSummary) -> str:
     for c in s.risk_cards:
         rows = "".join(f"<tr><td>{escape(r.label)}</td><td>{r.contribution:+.3f}</td>"
                        f"<td>{escape(_clip(r.evidence))}</td><td>{escape(r.note)}</td></tr>" for r in c.top_rows[:5])
-        out.append(f"<h3>{escape(c.title)}: why</h3><p class=small>Compared with: {escape(c.baseline_caption)} "
+        out.append(f"<h3>{escape(c.title)}: why</h3><p class=small>{escape(c.baseline_caption)} "
                    f"({_pct(c.baseline_probability)}). Missing-data band: {escape(c.sensitivity_note)}.</p>")
         if rows:
             out.append("<table class=ledger><colgroup><col style='width:25%'><col style='width:8%'>"
