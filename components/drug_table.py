@@ -7,7 +7,7 @@ import streamlit as st
 
 from genolens.present import DrugRow, model_words
 
-LIGHT = {"red": "🔴", "amber": "🟠", "green": "🔵", "grey": "⚪"}
+LIGHT = {"red": "🔴", "amber": "🟠", "green": "🟢", "grey": "⚪"}
 """Okabe-Ito-like markers; the level is also written out (colour is never the only signal)."""
 
 
