@@ -277,8 +277,25 @@ def ledger_waterfall(ledger: Ledger, *, genotypes: Mapping[str, str] | None = No
     return fig
 
 
+def odds_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Tick positions on a log-odds axis from ``lo`` to ``hi`` labelled as odds factors (``×2``, ``×0.5``).
+
+    A contribution of ``z`` log-odds multiplies the odds by ``exp(z)``: the secondary axis says that, so a
+    reader need not know what log-odds are.
+    """
+    factors = (0.1, 0.2, 0.25, 0.5, 0.67, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0, 5.0, 10.0)
+    inside = [f for f in factors if lo <= math.log(f) <= hi]
+    span = max(hi - lo, 1e-9)
+    kept: list[float] = []
+    for f in inside:  # keep ticks at least 8% of the axis apart
+        if not kept or math.log(f) - math.log(kept[-1]) >= 0.08 * span:
+            kept.append(f)
+    return [math.log(f) for f in kept], [f"×{f:g}" for f in kept]
+
+
 def gene_rollup_figure(ledger: Ledger, *, max_rows: int = 20) -> go.Figure:
-    """Horizontal bars of the genetic rows (genes/loci), largest |contribution| at the top."""
+    """Horizontal bars of the genetic rows (genes/loci), largest |contribution| at the top; the bottom axis in
+    log-odds, the top axis the same positions as odds factors."""
     rows = [r for r in ledger.rows if r.section == "genetics"][:max_rows]
     fig = go.Figure(go.Bar(
         orientation="h", y=[r.label for r in rows], x=[r.contribution for r in rows],
@@ -286,9 +303,17 @@ def gene_rollup_figure(ledger: Ledger, *, max_rows: int = 20) -> go.Figure:
         error_x={"type": "data", "array": [r.spread for r in rows], "visible": any(r.spread for r in rows),
                  "color": "#555555"},
         hovertext=[ledger_hover(r) for r in rows], hoverinfo="text", name="genes"))
-    fig.update_layout(xaxis_title=f"contribution (log-odds) ± member spread · {SIGN_WORDS}",
+    reach = max([abs(r.contribution) + r.spread for r in rows] + [0.1]) * 1.1
+    ticks, text = odds_ticks(-reach, reach)
+    fig.add_trace(go.Scatter(x=[-reach, reach], y=[rows[0].label] * 2 if rows else [None, None], xaxis="x2",
+                             mode="markers", marker={"opacity": 0}, hoverinfo="skip", showlegend=False))
+    fig.update_layout(xaxis={"title": f"contribution (log-odds) ± member spread · {SIGN_WORDS}",
+                             "range": [-reach, reach], "zeroline": True},
+                      xaxis2={"range": [-reach, reach], "overlaying": "x", "side": "top", "tickvals": ticks,
+                              "ticktext": text, "showgrid": False, "title": {"text": "odds multiplied by",
+                                                                              "standoff": 2}},
                       yaxis={"autorange": "reversed", "automargin": True}, showlegend=False,
-                      height=max(260, 24 * len(rows) + 90), margin={"l": 10, "r": 10, "t": 10, "b": 40})
+                      height=max(280, 24 * len(rows) + 120), margin={"l": 10, "r": 10, "t": 50, "b": 40})
     return fig
 
 
@@ -332,9 +357,15 @@ def genome_track_figure(attribution: Attribution, panel: Panel, *, build: Build,
                        f"{p[2]:+.3f} log-odds<br>evidence: {_wrap(p[3].evidence)}" for p in pts],
             hoverinfo="text"))
     fig.add_hline(y=0, line={"color": "#999999", "width": 1})
+    reach = max([abs(p[2]) for p in points] + [0.1]) * 1.15
+    oticks, otext = odds_ticks(-reach, reach)
+    fig.add_trace(go.Scatter(x=[0, 0], y=[-reach, reach], yaxis="y2", mode="markers", marker={"opacity": 0},
+                             hoverinfo="skip", showlegend=False))
     fig.update_layout(xaxis={"tickvals": ticks, "ticktext": labels, "title": "chromosome", "tickangle": 0},
-                      yaxis_title="contribution (log-odds)", height=320, legend={"orientation": "h", "y": 1.12},
-                      margin={"l": 50, "r": 10, "t": 30, "b": 40})
+                      yaxis={"title": "contribution (log-odds)", "range": [-reach, reach]},
+                      yaxis2={"range": [-reach, reach], "overlaying": "y", "side": "right", "tickvals": oticks,
+                              "ticktext": otext, "showgrid": False, "title": "odds multiplied by"},
+                      height=320, legend={"orientation": "h", "y": 1.12}, margin={"l": 50, "r": 50, "t": 30, "b": 40})
     return fig
 
 

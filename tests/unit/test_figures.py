@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 import plotly.graph_objects as go
+import pytest
 
 from genolens.datamodel import (
     Attribution,
@@ -33,6 +34,7 @@ from genolens.present.figures import (
     logit_ticks,
     mean_contribution_figure,
     method_agreement_figure,
+    odds_ticks,
     risk_distribution_figure,
     roc_figure,
 )
@@ -222,7 +224,7 @@ def _attr(values: list[float], method: str = "ig") -> Attribution:
 
 def test_genome_track_places_variants_by_chromosome_and_splits_by_sign() -> None:
     fig = genome_track_figure(_attr([0.4, -0.2, 0.1]), PANEL, build="GRCh38", genotypes={"rs1": "1/1"})
-    raises, lowers = fig.data
+    raises, lowers = (t for t in fig.data if t.hoverinfo != "skip")  # the odds axis's anchor is hidden
     assert raises.name == "raises the risk" and lowers.name == "lowers the risk"
     assert list(raises.y) == [0.4] and list(lowers.y) == [-0.2]  # the clinical input is not on the genome
     assert raises.x[0] > lowers.x[0]  # chr2 after chr1
@@ -280,5 +282,16 @@ def test_genome_track_draws_chromosomes_to_scale_and_drops_labels_that_would_ove
 
 def test_genome_track_shows_a_variant_with_no_share_apart_from_both_signs() -> None:
     fig = genome_track_figure(_attr([0.4, 0.0, 0.1]), PANEL, build="GRCh38")
-    assert [t.name for t in fig.data] == ["raises the risk", "lowers the risk", "no share in the risk"]
+    assert [t.name for t in fig.data if t.hoverinfo != "skip"] == ["raises the risk", "lowers the risk",
+                                                                   "no share in the risk"]
     assert list(fig.data[1].y) == [] and list(fig.data[2].y) == [0.0]  # zero is neither raising nor lowering
+
+
+def test_odds_axis_labels_each_log_odds_position_with_its_odds_factor() -> None:
+    ticks, text = odds_ticks(-1.0, 1.0)
+    assert text and all(lab.startswith("×") for lab in text)
+    for z, lab in zip(ticks, text, strict=True):
+        assert math.exp(z) == pytest.approx(float(lab[1:]), rel=1e-9)  # ×2 sits at log 2
+        assert -1.0 <= z <= 1.0
+    fig = gene_rollup_figure(LEDGER)
+    assert fig.layout.xaxis2.overlaying == "x" and list(fig.layout.xaxis2.range) == list(fig.layout.xaxis.range)
