@@ -43,6 +43,15 @@ _NOT_GIVEN_WORDS: Mapping[str, str] = {
 }
 
 
+def detail_of(covariate: str) -> str | None:
+    """The patient detail a model input is read from: by :data:`COVARIATE_DETAIL`, or a covariate named after a
+    detail (``bmi``, ``cov_egfr``); ``None`` when it is no detail GenoLens asks for."""
+    if covariate in COVARIATE_DETAIL:
+        return COVARIATE_DETAIL[covariate]
+    bare = covariate.removeprefix("cov_")
+    return bare if bare in ASSUMED else None
+
+
 @dataclass(frozen=True)
 class ModelInputs(Mapping[str, float]):
     """What one model reads from the patient's details; as a mapping, card covariate -> value.
@@ -104,7 +113,7 @@ def model_inputs(card: ModelCard, details: PatientDetails, *, on: dt.date | None
                 values[spec.name] = 1.0 if details.sex == "male" else 0.0
                 given[spec.name] = f"sex {details.sex}"
             continue
-        name = COVARIATE_DETAIL.get(spec.name)
+        name = detail_of(spec.name)
         if name is None:
             missing = missing or f"the model reads '{spec.name}', which is not a patient detail GenoLens asks for"
             continue

@@ -25,7 +25,7 @@ from genolens.genome.outside_calls import OutsideCall
 from genolens.genome.pgx import PgxReport, call_pgx
 from genolens.genome.qc import panel_warnings
 from genolens.modeling.bundle import Bundle
-from genolens.modeling.clinical import COVARIATE_DETAIL, ModelInputs, model_inputs
+from genolens.modeling.clinical import ModelInputs, detail_of, model_inputs
 from genolens.modeling.predict import features_for, predict
 from genolens.present.summary import (
     LIMITATIONS,
@@ -225,7 +225,7 @@ def _detail_lines(d: PatientDetails, bundles: Sequence[Bundle], day: dt.date | N
     readers: dict[str, list[str]] = {}
     for b in bundles:
         for c in b.info.covariates:
-            name = "sex" if c.name == "cov_sex" else COVARIATE_DETAIL.get(c.name, c.name)
+            name = "sex" if c.name == "cov_sex" else detail_of(c.name) or c.name
             readers.setdefault(name, []).append(b.name)
     readers["height"] = readers["weight"] = [f"{x} (through BMI)" for x in readers.get("bmi", [])]
     lines = [DetailLine("Sex", d.sex or "not given", ", ".join(readers.get("sex", [])) or "no model")]

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from genolens.datamodel.clinical import NO_DETAILS
 from genolens.errors import ScoringFileError
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import load_bundle
@@ -47,7 +48,7 @@ def test_pgs000001_score_equals_the_sum_of_weight_times_dosage(tmp_path: Path) -
               "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tP1"]
     (tmp_path / "p.vcf").write_text("\n".join(header + [r[1] for r in records]) + "\n")
     patient = read_patient(tmp_path / "p.vcf", panels=[bundle.panel], qc_records=0)
-    out = predict_json(patient, [bundle], {})["predictions"]["PGS000001"]["breast_cancer"]
+    out = predict_json(patient, [bundle], NO_DETAILS)["predictions"]["PGS000001"]["breast_cancer"]
     intercept = bundle.card["assumptions"]["intercept"]
     assert len(weights) == 77 and len(bundle.panel.variants) == 77
     assert math.log(out["probability"] / (1 - out["probability"])) - intercept == pytest.approx(expected, abs=1e-5)

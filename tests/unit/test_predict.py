@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from genolens.datamodel import Features, GenotypeOrigin
+from genolens.datamodel.clinical import PatientDetails
 from genolens.errors import BundleError
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import Bundle, load_bundle
@@ -138,9 +139,10 @@ def test_predict_json_from_a_patient_vcf(bundle: Bundle, tmp_path: Path) -> None
     lines += [f"1\t{10_000 + 100 * i}\trs{i + 1}\tG\tA\t.\tPASS\t.\tGT\t0/1" for i in range(10)]
     (tmp_path / "p.vcf").write_text("\n".join(lines) + "\n")
     patient = read_patient(tmp_path / "p.vcf", panels=[bundle.panel], qc_records=0)
-    record = predict_json(patient, [bundle], {"age": 50.0})
+    record = predict_json(patient, [bundle], PatientDetails(values={"age": 50.0}))
     entry = record["predictions"]["tiny_risk"]["y_disease"]
     assert set(entry) >= {"probability", "interval", "percentile", "band", "flags"}
     flags = {f["code"]: f["message"] for f in entry["flags"]}
-    assert "low_coverage" in flags and "bmi" in flags["defaulted_clinical"] and "age" not in flags["defaulted_clinical"]
+    assert "low_coverage" in flags and flags["assumed_clinical"].startswith("BMI not given: shown for BMI 27 kg/m²")
+    assert "age" not in flags["assumed_clinical"] and record["not_computed"] == {}
     json.dumps(record, allow_nan=False)
