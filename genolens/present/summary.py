@@ -249,6 +249,9 @@ class ReportSummary:
 
     schema: str
     research_use: str
+    sections: tuple[str, ...]
+    """The section ids in the order the report shows them (:data:`SECTIONS`): the JSON's keys are sorted, this
+    list is the reading order."""
     header: ReportHeader
     key_findings: tuple[KeyFinding, ...]
     """The first section: pathogenic variants, then prescription-changing drug calls, then high risks."""
