@@ -4,6 +4,7 @@ cards that open the risk page, drug table, findings, details and settings, quali
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -50,8 +51,8 @@ def findings(items: tuple[Finding, ...]) -> None:
     carriers = [f for f in items if f.status == "carrier"]
     for f in carriers:
         with st.container(border=True):
-            st.markdown(f":red-badge[carrier] **{f.variant}** · genotype `{f.genotype}`")
-            st.markdown(f"{f.evidence}. {f.note}")
+            st.markdown(f":red-badge[carrier] **{plain(f.variant)}** · genotype `{f.genotype}`")
+            st.markdown(plain(f"{f.evidence}. {f.note}"))
     if not carriers:
         st.success("No high- or moderate-penetrance variant of the panel is carried (of those tested).",
                    icon=":material/check_circle:")
@@ -81,15 +82,23 @@ def header(summary: ReportSummary) -> None:
     st.caption(f"Reason: {h.reason or 'not given'} · file {h.file} (SHA-256 {h.sha256[:16]}…) · {h.settings}.")
 
 
+_MARKDOWN = re.compile(r"([\\`*_~$\[\]<>#|])")
+
+
+def plain(text: str) -> str:
+    """``text`` escaped for ``st.markdown``: star alleles (``*2/*2``) stay stars, never emphasis."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
 def key_findings(summary: ReportSummary) -> None:
     """The first section: what to act on, most important first."""
     kinds = {"variant": ":red-badge[Inherited variant]", "drug": ":orange-badge[Prescription]",
              "risk": ":violet-badge[High risk]", "none": ":gray-badge[None]"}
     for k in summary.key_findings:
         with st.container(border=True):
-            st.markdown(f"{kinds[k.kind]} **{k.title}**")
-            st.markdown(k.action)
-            st.caption(k.detail)
+            st.markdown(f"{kinds[k.kind]} **{plain(k.title)}**")
+            st.markdown(plain(k.action))
+            st.caption(plain(k.detail))
 
 
 def risks(summary: ReportSummary) -> None:

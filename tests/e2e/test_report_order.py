@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from components.config import DEMO_DETAILS, DEMO_DIR, demo_rows
 from genolens.present import SECTIONS
@@ -72,8 +73,18 @@ def _open(page: Page) -> None:
 
 
 def _select(page: Page, label: str | re.Pattern[str], option: str) -> None:
-    page.get_by_role("combobox", name=label, exact=isinstance(label, str)).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Choose ``option`` in the selectbox ``label``; open the list again if a rerun closed it."""
+    box = page.get_by_role("combobox", name=label, exact=isinstance(label, str))
+    item = page.get_by_role("option", name=option, exact=True)
+    for _ in range(5):
+        box.click()
+        try:
+            item.wait_for(timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            wait_idle(page, TIMEOUT_MS)
+    item.click()
 
 
 def _no_errors(page: Page) -> None:
@@ -236,7 +247,7 @@ def test_details_change_report_pdf_and_json_alike(page: Page, tmp_path: Path) ->
         expect(page.get_by_role("button", name="Use these details")).to_be_visible(timeout=TIMEOUT_MS)
         _select(page, "Sex", sex)
         if age is not None:
-            page.get_by_label("Age (years)").fill(age)
+            page.get_by_role("spinbutton", name="Age (years)").fill(age)
         page.get_by_role("button", name="Use these details").click()
         expect(page.get_by_text("Details in use for every page and the report.")).to_be_visible(timeout=TIMEOUT_MS)
         wait_idle(page, TIMEOUT_MS)
