@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components.tables import plain
 from genolens.present import DrugRow
 
 LIGHT = {"red": "🔴", "amber": "🟠", "green": "🔵", "grey": "⚪"}
@@ -34,5 +35,6 @@ def model_words(r: DrugRow) -> str:
 
 
 def show(rows: tuple[DrugRow, ...]) -> None:
-    """Draw the table (a static table: long guideline text wraps instead of being cut)."""
-    st.table(frame(rows).set_index("level"))
+    """Draw the table (a static table: long guideline text wraps instead of being cut; st.table reads its
+    cells as markdown, so they are escaped)."""
+    st.table(frame(rows).map(lambda v: plain(v) if isinstance(v, str) else v).set_index("level"))

@@ -4,13 +4,13 @@ cards that open the risk page, drug table, findings, details and settings, quali
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
 from components import drug_table, risk_card
+from components.tables import plain
 from genolens.present import SECTIONS, Finding, ReportSummary, RiskCard, report
 
 __all__ = ["SECTIONS", "SECTION_VIEWS"]
@@ -80,14 +80,6 @@ def header(summary: ReportSummary) -> None:
         col.caption(label)
         col.markdown(f"**{value}**")
     st.caption(f"Reason: {h.reason or 'not given'} · file {h.file} (SHA-256 {h.sha256[:16]}…) · {h.settings}.")
-
-
-_MARKDOWN = re.compile(r"([\\`*_~$\[\]<>#|])")
-
-
-def plain(text: str) -> str:
-    """``text`` escaped for ``st.markdown``: star alleles (``*2/*2``) stay stars, never emphasis."""
-    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def key_findings(summary: ReportSummary) -> None:
