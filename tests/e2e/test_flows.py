@@ -90,7 +90,7 @@ def test_clinician_flow(page: Page, artifacts_dir: Path) -> None:
     _no_errors(page)
     screenshot(page, artifacts_dir / "flow_patient.png", TIMEOUT_MS)
 
-    _go(page, "Report", "Monogenic findings")
+    _go(page, "Report", "Inherited variants tested")
     main = page.get_by_test_id("stMain")
     expect(main.get_by_text("Patient DEMO_DPYD from dpyd_2A_heterozygote.vcf.gz", exact=False)).to_be_visible()
     for disease in DISEASES:  # one risk card per disease, each with its estimate
@@ -205,7 +205,7 @@ def test_two_sessions_never_share_a_patient(browser: Browser, base_url: str, art
             others = [s for s in DEMO_SAMPLES if s != sample]
             text = _main_text(page)
             assert sample in text and not any(o in text for o in others), (sample, text[:500])
-            _go(page, "Report", "Monogenic findings")
+            _go(page, "Report", "Inherited variants tested")
             expect(page.get_by_test_id("stMain")).to_contain_text(f"Patient {sample} from")
             text = _main_text(page)
             assert not any(o in text for o in others), (sample, [o for o in others if o in text])
@@ -252,7 +252,7 @@ def test_malformed_upload_then_demo(page: Page, artifacts_dir: Path) -> None:
     wait_idle(page, TIMEOUT_MS)
     _choose_demo(page, "cyp2c19 2 2", "DEMO_CYP2C19")
     _no_errors(page)
-    _go(page, "Report", "Monogenic findings")
+    _go(page, "Report", "Inherited variants tested")
     expect(page.get_by_test_id("stMain")).to_contain_text("Patient DEMO_CYP2C19 from")
     expect(page.get_by_test_id("stTable")).to_contain_text("Clopidogrel")
     _no_errors(page)
@@ -265,7 +265,7 @@ def test_patient_survives_a_visit_to_the_patient_page(page: Page) -> None:
     blocked = block_outside(page)
     _open(page)
     _choose_demo(page, "cyp2c19 2 2", "DEMO_CYP2C19")
-    _go(page, "Report", "Monogenic findings")
+    _go(page, "Report", "Inherited variants tested")
     page.get_by_test_id("stSidebarNavLink").filter(has_text="Patient").click()
     expect(page.get_by_role("heading", name="Patient", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
     wait_idle(page, TIMEOUT_MS)

@@ -177,6 +177,9 @@ def test_report_sections_in_order_story_first(page: Page, artifacts_dir: Path, f
 
     section = _key_section(page)
     assert section, "the Key findings section is empty"
+    assert "**" not in section, f"markdown marks shown as text (star alleles read as emphasis): {section[:800]}"
+    # st.table reads cells as markdown: the two stars of this action must not turn into italics
+    expect(page.get_by_test_id("stTable")).to_contain_text("HLA-B*57:01 typing")
     first, anywhere = STORY[file]
     start = items.index(("h3", TITLES[0]))
     titles = [text for tag, text in items[start + 1:items.index(("h3", TITLES[1]))] if tag == "strong"]
