@@ -122,7 +122,7 @@ def test_clinician_flow(page: Page, artifacts_dir: Path) -> None:
     assert pngs and all(p.stat().st_size > 5_000 for p in pngs), pngs
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True,
                           timeout=60).stdout
-    for expected in ("GenoLens patient report", "DEMO_DPYD", "Risk summary", *DISEASES, "Drug table",
+    for expected in ("GenoLens patient report", "DEMO_DPYD", "Risk estimates", *DISEASES, "Drug table",
                      "Fluoropyrimidines", "Clopidogrel", "Research use only"):
         assert expected in text, f"{expected!r} missing from the PDF text"
     assert "DEMO_BRCA1" not in text

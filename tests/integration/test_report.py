@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from genolens.cli import main
+from genolens.datamodel.clinical import patient_details
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import bundle_paths
 from genolens.present.report import render_html, render_json, render_pdf, summary_from_json, waterfall_svg
@@ -53,7 +54,8 @@ def test_html_is_self_contained_and_says_research_use(summary: ReportSummary) ->
     assert "http://" not in html and "https://" not in html  # no src/href, no namespace URL, nothing
     assert not re.search(r"""(src|href)\s*=\s*["']?(?!#|data:)""", html)
     assert "Research use only" in html and "trained on simulated cohorts" in html
-    assert html.index("Risk summary") < html.index("Drug table") < html.index("Findings") < html.index("Limitations")
+    assert html.index("Key findings") < html.index("Risk estimates") < html.index("Drug table") \
+        < html.index("Inherited variants tested") < html.index("Limitations")
     assert "CYP2C19 Poor Metabolizer (*2/*2)" in html and "■ Avoid / alternative" in html
 
 
@@ -77,7 +79,7 @@ def test_pdf_renders_with_the_summary_text(summary: ReportSummary, tmp_path: Pat
     assert page.stat().st_size > 20_000
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True,
                           timeout=60).stdout
-    assert "Risk summary" in text and "Drug table" in text and "Clopidogrel" in text
+    assert "Risk estimates" in text and "Drug table" in text and "Clopidogrel" in text
     assert "Poor Metabolizer" in text and "Research use only" in text
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=False).stdout
     match = re.search(r"Pages:\s+(\d+)", pages)
@@ -109,7 +111,9 @@ def test_json_with_an_explained_model_is_identical_across_runs() -> None:
 
     bundle = load_bundle(next(p for p in bundle_paths() if p.parent.name == "breast_cancer"))
     path = DEMO / "brca1_185delAG_carrier.vcf.gz"
-    runs = [render_json(patient_report(read_patient(path, qc_records=0), (bundle,)).summary) for _ in range(2)]
+    details = patient_details({"sex": "female", "age": 38})  # the model reads sex: no estimate without it
+    runs = [render_json(patient_report(read_patient(path, qc_records=0), (bundle,), details=details).summary)
+            for _ in range(2)]
     assert runs[0] == runs[1]
     record = json.loads(runs[0])
     assert record["risk_cards"][0]["top_rows"][0]["label"].startswith("BRCA1")
