@@ -110,7 +110,7 @@ def test_clinician_flow(page: Page, artifacts_dir: Path) -> None:
     with page.expect_download(timeout=TIMEOUT_MS) as dl:
         page.get_by_role("button", name="Download PDF").click()
     download = dl.value
-    assert download.suggested_filename == "genolens_DEMO_DPYD.pdf"
+    assert download.suggested_filename == "genolens_DEMO-0003.pdf"  # the patient identifier of details.toml
     pdf = artifacts_dir / "flow_report.pdf"
     download.save_as(pdf)
     assert pdf.read_bytes()[:5] == b"%PDF-"
