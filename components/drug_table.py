@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components.tables import plain
 from genolens.present import DrugRow, model_words
 
 LIGHT = {"red": "🔴", "amber": "🟠", "green": "🟢", "grey": "⚪"}
@@ -27,5 +28,6 @@ def frame(rows: tuple[DrugRow, ...]) -> pd.DataFrame:
 
 
 def show(rows: tuple[DrugRow, ...]) -> None:
-    """Draw the table (a static table: long guideline text wraps instead of being cut)."""
-    st.table(frame(rows).set_index("level"))
+    """Draw the table (a static table: long guideline text wraps instead of being cut; st.table reads its
+    cells as markdown, so they are escaped)."""
+    st.table(frame(rows).map(lambda v: plain(v) if isinstance(v, str) else v).set_index("level"))

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from components import drug_table, risk_card
+from components.tables import plain
 from genolens.present import SECTIONS, Finding, ReportSummary, RiskCard, report
 
 __all__ = ["SECTIONS", "SECTION_VIEWS"]
@@ -50,8 +51,8 @@ def findings(items: tuple[Finding, ...]) -> None:
     carriers = [f for f in items if f.status == "carrier"]
     for f in carriers:
         with st.container(border=True):
-            st.markdown(f":red-badge[carrier] **{f.variant}** · genotype `{f.genotype}`")
-            st.markdown(f"{f.evidence}. {f.note}")
+            st.markdown(f":red-badge[carrier] **{plain(f.variant)}** · genotype `{f.genotype}`")
+            st.markdown(plain(f"{f.evidence}. {f.note}"))
     if not carriers:
         st.success("No high- or moderate-penetrance variant of the panel is carried (of those tested).",
                    icon=":material/check_circle:")
@@ -87,9 +88,9 @@ def key_findings(summary: ReportSummary) -> None:
              "risk": ":violet-badge[High risk]", "none": ":gray-badge[None]"}
     for k in summary.key_findings:
         with st.container(border=True):
-            st.markdown(f"{kinds[k.kind]} **{k.title}**")
-            st.markdown(k.action)
-            st.caption(k.detail)
+            st.markdown(f"{kinds[k.kind]} **{plain(k.title)}**")
+            st.markdown(plain(k.action))
+            st.caption(plain(k.detail))
 
 
 def risks(summary: ReportSummary) -> None:

@@ -161,7 +161,8 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details
     provenance = _provenance(patient, bundles, details, method if params else "none",
                              baseline if params else "none", params, outside or {})
     summary = ReportSummary(
-        schema=SCHEMA, research_use=RESEARCH_USE_REPORT, sections=tuple(sid for sid, _ in SECTIONS), header=_header(patient, details, report_date, provenance),
+        schema=SCHEMA, research_use=RESEARCH_USE_REPORT, sections=tuple(sid for sid, _ in SECTIONS),
+        header=_header(patient, details, report_date, provenance),
         key_findings=key_findings(findings, drugs, cards, details.reason),
         details=_detail_lines(details, bundles, report_date),
         risk_cards=tuple(cards), not_computed=tuple(skipped), drugs=drugs, findings=findings,
