@@ -157,7 +157,7 @@ def report_flow(page: Page, demo: str, sample: str) -> tuple[float, float, float
     nav(page, "Report")
     expect(page.get_by_role("button", name="Download PDF")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("stMetric").filter(has_text="Estimated risk")).to_have_count(3)
-    expect(page.get_by_test_id("stTable")).to_be_visible()
+    expect(page.get_by_test_id("stTable").first).to_be_visible()
     expect(page.get_by_text("Inherited variants tested", exact=True)).to_be_visible()
     wait_idle(page, TIMEOUT_MS)
     total = time.perf_counter() - t0

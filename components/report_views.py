@@ -107,8 +107,8 @@ def risks(summary: ReportSummary) -> None:
 def details(summary: ReportSummary) -> None:
     """The patient's details as entered, and which models read each."""
     st.caption(f"Settings: {summary.header.settings}.")
-    st.dataframe(pd.DataFrame([{"detail": d.label, "as entered": d.value, "read by": d.used_by}
-                               for d in summary.details]), hide_index=True, width="stretch")
+    st.table(pd.DataFrame([{"detail": plain(d.label), "as entered": plain(d.value), "read by": plain(d.used_by)}
+                           for d in summary.details]).set_index("detail"))
 
 
 def models(summary: ReportSummary) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from genolens.present import RiskCard, ordinal
+from genolens.present import RiskCard, percentile_words
 
 GRADE_WORDS = {"A": "explanation reliable", "B": "explanation usable with care", "C": "do not rely on the explanation"}
 BAND_ICON = {"below average": "🔵", "average": "⚪", "above average": "🟠", "high": "🔴"}
@@ -20,7 +20,7 @@ def card(c: RiskCard, *, key: str) -> bool:
                   help=f"Calibrated probability of {c.outcome} from the model ensemble. Time horizon: {c.horizon}.")
         st.caption(f"Probability of {c.outcome}; {c.comparison}.")
         st.caption(f"Models range {lo:.1%}–{hi:.1%} · missing-data range {c.sensitivity_band[0]:.1%}–"
-                   f"{c.sensitivity_band[1]:.1%} · {ordinal(round(c.percentile))} percentile")
+                   f"{c.sensitivity_band[1]:.1%} · {percentile_words(c.percentile)}")
         st.markdown(c.plain)
         for line in c.assumed:
             st.caption(f":material/info: {line[:1].upper()}{line[1:]}.")

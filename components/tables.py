@@ -8,7 +8,7 @@ from collections import Counter
 import pandas as pd
 
 from genolens.datamodel import CALL_STATUSES, PanelResult
-from genolens.present import ordinal as ordinal  # re-exported for the pages
+from genolens.present import percentile_words as percentile_words  # re-exported for the pages
 
 MATCH_LOG_COLUMNS = ("rsID", "gene", "chrom", "pos", "status", "genotype", "dosage", "GQ", "DP", "note")
 

@@ -7,7 +7,7 @@ import streamlit as st
 from components.drug_table import LIGHT
 from genolens.explain import Explanation
 from genolens.genome import PgxReport
-from genolens.present import DrugRow, ordinal
+from genolens.present import DrugRow, percentile_words
 
 
 def guideline(row: DrugRow, pgx: PgxReport) -> None:
@@ -44,7 +44,7 @@ def model(e: Explanation, outcome: str, horizon: str, assumed: tuple[str, ...]) 
     for line in assumed:
         st.caption(f":material/info: {line[:1].upper()}{line[1:]}.")
     st.caption(f"{o.band.capitalize()} · models range {o.interval[0]:.1%}–{o.interval[1]:.1%} · "
-               f"{ordinal(round(o.percentile))} percentile · missing-data range "
+               f"{percentile_words(o.percentile)} · missing-data range "
                f"{e.sensitivity_band[0]:.1%}–{e.sensitivity_band[1]:.1%} · explanation grade {e.reliability.grade}")
 
 

@@ -44,7 +44,7 @@ cols[3].metric("Explanation grade", shown.reliability.grade,
 for line in inputs.assumed:
     st.caption(f":material/info: {line[:1].upper()}{line[1:]}.")
 st.caption(f"{o.band.capitalize()} · {o.relative_risk:.2f}× the mean risk of the simulated reference population · "
-           f"{tables.ordinal(round(o.percentile))} percentile · "
+           f"{tables.percentile_words(o.percentile)} · "
            f"missing-data range: {shown.sensitivity_note}.")
 for flag in o.flags:
     if flag.code in ("low_coverage", "ancestry_unusual", "clinical_out_of_range", "score_out_of_range"):

@@ -38,6 +38,9 @@ class ExplainContext:
     """float64, shape (n_ref, n_features): feature vectors of a reference cohort, no NaN."""
     covariate_labels: dict[str, str] = field(default_factory=dict)
     """Optional display label per covariate name (``"age"`` -> ``"Age (years)"``); name used when absent."""
+    covariate_units: dict[str, str] = field(default_factory=dict)
+    """Optional units or coding per covariate (``"years"``, ``"1 = male, 0 = female"``): the ledger row then
+    names the patient's value (``"sex: female"``, ``"age 38 years"``)."""
     reads: np.ndarray | None = field(default=None, repr=False)
     """bool, shape (n_genetic,): genetic inputs the network reads (weight non-zero in some path);
     ``None``: all of them. The ledger gathers the others in one zero row."""

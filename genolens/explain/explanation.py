@@ -92,14 +92,15 @@ def context_for(bundle: Bundle, *, n_reference: int = 256, seed: int = 0) -> Exp
     genotypes = rng.binomial(2, freq, size=(n_reference, n_gen)).astype(np.float64)  # (n_ref, n_genetic)
     sds = np.array([c.sd for c in bundle.info.covariates])
     covs = rng.normal(bundle.covariate_mean, sds, size=(n_reference, len(sds)))  # (n_ref, n_covariates)
-    labels = {c.name: f"{c.label} ({c.units})" for c in bundle.info.covariates}
+    labels = {c.name: c.label for c in bundle.info.covariates}
+    units = {c.name: c.units for c in bundle.info.covariates}
     return ExplainContext(
         feature_names=(*(v.id for v in bundle.panel.variants), *bundle.covariates), n_genetic=n_gen,
         output_names=bundle.outputs, panel=bundle.panel,
         population_mean=np.concatenate([ref.feature_mean, bundle.covariate_mean]),
         ancestry_means=dict(zip(ref.ancestries, ref.feature_mean_by_ancestry, strict=True)),
         reference_sample=np.concatenate([genotypes, covs], axis=1), covariate_labels=labels,
-        reads=bundle.reads)
+        covariate_units=units, reads=bundle.reads)
 
 
 def make_baseline(context: ExplainContext, choice: BaselineChoice, *, patient: PatientGenome,

@@ -10,6 +10,7 @@ whether the value was given or defaulted to the population mean.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Sequence
 
 import numpy as np
@@ -126,6 +127,25 @@ def _variant_label(context: ExplainContext, i: int) -> str:
 def _allele_key(context: ExplainContext, i: int) -> str:
     v = context.panel.variants[i]
     return f"{v.gene} {v.allele_name}" if v.allele_name else _variant_label(context, i)
+
+
+_CODING = re.compile(r"^1 = (?P<yes>[^,]+), 0 = (?P<no>.+)$")
+
+
+def clinical_label(context: ExplainContext, name: str, value: float) -> str:
+    """A clinical row's label with the patient's value: ``"sex: female"``, ``"age 38 years"``.
+
+    Uses the covariate's coding (``"1 = male, 0 = female"``) or units from the context; the plain label
+    (or the name) when the context has neither.
+    """
+    label = context.covariate_labels.get(name, name)
+    units = context.covariate_units.get(name, "")
+    coding = _CODING.match(units)
+    if coding and value in (0.0, 1.0):
+        return f"{label}: {coding['yes'] if value == 1.0 else coding['no']}"
+    if units and not coding:
+        return f"{label} {value:.3g} {units}"
+    return label
 
 
 def _note(origins: Sequence[str], *, clinical: bool = False) -> str:
@@ -254,7 +274,7 @@ def ledger(attribution: Attribution, context: ExplainContext, *, origins: Sequen
         genetic = genetic[:top]
         other = [_merge(attribution, rest, f"Other genetics ({len(rest)} rows)", "other", "", origins)]
     clinical = [
-        _row(attribution, [i], context.covariate_labels.get(name, name), "clinical", "", origins)
+        _row(attribution, [i], clinical_label(context, name, float(attribution.inputs[i])), "clinical", "", origins)
         for i, name in enumerate(context.feature_names) if i >= context.n_genetic
     ]
     body = sorted(genetic + clinical, key=lambda r: -abs(r.contribution)) + other + unread

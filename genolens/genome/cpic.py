@@ -306,8 +306,12 @@ def guideline_action(d: DrugSpec, calls: Mapping[str, GeneCall]) -> GuidelineCal
         return GuidelineCall("amber", "Check: cannot call", f"{head}.{tail}", "", False)
     outcomes = [(ph, *d.rule({**calls, g.gene: replace(g, phenotype=ph, activity_score=None)})) for g, ph in options]
     worst = min((lv for _, lv, _, _ in outcomes), key=("red", "amber", "green").index)
-    spelt = " ".join(f"If {ph}: {act}" + (f" ({st})" if st else "") for ph, _, act, st in outcomes)
     actionable = all(lv != "green" for _, lv, _, _ in outcomes)
+    if len({(lv, act, st) for _, lv, act, st in outcomes}) == 1:  # every possibility says the same
+        _, level, act, st = outcomes[0]
+        return GuidelineCall(level, f"Cannot call; either way: {LEVEL_WORDS[level]}",
+                             f"{head}. Either way: {act}{tail}", st, actionable)
+    spelt = " ".join(f"If {ph}: {act}" + (f" ({st})" if st else "") for ph, _, act, st in outcomes)
     return GuidelineCall(worst, f"Cannot call; at worst: {LEVEL_WORDS[worst]}", f"{head}. {spelt}{tail}", "",
                          actionable)
 

@@ -25,7 +25,7 @@ from genolens.present.summary import (
     output_title,
     plain_risk,
 )
-from genolens.present.words import model_words, ordinal
+from genolens.present.words import model_words, ordinal, percent, percentile_words
 
 __all__ = [
     "LIMITATIONS",
@@ -43,6 +43,8 @@ __all__ = [
     "model_words",
     "ordinal",
     "output_title",
+    "percent",
+    "percentile_words",
     "plain_risk",
     "render_html",
     "render_json",

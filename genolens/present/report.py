@@ -21,7 +21,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from genolens.errors import ReportError
 from genolens.present.summary import SECTIONS, DrugRow, Finding, LedgerLine, ReportSummary, RiskCard, output_title
-from genolens.present.words import comparison_words, model_words, ordinal
+from genolens.present.words import comparison_words, model_words, percent, percentile_words
 
 Format = Literal["html", "pdf", "json"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -85,8 +85,7 @@ def percentile_svg(percentile: float, *, width: int = 230) -> str:
     """A 0-100 bar with a marker at the patient's percentile of the reference population."""
     x0, x1 = 8, width - 8
     x = x0 + (x1 - x0) * min(max(percentile, 0.0), 100.0) / 100.0
-    words = (">99th percentile" if percentile > 99 else "<1st percentile" if percentile < 1 else
-             f"{ordinal(round(percentile))} percentile")
+    words = percentile_words(percentile)
     ticks = "".join(f'<line x1="{x0 + (x1 - x0) * t / 100:.1f}" y1="9" x2="{x0 + (x1 - x0) * t / 100:.1f}" y2="19" '
                     f'stroke="#fff" stroke-width="1"/><text x="{x0 + (x1 - x0) * t / 100:.1f}" y="30" font-size="7" '
                     f'text-anchor="middle" fill="#333">{t}</text>' for t in (0, 25, 50, 75, 100))
@@ -212,9 +211,7 @@ def waterfall_svg(rows: Sequence[LedgerLine], total: float, *, baseline_probabil
 # --- HTML -------------------------------------------------------------------------------------------------------
 
 def _pct(p: float | None) -> str:
-    if p is None or not math.isfinite(p):
-        return "n/a"
-    return f"{p:.1%}" if p < 0.1 else f"{p:.0%}"
+    return percent(p)
 
 
 def _card(c: RiskCard) -> str:
@@ -249,7 +246,7 @@ def _clip(text: str, n: int = 68) -> str:
 
 def _flag_badges(flags: Sequence[str]) -> str:
     n = len(flags)
-    return f'<span class="badge warn">{n} caution{"s" if n > 1 else ""} (Details)</span>' if n else ""
+    return f'<span class="badge warn">{n} caution{"s" if n > 1 else ""} (listed under "why" below)</span>' if n else ""
 
 
 def _drug_table(rows: Sequence[DrugRow]) -> str:

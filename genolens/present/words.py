@@ -45,3 +45,30 @@ def model_words(row: DrugRow) -> str:
     p = row.model_probability
     return (f"{p:.1%} probability of {row.model_outcome or 'the outcome'} · {row.model_relative_risk or 0:.1f}× the "
             f"simulated reference mean ({row.model_band})")
+
+
+def percentile_words(percentile: float) -> str:
+    """A percentile of the reference population in words: ``"62nd percentile"``, ``">99th percentile"``,
+    ``"<1st percentile"`` (a score beyond every reference person is not the "100th")."""
+    if percentile > 99:
+        return ">99th percentile"
+    if percentile < 1:
+        return "<1st percentile"
+    return f"{ordinal(round(percentile))} percentile"
+
+
+def percent(p: float | None) -> str:
+    """A probability as the report and the screens print it: one decimal (``"13.5%"``, ``"0.3%"``)."""
+    return "n/a" if p is None or p != p else f"{p:.1%}"
+
+
+METHOD_WORDS = {"ig": "Integrated Gradients", "gradient_shap": "GradientSHAP", "deeplift_shap": "DeepLiftSHAP",
+                "deeplift": "DeepLift", "saliency": "saliency", "input_x_gradient": "input × gradient",
+                "feature_ablation": "feature ablation", "shapley_sampling": "Shapley value sampling", "none": "none"}
+"""Attribution methods in words (the report's settings line)."""
+
+BASELINE_WORDS = {"population": "the average person of the reference population",
+                  "reference": "a homozygous-reference genome", "distribution": "a sample of reference people",
+                  "ancestry": "the average person of one ancestry group", "relative": "a relative",
+                  "none": "none"}
+"""Comparison points (baselines) in words."""

@@ -48,6 +48,7 @@ from genolens.present.summary import (
     output_title,
     plain_risk,
 )
+from genolens.present.words import BASELINE_WORDS, METHOD_WORDS, percent
 from genolens.provenance import REPORT_PACKAGES, RESEARCH_USE_REPORT, package_versions
 from genolens.workflows.drugs import drug_rows
 from genolens.workflows.explain import explain_bundle
@@ -190,7 +191,7 @@ def key_findings(findings: Sequence[Finding], drugs: Sequence[DrugRow], cards: S
     changing = [d for d in drugs if d.level in ("red", "amber") and d.level_text == LEVEL_WORDS[d.level]]
     changing.sort(key=lambda d: (not _named_in(d.drug, asked), ("red", "amber").index(d.level)))
     out += [KeyFinding("drug", f"{d.drug}: {d.guideline}", d.action, d.action_basis) for d in changing]
-    out += [KeyFinding("risk", f"{c.title}: {_percent(c.probability)} ({c.band} band)", c.plain,
+    out += [KeyFinding("risk", f"{c.title}: {percent(c.probability)} ({c.band} band)", c.plain,
                        f"Probability of {c.outcome}; {c.comparison}.") for c in cards if c.band == "high"]
     if not out:
         out.append(KeyFinding("none", "No key finding",
@@ -205,21 +206,25 @@ def _named_in(drug: str, text: str) -> bool:
     return any(len(w) > 3 and (w in text or w.rstrip("s") in text) for w in words)
 
 
-def _percent(p: float) -> str:
-    return f"{p:.1%}" if p < 0.1 else f"{p:.0%}"
-
-
 def _header(p: PatientGenome, d: PatientDetails, day: dt.date | None, prov: Provenance) -> ReportHeader:
     age = d.age_on(day)
     born = f" (born {d.date_of_birth})" if d.date_of_birth and "age" not in d.values else ""
-    settings = (f"build {p.build.build} ({p.build.source}); sites absent from the file: "
-                f"{ABSENT_WORDS.get(p.absent_policy, p.absent_policy)}; read by {p.read_mode}; attribution "
-                f"{prov.method}, baseline {prov.baseline}; outside calls: "
+    settings = (f"genome build {p.build.build}; sites absent from the file "
+                f"{ABSENT_WORDS.get(p.absent_policy, p.absent_policy)}; explanations by "
+                f"{METHOD_WORDS.get(prov.method, prov.method)} against "
+                f"{BASELINE_WORDS.get(prov.baseline, prov.baseline)}; results from other tests: "
                 f"{', '.join(f'{g} {c}' for g, c in prov.outside_calls.items()) or 'none'}")
     return ReportHeader(patient_id=d.patient_id, sample=p.sample, sex=d.sex or "not given",
                         age=f"{age:g} years{born}" if age is not None else "not given",
                         report_date=day.isoformat() if day else "not dated", file=p.source_name, sha256=p.sha256,
                         requester=d.requester, reason=d.reason, settings=settings)
+
+
+def _model_words(b: Bundle) -> str:
+    """A model in words for the details table (``"breast cancer model"``, ``"drug-response model"``)."""
+    if b.info.kind == "response":
+        return "drug-response model"
+    return "; ".join(o.outcome for o in b.info.output_specs) + " model"
 
 
 def _detail_lines(d: PatientDetails, bundles: Sequence[Bundle], day: dt.date | None) -> tuple[DetailLine, ...]:
@@ -228,7 +233,7 @@ def _detail_lines(d: PatientDetails, bundles: Sequence[Bundle], day: dt.date | N
     for b in bundles:
         for c in b.info.covariates:
             name = "sex" if c.name == "cov_sex" else detail_of(c.name) or c.name
-            readers.setdefault(name, []).append(b.name)
+            readers.setdefault(name, []).append(_model_words(b))
     readers["height"] = readers["weight"] = [f"{x} (through BMI)" for x in readers.get("bmi", [])]
     lines = [DetailLine("Sex", d.sex or "not given", ", ".join(readers.get("sex", [])) or "no model")]
     age = d.age_on(day)
@@ -272,7 +277,7 @@ def _risk_card(b: Bundle, patient: PatientGenome, result: BundleResult, k: int) 
              "reads)" + (f"; needs {b.coverage_threshold:.0%}" if low else ""))
     spec = b.info.output(output)
     comparison = (f"compared with the mean probability of the simulated reference population "
-                  f"({_percent(float(b.mean_probability[k]))}, {b.reference.logits.shape[1]:,} people)")
+                  f"({percent(float(b.mean_probability[k]))}, {b.reference.logits.shape[1]:,} people)")
     return RiskCard(
         bundle=b.name, output=output, title=output_title(output), outcome=spec.outcome, horizon=spec.horizon,
         comparison=comparison, assumed=result.inputs.assumed, probability=float(o.probability),

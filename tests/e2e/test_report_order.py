@@ -151,8 +151,8 @@ def _cli_json(file: str, sample: str | None, out: Path) -> str:
 
 
 def _pct(p: float) -> str:
-    """A probability as the report prints it (independent of genolens.present.report)."""
-    return f"{p * 100:.1f}%" if p < 0.1 else f"{round(p * 100):d}%"
+    """A probability as the report and the screens print it, one decimal (independent of genolens.present)."""
+    return f"{p * 100:.1f}%"
 
 
 def _pdf_text(pdf: Path) -> str:
@@ -179,7 +179,7 @@ def test_report_sections_in_order_story_first(page: Page, artifacts_dir: Path, f
     assert section, "the Key findings section is empty"
     assert "**" not in section, f"markdown marks shown as text (star alleles read as emphasis): {section[:800]}"
     # st.table reads cells as markdown: the two stars of this action must not turn into italics
-    expect(page.get_by_test_id("stTable")).to_contain_text("HLA-B*57:01 typing")
+    expect(page.get_by_test_id("stTable").first).to_contain_text("HLA-B*57:01 typing")
     first, anywhere = STORY[file]
     start = items.index(("h3", TITLES[0]))
     titles = [text for tag, text in items[start + 1:items.index(("h3", TITLES[1]))] if tag == "strong"]
