@@ -93,8 +93,9 @@ def write_trained_bundle(out: Path, result: TrainResult, cohort: Cohort, panel: 
                             "horizon": SIMULATED_HORIZON, **OUTCOME_WORDS.get(o, {})}
                        for o, p in zip(cohort.outcome_names, mean_p, strict=True)}},
         "bands": DEFAULT_BANDS,
-        "training": {"description": f"{len(cohort.samples)} people from {source.get('vcf', '?')} with phenotypes "
-                                    f"{source.get('phenotypes', '?')}; ancestries: {', '.join(groups) or 'not given'}",
+        "training": {"description": f"{len(cohort.samples):,} people of the training cohort "
+                                    f"({Path(source.get('vcf', '?')).name}); ancestries: "
+                                    f"{', '.join(groups) or 'not given'}",
                      **{k: v for k, v in source.items()}, **{f"n_{k}": v for k, v in result.sizes.items()},
                      **asdict(result.config), "selected_genetic_inputs": dict(result.selected)},
         "calibration": {"method": "Platt scaling of the ensemble-mean logit on the calibration part",

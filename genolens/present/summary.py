@@ -321,5 +321,5 @@ def plain_risk(relative_risk: float, percentile: float) -> str:
                f"({1 - relative_risk:.0%} lower)")
     among = ("more than 99" if percentile > 99 else "fewer than 1" if percentile < 1 else
              f"about {percentile:.0f}")
-    return (f"{rel[0].upper()}{rel[1:]} (the mean is pulled up by a few high-risk people); a higher score "
-            f"than {among} in 100 people of that population.")
+    return (f"{rel[0].upper()}{rel[1:]} (the mean is pulled up by a few high-risk people); {among} in 100 people "
+            "of that population have a lower score.")

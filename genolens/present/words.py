@@ -43,8 +43,8 @@ def model_words(row: DrugRow) -> str:
     if row.model_probability is None:
         return "no estimate (see model vs guideline)"
     p = row.model_probability
-    return (f"{p:.1%} probability of {row.model_outcome or 'the outcome'} · {row.model_relative_risk or 0:.1f}× the "
-            f"simulated reference mean ({row.model_band})")
+    rr = row.model_relative_risk or 0.0
+    return f"{p:.1%} risk of {row.model_outcome or 'the outcome'} ({rr:.1f}× the reference mean)"
 
 
 def percentile_words(percentile: float) -> str:

@@ -50,7 +50,7 @@ def drug_row(d: DrugSpec, pgx: Mapping[str, GeneCall], patient: PatientGenome, m
     prob = rr = None
     mband = ""
     if not d.modelled:
-        agreement = "No model for this drug: the treatment-response model has no output for it; guideline only."
+        agreement = "No model for this drug; guideline only."
     elif model is None or bands is None:
         agreement = (f"No model prediction ({no_model}); guideline only." if no_model else
                      "No model prediction (treatment-response model not loaded); guideline only.")

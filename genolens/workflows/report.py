@@ -244,6 +244,11 @@ def _detail_lines(d: PatientDetails, bundles: Sequence[Bundle], day: dt.date | N
         if spec.name == "age":
             continue
         v = d.values.get(spec.name)
+        if spec.name == "bmi" and v is None and {"height", "weight"} <= set(d.values):
+            bmi = round(d.values["weight"] / (d.values["height"] / 100.0) ** 2, 1)
+            lines.append(DetailLine(spec.label, f"{bmi:g} {spec.units} (from height and weight)",
+                                    ", ".join(readers.get(spec.name, [])) or "no model"))
+            continue
         shown = "not given" if v is None else ("yes" if v else "no") if spec.kind == "yes/no" else f"{v:g} {spec.units}"
         lines.append(DetailLine(spec.label, shown.strip(), ", ".join(readers.get(spec.name, [])) or "no model"))
     return tuple(lines)
@@ -273,8 +278,8 @@ def _risk_card(b: Bundle, patient: PatientGenome, result: BundleResult, k: int) 
         base_p = float(b.mean_probability[k])
     low = pred.coverage < b.coverage_threshold
     n_read = int(b.reads.sum())
-    badge = (f"Coverage {pred.coverage:.0%} ({round(pred.coverage * n_read)} of the {n_read} variants this model "
-             "reads)" + (f"; needs {b.coverage_threshold:.0%}" if low else ""))
+    badge = (f"Coverage {pred.coverage:.0%} ({round(pred.coverage * n_read)} of {n_read} variants read)"
+             + (f"; needs {b.coverage_threshold:.0%}" if low else ""))
     spec = b.info.output(output)
     comparison = (f"compared with the mean probability of the simulated reference population "
                   f"({percent(float(b.mean_probability[k]))}, {b.reference.logits.shape[1]:,} people)")

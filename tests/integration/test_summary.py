@@ -123,7 +123,7 @@ def test_model_and_guideline_agreement_is_consistent() -> None:
     assert s.risk_cards == ()  # a response model gives the drug column, not a risk card
     for row in s.drugs:
         if row.output.startswith("guideline:"):  # a guideline-only drug: no model output, said so
-            assert row.model_probability is None and row.agreement.startswith("No model for this drug")
+            assert row.model_probability is None and row.agreement == "No model for this drug; guideline only."
             continue
         assert row.model_probability is not None and row.model_relative_risk is not None
         flagged = row.model_relative_risk >= bundle.bands["above_average"]
