@@ -17,7 +17,7 @@ import streamlit as st
 from components import cached, config, state
 from components.outside_calls import outside_calls_form
 from genolens.datamodel import PatientGenome
-from genolens.datamodel.clinical import CLINICAL_INPUTS, PatientDetails, details_record, patient_details
+from genolens.datamodel.clinical import CLINICAL_INPUTS, PatientDetails, patient_details
 from genolens.errors import PatientDetailsError
 from genolens.genome import OutsideCall
 from genolens.modeling import Bundle
@@ -72,6 +72,20 @@ def inputs(patient: PatientGenome, bundle: Bundle) -> ModelInputs:
     return model_inputs(bundle.info, current(patient), on=today(), sexes=bundle.info.sexes)
 
 
+def in_words(d: PatientDetails) -> str:
+    """The details in use in one line of words (``"female, 38 years, 2 first-degree relatives with ..."``)."""
+    parts = [d.sex or "sex not given"]
+    parts += [f"{d.values['age']:g} years" if "age" in d.values else f"born {d.date_of_birth}" if d.date_of_birth
+              else "age not given"]
+    for spec in CLINICAL_INPUTS:
+        v = d.values.get(spec.name)
+        if v is None or spec.name == "age":
+            continue
+        shown = ("yes" if v else "no") if spec.kind == "yes/no" else f"{v:g} {spec.units}".strip()
+        parts.append(f"{spec.label.lower() if spec.label[1:2].islower() else spec.label}: {shown}")
+    return "; ".join(parts) + "."
+
+
 def form(patient: PatientGenome) -> None:
     """The details form, filled with the details in use; a valid submission replaces them for every page."""
     d = current(patient)
@@ -98,10 +112,17 @@ def form(patient: PatientGenome) -> None:
                 shown = _NOT_GIVEN if given is None else "yes" if given else "no"
                 values[spec.name] = column.selectbox(label, _YES_NO, index=_YES_NO.index(shown),
                                                      key=f"{key}_{spec.name}", help=spec.help or None)
+            elif spec.kind == "count":
+                values[spec.name] = column.number_input(
+                    label, value=None if given is None else int(given), min_value=int(spec.low),
+                    max_value=int(spec.high), step=1, format="%d",
+                    placeholder=f"{_NOT_GIVEN} ({spec.low:g}–{spec.high:g})", key=f"{key}_{spec.name}",
+                    help=spec.help or None)
             else:
+                whole = spec.units in ("years", "cm", "kg", "mmHg")
                 values[spec.name] = column.number_input(
                     label, value=given, min_value=float(spec.low), max_value=float(spec.high),
-                    step=1.0 if spec.kind == "count" or spec.units in ("years", "cm", "kg", "mmHg") else 0.1,
+                    step=1.0 if whole else 0.1, format="%.0f" if whole else "%.1f",
                     placeholder=f"{_NOT_GIVEN} ({spec.low:g}–{spec.high:g})", key=f"{key}_{spec.name}",
                     help=spec.help or None)
         r1, r2 = st.columns(2)
@@ -116,8 +137,7 @@ def form(patient: PatientGenome) -> None:
             st.error(f"**Patient details not accepted.** {exc}", icon=":material/block:")
             return
         st.success("Details in use for every page and the report.", icon=":material/check_circle:")
-    summary = details_record(current(patient))
-    st.caption("In use: " + (", ".join(f"{k} {v}" for k, v in summary.items()) or "no details (sex not given)"))
+    st.caption("In use: " + in_words(current(patient)))
     with st.expander("Results from other tests (CYP2D6, HLA-B, HLA-A, G6PD)"):
         outside_calls_form(f"outside_{_key(patient)}")
 

@@ -36,9 +36,9 @@ def model(e: Explanation, outcome: str, horizon: str, assumed: tuple[str, ...]) 
     """The response model's probability of the named outcome, interval and band, and what it assumed."""
     o = e.output
     st.markdown("**Treatment-response model** (trained on a simulated cohort)")
+    st.caption(f"Outcome: {outcome}; time horizon: {horizon}.")
     cols = st.columns(2)
-    cols[0].metric(f"Probability of {outcome}", f"{o.probability:.1%}",
-                   help=f"Calibrated ensemble probability. Time horizon: {horizon}.")
+    cols[0].metric("Probability of the outcome", f"{o.probability:.1%}", help="Calibrated ensemble probability.")
     cols[1].metric("Against the reference mean", f"{o.relative_risk:.2f}×",
                    help=f"Against the mean probability of the simulated reference population. Band: {o.band}")
     for line in assumed:

@@ -15,7 +15,11 @@ patient, bundles = frame.patient_page(
 with st.spinner("Calling guideline phenotypes and predicting…"), shown_errors("building the drug table"):
     report = patient_details.report(patient, bundles)
 rows = {r.output: r for r in report.summary.drugs}
+# the drug the report was asked about first: the first drug of the key findings, unless one was chosen
+first = next((k.subject for k in report.summary.key_findings if k.kind == "drug"), None)
 wanted = st.session_state.get(DRUG_CHOICE)
+if wanted is None and "treatment_drug" not in st.session_state:
+    wanted = first
 if wanted in rows and st.session_state.get("treatment_drug") != wanted:
     st.session_state["treatment_drug"] = wanted
 output = st.selectbox("Drug", list(rows), format_func=lambda o: rows[o].drug, key="treatment_drug")

@@ -280,7 +280,7 @@ def ledger(attribution: Attribution, context: ExplainContext, *, origins: Sequen
     body = sorted(genetic + clinical, key=lambda r: -abs(r.contribution)) + other + unread
     residual = attribution.delta - math.fsum(r.contribution for r in body)
     residual_row = LedgerRow(
-        label="Not attributed (completeness residual)", section="residual", level="residual", features=(),
+        label="Not attributed (numerical remainder)", section="residual", level="residual", features=(),
         contribution=residual, spread=0.0, values=(), baseline_values=(), origins=(), evidence="",
         note=attribution.completeness,
     )

@@ -130,7 +130,7 @@ def waterfall_svg(rows: Sequence[LedgerLine], total: float, *, baseline_probabil
     Parameters
     ----------
     rows
-        Largest ledger rows first (log-odds contributions); a "Completeness residual" row is folded into
+        Largest ledger rows first (log-odds contributions); a "Not attributed" row is folded into
         "All other inputs".
     total
         Prediction minus baseline on the logit scale (what every row adds up to).
@@ -141,7 +141,7 @@ def waterfall_svg(rows: Sequence[LedgerLine], total: float, *, baseline_probabil
     width, label_w
         Width of the chart and of its row-label column, in px.
     """
-    shown = [(r.label, r.contribution) for r in rows if r.label != "Completeness residual"]
+    shown = [(r.label, r.contribution) for r in rows if not r.label.startswith("Not attributed")]
     shown.append(("All other inputs", total - sum(c for _, c in shown)))
     p0 = baseline_probability if baseline_probability is not None and 0.0 < baseline_probability < 1.0 else None
     on_p = p0 is not None

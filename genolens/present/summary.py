@@ -127,6 +127,8 @@ class KeyFinding:
     """What it implies, in words."""
     detail: str
     """Where it comes from (evidence, guideline source, model and comparison)."""
+    subject: str = ""
+    """What it is about, for a link: the drug row's output, the risk card's output, or the variant."""
 
 
 @dataclass(frozen=True)

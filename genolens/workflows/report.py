@@ -186,13 +186,13 @@ def key_findings(findings: Sequence[Finding], drugs: Sequence[DrugRow], cards: S
     out = [KeyFinding("variant", f"{f.variant if f.variant.startswith(f.gene) else f'{f.gene} {f.variant}'}: "
                                  f"carried ({f.genotype})",
                       "Refer for genetic counselling and confirmatory testing in an accredited laboratory.",
-                      f.evidence) for f in findings if f.status == "carrier"]
+                      f.evidence, f.variant) for f in findings if f.status == "carrier"]
     asked = reason.lower()
     changing = [d for d in drugs if d.level in ("red", "amber") and d.level_text == LEVEL_WORDS[d.level]]
     changing.sort(key=lambda d: (not _named_in(d.drug, asked), ("red", "amber").index(d.level)))
-    out += [KeyFinding("drug", f"{d.drug}: {d.guideline}", d.action, d.action_basis) for d in changing]
+    out += [KeyFinding("drug", f"{d.drug}: {d.guideline}", d.action, d.action_basis, d.output) for d in changing]
     out += [KeyFinding("risk", f"{c.title}: {percent(c.probability)} ({c.band} band)", c.plain,
-                       f"Probability of {c.outcome}; {c.comparison}.") for c in cards if c.band == "high"]
+                       f"Probability of {c.outcome}; {c.comparison}.", c.output) for c in cards if c.band == "high"]
     if not out:
         out.append(KeyFinding("none", "No key finding",
                               "No tested high/moderate-penetrance variant is carried, no drug call changes a "
