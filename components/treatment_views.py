@@ -54,6 +54,6 @@ def concordance(row: DrugRow) -> None:
     if row.agreement.lower().startswith("agree"):
         st.success(text, icon=":material/check_circle:")
     elif "conflict" in row.agreement.lower() or "disagree" in row.agreement.lower():
-        st.error(text, icon=":material/compare_arrows:")
+        st.warning(text, icon=":material/compare_arrows:")  # a disagreement to weigh, not an error of the page
     else:
-        st.warning(text, icon=":material/help:")
+        st.info(text, icon=":material/help:")
