@@ -211,8 +211,9 @@ def _checked_dose(dose: np.ndarray, n: int) -> np.ndarray:
     return d
 
 
-def _nll(mu_z: torch.Tensor, log_var_z: torch.Tensor, s_z: torch.Tensor) -> torch.Tensor:
-    """Mean Gaussian negative log-likelihood on the standardised sqrt scale (constant dropped)."""
+def _nll(member: _DoseMember, z: torch.Tensor, s_z: torch.Tensor) -> torch.Tensor:
+    """Mean Gaussian negative log-likelihood of ``member`` on the standardised sqrt scale (constant dropped)."""
+    mu_z, log_var_z = member.forward(z)
     return 0.5 * (log_var_z + (s_z - mu_z) ** 2 * torch.exp(-log_var_z)).mean()
 
 
@@ -223,17 +224,17 @@ def _fit_member(member: _DoseMember, z: torch.Tensor, s: torch.Tensor, z_val: to
     opt = torch.optim.AdamW(member.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     member.eval()
     with torch.no_grad():
-        best = float(_nll(*member(z_val), s_val))
+        best = float(_nll(member, z_val, s_val))
     best_state, best_epoch, waited = {k: v.clone() for k, v in member.state_dict().items()}, 0, 0
     for epoch in range(1, cfg.epochs + 1):
         member.train()
         for batch in torch.split(torch.randperm(len(z), generator=gen), cfg.batch_size):
             opt.zero_grad()
-            torch.autograd.backward(_nll(*member(z[batch]), s[batch]))
+            torch.autograd.backward(_nll(member, z[batch], s[batch]))
             opt.step()
         member.eval()
         with torch.no_grad():
-            loss = float(_nll(*member(z_val), s_val))
+            loss = float(_nll(member, z_val, s_val))
         if loss < best:
             best, best_epoch, waited = loss, epoch, 0
             best_state = {k: v.clone() for k, v in member.state_dict().items()}
