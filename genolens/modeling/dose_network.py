@@ -21,6 +21,7 @@ equal-weight mixture of the members' Gaussians; the dose is ``D = S**2``.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -442,7 +443,7 @@ def load_dose_ensemble(path: Path | str) -> DoseEnsemble:
     p = Path(path)
     try:
         payload: Any = torch.load(p, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError, ValueError) as err:
+    except (OSError, RuntimeError, EOFError, ValueError, pickle.UnpicklingError) as err:
         raise BundleError(f"The dose model {p} cannot be read ({type(err).__name__}: {err}).") from err
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
