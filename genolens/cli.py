@@ -140,6 +140,10 @@ def _add_cohort_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     tr.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     tr.add_argument("--no-select", dest="select", action="store_false",
                     help="read every panel variant (default: only those the AIC adaptive lasso keeps per output)")
+    tw = sub.add_parser("train-warfarin", help="train the warfarin dose bundle on the real IWPC patients and score it "
+                        "beside the published algorithms")
+    tw.add_argument("--out", required=True, help="bundle folder to write: models/warfarin_dose/<version>")
+    tw.add_argument("--seed", type=int, default=2009, help="seed of the split and the training (default 2009)")
 
 
 def _add_read_options(p: argparse.ArgumentParser) -> None:
@@ -175,6 +179,8 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         return _validate(args)
     if args.command in ("train", "import-pgs"):
         return 0, _build_bundle(args)
+    if args.command == "train-warfarin":
+        return 0, _train_warfarin(args)
     bundles: tuple[Bundle, ...] = ()
     if args.command in ("predict", "explain", "report"):
         from genolens.explain.explanation import use_one_thread
@@ -319,6 +325,20 @@ def _report(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[
         raise ReportError(f"Cannot write the report to '{args.out}': {exc.strerror}; choose another --out.") from None
     models = ", ".join(f"{b.name} {b.version}" for b in summary.provenance.bundles) or "none (guideline calls only)"
     return f"wrote {args.format} report {out} (models: {models}). {RESEARCH_USE_LINE}"
+
+
+def _train_warfarin(args: argparse.Namespace) -> str:
+    from genolens.modeling.warfarin_model import train_warfarin
+
+    card = train_warfarin(Path(args.out), seed=args.seed)
+    held = card["metrics"]["validation"]
+    lines = [f"wrote {args.out}; held-out patients: {card['training']['n_validation']}",
+             f"{'model':<22}{'MAE mg/week':>12}{'% ideal':>9}{'R2':>7}"]
+    for name, groups in held.items():
+        m = groups["all"]
+        lines.append(f"{name:<22}{m['mae']:>12.2f}{m['pct_ideal']:>9.1f}{m['r2']:>7.3f}")
+    lines.append(f"network 90% interval coverage: {card['metrics']['interval_coverage_90']['validation']:.1%}")
+    return "\n".join(lines)
 
 
 def _build_bundle(args: argparse.Namespace) -> str:

@@ -26,7 +26,7 @@ import torch
 from genolens.datamodel import Panel
 from genolens.errors import BundleError
 from genolens.genome.panel import load_panel
-from genolens.modeling.card import ModelCard, read_card
+from genolens.modeling.card import BUNDLE_KINDS, ModelCard, read_card
 from genolens.modeling.networks import Ensemble, NetworkConfig, genetic_inputs_read
 from genolens.provenance import BUNDLE_PACKAGES, package_versions
 
@@ -271,15 +271,29 @@ MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 
 
 def bundle_paths(models_dir: Path = MODELS_DIR) -> list[Path]:
-    """The newest version folder of every bundle under ``models_dir``, sorted by name."""
+    """The newest version folder of every risk, response or linear bundle under ``models_dir``, sorted by name.
+
+    A dose bundle (``kind = "dose"``: the warfarin dose model, :mod:`genolens.modeling.warfarin_model`) is not
+    one of these and is left out.
+    """
     found: list[Path] = []
     if not models_dir.is_dir():
         return found
     for name_dir in sorted(p for p in models_dir.iterdir() if p.is_dir()):
-        versions = [v for v in name_dir.iterdir() if (v / "card.toml").is_file()]
+        versions = [v for v in name_dir.iterdir() if (v / "card.toml").is_file() and _kind(v) in BUNDLE_KINDS]
         if versions:
             found.append(max(versions, key=lambda v: tuple(int(x) if x.isdigit() else 0 for x in v.name.split("."))))
     return found
+
+
+def _kind(folder: Path) -> str:
+    """The ``[bundle] kind`` of a bundle folder's card: ``"risk"`` when it says none, or when the card cannot be
+    read (so that loading it reports what is wrong)."""
+    try:
+        card = tomllib.loads((folder / "card.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "risk"
+    return str(card.get("bundle", {}).get("kind", "risk"))
 
 
 def load_bundles(models_dir: Path = MODELS_DIR) -> tuple[Bundle, ...]:
