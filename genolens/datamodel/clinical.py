@@ -22,6 +22,9 @@ from genolens.errors import PatientDetailsError
 
 Sex = Literal["female", "male"]
 SEXES: tuple[Sex, ...] = get_args(Sex)
+RACES: tuple[str, ...] = ("White", "Asian", "Black or African American", "other or mixed")
+"""The race a patient may be recorded with (the OMB groups of the IWPC warfarin data; "other or mixed" is the
+algorithm's "missing or mixed race" term). Only the warfarin dose model reads it."""
 InputKind = Literal["number", "count", "yes/no"]
 
 
@@ -61,6 +64,8 @@ CLINICAL_INPUTS: tuple[ClinicalInput, ...] = (
     ClinicalInput("egfr", "eGFR", "number", "mL/min/1.73 m²", 5, 150, "Estimated glomerular filtration rate."),
     ClinicalInput("amiodarone", "Taking amiodarone", "yes/no", "", 0, 1),
     ClinicalInput("capecitabine", "Fluoropyrimidine given as oral capecitabine (not IV 5-FU)", "yes/no", "", 0, 1),
+    ClinicalInput("enzyme_inducer", "Taking an enzyme inducer (carbamazepine, phenytoin, rifampicin)", "yes/no", "",
+                  0, 1, "Read by the warfarin dose model (IWPC): these drugs raise the dose needed."),
 )
 """Every clinical value GenoLens asks for, in the order the form shows them."""
 
@@ -79,7 +84,7 @@ def clinical_input(name: str) -> ClinicalInput:
     try:
         return _BY_NAME[name]
     except KeyError:
-        raise PatientDetailsError(f"Patient detail '{name}' unknown. Choose from: sex, date_of_birth, "
+        raise PatientDetailsError(f"Patient detail '{name}' unknown. Choose from: sex, race, date_of_birth, "
                                   f"{', '.join(_BY_NAME)}, {', '.join(_TEXT_FIELDS)}.") from None
 
 
@@ -93,6 +98,8 @@ class PatientDetails:
     """``"female"`` or ``"male"``; ``None`` when not given (models that read sex then make no prediction)."""
     date_of_birth: str = ""
     """ISO date (``"1986-04-30"``) or ``""``; gives the age on the report date when ``age`` is not given."""
+    race: str | None = None
+    """One of :data:`RACES`; ``None`` when not given (the warfarin dose model then makes no dose)."""
     values: Mapping[str, float] = field(default_factory=dict)
     """Catalogue name -> value in the catalogue's units (yes/no as 1/0); sorted by name, each in range."""
     requester: str = ""
@@ -118,7 +125,7 @@ NO_DETAILS = PatientDetails()
 def patient_details(data: Mapping[str, Any]) -> PatientDetails:
     """Check and type a mapping of details (a parsed TOML/JSON file, or the form's values).
 
-    Keys are ``patient_id``, ``sex``, ``date_of_birth``, ``requester``, ``reason`` and the names of
+    Keys are ``patient_id``, ``sex``, ``race`` (one of :data:`RACES`, any case), ``date_of_birth``, ``requester``, ``reason`` and the names of
     :data:`CLINICAL_INPUTS`; yes/no values may be ``true``/``false``. ``None`` or ``""`` means not given.
 
     Raises
@@ -130,6 +137,7 @@ def patient_details(data: Mapping[str, Any]) -> PatientDetails:
     text: dict[str, str] = {}
     values: dict[str, float] = {}
     sex: Sex | None = None
+    race: str | None = None
     dob = ""
     for key, raw in data.items():
         if raw is None or raw == "":
@@ -141,13 +149,15 @@ def patient_details(data: Mapping[str, Any]) -> PatientDetails:
             if word not in SEXES:
                 raise PatientDetailsError(f"Sex '{raw}' not understood: write female or male.")
             sex = "female" if word == "female" else "male"
+        elif key == "race":
+            race = _race(raw)
         elif key == "date_of_birth":
             dob = _date(raw)
         else:
             values[key] = _value(clinical_input(key), raw)
     if dob and dt.date.fromisoformat(dob) < dt.date(1900, 1, 1):
         raise PatientDetailsError(f"Date of birth {dob} is before 1900: check it.")
-    return PatientDetails(patient_id=text.get("patient_id", ""), sex=sex, date_of_birth=dob,
+    return PatientDetails(patient_id=text.get("patient_id", ""), sex=sex, date_of_birth=dob, race=race,
                           values=dict(sorted(values.items())), requester=text.get("requester", ""),
                           reason=text.get("reason", ""))
 
@@ -157,11 +167,21 @@ def details_record(details: PatientDetails) -> dict[str, Any]:
     out: dict[str, Any] = {k: getattr(details, k) for k in _TEXT_FIELDS if getattr(details, k)}
     if details.sex is not None:
         out["sex"] = details.sex
+    if details.race is not None:
+        out["race"] = details.race
     if details.date_of_birth:
         out["date_of_birth"] = details.date_of_birth
     for name, v in details.values.items():
         out[name] = bool(v) if _BY_NAME[name].kind == "yes/no" else v
     return out
+
+
+def _race(raw: Any) -> str:
+    word = " ".join(str(raw).split()).lower()
+    for race in RACES:
+        if word == race.lower():
+            return race
+    raise PatientDetailsError(f"Race '{raw}' not understood: write one of {', '.join(RACES)}.")
 
 
 def _date(raw: Any) -> str:

@@ -23,7 +23,7 @@ from genolens.modeling.card import ModelCard
 
 ASSUMED: Mapping[str, float] = {
     "age": 55.0, "breast_cancer_relatives": 0.0, "bmi": 27.0, "smoking": 0.0, "ldl": 3.3, "sbp": 130.0,
-    "egfr": 85.0, "amiodarone": 0.0, "capecitabine": 0.0,
+    "egfr": 85.0, "amiodarone": 0.0, "capecitabine": 0.0, "enzyme_inducer": 0.0,
 }
 """The value a model is shown when a detail is not given (training-cohort medians; "no" for yes/no)."""
 
@@ -39,6 +39,7 @@ _NOT_GIVEN_WORDS: Mapping[str, str] = {
                                "relative",
     "smoking": "smoking not given: shown as a non-smoker",
     "amiodarone": "amiodarone not given: shown as not taking it",
+    "enzyme_inducer": "enzyme inducer not given: shown as not taking one",
     "capecitabine": "fluoropyrimidine route not given: shown as IV 5-FU (not capecitabine)",
 }
 

@@ -47,6 +47,40 @@ from genolens.provenance import RESEARCH_USE, package_versions
 DOSE_KIND = "dose"
 """The card kind of a dose bundle (not loaded as a risk/response :class:`~genolens.modeling.bundle.Bundle`)."""
 
+GENOTYPE_PREFIXES: tuple[str, ...] = ("vkorc1_", "cyp2c9_")
+"""Design-matrix columns that code a genotype (0 for the reference CYP2C9 *1/*1 and VKORC1 G/G)."""
+BASELINE_CAPTION = ("the derivation cohort's mean patient (mean age, height, weight, race mix, amiodarone and "
+                    "enzyme-inducer use) with the reference genotypes CYP2C9 *1/*1 and VKORC1 G/G")
+"""What the warfarin ledger's contributions are relative to, in words."""
+
+
+def clinical_baseline(X: np.ndarray, names: tuple[str, ...] | list[str]) -> np.ndarray:
+    """The explanation baseline: the column means of ``X`` with every genotype column set to 0 (all-*1, G/G).
+
+    Parameters
+    ----------
+    X : np.ndarray
+        Design matrix of the derivation patients, shape (n, p), columns ``names`` (no NaN).
+    names : sequence of str
+        Column names (:data:`genolens.modeling.iwpc.DESIGN_NAMES`).
+
+    Returns
+    -------
+    np.ndarray
+        float64, shape (p,).
+    """
+    base = np.asarray(X, dtype=np.float64).mean(axis=0)
+    for i, name in enumerate(names):
+        if name.startswith(GENOTYPE_PREFIXES):
+            base[i] = 0.0
+    return base
+
+
+def baseline_section(X: np.ndarray, names: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """The card's ``[explain.baseline]`` table: names, values of :func:`clinical_baseline` and the caption."""
+    return {"names": list(names), "values": clinical_baseline(X, names).tolist(), "caption": BASELINE_CAPTION}
+
+
 GRID: tuple[tuple[int, float], ...] = ((16, 1e-3), (32, 1e-3), (32, 1e-2))
 """(hidden units, weight decay) tried by cross-validation on the derivation part."""
 
@@ -169,6 +203,7 @@ def _card(out: Path, cohort: WarfarinCohort, derivation: np.ndarray, validation:
                     "interval_coverage_90": {"validation": coverage, "derivation": coverage_d},
                     "published": {"iwpc_pharmacogenetic_validation_mae": 8.8, "iwpc_clinical_validation_mae": 10.1,
                                   "fixed_validation_mae": 13.2, "iwpc_pharmacogenetic_derivation_mae": 8.3}},
+        "explain": {"baseline": baseline_section(X[derivation], names)},
         "ols_refit": {"intercept": ols[0], "coefficients": dict(zip(names, ols[1].tolist(), strict=True))},
         "limitations": {"text": list(LIMITATIONS)},
         "provenance": {"attribution": ATTRIBUTION, "licence": "CC BY-SA 4.0",
