@@ -69,7 +69,7 @@ def clinical_baseline(X: np.ndarray, names: tuple[str, ...] | list[str]) -> np.n
     np.ndarray
         float64, shape (p,).
     """
-    base = np.asarray(X, dtype=np.float64).mean(axis=0)
+    base: np.ndarray = np.asarray(X, dtype=np.float64).mean(axis=0)
     for i, name in enumerate(names):
         if name.startswith(GENOTYPE_PREFIXES):
             base[i] = 0.0
