@@ -3,6 +3,9 @@
 ``python -m genolens report PATH [--sample S] [--absent P] [--build B] [--details FILE] [--detail NAME=VALUE]
 --format html|pdf|json --out FILE`` writes a patient report. ``simulate``, ``validate``, ``train`` and
 ``import-pgs`` make cohorts and bundles.
+``predict FILE --model warfarin_dose --detail age=67 --detail height=170 --detail weight=80 --detail race=White
+[--detail amiodarone=no] [--detail enzyme_inducer=no] --json`` prints the warfarin dose (:data:`WARFARIN_KEYS`);
+``explain FILE --model warfarin_dose --json`` adds its ledger in mg/week.
 Every command's arguments are parsed here; the domain modules take plain keyword arguments.
 
 Bad input exits with status 2 and one line on stderr starting ``error:``; never a traceback.
@@ -38,6 +41,14 @@ if TYPE_CHECKING:
 METHODS = ("ig", "gradient_shap", "deeplift_shap", "deeplift", "saliency", "input_x_gradient",
            "feature_ablation", "shapley_sampling")
 BASELINES = ("population", "reference", "ancestry", "distribution", "relative")
+WARFARIN_MODEL = "warfarin_dose"
+WARFARIN_KEYS = (
+    "dose_mg_per_week: median of the network's predictive distribution (null when no dose); "
+    "dose_mg_per_day: the same / 7; interval_mg_per_week: [5th, 95th percentile]; "
+    "iwpc_algorithm_mg_per_week: the published IWPC pharmacogenetic algorithm on the same inputs; "
+    "genotypes: {CYP2C9, VKORC1} as coded ('unknown' when not called); flags: what was coded unknown or assumed; "
+    "missing: why there is no dose (age, height, weight or race not given)")
+"""The keys of ``predict --model warfarin_dose --json``, in words (the help and the README say the same)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,11 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--qc-records", type=int, default=250_000, help="records examined for file QC (0: none)")
     ins.add_argument("--json", action="store_true", help="print one JSON object")
     _add_cohort_commands(sub)
-    pr = sub.add_parser("predict", help="predict with every shipped bundle for one sample")
+    pr = sub.add_parser("predict", help="predict with every shipped bundle for one sample",
+                        epilog=f"--model {WARFARIN_MODEL} --json prints: {WARFARIN_KEYS}.")
     _add_read_options(pr)
+    pr.add_argument("--model", help=f"one bundle only (default: every one); {WARFARIN_MODEL}: the warfarin dose "
+                                    "in mg/week, which needs age, height, weight and race")
     _add_details_options(pr)
     pr.add_argument("--json", action="store_true", help="print one JSON object")
-    ex = sub.add_parser("explain", help="explain one model's prediction for one sample")
+    ex = sub.add_parser("explain", help="explain one model's prediction for one sample",
+                        epilog=f"--model {WARFARIN_MODEL} --json prints the predict keys and 'ledger': rows of "
+                               "(factor, model_mg_per_week, iwpc_algorithm_mg_per_week) against the derivation "
+                               "cohort's mean patient with CYP2C9 *1/*1 and VKORC1 G/G, and the completeness "
+                               "residual in mg/week.")
     _add_read_options(ex)
     ex.add_argument("--model", required=True, help="bundle name (folder under models/)")
     ex.add_argument("--output", help="output to explain (default: the bundle's first)")
@@ -181,6 +199,9 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         return 0, _build_bundle(args)
     if args.command == "train-warfarin":
         return 0, _train_warfarin(args)
+    if args.command in ("predict", "explain") and args.model == WARFARIN_MODEL:
+        return 0, _warfarin(args, read_patient(args.path, sample=args.sample, build=args.build, absent=args.absent,
+                                               qc_records=0))
     bundles: tuple[Bundle, ...] = ()
     if args.command in ("predict", "explain", "report"):
         from genolens.explain.explanation import use_one_thread
@@ -298,6 +319,12 @@ def _predict(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence
 
     if not bundles:
         raise BundleError("No model bundles under models/: run `make models` first.")
+    if args.model:
+        chosen = [b for b in bundles if b.name == args.model]
+        if not chosen:
+            names = ", ".join([*(b.name for b in bundles), WARFARIN_MODEL])
+            raise OptionError(f"Model '{args.model}' unknown. Choose from: {names}.")
+        bundles = chosen
     record = predict_json(patient, bundles, _details(args, patient.sample), on=_date(args))
     if args.json:
         return json.dumps(record, indent=1)
@@ -310,6 +337,32 @@ def _predict(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence
             lines += [f"  flag: {f['message']}" for f in o["flags"]]
     lines += [f"{name}: no prediction: {why}" for name, why in record["not_computed"].items()]
     lines.append(RESEARCH_USE_LINE)
+    return "\n".join(lines)
+
+
+def _warfarin(args: argparse.Namespace, patient: PatientGenome) -> str:
+    """``predict``/``explain --model warfarin_dose``: the dose (and, for explain, its ledger)."""
+    from genolens.workflows.warfarin import dose_json, ledger_json, warfarin_dose
+
+    explain = args.command == "explain"
+    d = warfarin_dose(patient, _details(args, patient.sample), on=_date(args), explain=explain)
+    if args.json:
+        return json.dumps(ledger_json(d) if explain else dose_json(d), indent=1)
+    lines = [f"genotypes: CYP2C9 {d.genotypes['CYP2C9']}, VKORC1 {d.genotypes['VKORC1']}"]
+    if d.dose_mg_per_week is None or d.interval is None or d.dose_mg_per_day is None:
+        lines += [f"{WARFARIN_MODEL}: no dose: {why}" for why in d.missing]
+    else:
+        lines.append(f"{WARFARIN_MODEL}: {d.dose_mg_per_week:.1f} mg/week ({d.dose_mg_per_day:.2f} mg/day), 90% "
+                     f"interval {d.interval[0]:.1f}-{d.interval[1]:.1f} mg/week; IWPC algorithm "
+                     f"{d.iwpc_algorithm_mg_per_week:.1f} mg/week")
+    lines += [f"  flag: {f}" for f in d.flags]
+    if d.ledger is not None:
+        led = d.ledger
+        lines.append(f"baseline: {led.baseline_caption} (model {led.model_baseline_mg_per_week:.1f}, IWPC "
+                     f"algorithm {led.iwpc_baseline_mg_per_week:.1f} mg/week); {led.completeness}")
+        lines.append("  model   IWPC    mg/week")
+        lines += [f"  {r.model_mg_per_week:+6.2f} {r.iwpc_mg_per_week:+6.2f}  {r.factor}" for r in led.rows]
+    lines.append(f"{RESEARCH_USE} Trained on real IWPC patients (CC BY-SA 4.0); target INR 2-3.")
     return "\n".join(lines)
 
 

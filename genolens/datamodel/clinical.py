@@ -125,8 +125,9 @@ NO_DETAILS = PatientDetails()
 def patient_details(data: Mapping[str, Any]) -> PatientDetails:
     """Check and type a mapping of details (a parsed TOML/JSON file, or the form's values).
 
-    Keys are ``patient_id``, ``sex``, ``race`` (one of :data:`RACES`, any case), ``date_of_birth``, ``requester``, ``reason`` and the names of
-    :data:`CLINICAL_INPUTS`; yes/no values may be ``true``/``false``. ``None`` or ``""`` means not given.
+    Keys are ``patient_id``, ``sex``, ``race`` (one of :data:`RACES`, any case), ``date_of_birth``,
+    ``requester``, ``reason`` and the names of :data:`CLINICAL_INPUTS`; yes/no values may be
+    ``true``/``false``. ``None`` or ``""`` means not given.
 
     Raises
     ------
