@@ -26,7 +26,6 @@ distribution; the dose shown is its *median* (the ledger gives both).
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import functools
 import itertools
@@ -38,14 +37,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from torch import nn
 
 from genolens.datamodel import Baseline, PatientGenome
 from genolens.datamodel.clinical import PatientDetails
 from genolens.errors import BundleError, CohortError
 from genolens.explain import attribute
 from genolens.modeling.bundle import MODELS_DIR
+from genolens.modeling.dose_explain import explainable_dose_model, float64_copy
 from genolens.modeling.dose_network import DoseEnsemble, load_dose_ensemble, predict_dose
 from genolens.modeling.iwpc import DESIGN_NAMES
 from genolens.modeling.warfarin_baselines import IWPC_PHARMACOGENETIC, iwpc_dose
@@ -183,20 +181,8 @@ def load_dose_bundle(bundle_dir: Path) -> DoseBundle:
     base = card.get("explain", {}).get("baseline", {})
     if tuple(base.get("names", ())) != DESIGN_NAMES or len(base.get("values", ())) != len(DESIGN_NAMES):
         raise BundleError(f"{bundle_dir}: the card has no [explain.baseline] for the IWPC inputs; retrain it.")
-    model = copy.deepcopy(load_dose_ensemble(bundle_dir / "weights.pt")).double().freeze()
+    model = float64_copy(load_dose_ensemble(bundle_dir / "weights.pt"))
     return DoseBundle(model, card, np.asarray(base["values"], dtype=np.float64), str(base.get("caption", "")))
-
-
-class _Column(nn.Module):
-    """``model(x)`` (n,) as (n, 1), the shape :func:`genolens.explain.attribute` explains."""
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.model(x)
-        return out[:, None]
 
 
 def _site_dosage(patient: PatientGenome, rsid: str) -> tuple[int | None, str]:
@@ -326,7 +312,7 @@ def iwpc_contributions(X: np.ndarray, baseline: np.ndarray,
 def _ig(bundle: DoseBundle, x: np.ndarray) -> tuple[np.ndarray, float, float, float]:
     """Integrated Gradients of the mean dose per factor: values (8,), residual, f(x), f(baseline)."""
     base = Baseline(kind="population_average", values=bundle.baseline, samples=None, caption=bundle.caption)
-    a = attribute(_Column(bundle.model), x, baseline=base, target=0, feature_mask=factor_mask(),
+    a = attribute(explainable_dose_model(bundle.model), x, baseline=base, target=0, feature_mask=factor_mask(),
                   group_names=[f for f, _ in FACTORS])
     return np.asarray(a.values, dtype=np.float64), float(a.residual), a.prediction_logit, a.baseline_logit
 
