@@ -120,3 +120,21 @@ def test_genotype_contributions_agree_with_the_algorithm_on_held_out_patients() 
     c = concordance(X[idx])
     assert c["n"] == len(idx) and c["max_relative_residual"] < 0.01
     assert c["VKORC1"]["pearson_r"] > 0.9 and c["CYP2C9"]["pearson_r"] > 0.9
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(CSV is None, reason="../shared/datasets/iwpc_warfarin/iwpc_warfarin.csv is absent")
+def test_the_shipped_baseline_is_the_derivation_mean_with_reference_genotypes() -> None:
+    import tomllib
+
+    assert CSV is not None
+    card = tomllib.loads((ROOT / "models" / "warfarin_dose" / "1.0.0" / "card.toml").read_text(encoding="utf-8"))
+    cohort = load_iwpc(CSV)
+    derivation, _ = split_iwpc(cohort, seed=card["bundle"]["seed"])
+    d = cohort.subset(derivation)
+    base = dict(zip(card["explain"]["baseline"]["names"], card["explain"]["baseline"]["values"], strict=True))
+    assert base["age_decades"] == pytest.approx(float(np.mean(d.age_decades)), rel=1e-12)
+    assert base["weight_kg"] == pytest.approx(float(np.mean(d.weight_kg)), rel=1e-12)
+    assert base["asian"] == pytest.approx(float(np.mean(d.race == "Asian")), rel=1e-12)
+    assert base["amiodarone"] == pytest.approx(float(np.mean(d.amiodarone)), rel=1e-12)
+    assert all(v == 0.0 for k, v in base.items() if k.startswith(("vkorc1_", "cyp2c9_")))

@@ -59,6 +59,7 @@ def test_training_writes_weights_and_a_card_that_predicts_doses(tmp_path: Path) 
     written = train_warfarin(out, base=tiny, grid=((8, 1e-3),), folds=2)
     assert written["bundle"]["kind"] == "dose" and (out / "weights.pt").is_file()
     assert tomllib.loads((out / "card.toml").read_text(encoding="utf-8"))["metrics"] == written["metrics"]
+    assert tomllib.loads((out / "card.toml").read_text(encoding="utf-8"))["explain"] == written["explain"]
     assert CSV is not None
     X, _ = design_matrix(load_iwpc(CSV))
     pred = predict_dose(load_dose_ensemble(out / "weights.pt"), X[:5])
