@@ -17,7 +17,7 @@ import streamlit as st
 from components import cached, config, state
 from components.outside_calls import outside_calls_form
 from genolens.datamodel import PatientGenome
-from genolens.datamodel.clinical import CLINICAL_INPUTS, PatientDetails, patient_details
+from genolens.datamodel.clinical import CLINICAL_INPUTS, RACES, PatientDetails, patient_details
 from genolens.errors import PatientDetailsError
 from genolens.genome import OutsideCall
 from genolens.modeling import Bundle
@@ -74,7 +74,7 @@ def inputs(patient: PatientGenome, bundle: Bundle) -> ModelInputs:
 
 def in_words(d: PatientDetails) -> str:
     """The details in use in one line of words (``"female, 38 years, 2 first-degree relatives with ..."``)."""
-    parts = [d.sex or "sex not given"]
+    parts = [d.sex or "sex not given", d.race or "race not given"]
     parts += [f"{d.values['age']:g} years" if "age" in d.values else f"born {d.date_of_birth}" if d.date_of_birth
               else "age not given"]
     for spec in CLINICAL_INPUTS:
@@ -102,6 +102,9 @@ def form(patient: PatientGenome) -> None:
             "date_of_birth": c4.text_input("Date of birth (YYYY-MM-DD)", value=d.date_of_birth,
                                            key=f"{key}_date_of_birth", help="Used when the age is not given."),
         }
+        races = (_NOT_GIVEN, *RACES)
+        values["race"] = c2.selectbox("Race (OMB group)", races, index=races.index(d.race or _NOT_GIVEN),
+                                      key=f"{key}_race", help="Read only by the warfarin dose model (IWPC coding).")
         cols = st.columns(4)
         others = iter(range(len(CLINICAL_INPUTS)))
         for spec in CLINICAL_INPUTS:

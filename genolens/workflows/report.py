@@ -235,7 +235,8 @@ def _detail_lines(d: PatientDetails, bundles: Sequence[Bundle], day: dt.date | N
             name = "sex" if c.name == "cov_sex" else detail_of(c.name) or c.name
             readers.setdefault(name, []).append(_model_words(b))
     readers["height"] = readers["weight"] = [f"{x} (through BMI)" for x in readers.get("bmi", [])]
-    lines = [DetailLine("Sex", d.sex or "not given", ", ".join(readers.get("sex", [])) or "no model")]
+    lines = [DetailLine("Sex", d.sex or "not given", ", ".join(readers.get("sex", [])) or "no model"),
+             DetailLine("Race (OMB group)", d.race or "not given", "warfarin dose model (not yet on the report)")]
     age = d.age_on(day)
     lines.append(DetailLine("Age", "not given" if age is None else f"{age:g} years"
                             + (f" (born {d.date_of_birth})" if d.date_of_birth else ""),
