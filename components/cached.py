@@ -48,12 +48,14 @@ from genolens.workflows import (
     CohortResult,
     MethodComparison,
     PatientReport,
+    WarfarinDose,
     bundle_randomisation,
     compare_methods,
     explain_bundle,
     gene_summary,
     patient_report,
     score_cohort,
+    warfarin_dose,
 )
 
 ProgressCallback = Callable[[float, str], None]
@@ -218,6 +220,17 @@ def cohort_genes(sha256: str, bundle: tuple[str, str], output: str, _result: Coh
                  _bundle: Bundle) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """Mean |contribution| per gene across the cohort's samples for one bundle output."""
     return gene_summary(_bundle, _result.inputs[_bundle.name], output=output)
+
+
+@st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
+def _warfarin(key: tuple[str, str, str, str], details: tuple[tuple[str, Any], ...], day: dt.date,
+              _patient: PatientGenome, _details: PatientDetails) -> WarfarinDose:
+    return warfarin_dose(_patient, _details, on=day)
+
+
+def warfarin(patient: PatientGenome, details: PatientDetails, day: dt.date) -> WarfarinDose:
+    """The weekly warfarin dose of the model trained on the real IWPC patients, with its ledger."""
+    return _warfarin(_patient_key(patient), tuple(sorted(details_record(details).items())), day, patient, details)
 
 
 @st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)

@@ -10,8 +10,9 @@ from genolens.datamodel import PatientGenome
 from genolens.genome import ABSENT_WORDS
 from genolens.modeling import Bundle
 
-SIMULATED = ("Every model here was **trained on simulated cohorts** (real variants, positions and published "
-             "effect sizes; simulated people). Estimates illustrate the method; they are not validated risks.")
+SIMULATED = ("Every risk and drug-response model here was **trained on simulated cohorts** (real variants, positions "
+             "and published effect sizes; simulated people); estimates illustrate the method, they are not validated "
+             "risks. The one exception is the warfarin dose model (Treatment page), trained on real IWPC patients.")
 
 
 def patient_page(title: str, what: str, *, kind: str | None = None) -> tuple[PatientGenome, tuple[Bundle, ...]]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from components.drug_table import LIGHT
 from genolens.explain import Explanation
 from genolens.genome import PgxReport
 from genolens.present import DrugRow, percentile_words
+from genolens.workflows import WarfarinDose
 
 
 def guideline(row: DrugRow, pgx: PgxReport) -> None:
@@ -57,3 +59,31 @@ def concordance(row: DrugRow) -> None:
         st.warning(text, icon=":material/compare_arrows:")  # a disagreement to weigh, not an error of the page
     else:
         st.info(text, icon=":material/help:")
+
+
+def warfarin_dose(d: WarfarinDose) -> None:
+    """The weekly dose from the model trained on real IWPC patients, the IWPC algorithm's beside it, the
+    genotypes as coded, and the ledger in mg/week (model beside the algorithm)."""
+    st.markdown("**Starting dose from real patients** (deep ensemble trained on 3,354 IWPC patients; target INR "
+                "2-3; research use only)")
+    if d.dose_mg_per_week is None or d.interval is None or d.iwpc_algorithm_mg_per_week is None:
+        st.info("**No dose:** " + "; ".join(d.missing) + ". Enter them on the Patient page.",
+                icon=":material/person_edit:")
+        return
+    cols = st.columns(3)
+    cols[0].metric("Model dose", f"{d.dose_mg_per_week:.1f} mg/week",
+                   help="Median of the predictive distribution of the stable weekly dose.")
+    cols[1].metric("Per day", f"{d.dose_mg_per_week / 7:.2f} mg/day")
+    cols[2].metric("IWPC algorithm", f"{d.iwpc_algorithm_mg_per_week:.1f} mg/week",
+                   help="The published IWPC pharmacogenetic algorithm (N Engl J Med 2009) on the same inputs.")
+    st.caption(f"90% interval {d.interval[0]:.1f}–{d.interval[1]:.1f} mg/week · genotypes as coded: "
+               + ", ".join(f"{g} {v}" for g, v in d.genotypes.items()))
+    for flag in d.flags:
+        st.caption(f":material/info: {flag[:1].upper()}{flag[1:]}")
+    if d.ledger is not None:
+        rows = [{"factor": r.factor, "model (mg/week)": r.model_mg_per_week, "IWPC algorithm (mg/week)":
+                 r.iwpc_mg_per_week} for r in d.ledger.rows]
+        st.caption(f"Why: {d.ledger.baseline_caption}; each factor's share of the change in mg/week "
+                   "(model: Integrated Gradients of its mean dose; algorithm: its exact Shapley share).")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+            c: st.column_config.NumberColumn(format="%+.1f") for c in ("model (mg/week)", "IWPC algorithm (mg/week)")})

@@ -4,6 +4,7 @@
 - :func:`explain_bundle`: one bundle explained for one patient; with ``overrides``/``clinical``, a what-if.
 - :func:`compare_methods` and :func:`bundle_randomisation`: method comparison (the explorer).
 - :func:`score_cohort` and :func:`gene_summary`: every sample of a multi-sample file.
+- :func:`warfarin_dose`: the weekly warfarin dose from the model trained on the real IWPC patients.
 
 Layers: ``workflows -> present -> explain -> modeling -> genome -> datamodel/errors``; nothing here
 imports Streamlit.
@@ -15,6 +16,7 @@ from genolens.workflows.drugs import drug_row, drug_rows
 from genolens.workflows.explain import explain_bundle
 from genolens.workflows.findings import MONOGENIC_GENES, monogenic_findings
 from genolens.workflows.report import BundleResult, PatientReport, model_card_summary, patient_report
+from genolens.workflows.warfarin import WarfarinDose, warfarin_dose
 from genolens.workflows.what_if import with_dosages
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "CohortResult",
     "MethodComparison",
     "PatientReport",
+    "WarfarinDose",
     "bundle_randomisation",
     "compare_methods",
     "drug_row",
@@ -33,5 +36,6 @@ __all__ = [
     "monogenic_findings",
     "patient_report",
     "score_cohort",
+    "warfarin_dose",
     "with_dosages",
 ]

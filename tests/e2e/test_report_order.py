@@ -311,3 +311,20 @@ def test_screenshots_of_every_page_and_the_pdf(page: Page, artifacts_dir: Path, 
     pngs = sorted(artifacts_dir.glob(f"pdf_{demo}-*.png"))
     assert pngs and all(p.stat().st_size > 3_000 for p in pngs), pngs
     assert blocked == [], f"the page asked for something off this machine: {blocked}"
+
+
+def test_treatment_page_gives_the_warfarin_dose_from_real_patients(page: Page, artifacts_dir: Path) -> None:
+    """BRCA1 demo (White, 38 years, 168 cm, 63 kg): the IWPC-trained dose and the algorithm's, in mg/week."""
+    blocked = block_outside(page)
+    _open(page)
+    _choose_demo(page, "brca1_185delAG_carrier.vcf.gz", "DEMO_BRCA1")
+    _go(page, "Treatment")
+    _select(page, "Drug", "Warfarin")
+    wait_idle(page, TIMEOUT_MS)
+    for label in ("Model dose", "IWPC algorithm"):
+        metric = page.get_by_test_id("stMetric").filter(has_text=label)
+        expect(metric.get_by_test_id("stMetricValue")).to_have_text(re.compile(r"^\d+(\.\d)? mg/week$"),
+                                                                   timeout=TIMEOUT_MS)
+    _no_errors(page)
+    screenshot(page, artifacts_dir / "treatment_warfarin_brca1.png", TIMEOUT_MS)
+    assert blocked == [], blocked

@@ -178,3 +178,20 @@ def test_models_page_shows_each_cards_validation_figures() -> None:
     for bundle, table in zip(validated, tables, strict=True):
         first = bundle.outputs[0]
         assert table["mean r"].iloc[0] == pytest.approx(bundle.card["validation"][first]["mean_pearson_r"])
+
+
+@needs_models
+def test_treatment_page_shows_the_warfarin_dose_from_real_patients_beside_the_algorithm() -> None:
+    at = _app()
+    at.selectbox(key="demo_file").set_value(DEMO / "brca1_185delAG_carrier.vcf.gz").run()  # White, 38, 168 cm, 63 kg
+    at.switch_page("pages/treatment.py").run()
+    at.selectbox(key="treatment_drug").set_value("y_warfarin_overanticoagulation").run()
+    assert not at.exception and not at.error
+    model, algorithm = _metric(at, "Model dose"), _metric(at, "IWPC algorithm")
+    assert model.endswith(" mg/week") and algorithm.endswith(" mg/week")
+    assert 5.0 < float(model.split()[0]) < 150.0 and 5.0 < float(algorithm.split()[0]) < 150.0
+    assert any("IWPC algorithm (mg/week)" in d.value.columns for d in at.dataframe)  # the ledger, both columns
+    at = _with_demo()  # DEMO_DPYD: no race in data/demo/details.toml
+    at.switch_page("pages/treatment.py").run()
+    at.selectbox(key="treatment_drug").set_value("y_warfarin_overanticoagulation").run()
+    assert not at.exception and "No dose:" in _text(at.info) and "race" in _text(at.info)
