@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,7 @@ from genolens.workflows import (
     compare_methods,
     explain_bundle,
     gene_summary,
+    installed_dose_bundle,
     patient_report,
     score_cohort,
     warfarin_dose,
@@ -235,10 +237,11 @@ def warfarin(patient: PatientGenome, details: PatientDetails, day: dt.date) -> W
 
 @st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
 def _report(key: tuple[str, str, str, str], bundles: tuple[tuple[str, str], ...], details: tuple[tuple[str, Any], ...],
-            outside: tuple[tuple[str, str, str, float | None], ...], day: dt.date, _patient: PatientGenome,
-            _bundles: tuple[Bundle, ...], _details: PatientDetails,
+            outside: tuple[tuple[str, str, str, float | None], ...], day: dt.date, dose: str | None,
+            _patient: PatientGenome, _bundles: tuple[Bundle, ...], _details: PatientDetails,
             _outside: Mapping[str, OutsideCall]) -> PatientReport:
     return patient_report(_patient, _bundles, details=_details, report_date=day, outside=_outside,
+                          dose_bundle=None if dose is None else Path(dose),
                           explained=lambda b, inputs: explanations(_patient, b, clinical=inputs))
 
 
@@ -252,4 +255,4 @@ def report(patient: PatientGenome, bundles: tuple[Bundle, ...], details: Patient
     return _report(_patient_key(patient), tuple((b.name, b.version) for b in bundles),
                    tuple(sorted(details_record(details).items())),
                    tuple((g, c.diplotype, c.phenotype, c.activity_score) for g, c in sorted(outside.items())), day,
-                   patient, bundles, details, outside)
+                   None if (dose := installed_dose_bundle()) is None else str(dose), patient, bundles, details, outside)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from components import drug_table, risk_card
 from components.tables import plain
-from genolens.present import SECTIONS, Finding, ReportSummary, RiskCard, report
+from genolens.present import SECTIONS, Finding, ReportSummary, RiskCard, report, warfarin_words
 
 __all__ = ["SECTIONS", "SECTION_VIEWS"]
 
@@ -35,7 +35,10 @@ def risk_cards(cards: tuple[RiskCard, ...]) -> None:
 
 
 def drugs(summary: ReportSummary) -> None:
-    """The traffic-light table, and a selector that opens one drug on the treatment page."""
+    """The warfarin dose line (real patients), the traffic-light table, and a selector that opens one drug on the
+    treatment page."""
+    if summary.warfarin is not None:
+        st.info(plain(warfarin_words(summary.warfarin)), icon=":material/medication:")
     drug_table.show(summary.drugs)
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     names = {r.output: r.drug for r in summary.drugs}

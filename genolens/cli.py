@@ -368,10 +368,11 @@ def _warfarin(args: argparse.Namespace, patient: PatientGenome) -> str:
 
 def _report(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[Bundle]) -> str:
     from genolens.present.report import write_report
-    from genolens.workflows import patient_report
+    from genolens.workflows import installed_dose_bundle, patient_report
 
     summary = patient_report(patient, bundles, details=_details(args, patient.sample), report_date=_date(args),
-                             outside=_outside(args), method=args.method, baseline=args.baseline).summary
+                             outside=_outside(args), dose_bundle=installed_dose_bundle(), method=args.method,
+                             baseline=args.baseline).summary
     try:
         out = write_report(summary, args.out, args.format)
     except OSError as exc:

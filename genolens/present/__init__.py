@@ -25,7 +25,7 @@ from genolens.present.summary import (
     output_title,
     plain_risk,
 )
-from genolens.present.words import model_words, ordinal, percent, percentile_words
+from genolens.present.words import model_words, ordinal, percent, percentile_words, warfarin_words
 
 __all__ = [
     "LIMITATIONS",
@@ -50,5 +50,6 @@ __all__ = [
     "render_json",
     "render_pdf",
     "summary_from_json",
+    "warfarin_words",
     "write_report",
 ]

@@ -21,7 +21,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from genolens.errors import ReportError
 from genolens.present.summary import SECTIONS, DrugRow, Finding, LedgerLine, ReportSummary, RiskCard, output_title
-from genolens.present.words import comparison_words, model_words, percent, percentile_words
+from genolens.present.words import comparison_words, model_words, percent, percentile_words, warfarin_words
 
 Format = Literal["html", "pdf", "json"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -272,6 +272,14 @@ def _drug_table(rows: Sequence[DrugRow]) -> str:
             f'typing, CYP2D6 genotyping), given as an outside call. Actions: {basis}</p>')
 
 
+def _warfarin(s: ReportSummary) -> str:
+    if s.warfarin is None:
+        return ""
+    notes = "".join(f"<li>{escape(n)}</li>" for n in s.warfarin.notes)
+    return (f'<p class="warfarin"><b>{escape(warfarin_words(s.warfarin))}</b></p>'
+            + (f"<ul class=small>{notes}</ul>" if notes else ""))
+
+
 def _findings(findings: Sequence[Finding]) -> str:
     carriers = [f for f in findings if f.status == "carrier"]
     lead = ("<p><b>High/moderate-penetrance variant found: "
@@ -382,7 +390,8 @@ def _header(s: ReportSummary) -> str:
 
 
 _SECTION_BODY = {
-    "key": _key, "risks": _risks, "drugs": lambda s: _drug_table(s.drugs), "findings": lambda s: _findings(s.findings),
+    "key": _key, "risks": _risks, "drugs": lambda s: _warfarin(s) + _drug_table(s.drugs),
+    "findings": lambda s: _findings(s.findings),
     "details": _patient_details, "quality": _quality, "models": _models,
     "limitations": lambda s: "<ul>" + "".join(f"<li>{escape(x)}</li>" for x in s.limitations) + "</ul>",
     "provenance": _provenance,

@@ -64,6 +64,24 @@ class DrugRow:
 
 
 @dataclass(frozen=True)
+class WarfarinLine:
+    """The starting weekly warfarin dose from the model trained on real IWPC patients, beside the algorithm's."""
+
+    dose_mg_per_week: float | None
+    """Median of the predictive distribution; ``None`` when a required detail was not given."""
+    interval: tuple[float, float] | None
+    """5th-95th percentile, mg/week."""
+    iwpc_mg_per_week: float | None
+    """The published IWPC pharmacogenetic algorithm on the same inputs."""
+    genotypes: Mapping[str, str]
+    """CYP2C9 and VKORC1 as coded ("unknown" when not read)."""
+    notes: tuple[str, ...]
+    """What was assumed or could not be read."""
+    missing: tuple[str, ...]
+    """Why there is no dose (a required detail not given); empty when there is one."""
+
+
+@dataclass(frozen=True)
 class LedgerLine:
     """One top row of an explanation ledger (logit contribution against the baseline)."""
 
@@ -263,6 +281,8 @@ class ReportSummary:
     not_computed: tuple[NotComputed, ...]
     """Models that made no prediction, and why (sex not given, model not meant for the patient's sex)."""
     drugs: tuple[DrugRow, ...]
+    warfarin: WarfarinLine | None
+    """The warfarin dose line (real IWPC patients); ``None`` when no dose model was used."""
     findings: tuple[Finding, ...]
     qc_warnings: tuple[str, ...]
     coverage: tuple[PanelCoverage, ...]

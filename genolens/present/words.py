@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from genolens.present.summary import DrugRow
+from genolens.present.summary import DrugRow, WarfarinLine
 
 
 def ordinal(n: int) -> str:
@@ -72,3 +72,14 @@ BASELINE_WORDS = {"population": "the average person of the reference population"
                   "ancestry": "the average person of one ancestry group", "relative": "a relative",
                   "none": "none"}
 """Comparison points (baselines) in words."""
+
+
+def warfarin_words(line: WarfarinLine) -> str:
+    """The report's warfarin dose line in words (the dashboard and the HTML/PDF report both show this)."""
+    head = "Warfarin starting dose, from a model trained on real IWPC patients (target INR 2-3)"
+    if line.dose_mg_per_week is None or line.interval is None or line.iwpc_mg_per_week is None:
+        return f"{head}: not computed ({'; '.join(line.missing)})."
+    genotypes = ", ".join(f"{g} {v}" for g, v in line.genotypes.items())
+    return (f"{head}: {line.dose_mg_per_week:.1f} mg/week ({line.dose_mg_per_week / 7:.2f} mg/day; 90% interval "
+            f"{line.interval[0]:.1f}–{line.interval[1]:.1f}); the published IWPC algorithm gives "
+            f"{line.iwpc_mg_per_week:.1f} mg/week on the same inputs ({genotypes}).")

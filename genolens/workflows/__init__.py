@@ -16,7 +16,7 @@ from genolens.workflows.drugs import drug_row, drug_rows
 from genolens.workflows.explain import explain_bundle
 from genolens.workflows.findings import MONOGENIC_GENES, monogenic_findings
 from genolens.workflows.report import BundleResult, PatientReport, model_card_summary, patient_report
-from genolens.workflows.warfarin import WarfarinDose, warfarin_dose
+from genolens.workflows.warfarin import WarfarinDose, installed_dose_bundle, warfarin_dose
 from genolens.workflows.what_if import with_dosages
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "drug_rows",
     "explain_bundle",
     "gene_summary",
+    "installed_dose_bundle",
     "model_card_summary",
     "monogenic_findings",
     "patient_report",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -44,6 +45,7 @@ from genolens.present.summary import (
     ReportHeader,
     ReportSummary,
     RiskCard,
+    WarfarinLine,
     absent_limitation,
     output_title,
     plain_risk,
@@ -53,6 +55,7 @@ from genolens.provenance import REPORT_PACKAGES, RESEARCH_USE_REPORT, package_ve
 from genolens.workflows.drugs import drug_rows
 from genolens.workflows.explain import explain_bundle
 from genolens.workflows.findings import monogenic_findings
+from genolens.workflows.warfarin import warfarin_dose
 
 ExplainProvider = Callable[[Bundle, ModelInputs], Mapping[str, Explanation]]
 """Gives every output of a risk bundle explained with the report's settings and the patient's clinical
@@ -86,6 +89,7 @@ class PatientReport:
 
 def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details: PatientDetails = NO_DETAILS,
                    report_date: dt.date | None = None, outside: Mapping[str, OutsideCall] | None = None,
+                   dose_bundle: Path | None = None,
                    method: Method = "ig", baseline: BaselineChoice = "population",
                    explain: bool = True, explained: ExplainProvider | None = None) -> PatientReport:
     """Predict with every bundle, explain every risk output, call the guideline genes, and assemble the report.
@@ -104,6 +108,9 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details
     outside
         Outside calls by gene (PharmCAT's outside-call format: CYP2D6, HLA-B, ...); each replaces the call made
         from the file for its gene, and the report says so.
+    dose_bundle
+        The warfarin dose bundle (``models/warfarin_dose/<version>``) for the report's warfarin dose line;
+        ``None``: no such line.
     report_date
         The date the report is made for (the CLI and the dashboard pass today); it is printed on the report
         and gives the age of a patient entered by date of birth. ``None``: undated.
@@ -166,7 +173,8 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details
         header=_header(patient, details, report_date, provenance),
         key_findings=key_findings(findings, drugs, cards, details.reason),
         details=_detail_lines(details, bundles, report_date),
-        risk_cards=tuple(cards), not_computed=tuple(skipped), drugs=drugs, findings=findings,
+        risk_cards=tuple(cards), not_computed=tuple(skipped), drugs=drugs,
+        warfarin=_warfarin_line(patient, details, report_date, dose_bundle), findings=findings,
         qc_warnings=tuple(warnings),
         coverage=tuple(PanelCoverage(r.title, round(r.coverage, 6), round(r.coverage * len(r.sites)), len(r.sites))
                        for r in sorted(patient.panels, key=lambda r: r.title)),
@@ -218,6 +226,15 @@ def _header(p: PatientGenome, d: PatientDetails, day: dt.date | None, prov: Prov
                         age=f"{age:g} years{born}" if age is not None else "not given",
                         report_date=day.isoformat() if day else "not dated", file=p.source_name, sha256=p.sha256,
                         requester=d.requester, reason=d.reason, settings=settings)
+
+
+def _warfarin_line(patient: PatientGenome, details: PatientDetails, day: dt.date | None,
+                   bundle: Path | None) -> WarfarinLine | None:
+    if bundle is None:
+        return None
+    d = warfarin_dose(patient, details, on=day, bundle_dir=bundle, explain=False)
+    return WarfarinLine(d.dose_mg_per_week, d.interval, d.iwpc_algorithm_mg_per_week, dict(d.genotypes), d.flags,
+                        d.missing)
 
 
 def _model_words(b: Bundle) -> str:

@@ -151,6 +151,15 @@ def newest_bundle(models_dir: Path = MODELS_DIR) -> Path:
     return max(versions, key=lambda v: tuple(int(x) if x.isdigit() else 0 for x in v.name.split(".")))
 
 
+def installed_dose_bundle(models_dir: Path = MODELS_DIR) -> Path | None:
+    """The newest warfarin dose bundle folder, or ``None`` when none is installed (the report then has no dose
+    line)."""
+    try:
+        return newest_bundle(models_dir)
+    except BundleError:
+        return None
+
+
 @dataclass(frozen=True)
 class DoseBundle:
     """A loaded warfarin dose bundle: the network (float64 copy for explaining), the card and the baseline."""

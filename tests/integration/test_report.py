@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -119,3 +120,27 @@ def test_json_with_an_explained_model_is_identical_across_runs() -> None:
     record = json.loads(runs[0])
     assert record["risk_cards"][0]["top_rows"][0]["label"].startswith("BRCA1")
     assert record["provenance"]["bundles"][0]["weights_sha256"] == bundle.card["provenance"]["weights_sha256"]
+
+
+def test_the_report_carries_the_warfarin_dose_line_of_the_real_patient_model() -> None:
+    from genolens.datamodel.clinical import read_details
+    from genolens.workflows import installed_dose_bundle, warfarin_dose
+
+    dose = installed_dose_bundle()
+    if dose is None:
+        pytest.skip("no warfarin dose bundle installed")
+    path, day = DEMO / "brca1_185delAG_carrier.vcf.gz", dt.date(2026, 12, 3)
+    patient = read_patient(path, absent="reference", qc_records=0)
+    details = read_details(DEMO / "details.toml", "DEMO_BRCA1")  # White, 38 years, 168 cm, 63 kg
+    s = patient_report(patient, (), details=details, report_date=day, dose_bundle=dose).summary
+    alone = warfarin_dose(patient, details, on=day, bundle_dir=dose, explain=False)
+    assert s.warfarin is not None and s.warfarin.dose_mg_per_week == alone.dose_mg_per_week is not None
+    assert s.warfarin.iwpc_mg_per_week == alone.iwpc_algorithm_mg_per_week and not s.warfarin.missing
+    html = render_html(s)
+    assert f"{alone.dose_mg_per_week:.1f} mg/week" in html and "real IWPC patients" in html
+    assert summary_from_json(render_json(s)) == s
+    no_race = patient_report(patient, (), details=PatientDetails(sex="female", values={"age": 38.0}),
+                             report_date=day, dose_bundle=dose).summary
+    assert no_race.warfarin is not None and no_race.warfarin.dose_mg_per_week is None
+    assert any("race" in m for m in no_race.warfarin.missing) and "not computed" in render_html(no_race)
+    assert patient_report(patient, (), details=details, report_date=day).summary.warfarin is None
