@@ -12,7 +12,8 @@ from importlib import metadata
 
 RESEARCH_USE = "Research use only. Not a medical device; not for diagnosis or treatment decisions."
 """The notice written into every model card."""
-RESEARCH_USE_REPORT = f"{RESEARCH_USE} Models were trained on simulated cohorts."
+RESEARCH_USE_REPORT = (f"{RESEARCH_USE} Models were trained on simulated cohorts, except the warfarin dose model "
+                       "(real IWPC patients).")
 """The notice at the head of every patient report."""
 RESEARCH_USE_LINE = "Research use only: models trained on simulated cohorts."
 """The one-line notice under every command-line result and in every JSON record."""
