@@ -107,6 +107,12 @@ class PatientDetails:
     reason: str = ""
     """Why the report was asked for (free text)."""
 
+    def bmi_from_height_and_weight(self) -> float | None:
+        """BMI (kg/m², one decimal) from height and weight when BMI itself is not given but both are; else ``None``."""
+        if "bmi" in self.values or not {"height", "weight"} <= set(self.values):
+            return None
+        return round(self.values["weight"] / (self.values["height"] / 100.0) ** 2, 1)
+
     def age_on(self, day: dt.date | None) -> float | None:
         """Age in years on ``day``: as given, else from the date of birth (whole years; needs ``day``), else
         ``None``."""

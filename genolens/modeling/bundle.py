@@ -10,6 +10,7 @@ Catalog import) also holds ``<panel>.tsv``. Loading refuses a panel whose hash c
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -288,9 +289,19 @@ def bundle_paths(models_dir: Path = MODELS_DIR) -> list[Path]:
 
 def _kind(folder: Path) -> str:
     """The ``[bundle] kind`` of a bundle folder's card: ``"risk"`` when it says none, or when the card cannot be
-    read (so that loading it reports what is wrong)."""
+    read (so that loading it reports what is wrong). Parsed once per card version (the dashboard lists the
+    bundles on every run)."""
+    card = folder / "card.toml"
     try:
-        card = tomllib.loads((folder / "card.toml").read_text(encoding="utf-8"))
+        return _card_kind(str(card), card.stat().st_mtime_ns)
+    except OSError:
+        return "risk"
+
+
+@functools.lru_cache(maxsize=64)
+def _card_kind(path: str, mtime_ns: int) -> str:
+    try:
+        card = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return "risk"
     return str(card.get("bundle", {}).get("kind", "risk"))

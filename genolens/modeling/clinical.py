@@ -136,8 +136,7 @@ def _detail(details: PatientDetails, name: str, on: dt.date | None) -> tuple[flo
             return None, ""
         source = "" if "age" in details.values else f" (born {details.date_of_birth})"
         return age, f"age {age:g} years{source}"
-    if name == "bmi" and "bmi" not in details.values and {"height", "weight"} <= set(details.values):
-        bmi = round(details.values["weight"] / (details.values["height"] / 100.0) ** 2, 1)
+    if name == "bmi" and (bmi := details.bmi_from_height_and_weight()) is not None:
         return bmi, f"BMI {bmi:g} kg/m² (from height and weight)"
     if name not in details.values:
         return None, ""

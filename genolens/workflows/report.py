@@ -252,23 +252,25 @@ def _detail_lines(d: PatientDetails, bundles: Sequence[Bundle], day: dt.date | N
             name = "sex" if c.name == "cov_sex" else detail_of(c.name) or c.name
             readers.setdefault(name, []).append(_model_words(b))
     readers["height"] = readers["weight"] = [f"{x} (through BMI)" for x in readers.get("bmi", [])]
-    lines = [DetailLine("Sex", d.sex or "not given", ", ".join(readers.get("sex", [])) or "no model"),
+    def used(name: str) -> str:
+        return ", ".join(readers.get(name, [])) or "no model"
+
+    lines = [DetailLine("Sex", d.sex or "not given", used("sex")),
              DetailLine("Race (OMB group)", d.race or "not given", "warfarin dose model (not yet on the report)")]
     age = d.age_on(day)
     lines.append(DetailLine("Age", "not given" if age is None else f"{age:g} years"
                             + (f" (born {d.date_of_birth})" if d.date_of_birth else ""),
-                            ", ".join(readers.get("age", [])) or "no model"))
+                            used("age")))
     for spec in CLINICAL_INPUTS:
         if spec.name == "age":
             continue
         v = d.values.get(spec.name)
-        if spec.name == "bmi" and v is None and {"height", "weight"} <= set(d.values):
-            bmi = round(d.values["weight"] / (d.values["height"] / 100.0) ** 2, 1)
+        if spec.name == "bmi" and (bmi := d.bmi_from_height_and_weight()) is not None:
             lines.append(DetailLine(spec.label, f"{bmi:g} {spec.units} (from height and weight)",
-                                    ", ".join(readers.get(spec.name, [])) or "no model"))
+                                    used(spec.name)))
             continue
         shown = "not given" if v is None else ("yes" if v else "no") if spec.kind == "yes/no" else f"{v:g} {spec.units}"
-        lines.append(DetailLine(spec.label, shown.strip(), ", ".join(readers.get(spec.name, [])) or "no model"))
+        lines.append(DetailLine(spec.label, shown.strip(), used(spec.name)))
     return tuple(lines)
 
 
