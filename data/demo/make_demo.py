@@ -283,6 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The child receives the mother's *2 haplotype (1) and the father's (0), and the father's BRCA2 haplotype (0).
     child = demo.child(mother, father, transmit={"rs4244285": (1, 0), "rs80359550": (0, 0)})
     trio_vcf(demo, out / "trio_cyp2c19_brca2.vcf.gz", {"CHILD": child, "MOTHER": mother, "FATHER": father})
+    # Last, so the files above stay as they were: warfarin-sensitive genotypes (VKORC1 -1639 A/A, CYP2C9 *1/*3).
+    caller_vcf(demo, out / "warfarin_sensitive_vkorc1_cyp2c9.vcf.gz",
+               story(rs9923231=(1, 1), rs1799853=(0, 0), rs1057910=(0, 1)), sample="DEMO_WARFARIN")
     for f in sorted(out.glob("*.vcf.gz")):
         print(f"wrote {f.name}: {f.stat().st_size / 1024:.0f} KB")
     return 0

@@ -15,7 +15,7 @@ from tests.factories import DATA, DEMO
 WHOLE_GENOME_DEMOS = {
     "brca1_185delAG_carrier.vcf.gz", "high_polygenic_breast_risk.vcf.gz", "dpyd_2A_heterozygote.vcf.gz",
     "cyp2c19_2_2.vcf.gz", "tpmt_3A_heterozygote_phased.vcf.gz", "grch37_cyp3a5_expresser.vcf.gz",
-    "trio_cyp2c19_brca2.vcf.gz",
+    "trio_cyp2c19_brca2.vcf.gz", "warfarin_sensitive_vkorc1_cyp2c9.vcf.gz",
 }
 NOT_WHOLE_GENOME_DEMOS = {"array_like_partial_coverage.vcf.gz", "gvcf_reference_blocks.g.vcf.gz"}
 
