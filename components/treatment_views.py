@@ -5,11 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components import cached, patient_details, what_if
 from components.drug_table import LIGHT
+from genolens.datamodel import PatientGenome
 from genolens.explain import Explanation
 from genolens.genome import PgxReport
 from genolens.present import DrugRow, percentile_words
 from genolens.workflows import WarfarinDose
+from genolens.workflows.warfarin import WARFARIN_OUTPUT
+
+__all__ = ["WARFARIN_OUTPUT", "concordance", "guideline", "model", "warfarin_dose", "warfarin_section"]
 
 
 def guideline(row: DrugRow, pgx: PgxReport) -> None:
@@ -87,3 +92,15 @@ def warfarin_dose(d: WarfarinDose) -> None:
                    "(model: Integrated Gradients of its mean dose; algorithm: its exact Shapley share).")
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
             c: st.column_config.NumberColumn(format="%+.1f") for c in ("model (mg/week)", "IWPC algorithm (mg/week)")})
+
+
+def warfarin_section(patient: PatientGenome) -> None:
+    """The warfarin dose with the details in use, and the VKORC1/CYP2C9 what-if under it."""
+    details = patient_details.current(patient)
+    dose = cached.warfarin(patient, details, patient_details.today())
+    warfarin_dose(dose)
+    if dose.dose_mg_per_week is not None:
+        with st.expander("What if VKORC1 or CYP2C9 were different? (the file is not changed)"):
+            changes = what_if.dose_editor(dose, f"{patient.sha256[:16]}_{patient.sample}")
+            if changes:
+                what_if.dose_effect(dose, cached.warfarin(patient, details, patient_details.today(), changes))

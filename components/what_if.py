@@ -15,6 +15,7 @@ from components.ledger_chart import genotypes
 from genolens.datamodel import PatientGenome
 from genolens.explain import Explanation
 from genolens.modeling import Bundle
+from genolens.workflows import CYP2C9_DIPLOTYPES, VKORC1_GENOTYPES, WarfarinDose
 
 _SHOWN = 8
 """Genotypes offered: the inputs with the largest |contribution| as read (a stable list while editing)."""
@@ -67,3 +68,32 @@ def effect(base: Explanation, edited: Explanation) -> None:
     mid.metric("With your changes", f"{b.probability:.1%}", delta=f"{100 * (b.probability - a.probability):+.2f} pp",
                delta_color="inverse")
     right.metric("Band", b.band, delta=None if a.band == b.band else f"was {a.band}", delta_color="off")
+
+
+def dose_editor(d: WarfarinDose, patient_key: str) -> dict[str, str]:
+    """Draw the VKORC1/CYP2C9 what-if for the warfarin dose (widgets keyed per patient) and return the genotypes
+    to use instead of those read; empty when none is changed."""
+    changes: dict[str, str] = {}
+    cols = st.columns(2)
+    for col, (gene, choices) in zip(cols, (("VKORC1", VKORC1_GENOTYPES), ("CYP2C9", CYP2C9_DIPLOTYPES)), strict=True):
+        read = d.genotypes.get(gene, "unknown")
+        label = "VKORC1 -1639G>A (rs9923231)" if gene == "VKORC1" else "CYP2C9 (*2 rs1799853, *3 rs1057910)"
+        as_read = f"as read: {read}"
+        choice = col.selectbox(label, (as_read, *choices), key=f"dose_whatif_{gene}_{patient_key}")
+        if choice not in (as_read, read):
+            changes[gene] = choice
+    return changes
+
+
+def dose_effect(base: WarfarinDose, edited: WarfarinDose) -> None:
+    """The dose as read beside the dose with the what-if genotypes (model and IWPC algorithm)."""
+    if base.dose_mg_per_week is None or edited.dose_mg_per_week is None or edited.interval is None:
+        return
+    left, mid, right = st.columns(3)
+    left.metric("As read", f"{base.dose_mg_per_week:.1f} mg/week")
+    mid.metric("What-if dose", f"{edited.dose_mg_per_week:.1f} mg/week",
+               delta=f"{edited.dose_mg_per_week - base.dose_mg_per_week:+.1f} mg/week", delta_color="off")
+    right.metric("What-if, IWPC algorithm", f"{edited.iwpc_algorithm_mg_per_week or 0:.1f} mg/week")
+    st.caption(f"What-if: {edited.dose_mg_per_week / 7:.2f} mg/day; 90% interval "
+               f"{edited.interval[0]:.1f}–{edited.interval[1]:.1f} mg/week. "
+               + " ".join(f[:1].upper() + f[1:] for f in edited.flags if f.startswith("what-if")))

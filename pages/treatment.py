@@ -27,10 +27,9 @@ row = rows[output]
 response = next((b for b in bundles if frame.bundle_kind(b) == "response" and output in b.outputs), None)
 
 treatment_views.concordance(row)
-if output == "y_warfarin_overanticoagulation":
+if output == treatment_views.WARFARIN_OUTPUT:
     with st.container(border=True), st.spinner("Predicting the warfarin dose…"), shown_errors("predicting the dose"):
-        treatment_views.warfarin_dose(cached.warfarin(patient, patient_details.current(patient),
-                                                      patient_details.today()))
+        treatment_views.warfarin_section(patient)
 left, right = st.columns(2)
 with left:
     treatment_views.guideline(row, report.pgx)

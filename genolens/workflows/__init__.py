@@ -16,11 +16,19 @@ from genolens.workflows.drugs import drug_row, drug_rows
 from genolens.workflows.explain import explain_bundle
 from genolens.workflows.findings import MONOGENIC_GENES, monogenic_findings
 from genolens.workflows.report import BundleResult, PatientReport, model_card_summary, patient_report
-from genolens.workflows.warfarin import WarfarinDose, installed_dose_bundle, warfarin_dose
+from genolens.workflows.warfarin import (
+    CYP2C9_DIPLOTYPES,
+    VKORC1_GENOTYPES,
+    WarfarinDose,
+    installed_dose_bundle,
+    warfarin_dose,
+)
 from genolens.workflows.what_if import with_dosages
 
 __all__ = [
+    "CYP2C9_DIPLOTYPES",
     "MONOGENIC_GENES",
+    "VKORC1_GENOTYPES",
     "BundleResult",
     "CohortResult",
     "MethodComparison",

@@ -40,7 +40,7 @@ import numpy as np
 
 from genolens.datamodel import Baseline, PatientGenome
 from genolens.datamodel.clinical import PatientDetails
-from genolens.errors import BundleError, CohortError
+from genolens.errors import BundleError, CohortError, OptionError
 from genolens.explain import attribute
 from genolens.modeling.bundle import MODELS_DIR
 from genolens.modeling.dose_explain import explainable_dose_model, float64_copy
@@ -50,6 +50,10 @@ from genolens.modeling.warfarin_baselines import IWPC_PHARMACOGENETIC, iwpc_dose
 
 MODEL_NAME = "warfarin_dose"
 """The bundle folder under ``models/``."""
+WARFARIN_OUTPUT = "y_warfarin_overanticoagulation"
+"""The drug-table row (the simulated treatment-response output) of the drug the dose is for."""
+DOSE_DETAILS = ("age", "height", "weight", "race", "amiodarone", "enzyme_inducer")
+"""The patient details the dose model reads."""
 PANEL = "pharmacogenomics"
 """The panel the genotypes are read from."""
 CYP2C9_STAR2, CYP2C9_STAR3, VKORC1_1639 = "rs1799853", "rs1057910", "rs9923231"
@@ -72,6 +76,10 @@ RACE_COLUMN: Mapping[str, str | None] = {"White": None, "Asian": "asian", "Black
 _CYP2C9_BY_COUNTS: Mapping[tuple[int, int], str] = {
     (0, 0): "*1/*1", (1, 0): "*1/*2", (0, 1): "*1/*3", (2, 0): "*2/*2", (1, 1): "*2/*3", (0, 2): "*3/*3"}
 _VKORC1_BY_COUNT: Mapping[int, str] = {0: "G/G", 1: "A/G", 2: "A/A"}
+VKORC1_GENOTYPES: tuple[str, ...] = (*_VKORC1_BY_COUNT.values(), UNKNOWN)
+"""VKORC1 -1639 genotypes in the IWPC coding (what a what-if may set)."""
+CYP2C9_DIPLOTYPES: tuple[str, ...] = (*_CYP2C9_BY_COUNTS.values(), UNKNOWN)
+"""CYP2C9 diplotypes in the IWPC coding (what a what-if may set)."""
 COMPLETENESS = 0.01
 """The ledger is complete when |residual| <= 1% of |f(x) - f(baseline)| (or 1e-6 mg/week)."""
 
@@ -353,7 +361,8 @@ def _required(details: PatientDetails, on: dt.date | None) -> tuple[dict[str, An
 
 
 def warfarin_dose(patient: PatientGenome, details: PatientDetails, *, on: dt.date | None,
-                  bundle_dir: Path | None = None, explain: bool = True) -> WarfarinDose:
+                  bundle_dir: Path | None = None, explain: bool = True,
+                  what_if: Mapping[str, str] | None = None) -> WarfarinDose:
     """The stable weekly warfarin dose for one patient, beside the IWPC algorithm's, explained.
 
     Parameters
@@ -369,6 +378,10 @@ def warfarin_dose(patient: PatientGenome, details: PatientDetails, *, on: dt.dat
         The bundle folder (default: the newest ``models/warfarin_dose/<version>``).
     explain : bool
         Compute the ledger (Integrated Gradients); ``False`` for the dose alone.
+    what_if : Mapping[str, str], optional
+        The what-if use case: genotypes to use instead of those read, ``{"VKORC1": "A/A", "CYP2C9": "*1/*3"}``
+        (values of :data:`VKORC1_GENOTYPES` / :data:`CYP2C9_DIPLOTYPES`). The file is not changed; each
+        change is flagged ("what-if: VKORC1 set to A/A; read from the file: G/G").
 
     Returns
     -------
@@ -378,9 +391,19 @@ def warfarin_dose(patient: PatientGenome, details: PatientDetails, *, on: dt.dat
     ------
     BundleError
         When the bundle is missing or malformed.
+    OptionError
+        When a what-if gene or genotype is outside the IWPC coding.
     """
     bundle = load_dose_bundle((bundle_dir or newest_bundle()).resolve())
     genotypes, flags = patient_genotypes(patient)
+    for gene, value in (what_if or {}).items():
+        allowed = {"VKORC1": VKORC1_GENOTYPES, "CYP2C9": CYP2C9_DIPLOTYPES}.get(gene)
+        if allowed is None or value not in allowed:
+            raise OptionError(f"what-if {gene} {value!r}: choose VKORC1 from {', '.join(VKORC1_GENOTYPES)} or "
+                              f"CYP2C9 from {', '.join(CYP2C9_DIPLOTYPES)}.")
+        if value != genotypes[gene]:
+            flags.append(f"what-if: {gene} set to {value}; read from the file: {genotypes[gene]}.")
+            genotypes[gene] = value
     got, missing = _required(details, on)
     for name, word in (("amiodarone", "amiodarone"), ("enzyme_inducer", "enzyme inducer")):
         if name not in details.values:

@@ -102,6 +102,9 @@ def test_cli_predict_and_explain_warfarin_json() -> None:
     assert set(rows[0]) == {"factor", "model_mg_per_week", "iwpc_algorithm_mg_per_week"}
     assert abs(e["ledger"]["completeness_residual_mg_per_week"]) < 0.01 * abs(
         e["ledger"]["model_mean_mg_per_week"] - e["ledger"]["model_baseline_mg_per_week"])
+    issue_form = _cli("predict", vcf, "--model", "warfarin_dose", "--clinical", "age=67", "height_cm=170",
+                      "weight_kg=80", "race=White", "amiodarone=0", "enzyme_inducer=0", "--json")
+    assert issue_form == {**p, "flags": []}  # the same patient; amiodarone and inducer given, so nothing flagged
     no_race = _cli("predict", vcf, "--model", "warfarin_dose", *DETAIL_ARGS[:-2], "--json")
     assert no_race["dose_mg_per_week"] is None and no_race["missing"][0].startswith("race not given")
 
@@ -138,3 +141,34 @@ def test_the_shipped_baseline_is_the_derivation_mean_with_reference_genotypes() 
     assert base["asian"] == pytest.approx(float(np.mean(d.race == "Asian")), rel=1e-12)
     assert base["amiodarone"] == pytest.approx(float(np.mean(d.amiodarone)), rel=1e-12)
     assert all(v == 0.0 for k, v in base.items() if k.startswith(("vkorc1_", "cyp2c9_")))
+
+
+def test_the_what_if_gives_the_dose_of_a_file_with_those_genotypes_and_flags_the_change() -> None:
+    from genolens.errors import OptionError
+
+    gg = read_patient(DATA / "warfarin_vkorc1_GG_cyp2c9_1_1.vcf")
+    edited = warfarin_dose(gg, DETAILS, on=None, what_if={"VKORC1": "A/A", "CYP2C9": "*1/*3"})
+    read = dose("warfarin_vkorc1_AA_cyp2c9_1_3.vcf")  # a file that has those genotypes
+    assert dict(edited.genotypes) == dict(read.genotypes) == {"CYP2C9": "*1/*3", "VKORC1": "A/A"}
+    assert edited.dose_mg_per_week == pytest.approx(read.dose_mg_per_week, rel=1e-12)
+    assert edited.iwpc_algorithm_mg_per_week == pytest.approx(read.iwpc_algorithm_mg_per_week, rel=1e-12)
+    assert edited.flags == ("what-if: VKORC1 set to A/A; read from the file: G/G.",
+                            "what-if: CYP2C9 set to *1/*3; read from the file: *1/*1.")
+    same = warfarin_dose(gg, DETAILS, on=None, what_if={"VKORC1": "G/G"})  # what was read: no change, no flag
+    assert same.flags == () and same.dose_mg_per_week == dose("warfarin_vkorc1_GG_cyp2c9_1_1.vcf").dose_mg_per_week
+    for bad in ({"VKORC1": "T/T"}, {"CYP2C19": "*2/*2"}):
+        with pytest.raises(OptionError, match="what-if"):
+            warfarin_dose(gg, DETAILS, on=None, what_if=bad)
+
+
+def test_the_cli_report_line_names_the_real_patient_model_beside_the_simulated_ones(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    vcf = str(DATA / "warfarin_vkorc1_AA_cyp2c9_1_3.vcf")
+    out = subprocess.run([sys.executable, "-m", "genolens", "report", vcf, *DETAIL_ARGS, "--detail", "sex=male",
+                          "--format", "json", "--out", str(tmp_path / "r.json")], capture_output=True, text=True,
+                         cwd=ROOT, timeout=300, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "warfarin_dose (real IWPC patients)" in out.stdout
+    assert "models trained on simulated cohorts, except the warfarin dose model (real IWPC patients)" in out.stdout
+    record = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    row = next(r for r in record["drugs"] if r["drug"] == "Warfarin")
+    assert record["warfarin"]["dose_mg_per_week"] is not None and row["model_probability"] is not None
