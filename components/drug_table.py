@@ -19,7 +19,7 @@ def frame(rows: tuple[DrugRow, ...]) -> pd.DataFrame:
         "level": f"{LIGHT[r.level]} {r.level_text}",
         "drug": r.drug,
         "guideline phenotype": r.guideline,
-        "model prediction": model_words(r),
+        "model (simulated cohort)": model_words(r),
         "agreement": r.agreement,
         "action (paraphrase)": r.action,
         "source · strength": f"{r.source} · {r.strength or 'not graded'}",

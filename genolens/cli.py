@@ -32,7 +32,7 @@ from genolens.genome.panel import load_panels
 from genolens.genome.patient import patient_to_json, read_patient
 from genolens.genome.pgx import PgxReport, call_pgx, pgx_to_json
 from genolens.genome.qc import panel_warnings
-from genolens.provenance import RESEARCH_USE, RESEARCH_USE_LINE
+from genolens.provenance import RESEARCH_USE, RESEARCH_USE_LINE, RESEARCH_USE_REPORT_LINE
 
 if TYPE_CHECKING:
     from genolens.modeling.bundle import Bundle
@@ -112,12 +112,17 @@ def _add_details_options(p: argparse.ArgumentParser) -> None:
     """The patient's details: a file, single values, and the date they are taken on."""
     p.add_argument("--details", metavar="FILE",
                    help="the patient's details, TOML or JSON (sex, age or date_of_birth, breast_cancer_relatives, "
-                        "bmi or height and weight, smoking, ldl, sbp, egfr, amiodarone, capecitabine, patient_id, "
-                        "requester, reason); a file with one table per sample is read for --sample")
+                        "race, bmi or height and weight, smoking, ldl, sbp, egfr, amiodarone, enzyme_inducer, "
+                        "capecitabine, patient_id, requester, reason); a file with one table per sample is read "
+                        "for --sample")
     p.add_argument("--detail", action="append", default=[], metavar="NAME=VALUE",
                    help="one detail, e.g. sex=female or age=42 (repeatable; wins over --details). Models that read "
                         "sex make no prediction without it; any other detail not given is set to a stated "
                         "reference value, named in the output")
+    p.add_argument("--clinical", action="extend", nargs="+", default=[], dest="detail", metavar="NAME=VALUE",
+                   help="several details at once, e.g. --clinical age=67 height_cm=170 weight_kg=80 race=White "
+                        "amiodarone=0 enzyme_inducer=0 (the same as repeating --detail; height_cm and weight_kg "
+                        "are read as height and weight)")
     p.add_argument("--date", help="the date of the report, YYYY-MM-DD (default: today)")
     p.add_argument("--outside-calls", metavar="TSV",
                    help="outside calls in PharmCAT's format (gene, diplotype[, phenotype, activity score]; CYP2D6, "
@@ -283,6 +288,10 @@ def _explain(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence
     return "\n".join(lines)
 
 
+_DETAIL_ALIASES = {"height_cm": "height", "weight_kg": "weight"}
+"""Detail names with their units, as ``--clinical`` may write them."""
+
+
 def _details(args: argparse.Namespace, sample: str) -> PatientDetails:
     """The patient's details from ``--details`` and ``--detail`` (the single values win)."""
     base = details_record(read_details(args.details, sample)) if args.details else {}
@@ -290,7 +299,7 @@ def _details(args: argparse.Namespace, sample: str) -> PatientDetails:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise OptionError(f"--detail '{item}' is not NAME=VALUE (e.g. sex=female or age=42).")
-        base[name.strip()] = value.strip()
+        base[_DETAIL_ALIASES.get(name.strip(), name.strip())] = value.strip()
     return patient_details(base)
 
 
@@ -378,7 +387,9 @@ def _report(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[
     except OSError as exc:
         raise ReportError(f"Cannot write the report to '{args.out}': {exc.strerror}; choose another --out.") from None
     models = ", ".join(f"{b.name} {b.version}" for b in summary.provenance.bundles) or "none (guideline calls only)"
-    return f"wrote {args.format} report {out} (models: {models}). {RESEARCH_USE_LINE}"
+    models += ", warfarin_dose (real IWPC patients)" if summary.warfarin is not None else ""
+    notice = RESEARCH_USE_REPORT_LINE if summary.warfarin is not None else RESEARCH_USE_LINE
+    return f"wrote {args.format} report {out} (models: {models}). {notice}"
 
 
 def _train_warfarin(args: argparse.Namespace) -> str:

@@ -16,7 +16,10 @@ RESEARCH_USE_REPORT = (f"{RESEARCH_USE} Models were trained on simulated cohorts
                        "(real IWPC patients).")
 """The notice at the head of every patient report."""
 RESEARCH_USE_LINE = "Research use only: models trained on simulated cohorts."
-"""The one-line notice under every command-line result and in every JSON record."""
+"""The one-line notice under every command-line result and in every JSON record of the simulated-cohort models."""
+RESEARCH_USE_REPORT_LINE = ("Research use only: models trained on simulated cohorts, except the warfarin dose model "
+                            "(real IWPC patients).")
+"""The one-line notice under a command-line report that carries the warfarin dose line."""
 
 REPORT_PACKAGES = ("genolens", "numpy", "torch", "captum", "cyvcf2")
 """Packages whose versions a patient report records."""

@@ -44,7 +44,7 @@ def model_words(row: DrugRow) -> str:
         return "no estimate (see model vs guideline)"
     p = row.model_probability
     rr = row.model_relative_risk or 0.0
-    return f"{p:.1%} risk of {row.model_outcome or 'the outcome'} ({rr:.1f}× the reference mean)"
+    return f"{p:.1%} risk of {row.model_outcome or 'the outcome'} ({rr:.1f}× the reference mean; simulated cohort)"
 
 
 def percentile_words(percentile: float) -> str:
@@ -72,6 +72,15 @@ BASELINE_WORDS = {"population": "the average person of the reference population"
                   "ancestry": "the average person of one ancestry group", "relative": "a relative",
                   "none": "none"}
 """Comparison points (baselines) in words."""
+
+
+def dose_words(line: WarfarinLine) -> str:
+    """The dose in one short sentence, for the warfarin key finding."""
+    if line.dose_mg_per_week is None or line.interval is None or line.iwpc_mg_per_week is None:
+        return f"Dose model (real IWPC patients): no dose ({'; '.join(line.missing)})."
+    return (f"Dose model (real IWPC patients): {line.dose_mg_per_week:.1f} mg/week ({line.dose_mg_per_week / 7:.2f} "
+            f"mg/day; 90% interval {line.interval[0]:.1f}–{line.interval[1]:.1f}); IWPC algorithm "
+            f"{line.iwpc_mg_per_week:.1f} mg/week.")
 
 
 def warfarin_words(line: WarfarinLine) -> str:

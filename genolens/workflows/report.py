@@ -50,12 +50,12 @@ from genolens.present.summary import (
     output_title,
     plain_risk,
 )
-from genolens.present.words import BASELINE_WORDS, METHOD_WORDS, percent
+from genolens.present.words import BASELINE_WORDS, METHOD_WORDS, dose_words, percent
 from genolens.provenance import REPORT_PACKAGES, RESEARCH_USE_REPORT, package_versions
 from genolens.workflows.drugs import drug_rows
 from genolens.workflows.explain import explain_bundle
 from genolens.workflows.findings import monogenic_findings
-from genolens.workflows.warfarin import warfarin_dose
+from genolens.workflows.warfarin import DOSE_DETAILS, WARFARIN_OUTPUT, warfarin_dose
 
 ExplainProvider = Callable[[Bundle, ModelInputs], Mapping[str, Explanation]]
 """Gives every output of a risk bundle explained with the report's settings and the patient's clinical
@@ -168,13 +168,14 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details
     findings = monogenic_findings(patient)
     provenance = _provenance(patient, bundles, details, method if params else "none",
                              baseline if params else "none", params, outside or {})
+    warfarin = _warfarin_line(patient, details, report_date, dose_bundle)
     summary = ReportSummary(
         schema=SCHEMA, research_use=RESEARCH_USE_REPORT, sections=tuple(sid for sid, _ in SECTIONS),
         header=_header(patient, details, report_date, provenance),
-        key_findings=key_findings(findings, drugs, cards, details.reason),
-        details=_detail_lines(details, bundles, report_date),
+        key_findings=key_findings(findings, drugs, cards, details.reason, warfarin),
+        details=_detail_lines(details, bundles, report_date, dose=dose_bundle is not None),
         risk_cards=tuple(cards), not_computed=tuple(skipped), drugs=drugs,
-        warfarin=_warfarin_line(patient, details, report_date, dose_bundle), findings=findings,
+        warfarin=warfarin, findings=findings,
         qc_warnings=tuple(warnings),
         coverage=tuple(PanelCoverage(r.title, round(r.coverage, 6), round(r.coverage * len(r.sites)), len(r.sites))
                        for r in sorted(patient.panels, key=lambda r: r.title)),
@@ -184,7 +185,7 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details
 
 
 def key_findings(findings: Sequence[Finding], drugs: Sequence[DrugRow], cards: Sequence[RiskCard],
-                 reason: str = "") -> tuple[KeyFinding, ...]:
+                 reason: str = "", warfarin: WarfarinLine | None = None) -> tuple[KeyFinding, ...]:
     """The report's first section, most important first.
 
     Carried high/moderate-penetrance variants (with their action); then drug calls that change a
@@ -198,7 +199,9 @@ def key_findings(findings: Sequence[Finding], drugs: Sequence[DrugRow], cards: S
     asked = reason.lower()
     changing = [d for d in drugs if d.level in ("red", "amber") and d.level_text == LEVEL_WORDS[d.level]]
     changing.sort(key=lambda d: (not _named_in(d.drug, asked), ("red", "amber").index(d.level)))
-    out += [KeyFinding("drug", f"{d.drug}: {d.guideline}", d.action, d.action_basis, d.output) for d in changing]
+    dose = {WARFARIN_OUTPUT: f" {dose_words(warfarin)}"} if warfarin is not None else {}
+    out += [KeyFinding("drug", f"{d.drug}: {d.guideline}", d.action + dose.get(d.output, ""), d.action_basis, d.output)
+            for d in changing]
     out += [KeyFinding("risk", f"{c.title}: {percent(c.probability)} ({c.band} band)", c.plain,
                        f"Probability of {c.outcome}; {c.comparison}.", c.output) for c in cards if c.band == "high"]
     if not out:
@@ -244,7 +247,8 @@ def _model_words(b: Bundle) -> str:
     return "; ".join(o.outcome for o in b.info.output_specs) + " model"
 
 
-def _detail_lines(d: PatientDetails, bundles: Sequence[Bundle], day: dt.date | None) -> tuple[DetailLine, ...]:
+def _detail_lines(d: PatientDetails, bundles: Sequence[Bundle], day: dt.date | None, *,
+                  dose: bool = False) -> tuple[DetailLine, ...]:
     """Every detail the form asks for: its value as entered (or "not given") and the models that read it."""
     readers: dict[str, list[str]] = {}
     for b in bundles:
@@ -252,11 +256,13 @@ def _detail_lines(d: PatientDetails, bundles: Sequence[Bundle], day: dt.date | N
             name = "sex" if c.name == "cov_sex" else detail_of(c.name) or c.name
             readers.setdefault(name, []).append(_model_words(b))
     readers["height"] = readers["weight"] = [f"{x} (through BMI)" for x in readers.get("bmi", [])]
+    for name in DOSE_DETAILS if dose else ():
+        readers.setdefault(name, []).append("warfarin dose model")
     def used(name: str) -> str:
         return ", ".join(readers.get(name, [])) or "no model"
 
     lines = [DetailLine("Sex", d.sex or "not given", used("sex")),
-             DetailLine("Race (OMB group)", d.race or "not given", "warfarin dose model (not yet on the report)")]
+             DetailLine("Race (OMB group)", d.race or "not given", used("race"))]
     age = d.age_on(day)
     lines.append(DetailLine("Age", "not given" if age is None else f"{age:g} years"
                             + (f" (born {d.date_of_birth})" if d.date_of_birth else ""),

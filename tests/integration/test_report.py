@@ -144,3 +144,28 @@ def test_the_report_carries_the_warfarin_dose_line_of_the_real_patient_model() -
     assert no_race.warfarin is not None and no_race.warfarin.dose_mg_per_week is None
     assert any("race" in m for m in no_race.warfarin.missing) and "not computed" in render_html(no_race)
     assert patient_report(patient, (), details=details, report_date=day).summary.warfarin is None
+
+
+def test_the_warfarin_key_finding_carries_the_dose_and_the_details_name_the_dose_model() -> None:
+    from genolens.datamodel.clinical import read_details
+    from genolens.workflows import installed_dose_bundle, warfarin_dose
+
+    dose = installed_dose_bundle()
+    if dose is None:
+        pytest.skip("no warfarin dose bundle installed")
+    path, day = DEMO / "warfarin_sensitive_vkorc1_cyp2c9.vcf.gz", dt.date(2026, 12, 4)
+    patient = read_patient(path, absent="reference", qc_records=0)
+    details = read_details(DEMO / "details.toml", "DEMO_WARFARIN")  # White, 67 years, 170 cm, 80 kg
+    s = patient_report(patient, (), details=details, report_date=day, dose_bundle=dose).summary
+    alone = warfarin_dose(patient, details, on=day, bundle_dir=dose, explain=False)
+    assert alone.dose_mg_per_week is not None and alone.iwpc_algorithm_mg_per_week is not None
+    first = s.key_findings[0]  # the reason names warfarin, and VKORC1 A/A + CYP2C9 *1/*3 changes the dose
+    assert first.kind == "drug" and first.title.startswith("Warfarin")
+    assert f"{alone.dose_mg_per_week:.1f} mg/week" in first.action
+    assert f"IWPC algorithm {alone.iwpc_algorithm_mg_per_week:.1f} mg/week" in first.action
+    readers = {line.label: line.used_by for line in s.details}
+    for label in ("Race (OMB group)", "Age"):
+        assert "warfarin dose model" in readers[label]
+    without = patient_report(patient, (), details=details, report_date=day).summary
+    assert "mg/week" not in without.key_findings[0].action
+    assert "warfarin dose model" not in {line.label: line.used_by for line in without.details}["Race (OMB group)"]
