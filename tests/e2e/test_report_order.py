@@ -52,6 +52,7 @@ STORY: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "grch37_cyp3a5_expresser.vcf.gz": ("Tacrolimus", ()),
     "gvcf_reference_blocks.g.vcf.gz": (None, ()),
     TRIO: ("BRCA2", ("Clopidogrel",)),
+    "warfarin_sensitive_vkorc1_cyp2c9.vcf.gz": ("Warfarin", ("mg/week",)),
 }
 DEMOS = [(r.file, "CHILD" if r.file == TRIO else r.sample) for r in demo_rows()]
 PAGES = {  # sidebar title -> a text that shows the page has been drawn
@@ -313,18 +314,60 @@ def test_screenshots_of_every_page_and_the_pdf(page: Page, artifacts_dir: Path, 
     assert blocked == [], f"the page asked for something off this machine: {blocked}"
 
 
-def test_treatment_page_gives_the_warfarin_dose_from_real_patients(page: Page, artifacts_dir: Path) -> None:
-    """BRCA1 demo (White, 38 years, 168 cm, 63 kg): the IWPC-trained dose and the algorithm's, in mg/week."""
+_WARFARIN = "warfarin_sensitive_vkorc1_cyp2c9.vcf.gz"
+_DOSE_LINE = re.compile(r"real\s+IWPC\s+patients\s+\(target\s+INR\s+2-3\):\s+(\d+\.\d)\s+mg/week")
+
+
+def _page_dose(page: Page, label: str = "Model dose") -> float:
+    value = page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
+    expect(value).to_have_text(re.compile(r"^\d+(\.\d)? mg/week$"), timeout=TIMEOUT_MS)
+    return float(value.inner_text().split()[0])
+
+
+@POPPLER
+def test_warfarin_sensitive_genotypes_get_a_lower_dose_on_the_page_and_in_the_pdf(
+        page: Page, artifacts_dir: Path, tmp_path: Path) -> None:
+    """DEMO_WARFARIN (VKORC1 A/A, CYP2C9 *1/*3) and the trio's FATHER (G/G, *1/*1) with the same details (67
+    years, 170 cm, 80 kg, White, no amiodarone, no enzyme inducer): a lower dose on the Treatment page and in
+    the PDF; the what-if G/G + *1/*1 on DEMO_WARFARIN gives the FATHER's dose."""
     blocked = block_outside(page)
     _open(page)
-    _choose_demo(page, "brca1_185delAG_carrier.vcf.gz", "DEMO_BRCA1")
-    _go(page, "Treatment")
-    _select(page, "Drug", "Warfarin")
-    wait_idle(page, TIMEOUT_MS)
-    for label in ("Model dose", "IWPC algorithm"):
-        metric = page.get_by_test_id("stMetric").filter(has_text=label)
-        expect(metric.get_by_test_id("stMetricValue")).to_have_text(re.compile(r"^\d+(\.\d)? mg/week$"),
-                                                                   timeout=TIMEOUT_MS)
-    _no_errors(page)
-    screenshot(page, artifacts_dir / "treatment_warfarin_brca1.png", TIMEOUT_MS)
+    on_page: dict[str, float] = {}
+    in_pdf: dict[str, float] = {}
+    for file, sample in ((TRIO, "FATHER"), (_WARFARIN, "DEMO_WARFARIN")):
+        _go(page, "Patient")
+        _choose_demo(page, file, sample)
+        if sample == "FATHER":  # the same details as DEMO_WARFARIN's (data/demo/details.toml)
+            page.get_by_role("spinbutton", name="Age (years)").fill("67")
+            page.get_by_role("spinbutton", name="Height (cm)").fill("170")
+            page.get_by_role("spinbutton", name="Weight (kg)").fill("80")
+            _select(page, "Race (OMB group)", "White")
+            _select(page, "Taking amiodarone", "no")
+            _select(page, re.compile(r"^Taking an enzyme inducer"), "no")
+            page.get_by_role("button", name="Use these details").click()
+            expect(page.get_by_text("Details in use for every page and the report.")).to_be_visible(
+                timeout=TIMEOUT_MS)
+            wait_idle(page, TIMEOUT_MS)
+        _go(page, "Treatment")
+        _select(page, "Drug", "Warfarin")
+        wait_idle(page, TIMEOUT_MS)
+        on_page[sample] = _page_dose(page)
+        _no_errors(page)
+        screenshot(page, artifacts_dir / f"treatment_warfarin_{sample.lower()}.png", TIMEOUT_MS)
+        if sample == "DEMO_WARFARIN":  # the what-if: the genotypes of the FATHER
+            page.get_by_text("What if VKORC1 or CYP2C9 were different?").click()
+            _select(page, re.compile(r"^VKORC1 -1639G>A"), "G/G")
+            _select(page, re.compile(r"^CYP2C9 \(\*2"), "*1/*1")
+            what_if = page.get_by_test_id("stMetric").filter(has_text="What-if dose").get_by_test_id("stMetricValue")
+            expect(what_if).to_have_text(f"{on_page['FATHER']:.1f} mg/week", timeout=TIMEOUT_MS)
+            wait_idle(page, TIMEOUT_MS)
+            screenshot(page, artifacts_dir / "treatment_warfarin_what_if.png", TIMEOUT_MS)
+        _go(page, "Report")
+        text = _pdf_text(_download(page, "PDF", tmp_path / f"{sample}.pdf"))
+        found = _DOSE_LINE.search(text)
+        assert found, f"no warfarin dose line in the PDF of {sample}: {text[:2000]}"
+        in_pdf[sample] = float(found.group(1))
+    assert on_page["DEMO_WARFARIN"] < on_page["FATHER"], on_page
+    assert in_pdf["DEMO_WARFARIN"] < in_pdf["FATHER"], in_pdf
+    assert in_pdf == {s: on_page[s] for s in in_pdf}, (in_pdf, on_page)  # one number on the page and in the PDF
     assert blocked == [], blocked
