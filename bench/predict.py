@@ -1,12 +1,16 @@
-"""Prediction benchmark: every shipped bundle for one patient, features to predictions.
+"""Prediction benchmark: every shipped bundle for one patient, features to predictions, and the warfarin dose.
 
 Run from the repository root: ``.venv/bin/python bench/predict.py``. Bundles are loaded and the
 demo patient is read once (not timed); then ``predict`` runs for every bundle (intervals,
 percentiles, bands, flags), interleaved with a naive baseline that runs each ensemble member
 separately in Python without ``torch.inference_mode`` and summarises the member logits in numpy
 (probability, interval, percentile, band; it computes no flags, so it does less than ``predict``).
-``--smoke`` runs every step a few times only (CI checks that the script still works; its
-timings mean nothing). See ``bench/README.md``.
+In the same run, the warfarin dose model trained on the real IWPC patients: ``warfarin_dose(...,
+explain=False)`` (genotypes from the VCF, the network's median and 90% interval, the IWPC algorithm
+beside it) interleaved with the IWPC pharmacogenetic algorithm written in plain numpy from the same
+genotypes and details. Torch runs with one intra-op thread, as the CLI and the dashboard do
+(``--threads 0``: torch's own choice). ``--smoke`` runs every step a few times only (CI checks that the
+script still works; its timings mean nothing). See ``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +30,63 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from genolens.datamodel import Features, PatientGenome, Prediction  # noqa: E402
+from genolens.datamodel.clinical import PatientDetails, read_details  # noqa: E402
 from genolens.genome.patient import read_patient  # noqa: E402
 from genolens.modeling.bundle import Bundle, load_bundles  # noqa: E402
+from genolens.modeling.iwpc import DESIGN_NAMES  # noqa: E402
 from genolens.modeling.logistic import sigmoid  # noqa: E402
 from genolens.modeling.predict import PredictOptions, band, features_for, predict  # noqa: E402
+from genolens.modeling.warfarin_baselines import INTERCEPT, IWPC_PHARMACOGENETIC  # noqa: E402
+from genolens.workflows.warfarin import (  # noqa: E402
+    WarfarinDose,
+    design_row,
+    installed_dose_bundle,
+    patient_genotypes,
+    warfarin_dose,
+)
 
 DEFAULT_PATIENT = ROOT / "data" / "demo" / "brca1_185delAG_carrier.vcf.gz"
+DEMO_DETAILS = ROOT / "data" / "demo" / "details.toml"
 TARGET_MS = 50.0
+
+
+@dataclass(frozen=True)
+class WarfarinCase:
+    """The warfarin dose bundle and the patient's details (age, height, weight, race) it needs."""
+
+    bundle_dir: Path
+    details: PatientDetails
+
+
+def warfarin_case(patient: PatientGenome, details_file: Path = DEMO_DETAILS) -> tuple[WarfarinCase | None, str]:
+    """The warfarin case for ``patient`` (details from the demo file by sample), or ``None`` and why not."""
+    bundle_dir = installed_dose_bundle()
+    if bundle_dir is None:
+        return None, "no warfarin dose bundle installed (make models)"
+    details = read_details(details_file, patient.sample) if details_file.is_file() else PatientDetails()
+    dose = warfarin_dose(patient, details, on=None, bundle_dir=bundle_dir, explain=False)
+    if dose.missing:
+        return None, f"no dose for {patient.sample}: {'; '.join(dose.missing)}"
+    return WarfarinCase(bundle_dir, details), (
+        f"warfarin_dose/{bundle_dir.name}: {patient.sample}, {dict(dose.genotypes)}, "
+        f"{len(dose.flags)} flag(s); dose {dose.dose_mg_per_week:.1f} mg/week")
+
+
+def warfarin_predict(case: WarfarinCase, patient: PatientGenome) -> WarfarinDose:
+    """The product's call: the dose, its interval and the IWPC algorithm's dose, no ledger."""
+    return warfarin_dose(patient, case.details, on=None, bundle_dir=case.bundle_dir, explain=False)
+
+
+def naive_iwpc_dose(case: WarfarinCase, patient: PatientGenome) -> float:
+    """The same job done plainly: the IWPC pharmacogenetic algorithm in numpy on the same genotypes and details,
+    ``max(intercept + x . beta, 0) ** 2`` mg/week (no network, no interval)."""
+    genotypes, _ = patient_genotypes(patient)
+    v = case.details.values
+    x = design_row(age_years=v["age"], height_cm=v["height"], weight_kg=v["weight"],
+                   race=str(case.details.race), cyp2c9=genotypes["CYP2C9"], vkorc1=genotypes["VKORC1"],
+                   enzyme_inducer=bool(v.get("enzyme_inducer", 0.0)), amiodarone=bool(v.get("amiodarone", 0.0)))
+    beta = np.array([IWPC_PHARMACOGENETIC.get(n, 0.0) for n in DESIGN_NAMES])
+    return float(max(IWPC_PHARMACOGENETIC[INTERCEPT] + float(x @ beta), 0.0) ** 2)
 
 
 def machine(threads: int = 0) -> str:
@@ -127,7 +182,8 @@ def main() -> int:
     ap.add_argument("--patient", default=str(DEFAULT_PATIENT), help="VCF of the patient (default: a demo)")
     ap.add_argument("--repeats", type=int, default=300, help="timed runs of each contender (>= 200)")
     ap.add_argument("--warmup", type=int, default=20, help="untimed runs of each contender first")
-    ap.add_argument("--threads", type=int, default=0, help="torch intra-op threads (default: torch's choice)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch intra-op threads (default 1, as the CLI and dashboard; 0: torch's choice)")
     ap.add_argument("--smoke", action="store_true", help="3 runs, 1 warm-up: checks the script works (CI)")
     args = ap.parse_args()
     if args.smoke:
@@ -166,11 +222,35 @@ def main() -> int:
     med = float(np.median(ours))
     print(f"ratio naive/GenoLens: median {np.median(naive) / med:.2f}x, p95 "
           f"{np.percentile(naive, 95) / np.percentile(ours, 95):.2f}x")
+    w_med, w_ok = warfarin_timing(patient, args.repeats, args.warmup)
     print(f"after the runs: {load()}")
     print(f"target: median <= {TARGET_MS:g} ms ({'met' if med <= TARGET_MS else 'MISSED'}); p95 "
           f"{np.percentile(ours, 95):.2f} ms; cross-check {'OK' if ok else 'MISMATCH'}")
-    print(f"predict_ms={med:.2f}")
-    return 0 if ok else 1
+    print(f"predict_ms={med:.2f}" + ("" if w_med is None else f" warfarin_predict_ms={w_med:.2f}"))
+    return 0 if ok and w_ok else 1
+
+
+def warfarin_timing(patient: PatientGenome, repeats: int, warmup: int) -> tuple[float | None, bool]:
+    """Time the warfarin dose model beside the IWPC algorithm in numpy; its median ms (``None`` when there is no
+    case) and whether the two agree on the algorithm's dose."""
+    case, words = warfarin_case(patient)
+    print(f"warfarin dose model: {words}")
+    if case is None:
+        return None, True
+    dose = warfarin_predict(case, patient)
+    naive = naive_iwpc_dose(case, patient)
+    ok = bool(np.isclose(dose.iwpc_algorithm_mg_per_week or np.nan, naive, rtol=1e-12, atol=0))
+    print(f"cross-check: IWPC algorithm in warfarin_dose {dose.iwpc_algorithm_mg_per_week:.4f} vs plain numpy "
+          f"{naive:.4f} mg/week -> {'OK' if ok else 'MISMATCH'}")
+    ours, base = interleaved([lambda: warfarin_predict(case, patient), lambda: naive_iwpc_dose(case, patient)],
+                             repeats, warmup)
+    print(f"warfarin dose for one patient, {repeats} interleaved runs after {warmup} warm-up runs each:")
+    print(summary("c. warfarin_dose(explain=False): network + IWPC", ours))
+    print(summary("d. IWPC algorithm in plain numpy", base))
+    w_med = float(np.median(ours))
+    print(f"ratio warfarin_dose/plain IWPC: median {w_med / np.median(base):.1f}x; target median <= {TARGET_MS:g} "
+          f"ms ({'met' if w_med <= TARGET_MS else 'MISSED'})")
+    return w_med, ok
 
 
 if __name__ == "__main__":

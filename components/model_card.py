@@ -1,4 +1,5 @@
-"""A model card on screen: intended use, training data, metrics beside the baselines, curves."""
+"""A model card on screen: intended use, training data, metrics beside the baselines, curves; and the warfarin dose
+model's card (real IWPC patients: one table of held-out figures, the interval coverage, the concordance)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from components.frame import output_label
+from genolens.errors import BundleError
 from genolens.modeling import Bundle
 from genolens.present.figures import calibration_figure, roc_figure
 from genolens.provenance import RESEARCH_USE
+from genolens.workflows import installed_dose_bundle
+from genolens.workflows.dose_card import COLUMNS, DoseCard, read_dose_card
 
 _METRICS = ("auroc", "auprc", "brier", "calibration_slope", "calibration_intercept", "ece")
 _METHOD = {"ig": "Integrated Gradients"}
@@ -102,3 +106,60 @@ def _output(bundle: Bundle, output: str, table: dict[str, Any], curves: dict[str
         st.dataframe(pd.DataFrame(by_group), hide_index=True, placeholder="—",
                      column_config={"AUROC": st.column_config.NumberColumn(format="%.3f"),
                                     "ECE": st.column_config.NumberColumn(format="%.3f")})
+
+
+def installed_dose_card() -> DoseCard | None:
+    """The installed warfarin dose bundle's card, or ``None`` when none is installed."""
+    folder = installed_dose_bundle()
+    if folder is None:
+        return None
+    try:
+        return read_dose_card(folder)
+    except BundleError as exc:
+        st.warning(f"The warfarin dose card could not be read: {exc}", icon=":material/warning:")
+        return None
+
+
+def dose_card(c: DoseCard) -> None:
+    """Show the warfarin dose bundle's card: use, provenance, split, held-out figures, coverage, concordance."""
+    st.subheader(f"Warfarin dose · v{c.version} · trained on real IWPC patients")
+    st.markdown(f"**Intended use.** {c.intended_use}")
+    st.caption(c.research_use or RESEARCH_USE)
+    left, right = st.columns(2)
+    left.markdown(f"**Data provenance.** {c.attribution}")
+    right.markdown(f"**Split and inclusion.** {c.training}. Split: {c.split}.")
+    st.markdown("#### Held-out patients: the network beside the published algorithms")
+    published = c.published.get("iwpc_pharmacogenetic_validation_mae")
+    st.caption("Mean absolute error of the weekly dose (lower is better) and the share of patients whose dose is "
+               "within 20% of the stable dose they needed (higher is better); every model on the same held-out "
+               "patients, by the same code." + (f" The paper reports {published:g} mg/week for the IWPC "
+                                                 "pharmacogenetic algorithm on its own validation cohort."
+                                                 if published else ""))
+    patients, model, mae, within = COLUMNS
+    st.dataframe(pd.DataFrame(list(c.rows), columns=list(COLUMNS)), hide_index=True, placeholder="—",
+                 width="stretch", height=35 * (len(c.rows) + 1) + 3,  # every row, no inner scroll
+                 column_config={patients: st.column_config.TextColumn(patients, width="medium"),
+                                model: st.column_config.TextColumn(model, width="large"),
+                                mae: st.column_config.NumberColumn(mae, format="%.2f"),
+                                within: st.column_config.NumberColumn(within, format="%.1f%%")})
+    if c.coverage_90 is not None:
+        st.markdown(f"**Interval.** {c.coverage_90:.1%} of held-out doses lie inside the network's nominal 90% "
+                    "interval (5th-95th percentile of its predictive distribution).")
+    _dose_concordance(c)
+    st.markdown("#### Limitations")
+    st.markdown("\n".join(f"- {line}" for line in c.limitations))
+
+
+def _dose_concordance(c: DoseCard) -> None:
+    st.markdown("#### Explanations beside the IWPC algorithm")
+    k = c.concordance
+    if k is None:
+        st.caption("Concordance not yet computed for this card (run `make models`).")
+        return
+    st.markdown(f"{k.description} Patients: {k.patients}. Baseline: {k.baseline}.")
+    st.markdown("\n".join(
+        f"- **{f.factor}**: Pearson r {f.pearson_r:.3f} over {f.n:,} patients; mean contribution "
+        f"{f.mean_model_mg_per_week:+.2f} mg/week (network) vs {f.mean_iwpc_mg_per_week:+.2f} mg/week (algorithm)"
+        for f in k.factors))
+    st.caption(f"The network's contributions add up to its change in mean dose within "
+               f"{k.max_relative_completeness_residual:.1e} of that change for every patient (completeness).")

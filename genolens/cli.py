@@ -163,8 +163,9 @@ def _add_cohort_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     tr.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     tr.add_argument("--no-select", dest="select", action="store_false",
                     help="read every panel variant (default: only those the AIC adaptive lasso keeps per output)")
-    tw = sub.add_parser("train-warfarin", help="train the warfarin dose bundle on the real IWPC patients and score it "
-                        "beside the published algorithms")
+    tw = sub.add_parser("train-warfarin", help="train the warfarin dose bundle on the real IWPC patients, score it "
+                        "beside the published algorithms and write the concordance of its explanations with the "
+                        "IWPC algorithm's into the card")
     tw.add_argument("--out", required=True, help="bundle folder to write: models/warfarin_dose/<version>")
     tw.add_argument("--seed", type=int, default=2009, help="seed of the split and the training (default 2009)")
 
@@ -394,8 +395,10 @@ def _report(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[
 
 def _train_warfarin(args: argparse.Namespace) -> str:
     from genolens.modeling.warfarin_model import train_warfarin
+    from genolens.workflows.warfarin import CONCORDANCE_FACTORS, write_concordance
 
     card = train_warfarin(Path(args.out), seed=args.seed)
+    agreement = write_concordance(Path(args.out))  # needs workflows (IG), which modeling may not import
     held = card["metrics"]["validation"]
     lines = [f"wrote {args.out}; held-out patients: {card['training']['n_validation']}",
              f"{'model':<22}{'MAE mg/week':>12}{'% ideal':>9}{'R2':>7}"]
@@ -403,6 +406,9 @@ def _train_warfarin(args: argparse.Namespace) -> str:
         m = groups["all"]
         lines.append(f"{name:<22}{m['mae']:>12.2f}{m['pct_ideal']:>9.1f}{m['r2']:>7.3f}")
     lines.append(f"network 90% interval coverage: {card['metrics']['interval_coverage_90']['validation']:.1%}")
+    lines.append("concordance with the IWPC algorithm's contributions (Pearson r, held-out): " + ", ".join(
+        f"{f} {agreement[f]['pearson_r']:.3f}" for f in CONCORDANCE_FACTORS)
+        + f"; max completeness residual {agreement['max_relative_completeness_residual']:.1e}")
     return "\n".join(lines)
 
 

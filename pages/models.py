@@ -7,17 +7,24 @@ from components.errors import shown_errors
 
 st.title("Models")
 patient_views.research_banner("Model cards describe what each model was trained on and how well it does.")
-st.markdown("Every model was trained on a **simulated** cohort grounded in published facts (real variants, "
-            "positions and effect sizes). Metrics are from a held-out part of that cohort, beside a linear "
-            "polygenic score on the same variants and the oracle (the true simulated model). To train on your "
-            "own cohort: `python -m genolens train --vcf COHORT --phenotypes CSV --panel NAME --out DIR`.")
+st.markdown("Every risk and drug-response model was trained on a **simulated** cohort grounded in published facts "
+            "(real variants, positions and effect sizes). Metrics are from a held-out part of that cohort, beside a "
+            "linear polygenic score on the same variants and the oracle (the true simulated model). To train on "
+            "your own cohort: `python -m genolens train --vcf COHORT --phenotypes CSV --panel NAME --out DIR`. "
+            "The exception is the **warfarin dose** model (last tab): trained on **real** patients of the IWPC "
+            "data set and scored on patients it never saw, beside the published IWPC algorithms.")
 
 with shown_errors("loading the model bundles"):
     bundles = cached.bundles()
-if not bundles:
+    dose = model_card.installed_dose_card()
+if not bundles and dose is None:
     st.info("No model bundles are installed: run `make models`.", icon=":material/model_training:")
     st.stop()
-tabs = st.tabs([b.name.replace("_", " ") for b in bundles])
-for tab, bundle in zip(tabs, bundles, strict=True):
+labels = [b.name.replace("_", " ") for b in bundles] + (["warfarin dose (real IWPC patients)"] if dose else [])
+tabs = st.tabs(labels)
+for tab, bundle in zip(tabs, bundles, strict=False):
     with tab:
         model_card.card(bundle)
+if dose is not None:
+    with tabs[-1]:
+        model_card.dose_card(dose)

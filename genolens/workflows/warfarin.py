@@ -42,10 +42,10 @@ from genolens.datamodel import Baseline, PatientGenome
 from genolens.datamodel.clinical import PatientDetails
 from genolens.errors import BundleError, CohortError, OptionError
 from genolens.explain import attribute
-from genolens.modeling.bundle import MODELS_DIR
+from genolens.modeling.bundle import MODELS_DIR, dumps_toml
 from genolens.modeling.dose_explain import explainable_dose_model, float64_copy
 from genolens.modeling.dose_network import DoseEnsemble, load_dose_ensemble, predict_dose
-from genolens.modeling.iwpc import DESIGN_NAMES
+from genolens.modeling.iwpc import DESIGN_NAMES, design_matrix, iwpc_csv, load_iwpc, split_iwpc
 from genolens.modeling.warfarin_baselines import IWPC_PHARMACOGENETIC, iwpc_dose
 
 MODEL_NAME = "warfarin_dose"
@@ -482,3 +482,96 @@ def concordance(X: np.ndarray, *, bundle_dir: Path | None = None,
         out[f] = {"pearson_r": r, "mean_model": float(model[:, j].mean()), "mean_iwpc": float(algo[:, j].mean())}
     return out
 
+
+
+CONCORDANCE_FACTORS: tuple[str, ...] = ("VKORC1", "CYP2C9")
+"""The genetic factors whose contributions the card's ``[concordance]`` table compares with the algorithm's."""
+
+
+def held_out_inputs(card: Mapping[str, Any], *, csv: Path | None = None) -> np.ndarray:
+    """The inputs of the held-out (validation) patients of a dose card's own split, read from the IWPC CSV.
+
+    Parameters
+    ----------
+    card : Mapping
+        A dose card (its ``bundle.seed`` and ``training.n_validation`` are used).
+    csv : Path, optional
+        The IWPC CSV (default: ``../shared/datasets/iwpc_warfarin/iwpc_warfarin.csv``).
+
+    Returns
+    -------
+    np.ndarray
+        shape (n_validation, 17), columns :data:`DESIGN_NAMES`.
+
+    Raises
+    ------
+    CohortError
+        When the IWPC data set is not found.
+    BundleError
+        When the split of the card's seed does not give the card's number of held-out patients.
+    """
+    path = csv or iwpc_csv()
+    if path is None or not Path(path).is_file():
+        raise CohortError("The IWPC warfarin data set was not found at ../shared/datasets/iwpc_warfarin/"
+                          "iwpc_warfarin.csv; the held-out patients are read from it.")
+    cohort = load_iwpc(Path(path))
+    _, validation = split_iwpc(cohort, seed=int(card["bundle"]["seed"]))
+    expected = card.get("training", {}).get("n_validation")
+    if int(validation.sum()) != expected:
+        raise BundleError(f"The split of seed {card['bundle']['seed']} holds out {int(validation.sum())} patients "
+                          f"but the card says {expected}: this card was not made from this data set.")
+    X, _ = design_matrix(cohort)
+    held_out: np.ndarray = X[validation]
+    return held_out
+
+
+def concordance_section(result: Mapping[str, Any], *, caption: str, seed: int) -> dict[str, Any]:
+    """The card's ``[concordance]`` table from a :func:`concordance` result over the held-out patients."""
+    n = int(result["n"])
+    section: dict[str, Any] = {
+        "description": f"Per held-out patient, the network's Integrated Gradients contribution of "
+                       f"{' and of '.join(CONCORDANCE_FACTORS)} to the mean dose (mg/week) beside the IWPC "
+                       "pharmacogenetic algorithm's exact Shapley contribution of the same factor, both from "
+                       "the same baseline patient; Pearson r over the patients.",
+        "patients": f"the {n:,} held-out (validation) patients of the bundle's own split (seed {seed})",
+        "baseline": caption, "n": n,
+        "max_relative_completeness_residual": float(result["max_relative_residual"])}
+    for factor in CONCORDANCE_FACTORS:
+        r = result[factor]
+        section[factor] = {"pearson_r": float(r["pearson_r"]), "mean_model_mg_per_week": float(r["mean_model"]),
+                           "mean_iwpc_mg_per_week": float(r["mean_iwpc"]), "n": n}
+    return section
+
+
+def write_concordance(bundle_dir: Path, *, csv: Path | None = None) -> dict[str, Any]:
+    """Compute the concordance over the bundle's held-out patients and write it into its card as
+    ``[concordance]`` (the rest of the card is left as it is).
+
+    Parameters
+    ----------
+    bundle_dir : Path
+        A dose bundle folder (``card.toml`` and ``weights.pt``).
+    csv : Path, optional
+        The IWPC CSV (default: the one under ``../shared``).
+
+    Returns
+    -------
+    dict
+        The ``[concordance]`` table written (:func:`concordance_section`).
+
+    Raises
+    ------
+    CohortError
+        When the IWPC data set is not found.
+    BundleError
+        When the bundle is not a readable dose bundle, or its split does not match the data.
+    """
+    folder = bundle_dir.resolve()
+    bundle = load_dose_bundle(folder)
+    card = dict(bundle.card)
+    result = concordance(held_out_inputs(card, csv=csv), bundle_dir=folder, factors=CONCORDANCE_FACTORS)
+    section = concordance_section(result, caption=bundle.caption, seed=int(card["bundle"]["seed"]))
+    card["concordance"] = section
+    (folder / "card.toml").write_text(dumps_toml(card), encoding="utf-8")
+    load_dose_bundle.cache_clear()  # the cached card is now stale
+    return section

@@ -181,7 +181,7 @@ def test_researcher_flow(page: Page, artifacts_dir: Path) -> None:
     _no_errors(page)
     screenshot(page, artifacts_dir / "flow_cohort.png", TIMEOUT_MS)
     _go(page, "Models", "Models")
-    expect(page.get_by_role("tab")).to_have_count(4)
+    expect(page.get_by_role("tab")).to_have_count(5)  # + the warfarin dose card
     expect(page.get_by_text("Explanations checked against the simulated truth").first).to_be_visible()
     _no_errors(page)
     screenshot(page, artifacts_dir / "flow_models.png", TIMEOUT_MS)
