@@ -338,19 +338,26 @@ def test_warfarin_sensitive_genotypes_get_a_lower_dose_on_the_page_and_in_the_pd
         _go(page, "Patient")
         _choose_demo(page, file, sample)
         if sample == "FATHER":  # the same details as DEMO_WARFARIN's (data/demo/details.toml)
-            page.get_by_role("spinbutton", name="Age (years)").fill("67")
-            page.get_by_role("spinbutton", name="Height (cm)").fill("170")
-            page.get_by_role("spinbutton", name="Weight (kg)").fill("80")
+            # the FATHER's own form (not the first sample's, still on screen while the sample choice reruns)
+            expect(page.get_by_role("textbox", name="Patient identifier")).to_have_value("DEMO-TRIO-F",
+                                                                                     timeout=TIMEOUT_MS)
             _select(page, "Race (OMB group)", "White")
             _select(page, "Taking amiodarone", "no")
             _select(page, re.compile(r"^Taking an enzyme inducer"), "no")
+            for name, value in (("Age (years)", "67"), ("Height (cm)", "170"), ("Weight (kg)", "80")):
+                box = page.get_by_role("spinbutton", name=name)
+                box.fill(value)
+                expect(box).to_have_value(value, timeout=TIMEOUT_MS)  # a rerun while typing would drop a digit
             page.get_by_role("button", name="Use these details").click()
-            expect(page.get_by_text("Details in use for every page and the report.")).to_be_visible(
-                timeout=TIMEOUT_MS)
+            in_use = page.get_by_text(re.compile(r"^In use: "))
+            for words in ("White", "67 years", "height: 170 cm", "weight: 80 kg", "taking amiodarone: no"):
+                expect(in_use).to_contain_text(words, timeout=TIMEOUT_MS)
             wait_idle(page, TIMEOUT_MS)
         _go(page, "Treatment")
         _select(page, "Drug", "Warfarin")
         wait_idle(page, TIMEOUT_MS)
+        coded = {"FATHER": "CYP2C9 *1/*1, VKORC1 G/G", "DEMO_WARFARIN": "CYP2C9 *1/*3, VKORC1 A/A"}[sample]
+        expect(page.get_by_text(f"genotypes as coded: {coded}", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
         on_page[sample] = _page_dose(page)
         _no_errors(page)
         screenshot(page, artifacts_dir / f"treatment_warfarin_{sample.lower()}.png", TIMEOUT_MS)
