@@ -47,10 +47,10 @@ class InputLimits:
 
     max_decompressed_bytes: int = 16 << 30
     """Absolute cap on the decompressed text (bytes)."""
-    max_expansion: int = 100
+    max_expansion: int = 50
     """Cap on decompressed / compressed size once past :attr:`expansion_floor_bytes`; real VCF.gz
-    files expand 5-30 times, a decompression bomb 1,000 times."""
-    expansion_floor_bytes: int = 256 << 20
+    files expand 4-15 times (the whole-genome benchmark file 4.3), a decompression bomb 1,000 times."""
+    expansion_floor_bytes: int = 64 << 20
     """Decompressed bytes always allowed, whatever the compressed size."""
     max_line_bytes: int = 16 << 20
     """Longest line (header or record), in bytes."""
@@ -94,9 +94,9 @@ def check_vcf_file(path: Path, *, compressed: bool, limits: InputLimits = DEFAUL
     try:
         size = path.stat().st_size
         if compressed:
-            with gzip.open(path, "rb") as gz:
+            with open(path, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
                 check_vcf_text(gz, name, limit=limits.decompressed_limit(size), limits=limits, sink=sink,
-                               compressed_size=size)
+                               compressed_size=size, consumed=raw.tell)
         else:
             with open(path, "rb") as fh:
                 check_vcf_text(fh, name, limit=limits.decompressed_limit(None), limits=limits, sink=sink)
@@ -129,7 +129,8 @@ def check_compressed_size(path: Path, *, limits: InputLimits = DEFAULT_LIMITS) -
 
 
 def check_vcf_text(stream: _Readable, name: str, *, limit: int, limits: InputLimits = DEFAULT_LIMITS,
-                   sink: IO[bytes] | None = None, compressed_size: int | None = None) -> None:
+                   sink: IO[bytes] | None = None, compressed_size: int | None = None,
+                   consumed: Callable[[], int] | None = None) -> None:
     """Check decompressed VCF text read from ``stream``, in bounded chunks.
 
     Checked: at most ``limit`` bytes in all; no line longer than ``limits.max_line_bytes``; no NUL
@@ -153,6 +154,10 @@ def check_vcf_text(stream: _Readable, name: str, *, limit: int, limits: InputLim
         When given, each chunk is also written there with carriage returns removed.
     compressed_size
         The compressed file's size, for the message when ``limit`` is passed (``None``: plain text).
+    consumed
+        Compressed bytes read so far: past ``limits.expansion_floor_bytes``, text that has expanded more
+        than ``limits.max_expansion`` times is refused at once, not only at ``limit`` (a bomb is
+        refused after a few hundred megabytes, whatever its size).
 
     Raises
     ------
@@ -164,11 +169,15 @@ def check_vcf_text(stream: _Readable, name: str, *, limit: int, limits: InputLim
     total = 0
     while chunk := stream.read(CHUNK_BYTES):
         total += len(chunk)
-        if total > limit:
+        early = consumed is not None and total > limits.expansion_floor_bytes and \
+            total > limits.max_expansion * consumed()
+        if total > limit or early:
             if compressed_size is None:
                 raise VcfReadError(f"'{name}' is larger than {_size(limit)}, the most GenoLens reads from one "
                                    "file. Extract the chromosomes or samples you need (bcftools view) and load "
                                    "that file.")
+            if early and consumed is not None:
+                raise VcfReadError(_expansion_message(name, total, consumed(), part=True))
             raise VcfReadError(_expansion_message(name, limit, compressed_size))
         if sink is not None:
             sink.write(chunk.replace(b"\r", b""))
@@ -364,9 +373,10 @@ class _Scan:
             raise VcfReadError(self._byte_message(n, line[exc.start])) from None
 
 
-def _expansion_message(name: str, limit: int, compressed_size: int) -> str:
+def _expansion_message(name: str, limit: int, compressed_size: int, *, part: bool = False) -> str:
+    whose = "the compressed data read so far" if part else "its compressed size"
     return (f"'{name}' expands to more than {_size(limit)} when decompressed, over "
-            f"{limit // max(compressed_size, 1):,} times its compressed size ({_size(compressed_size)}): a real "
+            f"{limit // max(compressed_size, 1):,} times {whose} ({_size(compressed_size)}): a real "
             "VCF does not compress that well, so GenoLens stops reading it. Check the file, or extract the "
             "region you need (bcftools view -r) and load that.")
 

@@ -91,8 +91,8 @@ def test_limits_name_what_was_passed() -> None:
         check_vcf_text(io.BytesIO(three), "t.vcf", limit=1 << 20, limits=small)
     with pytest.raises(VcfReadError, match=r"expands to more than 100 bytes .* over 10 times"):
         check_vcf_text(io.BytesIO(HEADER + RECORD), "t.vcf.gz", limit=100, compressed_size=10)
-    assert InputLimits().decompressed_limit(60 << 20) == 6000 << 20  # a whole-genome VCF.gz (~4.5x) fits
-    assert InputLimits().decompressed_limit(1 << 20) == 256 << 20
+    assert InputLimits().decompressed_limit(60 << 20) == 3000 << 20  # a whole-genome VCF.gz (~4.3x) fits
+    assert InputLimits().decompressed_limit(1 << 20) == 64 << 20
 
 
 def test_messages_never_carry_markup_from_the_file() -> None:
