@@ -239,8 +239,8 @@ class _Scan:
         if not line:
             raise VcfReadError(self._at(n, "is blank, inside the header") + " Remove the blank line.")
         if not line.startswith(b"#CHROM"):
-            what = "starts with a single '#' but is not the '#CHROM' line" if line.startswith(b"#") else \
-                "is a record, but no '#CHROM' header line came before it"
+            what = "starts with a single '#' but is not the '#CHROM' line." if line.startswith(b"#") else \
+                "is a record, but no '#CHROM' header line came before it."
             raise VcfReadError(self._at(n, what) + " Every '##' line must come first, then one '#CHROM' line, "
                                "then the records.")
         cols = line.split(b"\t", self.limits.max_samples + 10)

@@ -14,8 +14,13 @@ from genolens.genome.vcf_errors import allele_error, end_error, record_error
 _INT_MISSING = -2147483648  # htslib int32 missing; -2147483647 is vector end
 
 
-def to_record(v: Any, idx: int, info: VcfInfo, n: int | None) -> Record:
-    """Copy one cyvcf2 Variant into a plain Record for sample column ``idx``."""
+def to_record(v: Any, idx: int, info: VcfInfo, n: int | None, *, strict: bool = True) -> Record:
+    """Copy one cyvcf2 Variant into a plain Record for sample column ``idx``.
+
+    With ``strict`` (a record read at a panel site), a genotype naming an allele beyond ALT is refused;
+    the QC pass over the whole file reads with ``strict=False`` (its counts ignore such alleles), so a
+    defect at a site GenoLens never uses does not refuse the file.
+    """
     try:
         fmt = v.FORMAT or []
         alts = tuple(v.ALT)
@@ -28,7 +33,7 @@ def to_record(v: Any, idx: int, info: VcfInfo, n: int | None) -> Record:
             gt = tuple(int(a) for a in g[:-1])
             phased = bool(g[-1]) and len(gt) > 1
             gt_text = ("|" if phased else "/").join("." if a < 0 else str(a) for a in gt)
-            if gt and max(gt) > len(alts):
+            if strict and gt and max(gt) > len(alts):
                 raise allele_error(info, n, max(gt), len(alts))
         pos, end = int(v.POS), int(v.end)
         if end <= pos and alts and alts[-1][:1] == "<":

@@ -53,7 +53,7 @@ BAD_HEADER = Refusal("malformed header", VcfReadError, r"cannot be opened as a V
 BAD_RECORD = Refusal("malformed record", VcfReadError, r"has a malformed record \d+ that htslib cannot parse")
 DUPLICATE_SAMPLES = Refusal("duplicated sample names", VcfReadError, r"names the same sample column twice")
 BAD_LINE = Refusal("malformed line, found by the text check before htslib", VcfReadError,
-                   r"line [\d,]+ (is|has|contains) .* (Fix|Remove|Every|All|Columns|Names|The file)")
+                   r"line [\d,]+ (is|has|contains|starts) ")
 NO_CHROM_LINE = Refusal("no #CHROM line", VcfReadError, r"has no '#CHROM' header line, so its columns are unknown")
 BAD_ALLELE = Refusal("genotype allele beyond ALT", VcfReadError, r"has a genotype allele .* but only \d+ ALT")
 DEFECTS = (INDEX, EMPTY, NOT_VCF, BAD_HEADER, BAD_RECORD, DUPLICATE_SAMPLES, BAD_LINE, NO_CHROM_LINE, BAD_ALLELE,
