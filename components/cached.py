@@ -42,7 +42,8 @@ from genolens.datamodel import (
 )
 from genolens.datamodel.clinical import PatientDetails, details_record
 from genolens.explain import BaselineChoice, Explanation, Method, output_index
-from genolens.genome import OutsideCall, list_samples, read_patient
+from genolens.genome import OutsideCall, list_samples
+from genolens.genome.isolated import read_patient_isolated
 from genolens.modeling import Bundle, bundle_paths, load_bundle
 from genolens.modeling.clinical import ModelInputs
 from genolens.workflows import (
@@ -99,7 +100,7 @@ def patient(
 ) -> PatientGenome:
     """Read one sample of the file with content hash ``sha256`` under the given options."""
     with _source.local_path() as path:
-        return read_patient(
+        return read_patient_isolated(  # a worker process: a file that crashes htslib ends this read only
             path, sample=sample, build=build, absent=absent, source_name=source_name, sha256=sha256,
             progress=_progress,
         )

@@ -21,15 +21,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, BUILDS, PatientGenome
 from genolens.datamodel.clinical import PatientDetails, details_record, patient_details, read_details
 from genolens.errors import BundleError, GenoLensError, GroundTruthError, OptionError, ReportError
 from genolens.genome.encode import STATUS_WORDS
+from genolens.genome.isolated import read_patient_isolated
 from genolens.genome.outside_calls import OutsideCall, read_outside_calls
 from genolens.genome.panel import load_panels
-from genolens.genome.patient import patient_to_json, read_patient
+from genolens.genome.patient import patient_to_json
 from genolens.genome.pgx import PgxReport, call_pgx, pgx_to_json
 from genolens.genome.qc import panel_warnings
 from genolens.provenance import RESEARCH_USE, RESEARCH_USE_LINE, RESEARCH_USE_REPORT_LINE
@@ -195,6 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
+def _read(path: str, **options: Any) -> PatientGenome:
+    """Read the patient in a worker process: a file that crashes htslib ends in an ``error:`` line, not 139."""
+    return read_patient_isolated(path, **options)
+
+
 def _run(args: argparse.Namespace) -> tuple[int, str]:
     """Run one command; return its exit status and what it prints."""
     if args.command == "simulate":
@@ -206,7 +212,7 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
     if args.command == "train-warfarin":
         return 0, _train_warfarin(args)
     if args.command in ("predict", "explain") and args.model == WARFARIN_MODEL:
-        return 0, _warfarin(args, read_patient(args.path, sample=args.sample, build=args.build, absent=args.absent,
+        return 0, _warfarin(args, _read(args.path, sample=args.sample, build=args.build, absent=args.absent,
                                                qc_records=0))
     bundles: tuple[Bundle, ...] = ()
     if args.command in ("predict", "explain", "report"):
@@ -216,7 +222,7 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         use_one_thread()
         bundles = load_bundles()  # once per command; an imported score brings its own panel to read
     extra = [b.panel for b in bundles if b.info.own_panel]
-    patient = read_patient(args.path, sample=args.sample, build=args.build, absent=args.absent,
+    patient = _read(args.path, sample=args.sample, build=args.build, absent=args.absent,
                            panels=[*load_panels(), *extra] if extra else None,
                            qc_records=max(getattr(args, "qc_records", 0), 0))
     if args.command == "predict":
@@ -265,7 +271,7 @@ def _explain(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence
     if args.baseline == "relative":
         if not args.relative:
             raise OptionError("--baseline relative needs --relative SAMPLE (another sample of the same VCF).")
-        other = read_patient(args.path, sample=args.relative, build=args.build, absent=args.absent,
+        other = _read(args.path, sample=args.relative, build=args.build, absent=args.absent,
                              panels=[bundle.panel], qc_records=0)
         relative_values = features_for(other, bundle).values
     name = bundle.outputs[output_index(bundle, args.output)]

@@ -147,7 +147,10 @@ class VcfFile:
         return self._scan(wanted, convert, progress), mode
 
     def iter_records(self, sample_idx: int, *, limit: int | None = None) -> Iterator[Record]:
-        """Yield every record (reduced to one sample) in file order, up to ``limit`` records."""
+        """Yield every record (reduced to one sample) in file order, up to ``limit`` records.
+
+        Genotype alleles beyond ALT are not refused here (see :func:`~genolens.genome.vcf_records.to_record`).
+        """
         reader = self._reader()
         n = 0
         it = iter(reader)
@@ -159,7 +162,7 @@ class VcfFile:
             except Exception as exc:  # htslib/cyvcf2 raise bare Exception
                 raise record_error(self.info, n + 1, exc) from None
             n += 1
-            yield to_record(v, sample_idx, self.info, n)
+            yield to_record(v, sample_idx, self.info, n, strict=False)
 
     # -- internals ---------------------------------------------------------------------------
 

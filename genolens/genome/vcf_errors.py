@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +28,7 @@ def record_error(info: VcfInfo, n: int | None, exc: BaseException, *, where: str
     name = Path(info.path).name
     at = f"record {n:,}" if n is not None else "a record"
     if where:
-        at += f" ({where})"
+        at += f" ({safe_excerpt(where, 40)})"
     detail = _short(exc)
     if info.compression != "none" and ("ret: -2" in detail or "BGZF" in detail or "truncat" in detail.lower()):
         return VcfReadError(
@@ -39,6 +40,25 @@ def record_error(info: VcfInfo, n: int | None, exc: BaseException, *, where: str
     return VcfReadError(
         f"'{name}' has a malformed {at} that htslib cannot parse{shown}. Fix or remove that record "
         "(`bcftools view` reports the same line) and load the file again."
+    )
+
+
+def allele_error(info: VcfInfo, n: int | None, allele: int, n_alts: int) -> VcfReadError:
+    """The error for a genotype naming allele ``allele`` in a record (``n``, 1-based) with ``n_alts`` ALT alleles."""
+    at = f"record {n:,}" if n is not None else "a record"
+    return VcfReadError(
+        f"'{Path(info.path).name}' has a genotype allele {allele} at {at}, but only {n_alts} ALT allele(s) "
+        f"there, so the genotype names an allele that does not exist. Fix that record's GT or ALT column "
+        "(`bcftools norm` cannot repair it) and load the file again."
+    )
+
+
+def end_error(info: VcfInfo, n: int | None, pos: int, end: int) -> VcfReadError:
+    """The error for a record (``n``, 1-based) whose INFO END lies before its POS."""
+    at = f"record {n:,}" if n is not None else "a record"
+    return VcfReadError(
+        f"'{Path(info.path).name}' has END={end:,} before POS={pos:,} at {at}: a record cannot end before it "
+        "starts. Fix that record's END (or POS) and load the file again."
     )
 
 
@@ -55,13 +75,24 @@ def _body_line(path: Path, n: int | None, *, compressed: bool) -> str:
                     continue
                 seen += 1
                 if seen == n:
-                    text = str(raw.decode("utf-8", "replace")).rstrip("\r\n").replace("\t", " ")
-                    return text[:80] + ("..." if len(text) > 80 else "")
+                    return safe_excerpt(raw.decode("utf-8", "replace"))
     except (OSError, EOFError, zlib.error):
         return ""
     return ""
 
 
+def safe_excerpt(text: str, width: int = 60) -> str:
+    """At most ``width`` characters of file content, each a letter, digit, space or one of ``.:_-/|,;=*``.
+
+    Anything else (markup, quotes, control or non-ASCII characters) becomes ``?``, so a message can show
+    where a problem is without carrying what an untrusted file wrote.
+    """
+    flat = text.rstrip("\r\n").replace("\t", " ")
+    kept = "".join(c if c.isascii() and (c.isalnum() or c in " .:_-/|,;=*") else "?" for c in flat[:width])
+    return kept + ("..." if len(flat) > width else "")
+
+
 def _short(exc: BaseException) -> str:
+    """htslib's message, first line, with folders dropped from any path and file content made inert."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:160]
+    return safe_excerpt(re.sub(r"(?:/[^/\s]*)*/", "", text), 160)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from genolens.datamodel import Contig, VcfInfo
 from genolens.errors import VcfReadError
+from genolens.genome.vcf_check import DEFAULT_LIMITS, InputLimits, check_compressed_size, check_vcf_file
 
 Kind = Literal["vcf", "vcf.gz", "bcf"]
 Compression = Literal["none", "bgzf", "gzip"]
@@ -28,8 +29,12 @@ _CONTIG_RE = re.compile(r"^##contig=<(.*)>\s*$")
 _HINT_RE = re.compile(r"^##(reference|assembly)=(.*)$", re.IGNORECASE)
 
 
-def sniff(path: Path, workdir: Path) -> tuple[Kind, Compression, Path]:
+def sniff(path: Path, workdir: Path, *, limits: InputLimits = DEFAULT_LIMITS) -> tuple[Kind, Compression, Path]:
     """Check that ``path`` is a complete, readable VCF/BCF; return its kind, compression and the path to read.
+
+    The whole text of a VCF is checked first (:func:`~genolens.genome.vcf_check.check_vcf_file`: limits,
+    encoding, header structure, the fixed columns of every record), so that htslib only ever sees
+    well-formed text; a BCF is only checked against the decompressed-size limit.
 
     The path to read is a normalised copy in ``workdir`` when the file has Windows line endings or is a
     VCF 4.4 file (whose explicit genotype phasing prefix htslib refuses).
@@ -38,7 +43,7 @@ def sniff(path: Path, workdir: Path) -> tuple[Kind, Compression, Path]:
     ------
     VcfReadError
         The file is missing, a folder, unreadable, empty, damaged or truncated, not a VCF/BCF, an
-        uncompressed BCF, or names a sample column twice.
+        uncompressed BCF, names a sample column twice, breaks one of ``limits`` or has malformed text.
     """
     name = path.name
     if not path.exists():
@@ -75,8 +80,16 @@ def sniff(path: Path, workdir: Path) -> tuple[Kind, Compression, Path]:
         _check_sample_names(name, text)
     read_path = path
     crlf, v44 = b"\r\n" in text, text.startswith(_V44)
-    if kind != "bcf" and (crlf or v44):
-        read_path = _normalised_copy(path, workdir, compressed=compression != "none", phase_prefix=v44)
+    if kind == "bcf":
+        check_compressed_size(path, limits=limits)
+    elif crlf and not v44:  # one pass: checked and written without carriage returns together
+        read_path = workdir / "normalised.vcf"
+        with open(read_path, "wb") as sink:
+            check_vcf_file(path, compressed=compression != "none", limits=limits, sink=sink)
+    else:
+        check_vcf_file(path, compressed=compression != "none", limits=limits)
+        if v44:
+            read_path = _normalised_copy(path, workdir, compressed=compression != "none", phase_prefix=v44)
     return kind, compression, read_path
 
 

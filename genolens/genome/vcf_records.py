@@ -9,13 +9,18 @@ import numpy as np
 
 from genolens.datamodel import CohortRecord, Record, VcfInfo
 from genolens.errors import VcfReadError
-from genolens.genome.vcf_errors import record_error
+from genolens.genome.vcf_errors import allele_error, end_error, record_error
 
 _INT_MISSING = -2147483648  # htslib int32 missing; -2147483647 is vector end
 
 
-def to_record(v: Any, idx: int, info: VcfInfo, n: int | None) -> Record:
-    """Copy one cyvcf2 Variant into a plain Record for sample column ``idx``."""
+def to_record(v: Any, idx: int, info: VcfInfo, n: int | None, *, strict: bool = True) -> Record:
+    """Copy one cyvcf2 Variant into a plain Record for sample column ``idx``.
+
+    With ``strict`` (a record read at a panel site), a genotype naming an allele beyond ALT is refused;
+    the QC pass over the whole file reads with ``strict=False`` (its counts ignore such alleles), so a
+    defect at a site GenoLens never uses does not refuse the file.
+    """
     try:
         fmt = v.FORMAT or []
         alts = tuple(v.ALT)
@@ -28,8 +33,13 @@ def to_record(v: Any, idx: int, info: VcfInfo, n: int | None) -> Record:
             gt = tuple(int(a) for a in g[:-1])
             phased = bool(g[-1]) and len(gt) > 1
             gt_text = ("|" if phased else "/").join("." if a < 0 else str(a) for a in gt)
+            if strict and gt and max(gt) > len(alts):
+                raise allele_error(info, n, max(gt), len(alts))
+        pos, end = int(v.POS), int(v.end)
+        if end <= pos and alts and alts[-1][:1] == "<":
+            _check_end(v, info, n, pos)
         rec = Record(
-            chrom=v.CHROM, pos=int(v.POS), end=max(int(v.end), int(v.POS)), ref=v.REF, alts=alts,
+            chrom=v.CHROM, pos=pos, end=max(end, pos), ref=v.REF, alts=alts,
             filters=tuple(filt.split(";")) if filt else (),
             gt=gt, phased=phased, gt_text=gt_text,
             ds=_float_field(v, "DS", idx) if "DS" in fmt else None,
@@ -52,11 +62,28 @@ def to_cohort_record(v: Any, info: VcfInfo, n: int | None) -> CohortRecord:
             arr = v.genotype.array()  # (n_samples, ploidy + 1): alleles then the phased flag
             gt = np.array(arr[:, :-1], dtype=np.int16, copy=True)
             gt[gt < -1] = -1  # vector-end padding of lower-ploidy samples counts as missing
+            if gt.size and int(gt.max()) > len(v.ALT):
+                raise allele_error(info, n, int(gt.max()), len(v.ALT))
         filt = v.FILTER
         return CohortRecord(chrom=v.CHROM, pos=int(v.POS), end=max(int(v.end), int(v.POS)), ref=v.REF,
                             alts=tuple(v.ALT), filters=tuple(filt.split(";")) if filt else (), gt=gt)
+    except VcfReadError:
+        raise
     except Exception as exc:
         raise record_error(info, n, exc, where=f"{v.CHROM}:{v.POS}") from None
+
+
+def _check_end(v: Any, info: VcfInfo, n: int | None, pos: int) -> None:
+    """htslib ignores an INFO END before POS (the record then spans its REF only): refuse it instead.
+
+    Only symbolic records whose span did not grow are looked at, so ordinary records cost nothing.
+    """
+    try:
+        stated = int(v.INFO.get("END"))  # a String when the header does not declare END
+    except (TypeError, ValueError):
+        return
+    if stated < pos:
+        raise end_error(info, n, pos, stated)
 
 
 def _float_field(v: Any, key: str, idx: int) -> float | None:

@@ -220,13 +220,13 @@ def test_reading_shows_progress_then_is_cached_per_content_and_options(
     at: AppTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads: list[tuple[str, str]] = []
-    real = components.cached.read_patient
+    real = components.cached.read_patient_isolated
 
     def counting(path: Path, **kw: object) -> object:
         reads.append((str(kw["build"]), str(kw["absent"])))
         return real(path, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(components.cached, "read_patient", counting)
+    monkeypatch.setattr(components.cached, "read_patient_isolated", counting)
     _upload(at, GVCF)
     statuses = [e for e in at.main.children.values() if e.type == "status"]
     assert statuses and statuses[0].label.startswith(f"Read {GVCF.name} in ")

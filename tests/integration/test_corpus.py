@@ -52,7 +52,12 @@ NOT_VCF = Refusal("not a VCF at all", VcfReadError, r"does not look like a VCF: 
 BAD_HEADER = Refusal("malformed header", VcfReadError, r"cannot be opened as a VCF: its header is malformed")
 BAD_RECORD = Refusal("malformed record", VcfReadError, r"has a malformed record \d+ that htslib cannot parse")
 DUPLICATE_SAMPLES = Refusal("duplicated sample names", VcfReadError, r"names the same sample column twice")
-DEFECTS = (INDEX, EMPTY, NOT_VCF, BAD_HEADER, BAD_RECORD, DUPLICATE_SAMPLES, SITES_ONLY, NO_BUILD)
+BAD_LINE = Refusal("malformed line, found by the text check before htslib", VcfReadError,
+                   r"line [\d,]+ (is|has|contains|starts) ")
+NO_CHROM_LINE = Refusal("no #CHROM line", VcfReadError, r"has no '#CHROM' header line, so its columns are unknown")
+BAD_ALLELE = Refusal("genotype allele beyond ALT", VcfReadError, r"has a genotype allele .* but only \d+ ALT")
+DEFECTS = (INDEX, EMPTY, NOT_VCF, BAD_HEADER, BAD_RECORD, DUPLICATE_SAMPLES, BAD_LINE, NO_CHROM_LINE, BAD_ALLELE,
+           SITES_ONLY, NO_BUILD)
 
 # Valid by the VCF 4.4 specification although htslib (cyvcf2 0.35) refuses them (corpus/README.md).
 VALID_THOUGH_HTSLIB_REFUSES = {

@@ -1,0 +1,388 @@
+"""A bounded, streaming check of a VCF's text before htslib (cyvcf2) is given the file.
+
+htslib trusts its input: a blank line, a second ``#CHROM`` line, a ``##`` line after the records, a
+NUL byte or a non-integer POS on an undeclared contig make cyvcf2 0.35 crash the whole process, and a
+small .gz that expands to gigabytes, a gigabyte-long line or ten million sample columns cost gigabytes
+of memory. :func:`check_vcf_text` reads the decompressed text once, in chunks of :data:`CHUNK_BYTES`,
+with memory bounded by :attr:`InputLimits.max_line_bytes`, and raises a
+:class:`~genolens.errors.VcfReadError` naming the line and the defect on the first problem. Records are
+checked a chunk at a time with numpy (line and tab offsets), never one Python object per line.
+
+Messages never quote the file's content (a file can hold anything): they name the line, the column
+and, for a bad byte, its hexadecimal value.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from genolens.errors import VcfReadError
+
+CHUNK_BYTES = 4 << 20
+"""Decompressed bytes read at a time."""
+
+class _Readable(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+FIXED_COLUMNS = ("#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
+_POS_DIGITS = 18  # longer POS values cannot be a position on any genome (and would overflow int64)
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """What an untrusted VCF may cost before it is refused.
+
+    The defaults accept a whole-genome single-sample VCF (4.5 million records, ~60 MB bgzipped,
+    ~400 MB of text) and cohort files of up to 100,000 samples.
+    """
+
+    max_decompressed_bytes: int = 16 << 30
+    """Absolute cap on the decompressed text (bytes)."""
+    max_expansion: int = 50
+    """Cap on decompressed / compressed size once past :attr:`expansion_floor_bytes`; real VCF.gz
+    files expand 4-15 times (the whole-genome benchmark file 4.3), a decompression bomb 1,000 times."""
+    expansion_floor_bytes: int = 64 << 20
+    """Decompressed bytes always allowed, whatever the compressed size."""
+    max_line_bytes: int = 16 << 20
+    """Longest line (header or record), in bytes."""
+    max_header_bytes: int = 32 << 20
+    """All ``##`` lines together, in bytes."""
+    max_samples: int = 100_000
+    """Most sample columns on the ``#CHROM`` line."""
+
+    def decompressed_limit(self, compressed_size: int | None) -> int:
+        """The most decompressed bytes a file of ``compressed_size`` bytes (``None``: plain text) may hold."""
+        if compressed_size is None:
+            return self.max_decompressed_bytes
+        return min(self.max_decompressed_bytes, max(self.expansion_floor_bytes, self.max_expansion * compressed_size))
+
+
+DEFAULT_LIMITS = InputLimits()
+
+
+def check_vcf_file(path: Path, *, compressed: bool, limits: InputLimits = DEFAULT_LIMITS,
+                   sink: IO[bytes] | None = None) -> None:
+    """Check the whole text of a VCF or VCF.gz file (see :func:`check_vcf_text`).
+
+    Parameters
+    ----------
+    path
+        The file.
+    compressed
+        True for gzip or bgzip; the decompressed-size limit then follows the file's size.
+    limits
+        What the file may cost.
+    sink
+        When given, the text is also written there with carriage returns removed (one pass for a
+        Windows-line-ending file instead of two).
+
+    Raises
+    ------
+    VcfReadError
+        The file breaks a limit, cannot be decompressed, or its text is not a well-formed VCF.
+    """
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if compressed:
+            with open(path, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
+                check_vcf_text(gz, name, limit=limits.decompressed_limit(size), limits=limits, sink=sink,
+                               compressed_size=size, consumed=raw.tell)
+        else:
+            with open(path, "rb") as fh:
+                check_vcf_text(fh, name, limit=limits.decompressed_limit(None), limits=limits, sink=sink)
+    except (OSError, EOFError, zlib.error):
+        raise VcfReadError(f"'{name}' cannot be decompressed to the end: it is damaged or truncated. "
+                           "Copy or download the file again.") from None
+
+
+def check_compressed_size(path: Path, *, limits: InputLimits = DEFAULT_LIMITS) -> None:
+    """Decompress a BCF (or any gzip) file without keeping it, refusing it past the decompressed-size limit.
+
+    Raises
+    ------
+    VcfReadError
+        The file expands past the limit, or cannot be decompressed.
+    """
+    name = path.name
+    try:
+        size = path.stat().st_size
+        limit = limits.decompressed_limit(size)
+        total = 0
+        with gzip.open(path, "rb") as gz:
+            while chunk := gz.read(CHUNK_BYTES):
+                total += len(chunk)
+                if total > limit:
+                    raise VcfReadError(_expansion_message(name, limit, size))
+    except (OSError, EOFError, zlib.error):
+        raise VcfReadError(f"'{name}' cannot be decompressed to the end: it is damaged or truncated. "
+                           "Copy or download the file again.") from None
+
+
+def check_vcf_text(stream: _Readable, name: str, *, limit: int, limits: InputLimits = DEFAULT_LIMITS,
+                   sink: IO[bytes] | None = None, compressed_size: int | None = None,
+                   consumed: Callable[[], int] | None = None) -> None:
+    """Check decompressed VCF text read from ``stream``, in bounded chunks.
+
+    Checked: at most ``limit`` bytes in all; no line longer than ``limits.max_line_bytes``; no NUL
+    byte; UTF-8 throughout; ``##`` lines only before one ``#CHROM`` line, which names the eight fixed
+    columns (then FORMAT and at most ``limits.max_samples`` samples); no blank line; no line starting
+    with ``#`` after it; every record with at least the eight fixed tab-separated columns (htslib copes
+    with missing or extra sample columns), a non-empty CHROM, REF and ALT, and a POS of digits only
+    (0 is allowed: the specification uses it for a telomere).
+
+    Parameters
+    ----------
+    stream
+        Binary text, already decompressed.
+    name
+        The file name shown in messages.
+    limit
+        The most bytes the text may hold.
+    limits
+        Line, header and sample limits.
+    sink
+        When given, each chunk is also written there with carriage returns removed.
+    compressed_size
+        The compressed file's size, for the message when ``limit`` is passed (``None``: plain text).
+    consumed
+        Compressed bytes read so far: past ``limits.expansion_floor_bytes``, text that has expanded more
+        than ``limits.max_expansion`` times is refused at once, not only at ``limit`` (a bomb is
+        refused after a few hundred megabytes, whatever its size).
+
+    Raises
+    ------
+    VcfReadError
+        The first defect found, naming its line.
+    """
+    scan = _Scan(name, limits)
+    carry = bytearray()
+    total = 0
+    while chunk := stream.read(CHUNK_BYTES):
+        total += len(chunk)
+        early = consumed is not None and total > limits.expansion_floor_bytes and \
+            total > limits.max_expansion * consumed()
+        if total > limit or early:
+            if compressed_size is None:
+                raise VcfReadError(f"'{name}' is larger than {_size(limit)}, the most GenoLens reads from one "
+                                   "file. Extract the chromosomes or samples you need (bcftools view) and load "
+                                   "that file.")
+            if early and consumed is not None:
+                raise VcfReadError(_expansion_message(name, total, consumed(), part=True))
+            raise VcfReadError(_expansion_message(name, limit, compressed_size))
+        if sink is not None:
+            sink.write(chunk.replace(b"\r", b""))
+        cut = chunk.rfind(b"\n")
+        if cut < 0:
+            carry += chunk
+            if len(carry) > limits.max_line_bytes:
+                raise VcfReadError(scan.long_line_message(scan.line_no + 1))
+            continue
+        carry += chunk[:cut + 1]
+        scan.lines(bytes(carry))
+        carry = bytearray(chunk[cut + 1:])
+    if carry:
+        scan.lines(bytes(carry) + b"\n")
+    scan.finish()
+
+
+class _Scan:
+    """The state of one check: where the header ends and how many columns records must have."""
+
+    def __init__(self, name: str, limits: InputLimits) -> None:
+        self.name = name
+        self.limits = limits
+        self.line_no = 0  # lines consumed so far
+        self.header_bytes = 0
+        self.columns = 0  # columns of the #CHROM line; 0 while still in the ## header
+
+    def lines(self, text: bytes) -> None:
+        """Check complete lines (``text`` ends with a newline)."""
+        at = 0
+        while self.columns == 0 and at < len(text):
+            end = text.index(b"\n", at)
+            self._header_line(text[at:end])
+            at = end + 1
+        if at < len(text):
+            self._records(text[at:] if at else text)
+
+    def finish(self) -> None:
+        if self.columns == 0:
+            raise VcfReadError(f"'{self.name}' has no '#CHROM' header line, so its columns are unknown. Export "
+                               "the VCF again with its full header.")
+
+    # -- header -------------------------------------------------------------------------------------------
+
+    def _header_line(self, raw: bytes) -> None:
+        self.line_no += 1
+        n = self.line_no
+        line = raw[:-1] if raw.endswith(b"\r") else raw
+        if len(line) > self.limits.max_line_bytes:
+            raise VcfReadError(self.long_line_message(n))
+        self._text_ok(line, n)
+        if line.startswith(b"##"):
+            self.header_bytes += len(raw) + 1
+            if self.header_bytes > self.limits.max_header_bytes:
+                raise VcfReadError(f"'{self.name}' has more than {_size(self.limits.max_header_bytes)} of '##' "
+                                   "header lines, more than any VCF needs. Remove the unused header lines "
+                                   "(bcftools reheader) and load the file again.")
+            return
+        if not line:
+            raise VcfReadError(self._at(n, "is blank, inside the header") + " Remove the blank line.")
+        if not line.startswith(b"#CHROM"):
+            what = "starts with a single '#' but is not the '#CHROM' line." if line.startswith(b"#") else \
+                "is a record, but no '#CHROM' header line came before it."
+            raise VcfReadError(self._at(n, what) + " Every '##' line must come first, then one '#CHROM' line, "
+                               "then the records.")
+        cols = line.split(b"\t", self.limits.max_samples + 10)
+        fixed = tuple(c.decode("ascii", "replace") for c in cols[:8])
+        if fixed != FIXED_COLUMNS or (len(cols) > 8 and cols[8] != b"FORMAT"):
+            raise VcfReadError(self._at(n, "is the '#CHROM' line but does not name the columns #CHROM, POS, ID, "
+                                           "REF, ALT, QUAL, FILTER, INFO (then FORMAT and the samples), "
+                                           "separated by tabs.") + " Export the VCF again.")
+        samples = max(len(cols) - 9, 0)
+        if samples > self.limits.max_samples:
+            raise VcfReadError(f"'{self.name}' has more than {self.limits.max_samples:,} sample columns, the most "
+                               "GenoLens reads. Extract the samples you need (bcftools view -s) and load that "
+                               "file.")
+        self.columns = len(cols)
+
+    # -- records ------------------------------------------------------------------------------------------
+
+    def _records(self, text: bytes) -> None:
+        """Check complete record lines with array operations (no Python object per line)."""
+        first = self.line_no + 1
+        nul = text.find(b"\0")
+        if nul >= 0:  # found before the line-by-line checks, as a NUL can hide in any column
+            n = first + text.count(b"\n", 0, nul)
+            raise VcfReadError(self._at(n, "contains a NUL byte (binary data, not text).")
+                               + " The file is damaged: export or copy it again.")
+        if not text.isascii():
+            try:
+                text.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                n = first + text.count(b"\n", 0, exc.start)
+                raise VcfReadError(self._byte_message(n, text[exc.start])) from None
+        arr = np.frombuffer(text, dtype=np.uint8)
+        # One pass finds every tab and newline; the newlines' places in that list give each line's tabs.
+        sep = np.flatnonzero(arr <= 10)
+        vals = arr[sep]
+        if np.count_nonzero(vals >= 9) != len(vals):  # other control bytes are content, not separators
+            sep = sep[vals >= 9]
+            vals = arr[sep]
+        nl = np.flatnonzero(vals == 10)
+        prev = np.empty_like(nl)
+        prev[0] = -1
+        prev[1:] = nl[:-1]
+        ends = sep[nl]
+        starts = np.empty_like(ends)
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+        self.line_no += len(ends)
+        stop = np.maximum(ends - (arr[np.maximum(ends - 1, 0)] == 13), starts)  # a CR before the newline
+        length = stop - starts
+        columns = nl - prev
+        found: list[tuple[int, int, str]] = []  # (line index in this chunk, check, message): earliest wins
+
+        def first_of(mask: npt.NDArray[np.bool_], message: Callable[[int], str]) -> None:
+            if (bad := np.flatnonzero(mask)).size:
+                found.append((int(bad[0]), len(found), message(int(bad[0]))))
+
+        first_of(length > self.limits.max_line_bytes, lambda i: self.long_line_message(first + i))
+        first_of(length == 0, lambda i: self._at(
+            first + i, f"is blank ({'at the end of the file' if first + i == self.line_no else 'between records'}), "
+            "which htslib cannot read.") + " Remove the blank line and load the file again.")
+        first_of(arr[starts] == 35, lambda i: self._at(  # '#'
+            first + i, ("is a second '#CHROM' line." if text.startswith(b"#CHROM", int(starts[i])) else
+                        "is a header line ('#'), but it comes after the records.")) +
+            " All header lines must come before the records; concatenated files must be joined with "
+            "`bcftools concat`, not `cat`.")
+        first_of((columns < 8) & (length > 0), lambda i: self._at(  # htslib copes with missing/extra samples
+            first + i, f"has {int(columns[i])} tab-separated columns; a record needs at least the eight fixed ones "
+            "(CHROM to INFO).") + " Columns must be separated by single tabs; fix or remove that record.")
+        if found:  # fields are checked on the lines before the first defect found so far
+            cut = min(found)[0]
+            starts, prev = starts[:cut], prev[:cut]
+        if starts.size:
+            tabs = [sep[prev + 1 + k] for k in range(5)]  # the tabs after CHROM, POS, ID, REF, ALT
+            for j, message in self._fields(arr, starts, tabs, first):
+                found.append((j, len(found), message))
+        if found:
+            raise VcfReadError(min(found)[2])
+
+    def _fields(self, arr: npt.NDArray[np.uint8], starts: npt.NDArray[np.intp], t: list[npt.NDArray[np.intp]],
+                first: int) -> list[tuple[int, str]]:
+        """The first defect of each kind in CHROM, POS, REF and ALT, as (row, message).
+
+        Every row has the eight fixed columns; ``t`` holds the offsets of the tabs after CHROM, POS, ID, REF
+        and ALT; ``first`` is the first row's line number.
+        """
+        found: list[tuple[int, str]] = []
+        for label, left, right in (("CHROM", starts - 1, t[0]), ("POS", t[0], t[1]), ("REF", t[2], t[3]),
+                                   ("ALT", t[3], t[4])):
+            if (bad := np.flatnonzero(right - left == 1)).size:
+                j = int(bad[0])
+                found.append((j, self._at(first + j, f"has an empty {label} column.")
+                              + f" Every record needs {'an' if label == 'ALT' else 'a'} {label}"
+                              + (" ('.' when there is none)." if label == "ALT" else ".")
+                              + " Fix or remove that record."))
+        width = t[1] - t[0] - 1
+        widest = min(int(width.max()), _POS_DIGITS + 1)
+        steps = np.arange(widest)
+        digits = arr[np.minimum(t[0][:, None] + 1 + steps, len(arr) - 1)] - np.uint8(48)  # wraps below '0'
+        bad_row = ((digits > 9) & (steps < width[:, None])).any(axis=1) | (width > _POS_DIGITS)
+        if (bad := np.flatnonzero(bad_row)).size:
+            j = int(bad[0])
+            found.append((j, self._pos_message(first + j)))
+        return found
+
+    # -- messages -----------------------------------------------------------------------------------------
+
+    def _at(self, n: int, what: str) -> str:
+        return f"'{self.name}' line {n:,} {what}"
+
+    def _pos_message(self, n: int) -> str:
+        return self._at(n, "has a POS that is not a whole number.") + \
+            " POS must be the 1-based position (digits only); fix or remove that record."
+
+    def _byte_message(self, n: int, byte: int) -> str:
+        return self._at(n, f"contains a byte that is not UTF-8 text (0x{byte:02X}).") + \
+            " Names and values in a VCF must be UTF-8: re-encode the file (iconv) or export it again."
+
+    def long_line_message(self, n: int) -> str:
+        """The message for line ``n``, which passes the line-length limit."""
+        return self._at(n, f"is longer than {_size(self.limits.max_line_bytes)}, the longest line GenoLens "
+                           "reads.") + " The file is damaged or not a VCF; export it again."
+
+    def _text_ok(self, line: bytes, n: int) -> None:
+        if b"\0" in line:
+            raise VcfReadError(self._at(n, "contains a NUL byte (binary data, not text).")
+                               + " The file is damaged: export or copy it again.")
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise VcfReadError(self._byte_message(n, line[exc.start])) from None
+
+
+def _expansion_message(name: str, limit: int, compressed_size: int, *, part: bool = False) -> str:
+    whose = "the compressed data read so far" if part else "its compressed size"
+    return (f"'{name}' expands to more than {_size(limit)} when decompressed, over "
+            f"{limit // max(compressed_size, 1):,} times {whose} ({_size(compressed_size)}): a real "
+            "VCF does not compress that well, so GenoLens stops reading it. Check the file, or extract the "
+            "region you need (bcftools view -r) and load that.")
+
+
+def _size(n: int) -> str:
+    for unit, step in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= step:
+            return f"{n / step:.3g} {unit}"
+    return f"{n} bytes"
