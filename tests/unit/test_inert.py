@@ -119,4 +119,4 @@ def test_csv_export_keeps_numbers_numbers_and_quotes_formula_text() -> None:
     assert back["contribution"].dtype == "float64" and back["missing_input"].dtype == bool
     assert not any(line.startswith(("=", "+", "@")) for line in text.splitlines())
     assert list(csv_safe(frame)["contribution"]) == [-0.12, 0.5, -1.0]
-    assert list(frame["sample"])[0].startswith("=")  # the frame shown on the page is not changed
+    assert frame["sample"].iloc[0].startswith("=")  # the frame shown on the page is not changed
