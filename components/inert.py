@@ -38,6 +38,10 @@ MESSAGE_LIMIT = 2_000
 ELLIPSIS = "…"
 
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www)(?=\\[:.])|(?=\\@)")
+"""Where GitHub-flavoured markdown would still make a link of escaped text: Streamlit's renderer finds ``http://``,
+``www.`` and ``name@host`` in the text after escapes are read, so a word joiner (U+2060, invisible) breaks each."""
+WORD_JOINER = "\u2060"
 _SPACE = re.compile(r"\s+")
 _DROPPED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 """Unicode categories removed: controls, format characters (bidi, zero-width), surrogates, private, unassigned."""
@@ -80,9 +84,11 @@ def plain(text: object, *, limit: int | None = None) -> str:
     """``text`` cleaned (:func:`clean`) and escaped for Streamlit markdown: it shows literally, nothing renders.
 
     Star alleles such as ``*2/*2`` or ``HLA-B*57:01`` stay stars, never emphasis; a name such as
-    ``![x](http://host/x.png)<img src=x>`` shows as those characters, and the browser fetches nothing.
+    ``![x](http://host/x.png)<img src=x>`` shows as those characters, and the browser fetches nothing. An
+    invisible word joiner follows ``http``/``https``/``ftp``/``www`` and precedes ``@`` where a link could start.
     """
-    return _PUNCTUATION.sub(r"\\\1", clean(text, limit=limit))
+    escaped = _PUNCTUATION.sub(r"\\\1", clean(text, limit=limit))
+    return _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, escaped)
 
 
 def name(text: object) -> str:

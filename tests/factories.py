@@ -171,8 +171,8 @@ def assert_close_f32(actual: object, desired: object, *, rtol: float = F32_RTOL)
 
 def shown(markdown: str) -> str:
     """What a reader sees of markdown the dashboard escaped (``components.inert.plain``): every backslash escape
-    of an ASCII punctuation mark read as that mark (CommonMark 0.31, section 2.4)."""
-    return _ESCAPED.sub(r"\1", markdown)
+    of an ASCII punctuation mark read as that mark (CommonMark 0.31, section 2.4), invisible word joiners dropped."""
+    return _ESCAPED.sub(r"\1", markdown).replace("\u2060", "")
 
 
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")

@@ -7,6 +7,7 @@ escaped character is shown literally) and OWASP's CSV-injection advice (prefix `
 from __future__ import annotations
 
 import io
+import re
 import string
 
 import pandas as pd
@@ -15,6 +16,7 @@ import pytest
 from components.inert import (
     ELLIPSIS,
     NAME_LIMIT,
+    WORD_JOINER,
     clean,
     code,
     csv_bytes,
@@ -31,8 +33,8 @@ HOSTILE_FILE = "x`![fn](http://203.0.113.13/fn.png)`<img src=x onerror=alert(7)>
 HOSTILE_SAMPLE = "![x](http://203.0.113.13/x.png)<img src=x onerror=alert(1)>"
 
 
-def _unescape(text: str) -> str:
-    """What CommonMark shows for text made only of literal characters and backslash escapes."""
+def _read(text: str) -> str:
+    """The text node CommonMark makes of literal characters and backslash escapes (word joiners kept)."""
     out, i = [], 0
     while i < len(text):
         if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in string.punctuation:
@@ -40,6 +42,15 @@ def _unescape(text: str) -> str:
         out.append(text[i])
         i += 1
     return "".join(out)
+
+
+def _unescape(text: str) -> str:
+    """What a reader sees: the text node without the invisible word joiners."""
+    return _read(text).replace(WORD_JOINER, "")
+
+
+GFM_AUTOLINK = re.compile(r"(?i)(https?://|ftp://|www\.|[-.+\w]@[-\w])")
+"""What GitHub-flavoured markdown turns into a link inside a text node (remark-gfm's literal autolinks)."""
 
 
 def _unescaped_marks(text: str) -> list[str]:
@@ -56,19 +67,21 @@ def _unescaped_marks(text: str) -> list[str]:
 
 
 def test_the_probe_file_name_is_escaped_mark_by_mark() -> None:
-    assert plain(HOSTILE_FILE) == (r"x\`\!\[fn\]\(http\:\/\/203\.0\.113\.13\/fn\.png\)\`\<img src\=x "
-                                   r"onerror\=alert\(7\)\>\.vcf")
+    assert plain(HOSTILE_FILE) == (r"x\`\!\[fn\]\(http" + WORD_JOINER + r"\:\/\/203\.0\.113\.13\/fn\.png\)\`"
+                                   r"\<img src\=x onerror\=alert\(7\)\>\.vcf")
 
 
 @pytest.mark.parametrize("text", [
     HOSTILE_FILE, HOSTILE_SAMPLE, "[click](javascript:alert(1))", "<https://203.0.113.13/a>", "www.example.org",
-    "a@example.org", ":red[big] :material/home: $x^2$", "# heading", "| a | b |", "**bold** _em_ ~~del~~",
+    "a@example.org", "see https://203.0.113.13/x or WWW.example.org",
+    ":red[big] :material/home: $x^2$", "# heading", "| a | b |", "**bold** _em_ ~~del~~",
     "&lt;img src=x&gt;", "=HYPERLINK(\"http://203.0.113.13\")", "1. item", "back\\slash",
 ])
 def test_every_mark_is_escaped_and_the_text_reads_as_written(text: str) -> None:
     escaped = plain(text)
     assert _unescaped_marks(escaped) == []
     assert _unescape(escaped) == text
+    assert GFM_AUTOLINK.search(_read(escaped)) is None
 
 
 def test_control_and_invisible_characters_are_dropped_and_white_space_is_one_line() -> None:
