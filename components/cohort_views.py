@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from components import cached, config, patient_details, patient_input, state
+from components import cached, config, inert, patient_details, patient_input, state
 from components.choices import option_label
 from components.config import DEMO_DIR, ROOT, server_vcf_dir, server_vcf_files
 from components.errors import shown_errors
@@ -38,7 +38,7 @@ def choose_file() -> PatientSource | None:
     if not files:
         st.info("No multi-sample VCF is available on this server.", icon=":material/folder_off:")
         return None
-    path = st.selectbox("Multi-sample VCF", files, format_func=lambda p: p.name, key="cohort_file")
+    path = st.selectbox("Multi-sample VCF", files, format_func=lambda p: inert.short(p.name), key="cohort_file")
     if path is None:
         return None
     return path_source(path)
@@ -77,7 +77,8 @@ def choose_details(source: PatientSource, samples: tuple[str, ...]) -> dict[str,
             given.update(details_tables(upload.getvalue().decode("utf-8", errors="replace"), upload.name))
     missing = [s for s in samples if s not in given]
     st.caption(f"Details for {len(given)} of {len(samples)} samples" +
-               (f"; without details (no estimate from models that read sex): {', '.join(missing[:8])}"
+               (f"; without details (no estimate from models that read sex): "
+                f"{', '.join(inert.name(s) for s in missing[:8])}"
                 + (" …" if len(missing) > 8 else "") if missing else "") + ".")
     return given
 
@@ -116,7 +117,9 @@ def distributions(result: CohortResult, bundles: tuple[Bundle, ...], highlight: 
                  if b.info.kind == kind for o in b.outputs}
         if probs:
             st.markdown(f"**{title}** across {len(result.samples)} samples")
-            st.plotly_chart(risk_distribution_figure(probs, result.samples, highlight=highlight), key=f"cohort_{kind}")
+            shown = [inert.figure_text(s) for s in result.samples]  # the hover names each sample
+            st.plotly_chart(risk_distribution_figure(probs, shown, highlight=shown[result.samples.index(highlight)]
+                                                     if highlight in result.samples else None), key=f"cohort_{kind}")
     low = [b.name for b in bundles if result.coverage[b.name].mean() < b.coverage_threshold]
     if low:
         st.warning("Low coverage in this file of the variants these models read: "
@@ -151,11 +154,12 @@ def _per_bundle(by_bundle: dict[str, tuple[tuple[str, ...], ...]], bundles: tupl
 def every_sample(source: PatientSource, result: CohortResult, bundles: tuple[Bundle, ...]) -> None:
     """The table of every sample and its CSV download (with the missing-input columns)."""
     frame = table(result, bundles)
-    st.dataframe(frame, hide_index=True, width="stretch", placeholder="—", column_config={
+    shown = frame.assign(sample=frame["sample"].map(inert.short))  # the CSV keeps the names whole
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", column_config={
         c: st.column_config.NumberColumn(c, format="percent") for c in frame.columns
         if c not in ("sample", "missing_inputs", "defaulted_clinical")})
-    st.download_button("Download the scores (CSV)", frame.to_csv(index=False).encode(),
-                       file_name=f"cohort_scores_{source.name.split('.')[0]}.csv", mime="text/csv",
+    st.download_button("Download the scores (CSV)", inert.csv_bytes(frame),
+                       file_name=f"cohort_scores_{inert.file_stem(source.name.split('.')[0])}.csv", mime="text/csv",
                        key="cohort_csv", on_click="ignore")
 
 
@@ -186,7 +190,7 @@ def open_sample(source: PatientSource, result: CohortResult, options: ReadOption
     """
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     sample = left.selectbox("Open one sample's report", result.samples, index=None, key="cohort_sample",
-                            placeholder="Choose a sample")
+                            placeholder="Choose a sample", format_func=inert.short)
     if right.button("Open report →", key="cohort_open", disabled=sample is None):
         patient = drill_down(source, sample, options)
         state.set_patient(patient)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,14 +37,44 @@ def server_vcf_dir() -> Path | None:
     return path if path.is_absolute() else ROOT / path
 
 
+def folder_exists(folder: Path) -> bool:
+    """Whether ``folder`` (links resolved) is a directory this process can list."""
+    try:
+        return stat.S_ISDIR(folder.resolve(strict=True).stat().st_mode) and os.access(folder, os.R_OK | os.X_OK)
+    except (OSError, RuntimeError):  # missing, unreadable, or a link loop (RuntimeError before Python 3.13)
+        return False
+
+
+def inside(folder: Path, entry: Path) -> Path | None:
+    """``entry`` with its links resolved when that is a regular file directly inside ``folder`` (resolved too);
+    ``None`` for anything else: a link out of the folder, a link loop, a dangling link, a directory, a FIFO,
+    a socket or a device. Checked on the resolved path, so a link cannot lead out of the folder."""
+    try:
+        root = folder.resolve(strict=True)
+        real = entry.resolve(strict=True)
+        mode = real.stat().st_mode
+    except (OSError, RuntimeError):
+        return None
+    if real.parent != root or not stat.S_ISREG(mode):  # directly inside, after every link is followed
+        return None
+    return real
+
+
 def server_vcf_files(folder: Path) -> list[Path]:
-    """Return the VCF/VCF.gz/BCF files directly inside ``folder``, sorted by name; [] when none."""
-    if not folder.is_dir():
+    """Return the VCF/VCF.gz/BCF files directly inside ``folder``, sorted by name; [] when none.
+
+    Only regular files inside the folder after links are resolved (:func:`inside`), each once, by its
+    resolved path; a name and its link's target must both end with a VCF suffix. Nothing here reads a file.
+    """
+    if not folder_exists(folder):
         return []
-    return sorted(
-        p for p in folder.iterdir()
-        if p.is_file() and p.name.lower().endswith(VCF_SUFFIXES)
-    )
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    found = (inside(folder, p) for p in entries if p.name.lower().endswith(VCF_SUFFIXES))
+    return sorted({p for p in found if p is not None and p.name.lower().endswith(VCF_SUFFIXES)},
+                  key=lambda p: p.name)
 
 
 DEMO_DIR = ROOT / "data" / "demo"

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from components import inert
 from genolens.errors import (
     BuildError,
     CohortError,
@@ -50,17 +51,18 @@ def heading(exc: GenoLensError) -> str:
 def shown_errors(doing: str) -> Iterator[None]:
     """Show a GenoLensError raised inside the block and stop the page; log anything else.
 
-    ``doing`` names the step for the log and the bug notice, e.g. ``"reading HG00268.g.vcf.gz"``.
+    ``doing`` names the step for the log and the bug notice, e.g. ``"reading HG00268.g.vcf.gz"``. Both it and
+    the error's message may quote a file or sample name: they are shown through :func:`components.inert.message`.
     """
     try:
         yield
     except GenoLensError as exc:
-        st.error(f"**{heading(exc)}** {exc}", icon=":material/block:")
+        st.error(f"**{heading(exc)}** {inert.message(exc)}", icon=":material/block:")
         st.stop()
     except Exception:  # a bug, not a user error: keep the traceback on the server
-        _log.exception("Unexpected error while %s", doing)
+        _log.exception("Unexpected error while %s", inert.clean(doing, limit=inert.MESSAGE_LIMIT))
         st.error(
-            f"**GenoLens hit an internal error while {doing}.** The details were logged on the "
+            f"**GenoLens hit an internal error while {inert.message(doing)}.** The details were logged on the "
             "server; nothing was shown or sent elsewhere. Try again, or another file.",
             icon=":material/bug_report:",
         )

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import cached
+from components import cached, inert
 from genolens.datamodel import Attribution, DeletionCurve, PatientGenome, Reliability
 from genolens.explain import METHODS, Method
 from genolens.genome import ORIGIN_WORDS
@@ -120,6 +120,7 @@ def download(a: Attribution, bundle: Bundle, patient: PatientGenome) -> None:
     sample = patient.sample
     st.dataframe(frame, hide_index=True, placeholder="—", width="stretch", height=300, column_config={
         k: st.column_config.NumberColumn(format="%.4f") for k in ("value", "baseline", "contribution", "spread")})
-    st.download_button("Download the attribution table (CSV)", frame.to_csv(index=False).encode(),
-                       file_name=f"attribution_{sample}_{bundle.name}_{a.output}_{a.method}.csv", mime="text/csv",
+    st.download_button("Download the attribution table (CSV)", inert.csv_bytes(frame),
+                       file_name=f"attribution_{inert.file_stem(sample)}_{bundle.name}_{a.output}_{a.method}.csv",
+                       mime="text/csv",
                        key="explorer_csv", on_click="ignore")

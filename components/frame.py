@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cached, patient_views, state
+from components import cached, inert, patient_views, state
 from components.errors import shown_errors
 from genolens.datamodel import PatientGenome
 from genolens.genome import ABSENT_WORDS
@@ -68,5 +68,6 @@ def output_label(output: str) -> str:
 
 def patient_caption(patient: PatientGenome) -> None:
     """One line naming the patient on screen."""
-    st.caption(f"Patient **{patient.sample}** from {patient.source_name} · {patient.build.build} · "
+    st.caption(f"Patient **{inert.name(patient.sample)}** from {inert.name(patient.source_name)} · "
+               f"{patient.build.build} · "
                f"sites absent from the file {ABSENT_WORDS.get(patient.absent_policy, patient.absent_policy)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components import inert
 from genolens.errors import OutsideCallError
 from genolens.genome import OutsideCall, read_outside_calls
 
@@ -42,7 +43,8 @@ def outside_calls_form(key: str) -> dict[str, OutsideCall]:
             from_file = read_outside_calls(file_text)
             typed = read_outside_calls(typed_text(entries))
         except OutsideCallError as exc:
-            st.error(f"**Outside calls cannot be read.** {exc}", icon=":material/block:")  # as shown_errors, no stop
+            # as shown_errors, without stopping the page
+            st.error(f"**Outside calls cannot be read.** {inert.message(exc)}", icon=":material/block:")
             return dict(st.session_state.get(store, {}))
         both = sorted(set(from_file) & set(typed))
         if both:
@@ -53,5 +55,5 @@ def outside_calls_form(key: str) -> dict[str, OutsideCall]:
     accepted: dict[str, OutsideCall] = dict(st.session_state.get(store, {}))
     if accepted:
         st.caption("Outside calls in use: " + "; ".join(
-            f"{c.gene} {c.diplotype} {c.phenotype}".strip() for c in accepted.values()))
+            inert.message(f"{c.gene} {c.diplotype} {c.phenotype}".strip()) for c in accepted.values()))
     return accepted

@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import cached, config, state
+from components import cached, config, inert, state
 from components.outside_calls import outside_calls_form
 from genolens.datamodel import PatientGenome
 from genolens.datamodel.clinical import CLINICAL_INPUTS, RACES, PatientDetails, patient_details
@@ -137,10 +137,10 @@ def form(patient: PatientGenome) -> None:
         try:
             state.session().details[_key(patient)] = patient_details(cleaned)
         except PatientDetailsError as exc:
-            st.error(f"**Patient details not accepted.** {exc}", icon=":material/block:")
+            st.error(f"**Patient details not accepted.** {inert.message(exc)}", icon=":material/block:")
             return
         st.success("Details in use for every page and the report.", icon=":material/check_circle:")
-    st.caption("In use: " + in_words(current(patient)))
+    st.caption("In use: " + inert.message(in_words(current(patient))))
     with st.expander("Results from other tests (CYP2D6, HLA-B, HLA-A, G6PD)"):
         outside_calls_form(f"outside_{_key(patient)}")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import cached, config, state
+from components import cached, config, inert, state
 from components.errors import shown_errors
 from components.sources import PatientSource, sha256_bytes, sha256_file
 from genolens.datamodel import BUILD_CHOICES, AbsentPolicy, BuildChoice, PatientGenome
@@ -44,6 +44,8 @@ def choose_source() -> PatientSource | None:
     return _server_file()
 
 
+URL_SAMPLE_LIMIT = 1_000
+"""The longest sample name kept in the address bar."""
 _URL_SOURCE = {DEMO: "demo", UPLOAD: "upload", SERVER: "server"}
 """The Patient page's source choice as written in the address bar (``?source=demo``)."""
 
@@ -53,14 +55,15 @@ def url_choices(source: PatientSource, sample: str | None, options: ReadOptions)
 
     Only what names a file the server already has (a demo or server-folder file name), the sample,
     the build and the whole-genome box; never uploaded data, its name or any genotype. For an
-    upload only ``source=upload`` is kept, so that a reload can say the file must be uploaded again.
+    upload only ``source=upload`` is kept, so that a reload can say the file must be uploaded again. A sample
+    name longer than :data:`URL_SAMPLE_LIMIT` characters is not kept (the address bar is no place for it).
     """
     kind = _kind(source)
     if kind == UPLOAD:
         return {"source": _URL_SOURCE[UPLOAD]}
     out = {"source": _URL_SOURCE[kind], "file": source.name, "build": options.build,
            "wgs": "1" if options.absent == "reference" else "0"}
-    if sample is not None:
+    if sample is not None and len(sample) <= URL_SAMPLE_LIMIT:
         out["sample"] = sample
     return out
 
@@ -157,20 +160,25 @@ def _server_file() -> PatientSource | None:
         st.info(f"No server folder is configured: set `[patients] server_vcf_dir` in genolens.toml "
                 f"or the `{config.VCF_DIR_ENV}` environment variable.", icon=":material/folder_off:")
         return None
-    if not folder.is_dir():
-        st.warning(f"The server folder `{folder}` does not exist. Upload a file instead, or set "
+    if not config.folder_exists(folder):  # the server's paths are never shown
+        st.warning(f"The configured server folder does not exist or cannot be read. Upload a file instead, or set "
                    f"`{config.VCF_DIR_ENV}` to an existing folder.", icon=":material/folder_off:")
         return None
     files = config.server_vcf_files(folder)
     if not files:
-        st.info(f"The server folder `{folder}` holds no VCF, VCF.gz or BCF files.",
-                icon=":material/folder_off:")
+        st.info("The server folder holds no VCF, VCF.gz or BCF files (only regular files inside it are offered; "
+                "links out of it, folders, pipes and devices never are).", icon=":material/folder_off:")
         return None
     path: Path | None = st.selectbox(
-        "File in the server folder", files, index=None, format_func=lambda p: p.name, help=f"Folder: {folder}",
+        "File in the server folder", files, index=None, format_func=lambda p: inert.short(p.name),
+        help="Regular VCF, VCF.gz and BCF files inside the server folder.",
         placeholder="Choose a file", key="server_file",
     )
     if path is None:
+        return None
+    if path not in config.server_vcf_files(folder):  # changed since it was listed (kept choice, or swapped link)
+        st.warning(f"{inert.name(path.name)} is no longer a file in the server folder: choose again.",
+                   icon=":material/folder_off:")
         return None
     return path_source(path)
 
@@ -200,14 +208,14 @@ def choose_sample(source: PatientSource, samples: tuple[str, ...], column: Any) 
     """Return the sample to read: the only one, or the user's choice among several (``None`` yet)."""
     if len(samples) <= 1:
         with column:  # display only: no key, so nothing is kept or restored for it
-            st.text_input("Sample", value=samples[0] if samples else "(no samples)", disabled=True)
+            st.text_input("Sample", value=inert.short(samples[0]) if samples else "(no samples)", disabled=True)
         return samples[0] if samples else None
     key = sample_key(source)
     if key not in st.session_state and (wanted := _wanted(source, "sample")) in samples:
         st.session_state[key] = wanted
     with column:
         return st.selectbox(
-            f"Sample ({len(samples)} in this file)", samples, index=None,
+            f"Sample ({len(samples)} in this file)", samples, index=None, format_func=inert.short,
             placeholder="Choose the patient's sample", key=key,
         )
 
@@ -304,15 +312,16 @@ class StatusProgress:
 
     def __call__(self, fraction: float, message: str) -> None:
         if self._status is None:
-            self._status = self._slot.status(f"Reading {self._name}…", expanded=True)
+            self._status = self._slot.status(f"Reading {inert.name(self._name)}…", expanded=True)
             self._bar = self._status.progress(0.0)
-        self._bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+        self._bar.progress(min(max(float(fraction), 0.0), 1.0), text=inert.message(message))
 
     def finish(self, *, ok: bool) -> None:
         if self._status is None:  # cache hit: nothing was read, nothing to close
             return
         took = time.monotonic() - self._start
-        label = f"Read {self._name} in {took:.1f} s" if ok else f"Reading {self._name} failed"
+        shown = inert.name(self._name)
+        label = f"Read {shown} in {took:.1f} s" if ok else f"Reading {shown} failed"
         self._status.update(label=label, state="complete" if ok else "error", expanded=False)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cached, tables
+from components import cached, inert, tables
 from genolens.datamodel import BuildCall, FileQC, PanelResult, PatientGenome
 from genolens.genome import ORIGIN_WORDS, panel_warnings
 
@@ -38,13 +38,13 @@ def file_summary(p: PatientGenome) -> None:
     n = len(p.info.samples)
     others = "the only sample" if n == 1 else f"one of {n} samples"
     index = "indexed" if p.info.index else "no index"
-    fileformat = f", {p.info.fileformat}" if p.info.fileformat else ""
+    fileformat = f", {inert.name(p.info.fileformat)}" if p.info.fileformat else ""
     container = _CONTAINER.get((p.info.kind, p.info.compression), f"{p.info.kind} ({p.info.compression})")
     facts = [
-        ("File", f"`{p.source_name}`"),
+        ("File", inert.name(p.source_name)),
         ("Format", f"{container}, {index}{fileformat}"),
         ("SHA-256", f"`{p.sha256[:16]}…`"),
-        ("Sample read", f"**{p.sample}** ({others})"),
+        ("Sample read", f"**{inert.name(p.sample)}** ({others})"),
         ("Read mode", p.read_mode),
     ]
     for col, (label, value) in zip(st.columns([3, 3, 2, 3, 3]), facts, strict=True):
@@ -53,11 +53,11 @@ def file_summary(p: PatientGenome) -> None:
 
 
 def build_summary(build: BuildCall) -> None:
-    """Show the genome build and the evidence for it."""
+    """Show the genome build and the evidence for it (which may quote the file's header: escaped)."""
     st.subheader(f"Genome build: {build.build}")
     st.caption(_BUILD_SOURCE.get(build.source, build.source).capitalize() + ".")
     if build.evidence:
-        st.markdown("\n".join(f"- {line}" for line in build.evidence))
+        st.markdown("\n".join(f"- {inert.message(line)}" for line in build.evidence))
 
 
 def qc_summary(qc: FileQC) -> None:
@@ -80,7 +80,7 @@ def qc_summary(qc: FileQC) -> None:
     st.caption(f"{qc.variant_records:,} variant records, {qc.reference_blocks:,} reference blocks"
                f"{first}.{dash}")
     for warning in qc.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(inert.message(warning), icon=":material/warning:")
 
 
 def _records_help(qc: FileQC) -> str:
@@ -118,7 +118,7 @@ def _panel(p: PatientGenome, r: PanelResult) -> None:
         st.caption("Model inputs: " + ", ".join(
             f"{n} {ORIGIN_WORDS[t]}" for t, n in tables.origin_counts(r).items()) + ".")
     for warning in panel_warnings(r, p.qc.chromosomes):
-        st.warning(warning.removeprefix(f"{r.title}: "), icon=":material/warning:")
+        st.warning(inert.message(warning.removeprefix(f"{r.title}: ")), icon=":material/warning:")
     frame = cached.match_log(p.sha256, p.sample, p.build.build, p.absent_policy, r.panel, r)
     st.dataframe(
         frame.fillna({"genotype": "—"}), hide_index=True, width="stretch", placeholder="—",

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from components import drug_table, risk_card
+from components import drug_table, inert, risk_card
 from components.tables import plain
 from genolens.present import SECTIONS, Finding, ReportSummary, RiskCard, report, warfarin_words
 
@@ -54,7 +54,7 @@ def findings(items: tuple[Finding, ...]) -> None:
     carriers = [f for f in items if f.status == "carrier"]
     for f in carriers:
         with st.container(border=True):
-            st.markdown(f":red-badge[carrier] **{plain(f.variant)}** · genotype `{f.genotype}`")
+            st.markdown(f":red-badge[carrier] **{plain(f.variant)}** · genotype {inert.code(f.genotype)}")
             st.markdown(plain(f"{f.evidence}. {f.note}"))
     if not carriers:
         st.success("No high- or moderate-penetrance variant of the panel is carried (of those tested).",
@@ -71,18 +71,19 @@ def qc(summary: ReportSummary) -> None:
     st.markdown(" · ".join(f"**{c.title}** {c.coverage:.0%} ({c.usable} of {c.sites} sites)"
                            for c in summary.coverage))
     for w in summary.qc_warnings:
-        st.warning(w, icon=":material/warning:")
+        st.warning(inert.message(w), icon=":material/warning:")
 
 
 def header(summary: ReportSummary) -> None:
-    """Who the report is about, when it was made, by whose request, from which file."""
+    """Who the report is about, when it was made, by whose request, from which file (every value as text)."""
     h = summary.header
     cells = [("Patient", h.patient_id or "not given"), ("Sample", h.sample), ("Sex", h.sex), ("Age", h.age),
              ("Report date", h.report_date), ("Requested by", h.requester or "not given")]
     for col, (label, value) in zip(st.columns(len(cells)), cells, strict=True):
         col.caption(label)
-        col.markdown(f"**{value}**")
-    st.caption(f"Reason: {h.reason or 'not given'} · file {h.file} (SHA-256 {h.sha256[:16]}…) · {h.settings}.")
+        col.markdown(f"**{inert.name(value)}**")
+    st.caption(f"Reason: {inert.message(h.reason or 'not given')} · file {inert.name(h.file)} "
+               f"(SHA-256 {h.sha256[:16]}…) · {h.settings}.")
 
 
 def key_findings(summary: ReportSummary) -> None:
@@ -102,7 +103,8 @@ def risks(summary: ReportSummary) -> None:
                "compared with the simulated reference population. The interval is the spread of the model "
                "ensemble; the missing-data range is where the risk could move if the missing genotypes were known.")
     for n in summary.not_computed:
-        st.info(f"**No estimate of {'; '.join(n.outcomes)}** ({n.bundle}): {n.reason}.", icon=":material/person_edit:")
+        st.info(f"**No estimate of {'; '.join(n.outcomes)}** ({n.bundle}): {inert.message(n.reason)}.",
+                icon=":material/person_edit:")
     if summary.risk_cards or not summary.not_computed:
         risk_cards(summary.risk_cards)
 
@@ -131,7 +133,7 @@ def provenance(summary: ReportSummary) -> None:
     p = summary.provenance
     with st.expander("Provenance (full hashes and every figure: the JSON export)"):
         st.markdown("\n".join([
-            f"- Input: {p.file}, sample {p.sample}, SHA-256 `{p.sha256}`",
+            f"- Input: {inert.name(p.file)}, sample {inert.name(p.sample)}, SHA-256 `{p.sha256}`",
             f"- Build: {p.build} ({p.build_source})",
             "- Models: " + ("; ".join(f"{b.name} {b.version} (weights {b.weights_sha256[:16]}…)" for b in p.bundles)
                              or "none"),

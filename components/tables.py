@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 import pandas as pd
 
+from components.inert import plain as plain  # re-exported: the one escaper (components.inert)
 from genolens.datamodel import CALL_STATUSES, PanelResult
 from genolens.present import percentile_words as percentile_words  # re-exported for the pages
 
@@ -71,12 +71,3 @@ def origin_counts(result: PanelResult) -> dict[str, int]:
     """Return how many model inputs were observed, assumed reference, or missing."""
     counts = Counter(result.features.origin)
     return {t: counts[t] for t in ("observed", "assumed_reference", "missing") if counts[t]}
-
-
-_MARKDOWN = re.compile(r"([\\`*_~$\[\]<>#|])")
-
-
-def plain(text: str) -> str:
-    """``text`` escaped for Streamlit markdown (``st.markdown``, ``st.table`` cells): star alleles such as
-    ``*2/*2`` or ``HLA-B*57:01`` stay stars, never emphasis."""
-    return _MARKDOWN.sub(r"\\\1", text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cached, patient_details, what_if
+from components import cached, inert, patient_details, what_if
 from components.drug_table import LIGHT
 from genolens.datamodel import PatientGenome
 from genolens.explain import Explanation
@@ -23,18 +23,19 @@ def guideline(row: DrugRow, pgx: PgxReport) -> None:
     for g in row.genes:
         call = pgx.gene(g.gene)
         with st.container(border=True):
-            st.markdown(f"**{g.gene}**: {g.phenotype}" + (" · outside call (another test)" if g.outside_call else ""))
+            st.markdown(f"**{g.gene}**: {inert.message(g.phenotype)}"
+                        + (" · outside call (another test)" if g.outside_call else ""))
             if g.diplotypes:
                 st.markdown("Diplotype" + (f"s that fit ({len(g.diplotypes)})" if len(g.diplotypes) > 1 else "")
-                            + ": " + ", ".join(f"`{d}`" for d in g.diplotypes))
+                            + ": " + ", ".join(inert.code(d) for d in g.diplotypes))
             if g.activity_score is not None:
                 st.markdown(f"Activity score: **{g.activity_score:g}**")
             if g.missing_positions:
-                st.warning("Not called (could change the call): " + ", ".join(g.missing_positions),
+                st.warning("Not called (could change the call): " + inert.message(", ".join(g.missing_positions)),
                            icon=":material/help:")
             if call.uncertainty:
-                st.info(call.uncertainty, icon=":material/help:")
-            st.caption(call.note)
+                st.info(inert.message(call.uncertainty), icon=":material/help:")
+            st.caption(inert.message(call.note))
     st.markdown(f"**Action** (paraphrase; the guideline decides): {row.action}")
     st.caption(f"Source: {row.source} · strength: {row.strength or 'not graded'} · {row.guideline_version}")
 

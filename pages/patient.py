@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import patient_details, patient_input, patient_views, state
+from components import inert, patient_details, patient_input, patient_views, state
 
 st.title("Patient")
 patient_views.research_banner()
@@ -11,8 +11,8 @@ state.restore_widgets()
 source = patient_input.choose_source()
 if source is None:
     if (kept := state.current_patient()) is not None:  # e.g. an upload: the uploader cannot be refilled
-        st.info(f"Current patient: **{kept.sample}** from `{kept.source_name}`. Choose a file above to replace it.",
-                icon=":material/person:")
+        st.info(f"Current patient: **{inert.name(kept.sample)}** from {inert.name(kept.source_name)}. Choose a file "
+                "above to replace it.", icon=":material/person:")
     st.stop()
 state.set_patient(None)  # until this source is read without error
 
@@ -21,7 +21,7 @@ sample_col, build_col, absent_col = st.columns([2, 2, 3], vertical_alignment="bo
 sample = patient_input.choose_sample(source, samples, sample_col)
 options = patient_input.choose_options(build_col, absent_col, source)
 if sample is None and len(samples) > 1:
-    st.info(f"{source.name} holds {len(samples)} samples: choose the patient's sample.",
+    st.info(f"{inert.name(source.name)} holds {len(samples)} samples: choose the patient's sample.",
             icon=":material/person_search:")
     st.stop()
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import frame, patient_details, report_views
+from components import frame, inert, patient_details, report_views
 from components.errors import shown_errors
 
 patient, bundles = frame.patient_page(
@@ -20,4 +20,4 @@ for section, title in report_views.SECTIONS:
     report_views.SECTION_VIEWS[section](summary)
 
 st.subheader("Export")
-report_views.downloads(summary, stem=f"genolens_{patient.sample}")
+report_views.downloads(summary, stem=f"genolens_{inert.file_stem(patient.sample)}")

@@ -7,6 +7,7 @@ Import as ``from tests.factories import ...`` (pyproject puts the project root o
 from __future__ import annotations
 
 import csv
+import re
 import struct
 import zlib
 from collections.abc import Mapping
@@ -166,3 +167,12 @@ def assert_close_f32(actual: object, desired: object, *, rtol: float = F32_RTOL)
     d = np.asarray(desired.detach() if isinstance(desired, torch.Tensor) else desired, dtype=np.float64)
     scale = float(np.max(np.abs(d))) if d.size else 0.0
     np.testing.assert_allclose(a, d, rtol=rtol, atol=rtol * scale)
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of markdown the dashboard escaped (``components.inert.plain``): every backslash escape
+    of an ASCII punctuation mark read as that mark (CommonMark 0.31, section 2.4), invisible word joiners dropped."""
+    return _ESCAPED.sub(r"\1", markdown).replace("\u2060", "")
+
+
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")

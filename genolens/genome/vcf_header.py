@@ -7,6 +7,7 @@ non-VCF file, duplicated sample names) and writes a CRLF-normalised copy when ne
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import os
 import re
@@ -139,9 +140,22 @@ def _not_vcf_message(name: str, text: bytes) -> str:
     if text[:4] in (b"TBI\x01", b"CSI\x01"):
         return (f"'{name}' is a tabix/CSI index, not a VCF. Choose the .vcf.gz or .bcf file it indexes "
                 "(keep the index beside it).")
-    shown = text[:40].decode("utf-8", "replace").splitlines()[0] if text.strip() else "blank space"
+    # Never quote the file: a server folder may hold anything, and its first bytes are not the user's to see.
     return (f"'{name}' does not look like a VCF: a VCF starts with '##fileformat=VCFv4.x' or '#CHROM', "
-            f"this one starts with '{shown[:40]}'. Choose a .vcf, .vcf.gz or .bcf file.")
+            f"this one {_content_kind(text)}. Choose a .vcf, .vcf.gz or .bcf file.")
+
+
+def _content_kind(text: bytes) -> str:
+    """What the first bytes of a file that is not a VCF look like, in words that quote none of them."""
+    if not text.strip():
+        return "starts with blank space"
+    if b"\x00" in text:
+        return "holds binary data (another kind of file)"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(text, final=False)  # a character cut at the end is fine
+    except UnicodeDecodeError:
+        return "holds bytes that are not UTF-8 text (another kind of file)"
+    return "is text of another kind (no '#' header line first)"
 
 
 def _normalised_copy(path: Path, workdir: Path, *, compressed: bool, phase_prefix: bool) -> Path:

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import components.cached
-from tests.factories import CORPUS, DATA, DEMO, ROOT
+from tests.factories import CORPUS, DATA, DEMO, ROOT, shown
 
 GVCF = CORPUS / "patients" / "hail-gvcfs" / "HG00187.hg38.g.vcf.gz"
 MULTI = CORPUS / "vcf" / "bio2zarr" / "vcf" / "chr22.vcf.gz"
@@ -39,7 +39,7 @@ def _upload(at: AppTest, path: Path) -> AppTest:
 
 
 def _texts(elements: object) -> str:
-    return "\n".join(str(e.value) for e in elements)  # type: ignore[attr-defined]
+    return shown("\n".join(str(e.value) for e in elements))  # type: ignore[attr-defined]
 
 
 def _patient(at: AppTest) -> object:
@@ -229,7 +229,7 @@ def test_reading_shows_progress_then_is_cached_per_content_and_options(
     monkeypatch.setattr(components.cached, "read_patient_isolated", counting)
     _upload(at, GVCF)
     statuses = [e for e in at.main.children.values() if e.type == "status"]
-    assert statuses and statuses[0].label.startswith(f"Read {GVCF.name} in ")
+    assert statuses and shown(statuses[0].label).startswith(f"Read {GVCF.name} in ")
     at.run()  # a rerun reads nothing: same content, same options
     assert reads == [("auto", "missing")]
     assert "Genome build: GRCh38" in _texts(at.subheader)

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from genolens.modeling.bundle import bundle_paths
-from tests.factories import DEMO, ROOT
+from tests.factories import DEMO, ROOT, shown
 
 DEMO_PATIENT = DEMO / "dpyd_2A_heterozygote.vcf.gz"
 TRIO = DEMO / "trio_cyp2c19_brca2.vcf.gz"
@@ -31,7 +31,7 @@ def _with_demo() -> AppTest:
 
 
 def _text(elements: object) -> str:
-    return "\n".join(str(e.value) for e in elements)  # type: ignore[attr-defined]
+    return shown("\n".join(str(e.value) for e in elements))  # type: ignore[attr-defined]
 
 
 def _metric(at: AppTest, label: str) -> str:
