@@ -20,8 +20,9 @@ again through :func:`components.audit.act`. Every refusal is logged.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NoReturn
@@ -141,17 +142,10 @@ def gate() -> Who:
 
     m = mode()
     if m == "refused":
-        address = st.get_option("server.address") or "every interface"
-        st.title("GenoLens")
-        st.error(f"This server listens on {address}, not only on 127.0.0.1, and no sign-in is configured, so it "
-                 "serves no patient data. Either add an `[auth]` section (redirect_uri, cookie_secret, client_id, "
-                 "client_secret, server_metadata_url of your identity provider) to `.streamlit/secrets.toml`, or "
-                 "run it for one user on this machine with `--server.address 127.0.0.1`. See the README, "
-                 "\"Sign-in, roles and audit\".", icon=":material/lock:")
-        st.stop()
+        _only(_refused_screen)
     who = current()
     if who is None:
-        _sign_in_screen()
+        _only(_sign_in_screen)
     if who.local:
         st.sidebar.caption(LOCAL_NOTE)
         return who
@@ -160,18 +154,39 @@ def gate() -> Who:
     if not who.roles:
         if _once("no_role"):
             audit.log(who, "denied", detail="signed in without a GenoLens role")
-        st.title("GenoLens")
-        st.warning(f"You are signed in as {who.name} but hold no GenoLens role ({', '.join(ROLES)}). Ask an "
-                   "administrator to give you one.", icon=":material/no_accounts:")
-        sign_out_button(who, st)
-        st.stop()
+        _only(functools.partial(_no_role_screen, who))
     st.sidebar.caption(f"Signed in as **{who.name}** · {', '.join(sorted(who.roles))}")
     sign_out_button(who, st.sidebar)
     return who
 
 
-def _sign_in_screen() -> NoReturn:
-    """The screen of a session without a (valid) sign-in; stops the run."""
+def _only(screen: Callable[[], None]) -> NoReturn:
+    """Show ``screen`` as the only page (no page list in the sidebar, whatever the address) and stop the run."""
+    st.navigation([st.Page(screen, title="GenoLens", url_path="welcome")], position="hidden").run()
+    st.stop()
+
+
+def _refused_screen() -> None:
+    """The screen of a server that listens off loopback without sign-in configured."""
+    address = st.get_option("server.address") or "every interface"
+    st.title("GenoLens")
+    st.error(f"This server listens on {address}, not only on 127.0.0.1, and no sign-in is configured, so it "
+                 "serves no patient data. Either add an `[auth]` section (redirect_uri, cookie_secret, client_id, "
+                 "client_secret, server_metadata_url of your identity provider) to `.streamlit/secrets.toml`, or "
+                 "run it for one user on this machine with `--server.address 127.0.0.1`. See the README, "
+                 "\"Sign-in, roles and audit\".", icon=":material/lock:")
+
+
+def _no_role_screen(who: Who) -> None:
+    """The screen of a signed-in user without any GenoLens role."""
+    st.title("GenoLens")
+    st.warning(f"You are signed in as {who.name} but hold no GenoLens role ({', '.join(ROLES)}). Ask an "
+               "administrator to give you one.", icon=":material/no_accounts:")
+    sign_out_button(who, st)
+
+
+def _sign_in_screen() -> None:
+    """The screen of a session without a (valid) sign-in."""
     st.title("GenoLens")
     if st.user.is_logged_in:
         st.warning("Your sign-in has expired. Sign in again.", icon=":material/timer_off:")
@@ -179,7 +194,6 @@ def _sign_in_screen() -> NoReturn:
         st.info("GenoLens holds patient genotypes: sign in with your hospital account to continue.",
                 icon=":material/lock:")
     st.button("Sign in", key="sign_in", type="primary", on_click=st.login)
-    st.stop()
 
 
 def sign_out_button(who: Who, where: Any) -> None:
