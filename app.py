@@ -1,19 +1,23 @@
-"""GenoLens dashboard router: page config, session defaults and the page list. Nothing else."""
+"""GenoLens dashboard router: page config, session defaults, who may use it, and the page list. Nothing else."""
 
 import streamlit as st
 
-from components import process, state
+from components import auth, process, state
 
 st.set_page_config(page_title="GenoLens", page_icon="🧬", layout="wide")
 process.configure()
 state.init()
+who = auth.gate()  # sign-in (or local mode, said on screen); stops the run for anyone else
 
-st.navigation([
-    st.Page("pages/patient.py", title="Patient", icon="🧬", default=True),
-    st.Page("pages/report.py", title="Report", icon="📋"),
-    st.Page("pages/risk.py", title="Risk", icon="🎯"),
-    st.Page("pages/treatment.py", title="Treatment", icon="💊"),
-    st.Page("pages/explorer.py", title="Explorer", icon="🔬"),
-    st.Page("pages/cohort.py", title="Cohort", icon="👥"),
-    st.Page("pages/models.py", title="Models", icon="📊"),
-]).run()
+page = st.navigation(auth.pages(who, [
+    ("pages/patient.py", "Patient", "🧬"),
+    ("pages/report.py", "Report", "📋"),
+    ("pages/risk.py", "Risk", "🎯"),
+    ("pages/treatment.py", "Treatment", "💊"),
+    ("pages/explorer.py", "Explorer", "🔬"),
+    ("pages/cohort.py", "Cohort", "👥"),
+    ("pages/models.py", "Models", "📊"),
+    ("pages/admin.py", "Admin", "🛡️"),
+]))
+auth.enter(page, who)  # refuses (and logs) a page the user's roles do not cover; logs the page view
+page.run()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from components import cached, config, inert, patient_details, patient_input, state
+from components import audit, cached, config, inert, patient_details, patient_input, state
 from components.choices import option_label
 from components.config import DEMO_DIR, ROOT, server_vcf_dir, server_vcf_files
 from components.errors import shown_errors
@@ -89,6 +89,7 @@ def score(source: PatientSource, bundles: tuple[Bundle, ...], options: ReadOptio
 
     A file the models cannot read at all (no panel site in it) is refused with a message, no charts.
     """
+    audit.act("cohort_job", "researcher", sha256=source.sha256, bundles=bundles, detail=f"absent={options.absent}")
     progress = StatusProgress(source.name)
     record = tuple((s, tuple(sorted(details_record(d).items()))) for s, d in sorted(details.items()))
     with shown_errors(f"scoring {source.name}"):

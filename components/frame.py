@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cached, inert, patient_views, state
+from components import auth, cached, inert, patient_views, state
 from components.errors import shown_errors
 from genolens.datamodel import PatientGenome
 from genolens.genome import ABSENT_WORDS
@@ -26,6 +26,7 @@ def patient_page(title: str, what: str, *, kind: str | None = None) -> tuple[Pat
 
 def header(title: str, what: str) -> None:
     """Title, research-use-only banner saying what this screen shows, and the simulated-cohort note."""
+    auth.require_page(title)  # the page guard: signed in, and a role that covers this page (else logged, stopped)
     st.title(title)
     patient_views.research_banner(what)
     st.caption(SIMULATED)

@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import cached, config, inert, state
+from components import audit, cached, config, inert, state
 from components.errors import shown_errors
 from components.sources import PatientSource, sha256_bytes, sha256_file
 from genolens.datamodel import BUILD_CHOICES, AbsentPolicy, BuildChoice, PatientGenome
@@ -342,6 +342,7 @@ def read(source: PatientSource, sample: str | None, options: ReadOptions, *, rem
             progress.finish(ok=False)
             raise
     progress.finish(ok=True)
+    audit.act("open_patient", "clinician", "researcher", patient=patient)  # refuses and logs, or logs once
     if remember:
         st.query_params.from_dict(url_choices(source, sample, options))
     return patient

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from components import drug_table, inert, risk_card
+from components import audit, drug_table, inert, risk_card
 from components.tables import plain
 from genolens.present import SECTIONS, Finding, ReportSummary, RiskCard, report, warfarin_words
 
@@ -154,6 +154,7 @@ def downloads(summary: ReportSummary, stem: str) -> None:
     kinds: tuple[tuple[str, str, Callable[[ReportSummary], str | bytes]], ...] = (
         ("html", "text/html", report.render_html), ("pdf", "application/pdf", report.render_pdf),
         ("json", "application/json", report.render_json))
+    kinds = audit.exports(kinds, summary)  # clinicians only; each download writes an "export" audit entry
     for col, (kind, mime, render) in zip(st.columns(3), kinds, strict=True):
         col.download_button(f"Download {kind.upper()}", data=functools.partial(render, summary),
                             file_name=f"{stem}.{kind}", mime=mime, key=f"download_{kind}",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from components import audit
 from components.ledger_chart import genotypes
 from genolens.datamodel import PatientGenome
 from genolens.explain import Explanation
@@ -62,6 +63,7 @@ def editor(base: Explanation, bundle: Bundle, patient: PatientGenome) -> Edits:
 
 def effect(base: Explanation, edited: Explanation) -> None:
     """Show the prediction as read beside the edited one."""
+    audit.what_if(base, edited)  # clinicians only; logs the model and the number of changed inputs
     a, b = base.output, edited.output
     left, mid, right = st.columns(3)
     left.metric("As read", f"{a.probability:.1%}")
@@ -87,6 +89,7 @@ def dose_editor(d: WarfarinDose, patient_key: str) -> dict[str, str]:
 
 def dose_effect(base: WarfarinDose, edited: WarfarinDose) -> None:
     """The dose as read beside the dose with the what-if genotypes (model and IWPC algorithm)."""
+    audit.dose_what_if(base, edited)  # clinicians only; logs which genes changed, never the genotypes
     if base.dose_mg_per_week is None or edited.dose_mg_per_week is None or edited.interval is None:
         return
     left, mid, right = st.columns(3)

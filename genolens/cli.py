@@ -1,5 +1,6 @@
 """Command line: ``python -m genolens inspect PATH [--sample S] [--build B] [--absent P] [--json]``.
 
+``python -m genolens audit verify LOG`` checks the dashboard's audit log (exit 0 ``ok: N entries``, else 2).
 ``python -m genolens report PATH [--sample S] [--absent P] [--build B] [--details FILE] [--detail NAME=VALUE]
 --format html|pdf|json --out FILE`` writes a patient report. ``simulate``, ``validate``, ``train`` and
 ``import-pgs`` make cohorts and bundles.
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--qc-records", type=int, default=250_000, help="records examined for file QC (0: none)")
     ins.add_argument("--json", action="store_true", help="print one JSON object")
     _add_cohort_commands(sub)
+    _add_audit_command(sub)
     pr = sub.add_parser("predict", help="predict with every shipped bundle for one sample",
                         epilog=f"--model {WARFARIN_MODEL} --json prints: {WARFARIN_KEYS}.")
     _add_read_options(pr)
@@ -171,6 +173,24 @@ def _add_cohort_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     tw.add_argument("--seed", type=int, default=2009, help="seed of the split and the training (default 2009)")
 
 
+def _add_audit_command(sub: argparse._SubParsersAction[_Parser]) -> None:
+    au = sub.add_parser("audit", help="check the dashboard's audit log (python -m genolens audit verify LOG)")
+    au_sub = au.add_subparsers(dest="audit_command", required=True, parser_class=_Parser)
+    ver = au_sub.add_parser("verify", help="check the hash chain: exit 0 and 'ok: N entries', or 2 and each problem")
+    ver.add_argument("log", help="the audit log (JSON lines), e.g. ~/.local/share/genolens/audit.jsonl")
+
+
+def _audit_verify(log: str) -> tuple[int, str]:
+    """``audit verify LOG``: exit 0 and ``ok: N entries``, or exit 2 and one line per problem."""
+    from genolens.audit import read, verify
+
+    path = Path(log)
+    problems = verify(path)
+    if not problems:
+        return 0, f"ok: {len(read(path))} entries in {path}"
+    return 2, "\n".join([f"FAILED: {len(problems)} problem(s) in {path}", *(str(p) for p in problems)])
+
+
 def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", help="VCF, VCF.gz or BCF file")
     p.add_argument("--sample", help="sample to read (required when the file has several)")
@@ -203,6 +223,8 @@ def _read(path: str, **options: Any) -> PatientGenome:
 
 def _run(args: argparse.Namespace) -> tuple[int, str]:
     """Run one command; return its exit status and what it prints."""
+    if args.command == "audit":
+        return _audit_verify(args.log)
     if args.command == "simulate":
         return 0, _simulate(args)
     if args.command == "validate":

@@ -63,3 +63,7 @@ class PatientDetailsError(GenoLensError):
 class OutsideCallError(GenoLensError):
     """An outside call (PharmCAT outside-call TSV or the dashboard form) cannot be read: unknown gene, malformed
     line, or a diplotype whose phenotype cannot be derived."""
+
+
+class AuditError(GenoLensError):
+    """The audit log cannot be written or read as asked (unwritable file, partial last entry, bad entry fields)."""

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def audit_log_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The dashboard's audit log (and that of every server a test starts) goes to a temporary file, never into
+    the user's data folder."""
+    old = os.environ.get("GENOLENS_AUDIT_LOG")
+    os.environ["GENOLENS_AUDIT_LOG"] = str(tmp_path_factory.mktemp("audit") / "audit.jsonl")
+    yield
+    if old is None:
+        os.environ.pop("GENOLENS_AUDIT_LOG", None)
+    else:
+        os.environ["GENOLENS_AUDIT_LOG"] = old
 
 
 @pytest.fixture
