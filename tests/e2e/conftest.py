@@ -46,8 +46,10 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dic
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, object]) -> dict[str, object]:
-    return {**browser_context_args, "viewport": {"width": 1400, "height": 900},
+def browser_context_args(browser_context_args: dict[str, object], streamlit_server: str) -> dict[str, object]:
+    # base_url set here, not only by the plugin: its session-scoped args are cached with the first base_url
+    # asked for, which may be tests/e2e/auth's server
+    return {**browser_context_args, "base_url": streamlit_server, "viewport": {"width": 1400, "height": 900},
             "locale": "en-GB", "timezone_id": "Europe/London"}
 
 

@@ -109,5 +109,10 @@ def auth_app(oidc_provider: str, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, object], auth_app: AuthApp) -> dict[str, object]:
+    return {**browser_context_args, "base_url": auth_app.url}  # the parent's args carry the local server's
+
+
+@pytest.fixture(scope="session")
 def base_url(auth_app: AuthApp) -> str:  # overrides the parent conftest's: these tests talk to the auth server
     return auth_app.url
