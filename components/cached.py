@@ -228,13 +228,14 @@ def cohort_genes(sha256: str, bundle: tuple[str, str], output: str, _result: Coh
 @st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
 def _warfarin(key: tuple[str, str, str, str], details: tuple[tuple[str, Any], ...], day: dt.date,
               what_if: tuple[tuple[str, str], ...], _patient: PatientGenome, _details: PatientDetails) -> WarfarinDose:
-    return warfarin_dose(_patient, _details, on=day, what_if=dict(what_if))
+    return warfarin_dose(_patient, _details, on=day, what_if=dict(what_if), explain=not what_if)
 
 
 def warfarin(patient: PatientGenome, details: PatientDetails, day: dt.date,
              what_if: dict[str, str] | None = None) -> WarfarinDose:
-    """The weekly warfarin dose of the model trained on the real IWPC patients, with its ledger (with the
-    what-if genotypes ``{"VKORC1": "A/A", ...}`` instead of those read, when given)."""
+    """The weekly warfarin dose of the model trained on the real IWPC patients, with its ledger; with the
+    what-if genotypes ``{"VKORC1": "A/A", ...}`` instead of those read, the dose alone (the what-if shows no
+    ledger)."""
     return _warfarin(_patient_key(patient), tuple(sorted(details_record(details).items())), day,
                      tuple(sorted((what_if or {}).items())), patient, details)
 
