@@ -411,7 +411,8 @@ def render_html(summary: ReportSummary) -> str:
     return "".join([
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>GenoLens report: ',
         escape(h.patient_id or h.sample), "</title><style>", _CSS.read_text(encoding="utf-8"), "</style></head><body>",
-        '<div class="banner screen-only">GenoLens · research use only · models trained on simulated cohorts</div>',
+        '<div class="banner screen-only">GenoLens · research use only · models trained on simulated cohorts, '
+        'except the warfarin dose model (real IWPC patients)</div>',
         "<h1>GenoLens patient report</h1>", _header(summary),
         f'<p class="ruo">{escape(summary.research_use)}</p>', sections,
         f'<p class="ruo screen-only">{escape(summary.research_use)}</p>',
