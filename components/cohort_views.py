@@ -194,7 +194,7 @@ def open_sample(source: PatientSource, result: CohortResult, options: ReadOption
                             placeholder="Choose a sample", format_func=inert.short)
     if right.button("Open report →", key="cohort_open", disabled=sample is None):
         patient = drill_down(source, sample, options)
-        state.set_patient(patient)
+        state.set_patient(patient, patient_input.choice(source, sample, options))
         if sample in details:  # the report reads the details the cohort was scored with
             patient_details.use(patient, details[sample])
         st.switch_page("pages/report.py")

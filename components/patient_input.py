@@ -220,6 +220,11 @@ def choose_sample(source: PatientSource, samples: tuple[str, ...], column: Any) 
         )
 
 
+def choice(source: PatientSource, sample: str | None, options: ReadOptions) -> tuple[object, ...]:
+    """What a patient is read for: the source's SHA-256, the sample, the build choice and the absent policy."""
+    return (source.sha256, sample, options.build, options.absent)
+
+
 def sample_key(source: PatientSource) -> str:
     """Widget key of the sample choice for ``source`` (one per file, so each file keeps its own)."""
     return f"sample_{source.sha256[:16]}"

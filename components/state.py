@@ -30,6 +30,8 @@ class Session:
     """Whether the Patient page choices kept in the address bar were looked at in this session."""
     wanted: dict[str, str] = field(default_factory=dict)
     """Choices restored from the address bar still to apply when their widget is drawn (file, sample, wgs)."""
+    choice: tuple[object, ...] = ()
+    """What ``patient`` was read for: (source SHA-256, sample, build, absent policy); empty without a patient."""
 
 
 def init() -> Session:
@@ -51,9 +53,24 @@ def current_patient() -> PatientGenome | None:
     return session().patient
 
 
-def set_patient(patient: PatientGenome | None) -> None:
-    """Make ``patient`` the patient on screen for every page."""
-    session().patient = patient
+def set_patient(patient: PatientGenome | None, choice: tuple[object, ...] = ()) -> None:
+    """Make ``patient`` (read for ``choice``: source SHA-256, sample, build, absent policy) the patient on screen."""
+    now = session()
+    now.patient = patient
+    now.choice = choice if patient is not None else ()
+
+
+def keep_patient_only_for(choice: tuple[object, ...]) -> None:
+    """Forget the patient on screen unless it was read for ``choice`` (or a longer choice starting with it).
+
+    A rerun of the Patient page for the same file and sample keeps the patient, so leaving the page while
+    that rerun is still running (a click on another page interrupts it) does not lose the patient; a
+    different file or sample drops it at once, so no page shows the previous patient as if it were the new one.
+    """
+    now = session()
+    if now.choice[:len(choice)] != choice or not choice:
+        now.patient = None
+        now.choice = ()
 
 
 _KEEP = "_kept_"

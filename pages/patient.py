@@ -14,7 +14,7 @@ if source is None:
         st.info(f"Current patient: **{inert.name(kept.sample)}** from {inert.name(kept.source_name)}. Choose a file "
                 "above to replace it.", icon=":material/person:")
     st.stop()
-state.set_patient(None)  # until this source is read without error
+state.keep_patient_only_for((source.sha256,))  # another file: no patient until it is read without error
 
 samples = patient_input.sample_names(source)
 sample_col, build_col, absent_col = st.columns([2, 2, 3], vertical_alignment="bottom")
@@ -25,8 +25,10 @@ if sample is None and len(samples) > 1:
             icon=":material/person_search:")
     st.stop()
 
+choice = patient_input.choice(source, sample, options)
+state.keep_patient_only_for(choice)
 patient = patient_input.read(source, sample, options)
-state.set_patient(patient)
+state.set_patient(patient, choice)
 state.remember_widgets()
 
 patient_details.form(patient)

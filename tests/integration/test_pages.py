@@ -195,3 +195,23 @@ def test_treatment_page_shows_the_warfarin_dose_from_real_patients_beside_the_al
     at.switch_page("pages/treatment.py").run()
     at.selectbox(key="treatment_drug").set_value("y_warfarin_overanticoagulation").run()
     assert not at.exception and "No dose:" in _text(at.info) and "race" in _text(at.info)
+
+
+def test_a_patient_page_rerun_cut_short_keeps_the_same_patient_and_another_file_drops_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A click on another page interrupts the Patient page's rerun before its read: the patient read for the
+    same choice stays (the CI failure of stop 19); a different file chosen drops the previous patient at once."""
+    import streamlit as st
+
+    from components import patient_input
+
+    at = _with_demo()
+    kept = at.session_state["genolens"].patient
+    monkeypatch.setattr(patient_input, "read", lambda *args, **kwargs: st.stop())  # the run ends before reading
+    at.run()
+    assert not at.exception
+    assert at.session_state["genolens"].patient is kept
+    at.selectbox(key="demo_file").set_value(TRIO).run()
+    assert not at.exception
+    assert at.session_state["genolens"].patient is None
+    assert at.session_state["genolens"].choice == ()
