@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import tables
+from components import tables, work_queue
 from components.sources import PatientSource
 from genolens.datamodel import (
     AbsentPolicy,
@@ -62,6 +62,7 @@ from genolens.workflows import (
 )
 
 ProgressCallback = Callable[[float, str], None]
+Waiting = Callable[[int], None]
 
 _PATIENTS_PER_SESSION = 4
 """A session rarely compares more than a few files/options; each entry is one PatientGenome."""
@@ -79,6 +80,42 @@ def drawing_outside_cache(callback: ProgressCallback) -> ProgressCallback:
         ctx.run(callback, fraction, message)
 
     return run
+
+
+class _Place:
+    """Where a step waiting in :mod:`components.work_queue` says its place, drawn only if it has to wait.
+
+    The note is drawn, like a progress callback, in the context of the moment the step was asked for (so it
+    lands where the page asked, outside any cache recording), and removed once the step has run.
+    """
+
+    def __init__(self) -> None:
+        self._ctx = contextvars.copy_context()
+        self._slot: Any = None
+
+    def __call__(self, ahead: int) -> None:
+        self._ctx.run(self._draw, ahead)
+
+    def _draw(self, ahead: int) -> None:
+        if self._slot is None:
+            self._slot = st.empty()
+        steps = "step" if ahead == 1 else "steps"
+        self._slot.caption(f":material/hourglass_top: Waiting for a free worker: {ahead} {steps} of other "
+                           "reports ahead of this one on this server (they run a few at a time, first come first "
+                           "served).")
+
+    def clear(self) -> None:
+        if self._slot is not None:
+            self._ctx.run(self._slot.empty)
+
+
+def _queued(ask: Callable[[Waiting], Any]) -> Any:
+    """Call ``ask(waiting)`` (a cached function given where to say its place in the queue); clear the note."""
+    place = _Place()
+    try:
+        return ask(place)
+    finally:
+        place.clear()
 
 
 @st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
@@ -139,11 +176,15 @@ def _explanations(
     key: tuple[str, str, str, str], bundle: tuple[str, str], outputs: tuple[str, ...] | None, method: Method,
     baseline: BaselineChoice, clinical: tuple[tuple[str, float], ...], assumed: tuple[tuple[str, str], ...],
     overrides: tuple[tuple[str, float], ...], ancestry: str | None, level: LedgerLevel, reliability: bool,
-    _patient: PatientGenome, _bundle: Bundle, _clinical: Mapping[str, float] | None,
+    _patient: PatientGenome, _bundle: Bundle, _clinical: Mapping[str, float] | None, _waiting: Waiting | None = None,
 ) -> dict[str, Explanation]:
-    return explain_bundle(_bundle, _patient, outputs=outputs, method=method, baseline=baseline,
-                          clinical=_clinical, overrides=dict(overrides), ancestry=ancestry, level=level,
-                          reliability=reliability)
+    return work_queue.shared().run(
+        ("explanations", key, bundle, outputs, method, baseline, clinical, assumed, overrides, ancestry, level,
+         reliability),
+        lambda: explain_bundle(_bundle, _patient, outputs=outputs, method=method, baseline=baseline,
+                               clinical=_clinical, overrides=dict(overrides), ancestry=ancestry, level=level,
+                               reliability=reliability),
+        _waiting)
 
 
 def explanations(
@@ -158,11 +199,11 @@ def explanations(
     its values and which were assumed are both part of the key.
     """
     assumed = clinical.assumed_inputs if isinstance(clinical, ModelInputs) else {}
-    return _explanations(
+    return _queued(lambda waiting: _explanations(  # type: ignore[no-any-return]
         _patient_key(patient), (bundle.name, bundle.version), outputs, method, baseline,
         tuple(sorted((clinical or {}).items())), tuple(sorted(assumed.items())),
-        tuple(sorted((overrides or {}).items())), ancestry, level, reliability, patient, bundle, clinical,
-    )
+        tuple(sorted((overrides or {}).items())), ancestry, level, reliability, patient, bundle, clinical, waiting,
+    ))
 
 
 def explanation(
@@ -186,10 +227,13 @@ def explanation(
 def _comparison(
     key: tuple[str, str, str, str], bundle: tuple[str, str], output: str, methods: tuple[Method, ...],
     baseline: BaselineChoice, ancestry: str | None, n_steps: int | None, clinical: tuple[tuple[str, float], ...],
-    _patient: PatientGenome, _bundle: Bundle, _clinical: Mapping[str, float] | None,
+    _patient: PatientGenome, _bundle: Bundle, _clinical: Mapping[str, float] | None, _waiting: Waiting | None = None,
 ) -> MethodComparison:
-    return compare_methods(_patient, _bundle, output=output, methods=methods, baseline=baseline, ancestry=ancestry,
-                           n_steps=n_steps, clinical=_clinical)
+    return work_queue.shared().run(
+        ("comparison", key, bundle, output, methods, baseline, ancestry, n_steps, clinical),
+        lambda: compare_methods(_patient, _bundle, output=output, methods=methods, baseline=baseline,
+                                ancestry=ancestry, n_steps=n_steps, clinical=_clinical),
+        _waiting)
 
 
 def comparison(
@@ -197,14 +241,16 @@ def comparison(
     ancestry: str | None = None, n_steps: int | None = None, clinical: Mapping[str, float] | None = None,
 ) -> MethodComparison:
     """The same output explained by several methods (first one chosen), its deletion curve and grade."""
-    return _comparison(_patient_key(patient), (bundle.name, bundle.version), output, methods, baseline,
-                       ancestry, n_steps, tuple(sorted((clinical or {}).items())), patient, bundle, clinical)
+    return _queued(lambda waiting: _comparison(  # type: ignore[no-any-return]
+        _patient_key(patient), (bundle.name, bundle.version), output, methods, baseline, ancestry, n_steps,
+        tuple(sorted((clinical or {}).items())), patient, bundle, clinical, waiting))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def randomisation(bundle_name: str, version: str, output: str, method: Method, _bundle: Bundle) -> RandomisationCheck:
     """Model-randomisation sanity check of one method on one bundle output (no patient data: shared)."""
-    return bundle_randomisation(_bundle, output=output, method=method)
+    return work_queue.shared().run(("randomisation", bundle_name, version, output, method),
+                                   lambda: bundle_randomisation(_bundle, output=output, method=method))
 
 
 @st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
@@ -244,10 +290,13 @@ def warfarin(patient: PatientGenome, details: PatientDetails, day: dt.date,
 def _report(key: tuple[str, str, str, str], bundles: tuple[tuple[str, str], ...], details: tuple[tuple[str, Any], ...],
             outside: tuple[tuple[str, str, str, float | None], ...], day: dt.date, dose: str | None,
             _patient: PatientGenome, _bundles: tuple[Bundle, ...], _details: PatientDetails,
-            _outside: Mapping[str, OutsideCall]) -> PatientReport:
-    return patient_report(_patient, _bundles, details=_details, report_date=day, outside=_outside,
-                          dose_bundle=None if dose is None else Path(dose),
-                          explained=lambda b, inputs: explanations(_patient, b, clinical=inputs))
+            _outside: Mapping[str, OutsideCall], _waiting: Waiting | None = None) -> PatientReport:
+    return work_queue.shared().run(
+        ("report", key, bundles, details, outside, day, dose),
+        lambda: patient_report(_patient, _bundles, details=_details, report_date=day, outside=_outside,
+                               dose_bundle=None if dose is None else Path(dose),
+                               explained=lambda b, inputs: explanations(_patient, b, clinical=inputs)),
+        _waiting)
 
 
 def report(patient: PatientGenome, bundles: tuple[Bundle, ...], details: PatientDetails,
@@ -257,7 +306,9 @@ def report(patient: PatientGenome, bundles: tuple[Bundle, ...], details: Patient
     Its explanations go through :func:`explanations` with the default settings and the patient's clinical
     inputs, so the Risk page shows the very entries the report computed.
     """
-    return _report(_patient_key(patient), tuple((b.name, b.version) for b in bundles),
-                   tuple(sorted(details_record(details).items())),
-                   tuple((g, c.diplotype, c.phenotype, c.activity_score) for g, c in sorted(outside.items())), day,
-                   None if (dose := installed_dose_bundle()) is None else str(dose), patient, bundles, details, outside)
+    dose = installed_dose_bundle()
+    return _queued(lambda waiting: _report(  # type: ignore[no-any-return]
+        _patient_key(patient), tuple((b.name, b.version) for b in bundles),
+        tuple(sorted(details_record(details).items())),
+        tuple((g, c.diplotype, c.phenotype, c.activity_score) for g, c in sorted(outside.items())), day,
+        None if dose is None else str(dose), patient, bundles, details, outside, waiting))

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from components import audit, drug_table, inert, risk_card
+from components import audit, drug_table, inert, risk_card, work_queue
 from components.tables import plain
 from genolens.present import SECTIONS, Finding, ReportSummary, RiskCard, report, warfarin_words
 
@@ -156,6 +156,7 @@ def downloads(summary: ReportSummary, stem: str) -> None:
         ("json", "application/json", report.render_json))
     kinds = audit.exports(kinds, summary)  # clinicians only; each download writes an "export" audit entry
     for col, (kind, mime, render) in zip(st.columns(3), kinds, strict=True):
-        col.download_button(f"Download {kind.upper()}", data=functools.partial(render, summary),
+        rendered = functools.partial(work_queue.shared().run, None, functools.partial(render, summary))
+        col.download_button(f"Download {kind.upper()}", data=rendered,  # rendered on click, in a queue slot
                             file_name=f"{stem}.{kind}", mime=mime, key=f"download_{kind}",
                             on_click="ignore", width="stretch")

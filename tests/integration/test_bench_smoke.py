@@ -24,7 +24,7 @@ CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 
 def _needs(bench: Path) -> list[pytest.MarkDecorator]:
     """Marks for what a bench needs beyond Python: the browser one is an e2e check."""
-    if bench.name == "ui.py":
+    if bench.name in ("ui.py", "load.py"):
         return [pytest.mark.e2e, pytest.mark.skipif(not CHROMIUM.is_file(), reason=f"{CHROMIUM} is absent")]
     if bench.name == "ingest.py":  # it installs bcftools and tabix itself when it may (root), as CI is
         missing = not (shutil.which("bcftools") and shutil.which("bgzip"))
