@@ -15,6 +15,10 @@
   replays them on a hit, which fails for elements drawn into a container made outside it. A
   progress callback is therefore passed as ``_progress`` and wrapped with ``drawing_outside_cache``,
   so what it draws is live and never recorded.
+* Heavy steps (report, explanations, method comparison, randomisation check) run in a slot of the server's
+  one :mod:`components.work_queue`: a few at a time, first come first served, and an identical request
+  (same file SHA-256 and options) running at that moment in another session is waited for, not recomputed.
+  Nothing is kept in the queue after the step: results stay in each session's own cache.
 * No module-level mutable state.
 """
 
