@@ -6,7 +6,10 @@ import logging
 
 import streamlit as st
 
+from components import config
+from components.errors import shown_errors
 from genolens.genome import sweep_stale_uploads
+from genolens.genome.vcf_check import InputLimits
 
 _LOG = logging.getLogger(__name__)
 
@@ -23,3 +26,16 @@ def sweep_temp_folders() -> tuple[str, ...]:
     if removed:
         _LOG.info("Removed %d stale temporary folder(s): %s", len(removed), ", ".join(removed))
     return removed
+
+
+@st.cache_resource(show_spinner=False)
+def _configured_limits() -> InputLimits:
+    return config.input_limits()  # an invalid table raises, which is not cached: every session says so
+
+
+def input_limits() -> InputLimits:
+    """Put genolens.toml's ``[input_limits]`` in force, once per server process; an invalid table stops
+    every page with a message naming the key (a server with wrong limits serves nothing)."""
+    with shown_errors("reading [input_limits] in genolens.toml"):
+        return _configured_limits()
+    raise AssertionError("unreachable: shown_errors stops the page")  # pragma: no cover
