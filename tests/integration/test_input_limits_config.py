@@ -7,7 +7,9 @@ or ``max_line_bytes = 64`` must make the same read fail with a message naming th
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,10 +33,13 @@ THREE_SAMPLES = DATA / "multiallelic_tpmt.vcf"
 
 
 @pytest.fixture(autouse=True)
-def _restore_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whatever a test configures, the variable is restored (removed) afterwards."""
-    monkeypatch.delenv(INPUT_LIMITS_ENV, raising=False)
-    monkeypatch.delenv("GENOLENS_ISOLATED_READ", raising=False)
+def _restore_env() -> Iterator[None]:
+    """Whatever a test configures, the variable is as it was afterwards (configure_limits writes os.environ)."""
+    old = os.environ.pop(INPUT_LIMITS_ENV, None)
+    yield
+    os.environ.pop(INPUT_LIMITS_ENV, None)
+    if old is not None:
+        os.environ[INPUT_LIMITS_ENV] = old
 
 
 def settings_file(tmp_path: Path, table: str) -> Path:
@@ -135,3 +140,8 @@ def test_the_shipped_genolens_toml_documents_every_key_with_its_default() -> Non
     assert InputLimits(**documented) == DEFAULT_LIMITS
     readme = (config.ROOT / "README.md").read_text(encoding="utf-8")
     assert all(f"`{key}`" in readme for key in documented)
+
+
+def test_zz_no_configured_limit_outlives_the_tests_above() -> None:
+    # runs after the others in this file (pytest keeps file order): nothing they set is left in force
+    assert INPUT_LIMITS_ENV not in os.environ and active_limits() == DEFAULT_LIMITS
