@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from components import auth, process, state
+from components import auth, process, startup, state
 
 st.set_page_config(page_title="GenoLens", page_icon="🧬", layout="wide")
 process.configure()
+startup.sweep_temp_folders()  # once per server: temp folders a crash or kill left behind
+startup.input_limits()  # once per server: genolens.toml's [input_limits] for the file checks
 state.init()
 who = auth.gate()  # sign-in (or local mode, said on screen); stops the run for anyone else
 

@@ -3,7 +3,9 @@
 :func:`act` is the one line the use-case components call before they run one (open a patient, start a
 cohort job, run a what-if, offer exports): it refuses (and logs ``denied``) when the user lacks the
 role, else logs the action once per session and distinct subject (Streamlit reruns a page on every
-click; a rerun is not a new action).
+click; a rerun is not a new action). Downloads are different: every click is an export, so
+:func:`export` (and :func:`exports` for the report) wraps a download's data in a callable that
+Streamlit runs when the browser asks for the file, writing one ``export`` entry each time.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import streamlit as st
@@ -27,6 +29,7 @@ from genolens import audit
 from genolens.audit import Action, PatientRef
 
 _DONE = "_audit_done"
+_T = TypeVar("_T")
 
 
 def log_file() -> Path:
@@ -85,6 +88,33 @@ def dose_what_if(base: Any, edited: Any) -> None:
     act("what_if", "clinician", patient=state.current_patient(), models=("warfarin_dose",),
         detail=f"warfarin dose: {', '.join(genes) or 'no'} genotype(s) changed",
         key=tuple(sorted(edited.genotypes.items())))
+
+
+def export(detail: str, render: Callable[[], _T], *roles: str, patient: Any = None, sha256: str = "",
+           sample: str = "", bundles: Iterable[Any] = (), models: Sequence[str] = ()) -> Callable[[], _T]:
+    """The ``data`` of an ``st.download_button``: ``render`` run on the click, each run logging one ``export``.
+
+    Checks now (while the page is drawn) that the user holds one of ``roles`` (refuses, logs ``denied``
+    and stops otherwise); the returned callable, run by Streamlit outside the script when the browser
+    asks for the file, appends an ``export`` entry (``detail``, the patient or file ``sha256`` +
+    ``sample``, ``bundles``/``models``) and returns what ``render`` makes. A log that cannot be written
+    fails the download (fail closed). ``detail`` says what was exported, never data.
+    """
+    who = auth.current() or auth.gate()
+    if roles and not who.roles & set(roles):
+        auth.deny(who, f"exporting {detail} needs the {' or '.join(roles)} role")
+    if patient is not None:
+        sha256, sample = patient.sha256, patient.sample
+    ref = PatientRef(sha256, sample) if sha256 else None
+    names = (*models, *_models(bundles))
+    path = log_file()
+
+    def logged() -> _T:
+        # Runs when the browser asks for the file, outside the script run: no Streamlit here.
+        audit.append(path, user=who.name, role=who.role, action="export", patient=ref, models=names, detail=detail)
+        return render()
+
+    return logged
 
 
 def exports(kinds: Sequence[tuple[str, str, Callable[[Any], Any]]], summary: Any) -> tuple[Any, ...]:

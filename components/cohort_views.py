@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -159,7 +160,9 @@ def every_sample(source: PatientSource, result: CohortResult, bundles: tuple[Bun
     st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", column_config={
         c: st.column_config.NumberColumn(c, format="percent") for c in frame.columns
         if c not in ("sample", "missing_inputs", "defaulted_clinical")})
-    st.download_button("Download the scores (CSV)", inert.csv_bytes(frame),
+    csv = audit.export("cohort scores csv", functools.partial(inert.csv_bytes, frame), "researcher",
+                       sha256=source.sha256, bundles=bundles)  # one "export" audit entry per download
+    st.download_button("Download the scores (CSV)", csv,
                        file_name=f"cohort_scores_{inert.file_stem(source.name.split('.')[0])}.csv", mime="text/csv",
                        key="cohort_csv", on_click="ignore")
 

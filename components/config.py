@@ -9,6 +9,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from genolens.genome.vcf_check import InputLimits, configure_limits
+
 ROOT = Path(__file__).resolve().parents[1]
 """Project root: relative paths in ``genolens.toml`` are resolved against it."""
 
@@ -23,6 +25,17 @@ def _settings() -> dict[str, object]:
         return {}
     with SETTINGS_FILE.open("rb") as fh:
         return tomllib.load(fh)
+
+
+def input_limits() -> InputLimits:
+    """Put genolens.toml's ``[input_limits]`` in force for the file checks of this server and its read workers.
+
+    Raises
+    ------
+    genolens.errors.OptionError
+        The table names an unknown key or gives a value that is not a positive whole number.
+    """
+    return configure_limits(_settings())
 
 
 def server_vcf_dir() -> Path | None:

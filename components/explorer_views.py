@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import cached, inert
+from components import audit, cached, inert
 from genolens.datamodel import Attribution, DeletionCurve, PatientGenome, Reliability
 from genolens.explain import METHODS, Method
 from genolens.genome import ORIGIN_WORDS
@@ -120,7 +121,9 @@ def download(a: Attribution, bundle: Bundle, patient: PatientGenome) -> None:
     sample = patient.sample
     st.dataframe(frame, hide_index=True, placeholder="—", width="stretch", height=300, column_config={
         k: st.column_config.NumberColumn(format="%.4f") for k in ("value", "baseline", "contribution", "spread")})
-    st.download_button("Download the attribution table (CSV)", inert.csv_bytes(frame),
+    csv = audit.export(f"attribution csv: {a.output} {a.method}", functools.partial(inert.csv_bytes, frame),
+                       "researcher", patient=patient, bundles=(bundle,))  # one "export" audit entry per download
+    st.download_button("Download the attribution table (CSV)", csv,
                        file_name=f"attribution_{inert.file_stem(sample)}_{bundle.name}_{a.output}_{a.method}.csv",
                        mime="text/csv",
                        key="explorer_csv", on_click="ignore")

@@ -10,6 +10,8 @@
 Every command's arguments are parsed here; the domain modules take plain keyword arguments.
 
 Bad input exits with status 2 and one line on stderr starting ``error:``; never a traceback.
+The ``[input_limits]`` of the project's ``genolens.toml`` (:data:`SETTINGS_FILE`) bound what a file may cost,
+as in the dashboard.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import json
 import os
 import sys
 import time
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +37,7 @@ from genolens.genome.panel import load_panels
 from genolens.genome.patient import patient_to_json, read_patient
 from genolens.genome.pgx import PgxReport, call_pgx, pgx_to_json
 from genolens.genome.qc import panel_warnings
+from genolens.genome.vcf_check import configure_limits
 from genolens.provenance import RESEARCH_USE, RESEARCH_USE_LINE, RESEARCH_USE_REPORT_LINE
 
 if TYPE_CHECKING:
@@ -51,6 +55,8 @@ WARFARIN_KEYS = (
     "genotypes: {CYP2C9, VKORC1} as coded ('unknown' when not called); flags: what was coded unknown or assumed; "
     "missing: why there is no dose (age, height, weight or race not given)")
 """The keys of ``predict --model warfarin_dose --json``, in words (the help and the README say the same)."""
+SETTINGS_FILE = Path(__file__).resolve().parents[1] / "genolens.toml"
+"""The project's settings, as the dashboard reads them; the CLI uses their ``[input_limits]``."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -204,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
+        configure_limits(_settings())
         status, text = _run(args)
     except GenoLensError as exc:  # the one place a domain error becomes a message
         print(f"error: {exc}", file=sys.stderr)
@@ -214,6 +221,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `| head`: the reader left; not an error of ours
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
     return status
+
+
+def _settings() -> dict[str, Any]:
+    """The parsed :data:`SETTINGS_FILE` ({} without one)."""
+    if not SETTINGS_FILE.is_file():
+        return {}
+    try:
+        with SETTINGS_FILE.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise OptionError(f"{SETTINGS_FILE.name} cannot be read: {exc}. Fix or remove it.") from None
 
 
 def _read(path: str, **options: Any) -> PatientGenome:

@@ -25,6 +25,7 @@ checks completeness.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 
@@ -38,10 +39,10 @@ from genolens.errors import ExplainError
 from genolens.explain.attribution_methods import (
     BATCHED,
     DEFAULT_SAMPLES,
+    GLOBAL_RNG,
     GROUPWISE,
     METHODS,
     NEEDS_SAMPLES,
-    STOCHASTIC,
     MemberMode,
     Method,
     explained_units,
@@ -58,21 +59,31 @@ ABSOLUTE_TOLERANCE = 1e-4
 """... or this many logits, whichever is larger (when f(x) is close to f(baseline))."""
 
 
+_GLOBAL_RNG_LOCK = threading.Lock()
+"""Held while the global generators are seeded for one Captum call: one such call at a time."""
+
+
 @contextmanager
 def _seeded(seed: int) -> Iterator[None]:
     """Seed torch's CPU and numpy's global RNGs (Captum draws from both) and restore them afterwards.
 
+    Only one seeded section runs at a time (a module lock), so concurrent explanations by
+    GradientShap through Captum do not draw from each other's seeded state. Code outside this module
+    that draws from the global generators meanwhile still can; Shapley sampling therefore uses a
+    generator of its own and does not come here.
+
     ``torch.manual_seed`` would also queue lazy CUDA/MPS seeding with a stack trace (~0.2 ms a call
     even on a CPU build); only the CPU generator is used here, so only it is seeded.
     """
-    state, torch_state = np.random.get_state(), torch.random.get_rng_state()
-    torch.default_generator.manual_seed(seed)
-    np.random.seed(seed % 2**32)
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
-        torch.random.set_rng_state(torch_state)
+    with _GLOBAL_RNG_LOCK:
+        state, torch_state = np.random.get_state(), torch.random.get_rng_state()
+        torch.default_generator.manual_seed(seed)
+        np.random.seed(seed % 2**32)
+        try:
+            yield
+        finally:
+            np.random.set_state(state)
+            torch.random.set_rng_state(torch_state)
 
 
 def _dtype(model: nn.Module) -> torch.dtype:
@@ -256,8 +267,9 @@ def _per_unit(method: Method, units: Sequence[nn.Module], x: torch.Tensor, base:
     for t in targets:
         per_unit = []
         for unit in units:
-            with torch.enable_grad(), _seeded(seed) if method in STOCHASTIC else nullcontext():
-                per_unit.append(run_method(method, unit, x, base, samples, t, n, mask)[0].double().numpy())
+            with torch.enable_grad(), _seeded(seed) if method in GLOBAL_RNG else nullcontext():
+                out = run_method(method, unit, x, base, samples, t, n, mask, seed=seed)
+                per_unit.append(out[0].double().numpy())
         per_target[t] = np.stack(per_unit)  # (members, n_features)
     return per_target
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Literal, get_args
 
 import torch
@@ -46,6 +46,9 @@ NEEDS_SAMPLES: frozenset[str] = frozenset({"gradient_shap", "deeplift_shap"})
 """Methods that need a baseline distribution (``Baseline.samples``)."""
 STOCHASTIC: frozenset[str] = frozenset({"gradient_shap", "shapley_sampling"})
 """Methods that draw random numbers (seeded per call)."""
+GLOBAL_RNG: frozenset[str] = frozenset({"gradient_shap"})
+"""Stochastic methods whose Captum call draws from numpy's and torch's global generators (Shapley
+sampling draws its permutations from a generator of its own, see :func:`run_method`)."""
 BATCHED: frozenset[str] = frozenset({"ig", "gradient_shap", "feature_ablation"})
 """Methods an ensemble explained member by member runs batched (one pass for members and outputs)."""
 
@@ -102,9 +105,21 @@ def gauss_legendre(n: int) -> tuple[list[float], list[float]]:
     return step_sizes(n), alphas(n)
 
 
+def _permutations(generator: torch.Generator, num_features: int, num_samples: int) -> Iterator[list[int]]:
+    """Captum's ``_perm_generator`` drawing from ``generator`` instead of torch's global generator."""
+    for _ in range(num_samples):
+        yield torch.randperm(num_features, generator=generator).tolist()
+
+
 def run_method(method: Method, unit: nn.Module, x: torch.Tensor, base: torch.Tensor, samples: torch.Tensor | None,
-         target: int, n: int, mask: torch.Tensor | None) -> torch.Tensor:
-    """Attribute one unit with Captum; returns shape (1, n_features)."""
+         target: int, n: int, mask: torch.Tensor | None, *, seed: int = 0) -> torch.Tensor:
+    """Attribute one unit with Captum; returns shape (1, n_features).
+
+    ``seed`` seeds Shapley sampling's permutations, drawn from a CPU generator of this call's own:
+    the same permutations as torch's global generator seeded with ``seed`` would give, whatever other
+    threads draw meanwhile. The other stochastic methods (:data:`GLOBAL_RNG`) draw from the global
+    generators, which the caller seeds.
+    """
     if method == "ig":
         # Captum's public IG.attribute recomputes the Gauss-Legendre nodes (an eigenproblem, ~0.1 s at
         # 1024 steps) on every call; its own _attribute accepts them precomputed (captum pinned, 0.9.0).
@@ -134,8 +149,12 @@ def run_method(method: Method, unit: nn.Module, x: torch.Tensor, base: torch.Ten
                                               perturbations_per_eval=min(groups, 512))
     else:
         groups = int(mask.max()) + 1 if mask is not None else x.shape[1]
-        out = ShapleyValueSampling(unit).attribute(x, baselines=base, target=target, feature_mask=mask,
-                                                   n_samples=n, perturbations_per_eval=min(groups, 512))
+        shapley = ShapleyValueSampling(unit)
+        # Captum draws permutations through this attribute (captum pinned, 0.9.0); a private generator
+        # keeps concurrent sessions, and anything else drawing from torch's generator, out of them.
+        shapley.permutation_generator = functools.partial(_permutations, torch.Generator().manual_seed(seed))
+        out = shapley.attribute(x, baselines=base, target=target, feature_mask=mask,
+                                n_samples=n, perturbations_per_eval=min(groups, 512))
     result: torch.Tensor = out.detach()
     return result
 

@@ -61,6 +61,7 @@ from genolens.genome.qc import (
 )
 from genolens.genome.spool import (
     spooled_upload,
+    sweep_stale_uploads,
 )
 from genolens.genome.vcf import (
     VcfFile,
@@ -113,4 +114,5 @@ __all__ = [
     "read_outside_calls",
     "read_patient",
     "spooled_upload",
+    "sweep_stale_uploads",
 ]

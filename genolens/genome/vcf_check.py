@@ -9,14 +9,23 @@ with memory bounded by :attr:`InputLimits.max_line_bytes`, and raises a
 checked a chunk at a time with numpy (line and tab offsets), never one Python object per line.
 
 Messages never quote the file's content (a file can hold anything): they name the line, the column
-and, for a bad byte, its hexadecimal value.
+and, for a bad byte, its hexadecimal value; a message about a limit names the limit's key.
+
+The limits are set by the ``[input_limits]`` table of ``genolens.toml``: each front end (the dashboard
+at start, the CLI before its command) passes the parsed file to :func:`configure_limits`, which
+validates the table and puts the limits in force for this process and the read workers it starts
+(through :data:`INPUT_LIMITS_ENV`). A check called without ``limits`` uses :func:`active_limits`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import gzip
+import json
+import os
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
@@ -24,7 +33,7 @@ from typing import IO, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from genolens.errors import VcfReadError
+from genolens.errors import OptionError, VcfReadError
 
 CHUNK_BYTES = 4 << 20
 """Decompressed bytes read at a time."""
@@ -67,9 +76,115 @@ class InputLimits:
 
 
 DEFAULT_LIMITS = InputLimits()
+LIMITS_TABLE = "input_limits"
+"""The ``genolens.toml`` table that sets :class:`InputLimits` (keys: its field names)."""
+LIMIT_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(InputLimits))
+"""Every key the ``[input_limits]`` table accepts, in the order the dataclass declares them."""
+INPUT_LIMITS_ENV = "GENOLENS_INPUT_LIMITS"
+"""Environment variable carrying the configured limits (a JSON object) to this process's checks and to
+the read workers it starts; :func:`configure_limits` writes it from ``genolens.toml``."""
 
 
-def check_vcf_file(path: Path, *, compressed: bool, limits: InputLimits = DEFAULT_LIMITS,
+def limits_from_table(table: object, *, where: str = f"[{LIMITS_TABLE}] in genolens.toml") -> InputLimits:
+    """Validate a table of limits (keys of :data:`LIMIT_KEYS`, positive whole numbers); unset keys keep defaults.
+
+    Parameters
+    ----------
+    table
+        The parsed ``[input_limits]`` table (a mapping).
+    where
+        Where the table came from, for the messages.
+
+    Raises
+    ------
+    OptionError
+        The table is not a table, names an unknown key, or gives a value that is not a positive whole number;
+        the message names the key.
+    """
+    if not isinstance(table, Mapping):
+        raise OptionError(f"{where} must be a table of limits (key = number), not {type(table).__name__}.")
+    values: dict[str, int] = {}
+    for key, value in table.items():
+        if key not in LIMIT_KEYS:
+            raise OptionError(f"{where}: unknown key '{key}'. The keys are: {', '.join(LIMIT_KEYS)}.")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise OptionError(f"{where}: {key} = {value!r} is not a positive whole number. Give a number of "
+                              f"{'times' if key == 'max_expansion' else 'samples' if key == 'max_samples' else 'bytes'}"
+                              f", e.g. {key} = {getattr(DEFAULT_LIMITS, key)} (the default).")
+        values[str(key)] = value
+    return InputLimits(**values)
+
+
+def limits_from_settings(settings: Mapping[str, object]) -> InputLimits:
+    """The limits that a parsed ``genolens.toml`` sets (its ``[input_limits]`` table; the defaults without one).
+
+    Raises
+    ------
+    OptionError
+        See :func:`limits_from_table`.
+    """
+    table = settings.get(LIMITS_TABLE)
+    return DEFAULT_LIMITS if table is None else limits_from_table(table)
+
+
+def configure_limits(settings: Mapping[str, object], env: MutableMapping[str, str] | None = None) -> InputLimits:
+    """Put the limits of a parsed ``genolens.toml`` in force for this process and the read workers it starts.
+
+    Parameters
+    ----------
+    settings
+        The parsed ``genolens.toml`` (``{}`` without one: the defaults).
+    env
+        Where to write :data:`INPUT_LIMITS_ENV` (default ``os.environ``, which worker processes inherit).
+
+    Returns
+    -------
+    InputLimits
+        The limits now in force.
+
+    Raises
+    ------
+    OptionError
+        The ``[input_limits]`` table is invalid (see :func:`limits_from_table`); nothing is changed.
+    """
+    env = os.environ if env is None else env
+    limits = limits_from_settings(settings)
+    changed = {k: v for k, v in dataclasses.asdict(limits).items() if v != getattr(DEFAULT_LIMITS, k)}
+    if changed:
+        env[INPUT_LIMITS_ENV] = json.dumps(changed, sort_keys=True)
+    else:
+        env.pop(INPUT_LIMITS_ENV, None)
+    return limits
+
+
+def active_limits(env: Mapping[str, str] | None = None) -> InputLimits:
+    """The limits in force: those :data:`INPUT_LIMITS_ENV` carries, else :data:`DEFAULT_LIMITS`.
+
+    Raises
+    ------
+    OptionError
+        The variable is not a JSON object of valid limits.
+    """
+    raw = (os.environ if env is None else env).get(INPUT_LIMITS_ENV, "")
+    return _parsed_limits(raw) if raw else DEFAULT_LIMITS
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_limits(raw: str) -> InputLimits:
+    try:
+        table = json.loads(raw)
+    except ValueError:
+        raise OptionError(f"${INPUT_LIMITS_ENV} is not a JSON object of limits; set the limits in "
+                          f"genolens.toml's [{LIMITS_TABLE}] table instead.") from None
+    return limits_from_table(table, where=f"${INPUT_LIMITS_ENV}")
+
+
+def _limit_name(key: str) -> str:
+    """How a message names a limit: its key in genolens.toml (where a server's administrator sets it)."""
+    return f"[{LIMITS_TABLE}] {key}"
+
+
+def check_vcf_file(path: Path, *, compressed: bool, limits: InputLimits | None = None,
                    sink: IO[bytes] | None = None) -> None:
     """Check the whole text of a VCF or VCF.gz file (see :func:`check_vcf_text`).
 
@@ -80,7 +195,7 @@ def check_vcf_file(path: Path, *, compressed: bool, limits: InputLimits = DEFAUL
     compressed
         True for gzip or bgzip; the decompressed-size limit then follows the file's size.
     limits
-        What the file may cost.
+        What the file may cost (default :func:`active_limits`).
     sink
         When given, the text is also written there with carriage returns removed (one pass for a
         Windows-line-ending file instead of two).
@@ -91,6 +206,7 @@ def check_vcf_file(path: Path, *, compressed: bool, limits: InputLimits = DEFAUL
         The file breaks a limit, cannot be decompressed, or its text is not a well-formed VCF.
     """
     name = path.name
+    limits = limits or active_limits()
     try:
         size = path.stat().st_size
         if compressed:
@@ -105,8 +221,10 @@ def check_vcf_file(path: Path, *, compressed: bool, limits: InputLimits = DEFAUL
                            "Copy or download the file again.") from None
 
 
-def check_compressed_size(path: Path, *, limits: InputLimits = DEFAULT_LIMITS) -> None:
+def check_compressed_size(path: Path, *, limits: InputLimits | None = None) -> None:
     """Decompress a BCF (or any gzip) file without keeping it, refusing it past the decompressed-size limit.
+
+    ``limits`` defaults to :func:`active_limits`.
 
     Raises
     ------
@@ -114,6 +232,7 @@ def check_compressed_size(path: Path, *, limits: InputLimits = DEFAULT_LIMITS) -
         The file expands past the limit, or cannot be decompressed.
     """
     name = path.name
+    limits = limits or active_limits()
     try:
         size = path.stat().st_size
         limit = limits.decompressed_limit(size)
@@ -122,13 +241,13 @@ def check_compressed_size(path: Path, *, limits: InputLimits = DEFAULT_LIMITS) -
             while chunk := gz.read(CHUNK_BYTES):
                 total += len(chunk)
                 if total > limit:
-                    raise VcfReadError(_expansion_message(name, limit, size))
+                    raise VcfReadError(_expansion_message(name, limit, size, limits))
     except (OSError, EOFError, zlib.error):
         raise VcfReadError(f"'{name}' cannot be decompressed to the end: it is damaged or truncated. "
                            "Copy or download the file again.") from None
 
 
-def check_vcf_text(stream: _Readable, name: str, *, limit: int, limits: InputLimits = DEFAULT_LIMITS,
+def check_vcf_text(stream: _Readable, name: str, *, limit: int, limits: InputLimits | None = None,
                    sink: IO[bytes] | None = None, compressed_size: int | None = None,
                    consumed: Callable[[], int] | None = None) -> None:
     """Check decompressed VCF text read from ``stream``, in bounded chunks.
@@ -149,7 +268,7 @@ def check_vcf_text(stream: _Readable, name: str, *, limit: int, limits: InputLim
     limit
         The most bytes the text may hold.
     limits
-        Line, header and sample limits.
+        Line, header and sample limits (default :func:`active_limits`).
     sink
         When given, each chunk is also written there with carriage returns removed.
     compressed_size
@@ -164,6 +283,7 @@ def check_vcf_text(stream: _Readable, name: str, *, limit: int, limits: InputLim
     VcfReadError
         The first defect found, naming its line.
     """
+    limits = limits or active_limits()
     scan = _Scan(name, limits)
     carry = bytearray()
     total = 0
@@ -175,10 +295,10 @@ def check_vcf_text(stream: _Readable, name: str, *, limit: int, limits: InputLim
             if compressed_size is None:
                 raise VcfReadError(f"'{name}' is larger than {_size(limit)}, the most GenoLens reads from one "
                                    "file. Extract the chromosomes or samples you need (bcftools view) and load "
-                                   "that file.")
+                                   f"that file. (Limit: {_limit_name('max_decompressed_bytes')}.)")
             if early and consumed is not None:
-                raise VcfReadError(_expansion_message(name, total, consumed(), part=True))
-            raise VcfReadError(_expansion_message(name, limit, compressed_size))
+                raise VcfReadError(_expansion_message(name, total, consumed(), limits, part=True))
+            raise VcfReadError(_expansion_message(name, limit, compressed_size, limits))
         if sink is not None:
             sink.write(chunk.replace(b"\r", b""))
         cut = chunk.rfind(b"\n")
@@ -234,7 +354,8 @@ class _Scan:
             if self.header_bytes > self.limits.max_header_bytes:
                 raise VcfReadError(f"'{self.name}' has more than {_size(self.limits.max_header_bytes)} of '##' "
                                    "header lines, more than any VCF needs. Remove the unused header lines "
-                                   "(bcftools reheader) and load the file again.")
+                                   "(bcftools reheader) and load the file again. "
+                                   f"(Limit: {_limit_name('max_header_bytes')}.)")
             return
         if not line:
             raise VcfReadError(self._at(n, "is blank, inside the header") + " Remove the blank line.")
@@ -253,7 +374,7 @@ class _Scan:
         if samples > self.limits.max_samples:
             raise VcfReadError(f"'{self.name}' has more than {self.limits.max_samples:,} sample columns, the most "
                                "GenoLens reads. Extract the samples you need (bcftools view -s) and load that "
-                               "file.")
+                               f"file. (Limit: {_limit_name('max_samples')}.)")
         self.columns = len(cols)
 
     # -- records ------------------------------------------------------------------------------------------
@@ -361,7 +482,8 @@ class _Scan:
     def long_line_message(self, n: int) -> str:
         """The message for line ``n``, which passes the line-length limit."""
         return self._at(n, f"is longer than {_size(self.limits.max_line_bytes)}, the longest line GenoLens "
-                           "reads.") + " The file is damaged or not a VCF; export it again."
+                           "reads.") + " The file is damaged or not a VCF; export it again. " \
+            f"(Limit: {_limit_name('max_line_bytes')}.)"
 
     def _text_ok(self, line: bytes, n: int) -> None:
         if b"\0" in line:
@@ -373,12 +495,16 @@ class _Scan:
             raise VcfReadError(self._byte_message(n, line[exc.start])) from None
 
 
-def _expansion_message(name: str, limit: int, compressed_size: int, *, part: bool = False) -> str:
+def _expansion_message(name: str, limit: int, compressed_size: int, limits: InputLimits, *,
+                       part: bool = False) -> str:
     whose = "the compressed data read so far" if part else "its compressed size"
+    keys = ("max_decompressed_bytes",) if not part and limit == limits.max_decompressed_bytes else \
+        ("max_expansion", "expansion_floor_bytes")
     return (f"'{name}' expands to more than {_size(limit)} when decompressed, over "
             f"{limit // max(compressed_size, 1):,} times {whose} ({_size(compressed_size)}): a real "
             "VCF does not compress that well, so GenoLens stops reading it. Check the file, or extract the "
-            "region you need (bcftools view -r) and load that.")
+            "region you need (bcftools view -r) and load that. "
+            f"(Limit: {' and '.join(_limit_name(k) for k in keys)}.)")
 
 
 def _size(n: int) -> str:

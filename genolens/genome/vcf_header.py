@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from genolens.datamodel import Contig, VcfInfo
 from genolens.errors import VcfReadError
-from genolens.genome.vcf_check import DEFAULT_LIMITS, InputLimits, check_compressed_size, check_vcf_file
+from genolens.genome.vcf_check import InputLimits, check_compressed_size, check_vcf_file
 
 Kind = Literal["vcf", "vcf.gz", "bcf"]
 Compression = Literal["none", "bgzf", "gzip"]
@@ -30,7 +30,7 @@ _CONTIG_RE = re.compile(r"^##contig=<(.*)>\s*$")
 _HINT_RE = re.compile(r"^##(reference|assembly)=(.*)$", re.IGNORECASE)
 
 
-def sniff(path: Path, workdir: Path, *, limits: InputLimits = DEFAULT_LIMITS) -> tuple[Kind, Compression, Path]:
+def sniff(path: Path, workdir: Path, *, limits: InputLimits | None = None) -> tuple[Kind, Compression, Path]:
     """Check that ``path`` is a complete, readable VCF/BCF; return its kind, compression and the path to read.
 
     The whole text of a VCF is checked first (:func:`~genolens.genome.vcf_check.check_vcf_file`: limits,
