@@ -64,7 +64,7 @@ _GLOBAL_RNG_LOCK = threading.Lock()
 
 
 @contextmanager
-def _seeded(seed: int) -> Iterator[None]:
+def seeded_global_rngs(seed: int) -> Iterator[None]:
     """Seed torch's CPU and numpy's global RNGs (Captum draws from both) and restore them afterwards.
 
     Only one seeded section runs at a time (a module lock), so concurrent explanations by
@@ -267,7 +267,7 @@ def _per_unit(method: Method, units: Sequence[nn.Module], x: torch.Tensor, base:
     for t in targets:
         per_unit = []
         for unit in units:
-            with torch.enable_grad(), _seeded(seed) if method in GLOBAL_RNG else nullcontext():
+            with torch.enable_grad(), seeded_global_rngs(seed) if method in GLOBAL_RNG else nullcontext():
                 out = run_method(method, unit, x, base, samples, t, n, mask, seed=seed)
                 per_unit.append(out[0].double().numpy())
         per_target[t] = np.stack(per_unit)  # (members, n_features)

@@ -29,7 +29,7 @@ from genolens.datamodel import (
     ReliabilityCheck,
 )
 from genolens.errors import ExplainError
-from genolens.explain.attribution import attribute
+from genolens.explain.attribution import attribute, seeded_global_rngs
 from genolens.explain.attribution_methods import Method
 
 _ORDER = {"A": 0, "B": 1, "C": 2}
@@ -229,17 +229,30 @@ def randomisation_check(model: nn.Module, x: np.ndarray, *, baseline: Baseline, 
     """
     original = np.abs(attribute(model, x, method=method, baseline=baseline, target=target, context=context).values)
     work = copy.deepcopy(model)
+    groups = linear_layers(work)
     layers, rhos = [], []
-    with torch.random.fork_rng(devices=[]), torch.no_grad():
-        torch.manual_seed(seed)
-        groups = linear_layers(work)
-        for i, group in enumerate(groups):
+    for i, state in enumerate(cumulative_resets(work, seed)):
+        work.load_state_dict(state)
+        a = attribute(work, x, method=method, baseline=baseline, target=target, context=context)
+        layers.append("all" if i == len(groups) - 1 else _name(work, groups[i][0]))
+        rhos.append(spearman(original, np.abs(a.values)))
+    return RandomisationCheck(method=method, layers=tuple(layers), correlations=tuple(rhos))
+
+
+def cumulative_resets(work: nn.Module, seed: int) -> list[dict[str, torch.Tensor]]:
+    """Re-initialise ``work``'s layers cumulatively (output side first, :func:`linear_layers`); the state after each.
+
+    Every draw is made in one seeded section of torch's global generator (the explain layer's lock,
+    :func:`~genolens.explain.attribution.seeded_global_rngs`), before any attribution: a concurrent
+    explanation cannot take draws from it, and it leaves the global generator as it found it.
+    """
+    states = []
+    with seeded_global_rngs(seed), torch.no_grad():
+        for group in linear_layers(work):
             for module in group:
                 module.reset_parameters()  # type: ignore[operator]
-            a = attribute(work, x, method=method, baseline=baseline, target=target, context=context)
-            layers.append("all" if i == len(groups) - 1 else _name(work, group[0]))
-            rhos.append(spearman(original, np.abs(a.values)))
-    return RandomisationCheck(method=method, layers=tuple(layers), correlations=tuple(rhos))
+            states.append({k: v.clone() for k, v in work.state_dict().items()})
+    return states
 
 
 def _name(model: nn.Module, module: nn.Module) -> str:

@@ -14,12 +14,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-import torch
 from torch import nn
 
 from genolens.datamodel import Attribution, Baseline, ExplainContext, Grade, RandomisationCheck
 from genolens.explain.attribution import attribute
-from genolens.explain.reliability import causal_recovery, grade, linear_layers, randomisation_check
+from genolens.explain.reliability import (
+    causal_recovery,
+    cumulative_resets,
+    grade,
+    randomisation_check,
+)
 from genolens.explain.true_contributions import causal_inputs, true_contributions
 
 R_TARGET = 0.9
@@ -140,11 +144,7 @@ def causal_auroc(template: Attribution, importance: np.ndarray, causal: Sequence
 def randomised(model: nn.Module, *, seed: int = 0) -> nn.Module:
     """A copy of ``model`` with every layer re-initialised: the network of the check's last step (same seed)."""
     work = copy.deepcopy(model)
-    with torch.random.fork_rng(devices=[]), torch.no_grad():
-        torch.manual_seed(seed)
-        for group in linear_layers(work):  # the order randomisation_check uses, so the draws are the same
-            for module in group:
-                module.reset_parameters()  # type: ignore[operator]
+    work.load_state_dict(cumulative_resets(work, seed)[-1])  # the draws randomisation_check makes
     return work
 
 

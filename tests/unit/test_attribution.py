@@ -335,13 +335,13 @@ def test_only_stochastic_methods_touch_the_rng(monkeypatch: pytest.MonkeyPatch) 
     import genolens.explain.attribution as attribution
 
     seeded: list[int] = []
-    original = attribution._seeded
+    original = attribution.seeded_global_rngs
 
     def spy(seed: int):  # type: ignore[no-untyped-def]
         seeded.append(seed)
         return original(seed)
 
-    monkeypatch.setattr(attribution, "_seeded", spy)
+    monkeypatch.setattr(attribution, "seeded_global_rngs", spy)
     lin, x = linear_model(W, BIAS), np.ones(N)
     for method in ("ig", "feature_ablation", "saliency", "deeplift"):
         attribute(lin, x, method=method, baseline=point(np.zeros(N)), target=0)
