@@ -262,7 +262,8 @@ def test_fuzz_corpus_uploaded_leaves_the_server_serving_and_no_file(
     _clear(page)
     left = server.leftovers()
     log = server.log.read_text(errors="replace")
-    summary = {"files": len(files), "outcomes": Counter(str(r["outcome"]) for r in rows),
+    outcomes = Counter(str(r["outcome"]) for r in rows)
+    summary = {"files": len(files), "outcomes": outcomes,
                "minutes": round((time.monotonic() - start) / 60, 1), "max_health_s": round(max(health), 3),
                "max_file_s": max(float(str(r["seconds"])) for r in rows), "leftovers_at_end": left,
                "files_with_leftovers_right_after": sum(bool(r["leftovers"]) for r in rows)}
@@ -272,7 +273,7 @@ def test_fuzz_corpus_uploaded_leaves_the_server_serving_and_no_file(
     assert server.alive()
     assert "Traceback" not in log and "Segmentation" not in log, log[-3000:]
     if FUZZ_FILES >= 40:  # both paths of the page are exercised
-        assert summary["outcomes"]["refused"] > 0 and summary["outcomes"]["patient"] > 0, summary
+        assert outcomes["refused"] > 0 and outcomes["patient"] > 0, summary
     other_context.close()
     context.close()
 
