@@ -100,6 +100,48 @@ def write_cohort_vcf(path: Path, panel: Panel, dosages: np.ndarray) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+# --- bombs: small compressed files that expand to gigabytes (generated at test time, never committed) ----------
+
+_BOMB_HEADER = (b"##fileformat=VCFv4.2\n##contig=<ID=chr1,length=248956422>\n"
+                b'##FORMAT=<ID=GT,Number=1,Type=String,Description="g">\n')
+_BOMB_COLUMNS = b"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT"
+_BOMB_BLOCK = 4 << 20
+
+
+def _gzip_members(path: Path, parts: list[tuple[bytes, int]]) -> int:
+    """Write each (text, times) as one gzip member repeated ``times`` times (concatenated members are one
+    gzip stream); return the decompressed size. Only one member per part is ever compressed: fast."""
+    size = 0
+    with path.open("wb") as out:
+        for text, times in parts:
+            out.write(zlib.compress(text, 9, wbits=31) * times)
+            size += len(text) * times
+    return size
+
+
+def records_bomb(path: Path) -> int:
+    """Valid records only, 8 GB in about 20 MB of gzip: nothing but the size tells it from a real file.
+
+    Returns the decompressed size. (Deflate expands at most ~1,000 times, so "1 MB to 20 GB" cannot be one
+    stream; the running expansion check refuses any such file after a few tens of megabytes either way.)
+    """
+    record = b"chr1\t100\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\n"
+    block = record * (_BOMB_BLOCK // len(record))
+    return _gzip_members(path, [(_BOMB_HEADER + _BOMB_COLUMNS + b"\tS1\n", 1), (block, (8 << 30) // len(block))])
+
+
+def line_bomb(path: Path) -> int:
+    """One record whose INFO column is a gigabyte long, in about 1 MB of gzip; returns the decompressed size."""
+    return _gzip_members(path, [(_BOMB_HEADER + _BOMB_COLUMNS + b"\tS1\nchr1\t100\t.\tA\tG\t.\tPASS\tX=", 1),
+                                (b"A" * _BOMB_BLOCK, (1 << 30) // _BOMB_BLOCK), (b"\tGT\t0/1\n", 1)])
+
+
+def samples_bomb(path: Path) -> int:
+    """A #CHROM line naming ten million samples (gzip); returns the decompressed size."""
+    names = b"".join(b"\tS%07d" % i for i in range(10_000_000))
+    return _gzip_members(path, [(_BOMB_HEADER + _BOMB_COLUMNS, 1), (names, 1), (b"\n", 1)])
+
+
 # --- toy models --------------------------------------------------------------------------------------------------
 
 def linear_model(weights: np.ndarray, bias: float = 0.0) -> nn.Linear:
