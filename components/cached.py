@@ -46,8 +46,8 @@ from genolens.datamodel import (
 )
 from genolens.datamodel.clinical import PatientDetails, details_record
 from genolens.explain import BaselineChoice, Explanation, Method, output_index
-from genolens.genome import OutsideCall, list_samples
-from genolens.genome.isolated import read_patient_isolated
+from genolens.genome import OutsideCall
+from genolens.genome.isolated import list_samples_isolated, read_patient_isolated
 from genolens.modeling import Bundle, bundle_paths, load_bundle
 from genolens.modeling.clinical import ModelInputs
 from genolens.workflows import (
@@ -124,9 +124,9 @@ def _queued(ask: Callable[[Waiting], Any]) -> Any:
 
 @st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
 def sample_names(sha256: str, _source: PatientSource) -> tuple[str, ...]:
-    """Return the sample names of the file with content hash ``sha256``."""
+    """Return the sample names of the file with content hash ``sha256`` (read in a worker process)."""
     with _source.local_path() as path:
-        return list_samples(path)
+        return list_samples_isolated(path, name=_source.name)
 
 
 @st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)

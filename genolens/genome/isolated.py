@@ -68,6 +68,22 @@ def read_patient_isolated(path: str | os.PathLike[str], *, timeout: float = READ
     return run_isolated(_read_patient, (str(path),), options, name=name, timeout=timeout, progress=progress)
 
 
+def list_samples_isolated(path: str | os.PathLike[str], *, name: str | None = None,
+                          timeout: float = READ_TIMEOUT_S) -> tuple[str, ...]:
+    """The file's sample names like :func:`~genolens.genome.patient.list_samples`, in a worker process.
+
+    The header is checked and parsed by htslib there, so a header that crashes htslib ends this call
+    only (a :class:`~genolens.errors.VcfReadError`), never the process that asked.
+    """
+    return run_isolated(_list_samples, (str(path),), {}, name=name or Path(path).name, timeout=timeout)
+
+
+def _list_samples(path: str, progress: Progress | None = None) -> tuple[str, ...]:
+    from genolens.genome.patient import list_samples
+
+    return list_samples(path)
+
+
 def _read_patient(path: str, progress: Progress | None = None, **options: Any) -> PatientGenome:
     from genolens.genome.patient import read_patient
 

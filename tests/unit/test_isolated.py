@@ -14,7 +14,7 @@ import pytest
 from genolens.errors import SampleError, VcfReadError
 from genolens.genome.isolated import read_patient_isolated, run_isolated
 from genolens.genome.patient import patient_to_json, read_patient
-from tests.factories import DATA
+from tests.factories import DATA, DEMO
 
 
 def _write_then_crash(marker: str, progress: Callable[[float, str], None] | None = None) -> None:
@@ -57,3 +57,16 @@ def test_the_isolated_read_equals_the_in_process_read_and_passes_errors_on() -> 
         read_patient_isolated(path, sample="NOBODY")
     with pytest.raises(VcfReadError, match=r"line 6 is blank"):
         read_patient_isolated(DATA / "blank_trailing_line.vcf")
+
+
+def test_sample_names_listed_in_a_worker_equal_the_in_process_list_and_errors_pass_on() -> None:
+    from genolens.genome.isolated import list_samples_isolated
+    from genolens.genome.patient import list_samples
+
+    trio = DEMO / "trio_cyp2c19_brca2.vcf.gz"
+    assert list_samples_isolated(trio) == list_samples(trio) and len(list_samples(trio)) == 3
+    with pytest.raises(VcfReadError) as in_process:
+        list_samples(DATA / "not_a_vcf.txt")
+    with pytest.raises(VcfReadError) as isolated:
+        list_samples_isolated(DATA / "not_a_vcf.txt")
+    assert str(isolated.value) == str(in_process.value)
