@@ -28,7 +28,7 @@ system-run-deps:
 	fi
 
 run: $(VENV)/.runtime system-run-deps
-	$(PY) -m streamlit run app.py --server.address 127.0.0.1
+	$(PY) -m streamlit run serve.py --server.address 127.0.0.1
 
 system-test-deps:
 	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null \

@@ -1,5 +1,6 @@
-"""Browser helpers shared by the e2e tests and bench/ui.py: Debian Chromium's flags, a `streamlit run app.py`
-server in its own process group, blocking the network, waiting for Streamlit to settle, full-page screenshots."""
+"""Browser helpers shared by the e2e tests and bench/ui.py: Debian Chromium's flags, a `streamlit run serve.py`
+server (app.py behind the security-header middleware, as `make run` starts it) in its own process group,
+blocking the network, waiting for Streamlit to settle, full-page screenshots."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from urllib.parse import urlsplit
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 ROOT = Path(__file__).resolve().parents[2]
+ENTRY = "serve.py"
+"""The server's entry point: st.App serving app.py with components.web_guard in front (as `make run`)."""
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 # Playwright adds --headless itself and makes a fresh temporary profile per launch.
@@ -62,10 +65,10 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def streamlit_app(log: Path) -> Iterator[tuple[str, int]]:
-    """`streamlit run app.py` on a free loopback port, output into ``log``; yield (url, pid) once healthy;
+    """`streamlit run serve.py` on a free loopback port, output into ``log``; yield (url, pid) once healthy;
     stop its own process group at the end."""
     port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / ENTRY), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     with open(log, "wb") as fh:

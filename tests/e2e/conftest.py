@@ -1,4 +1,5 @@
-"""Browser-test fixtures: a real `streamlit run app.py` on a free loopback port + Debian Chromium.
+"""Browser-test fixtures: a real `streamlit run serve.py` (app.py behind the
+web guard, as `make run` starts it) on a free loopback port + Debian Chromium.
 
 Adapted from ../shared/examples/e2e_conftest.py. pytest-playwright provides `page`; this file points
 it at /usr/bin/chromium (never `playwright install`) and at the server started here, which runs in
@@ -34,7 +35,7 @@ def streamlit_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def streamlit_server(streamlit_log: Path) -> Iterator[str]:
-    """Start `streamlit run app.py` once per test session; yield its base URL."""
+    """Start `streamlit run serve.py` once per test session; yield its base URL."""
     with streamlit_app(streamlit_log) as (url, _pid):
         yield url
 

@@ -1,5 +1,6 @@
 """Browser-test fixtures for sign-in: a real OpenID Connect provider (``oidc-provider-mock``) on a free loopback
-port, and `streamlit run app.py` with a secrets.toml whose ``[auth]`` points at it and its own audit log.
+port, and `streamlit run serve.py` (app.py behind the web guard) with a secrets.toml whose ``[auth]`` points
+at it and its own audit log.
 
 The provider knows four users by their ``groups`` claim (genolens.toml's default ``roles_claim``):
 clinician, researcher, admin and one without any GenoLens role. Both processes run in their own
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import ROOT, _free_port, _stop, _wait_healthy
+from tests.e2e.browser import ENTRY, ROOT, _free_port, _stop, _wait_healthy
 
 USERS = {
     "clinician@example.org": ["clinician"],
@@ -81,7 +82,7 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def auth_app(oidc_provider: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthApp]:
-    """`streamlit run app.py` with ``[auth]`` pointing at the provider; yield it once healthy."""
+    """`streamlit run serve.py` with ``[auth]`` pointing at the provider; yield it once healthy."""
     folder = tmp_path_factory.mktemp("auth_app")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -95,7 +96,7 @@ def auth_app(oidc_provider: str, tmp_path_factory: pytest.TempPathFactory) -> It
         f'server_metadata_url = "{oidc_provider}/.well-known/openid-configuration"\n', encoding="utf-8")
     audit_log = folder / "audit.jsonl"
     log = folder / "server.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / ENTRY), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--secrets.files", str(secrets)]
     with open(log, "wb") as fh:
