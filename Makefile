@@ -37,12 +37,12 @@ system-test-deps:
 	fi
 
 test: $(VENV)/.dev system-run-deps system-test-deps
-	$(PY) -m ruff check genolens components pages app.py tests bench
+	$(PY) -m ruff check genolens components pages app.py serve.py tests bench
 	$(PY) -m mypy genolens
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev
-	$(PY) -m ruff check genolens components pages app.py tests bench
+	$(PY) -m ruff check genolens components pages app.py serve.py tests bench
 	$(PY) -m mypy genolens
 
 bench: $(VENV)/.dev

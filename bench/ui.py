@@ -1,4 +1,4 @@
-"""Dashboard latency benchmark: a warm `streamlit run app.py` driven by Debian Chromium through Playwright.
+"""Dashboard latency benchmark: a warm `streamlit run serve.py` driven by Debian Chromium through Playwright.
 
 Run from the repository root: ``.venv/bin/python bench/ui.py`` (``--repeats 5``, ``--demo NAME``).
 Not a test. It starts the app once on a free loopback port (its own process group, stopped at the end),
