@@ -58,19 +58,30 @@ def act(action: Action, *roles: str, patient: Any = None, sha256: str = "", samp
     """Check that the user holds one of ``roles`` (refuse, log ``denied`` and stop otherwise), then log ``action``
     about ``patient`` (a PatientGenome; or ``sha256`` + ``sample``) with ``bundles`` (or ``models`` names) once
     per session; ``key`` (kept in the session only, never logged) tells apart actions with the same fields."""
-    who = auth.current() or auth.gate()
-    if roles and not who.roles & set(roles):
-        auth.deny(who, f"{action.replace('_', ' ')} needs the {' or '.join(roles)} role")
-    if patient is not None:
-        sha256, sample = patient.sha256, patient.sample
-    ref = PatientRef(sha256, sample) if sha256 else None
+    who = _allowed(roles, action.replace("_", " "))
+    ref = _ref(patient, sha256, sample)
     models = (*models, *_models(bundles))
     done = st.session_state.setdefault(_DONE, set())
-    seen = (action, sha256, sample, models, detail, key)
+    seen = (action, ref, models, detail, key)
     if seen in done:
         return
     log(who, action, patient=ref, models=models, detail=detail)
     done.add(seen)
+
+
+def _allowed(roles: Sequence[str], what: str) -> Any:
+    """The signed-in user, if they hold one of ``roles`` (any user when none); otherwise refuse, log and stop."""
+    who = auth.current() or auth.gate()
+    if roles and not who.roles & set(roles):
+        auth.deny(who, f"{what} needs the {' or '.join(roles)} role")
+    return who
+
+
+def _ref(patient: Any, sha256: str, sample: str) -> PatientRef | None:
+    """The patient as the log names them: the PatientGenome's file hash and sample, or those given."""
+    if patient is not None:
+        sha256, sample = patient.sha256, patient.sample
+    return PatientRef(sha256, sample) if sha256 else None
 
 
 def what_if(base: Any, edited: Any) -> None:
@@ -100,12 +111,8 @@ def export(detail: str, render: Callable[[], _T], *roles: str, patient: Any = No
     ``sample``, ``bundles``/``models``) and returns what ``render`` makes. A log that cannot be written
     fails the download (fail closed). ``detail`` says what was exported, never data.
     """
-    who = auth.current() or auth.gate()
-    if roles and not who.roles & set(roles):
-        auth.deny(who, f"exporting {detail} needs the {' or '.join(roles)} role")
-    if patient is not None:
-        sha256, sample = patient.sha256, patient.sample
-    ref = PatientRef(sha256, sample) if sha256 else None
+    who = _allowed(roles, f"exporting {detail}")
+    ref = _ref(patient, sha256, sample)
     names = (*models, *_models(bundles))
     path = log_file()
 
