@@ -40,8 +40,10 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
@@ -298,11 +300,70 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+# --- bare protocol clients (no browser) ---------------------------------------------------------------------
+def raw_session(url: str, path: Path, sex: str, age: int, together: threading.Barrier) -> Outcome:
+    """One session over Streamlit's own protocol (tests/e2e/raw_session.py), drawing nothing: the file chosen in
+    the server folder, sex and age used, then, with every other session in the same moment, the Report page.
+    ``report_s`` is then the server's time (and the loopback's), with no browser drawing in it."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    from tests.e2e.raw_session import RawSession
+
+    outcome = Outcome(path.stem)
+    met = False
+    try:
+        with RawSession(url, timeout=TIMEOUT_MS / 1000) as raw:
+            t0 = time.perf_counter()
+            raw.run()
+            pages, kept = dict(raw.pages), {}
+
+            def choose(label: str, **value: object) -> Any:
+                kept[label] = WidgetState(id=raw.widgets[label], **value)  # type: ignore[arg-type]
+                return raw.run(pages["Patient"], kept.values())
+
+            choose("Patient file", string_value="Server folder")
+            t = time.perf_counter()
+            read = choose("File in the server folder", string_value=path.name)
+            outcome.steps["upload_s"] = time.perf_counter() - t  # here: the server's read, no upload
+            if not any("Panel coverage" in x for x in read.texts):
+                raise AssertionError(f"no patient read: {read.texts[:8]}")
+            kept["Sex"] = WidgetState(id=raw.widgets["Sex"], string_value=sex)
+            kept["Age (years)"] = WidgetState(id=raw.widgets["Age (years)"], double_value=float(age))
+            used = raw.run(pages["Patient"], [*kept.values(),
+                                              WidgetState(id=raw.widgets["Use these details"], trigger_value=True)])
+            if not any("Details in use" in x for x in used.texts):
+                raise AssertionError(f"details not used: {used.texts[:8]}")
+            together.wait()
+            met = True
+            t = time.perf_counter()
+            report = raw.run(pages["Report"], kept.values())
+            outcome.steps["report_s"] = time.perf_counter() - t
+            outcome.ended["report_s"] = time.perf_counter()
+            if "Inherited variants tested" not in report.texts or any("No patient" in x for x in report.texts):
+                raise AssertionError(f"no report drawn: {report.texts[:8]}")
+            outcome.steps["total_s"] = time.perf_counter() - t0
+    except Exception as error:  # every failure of a session is counted and reported
+        if not met:
+            together.abort()
+        outcome.error = f"{type(error).__name__}: {str(error).splitlines()[0][:300] if str(error) else ''}"
+    return outcome
+
+
+def run_raw_sessions(url: str, files: list[Path]) -> list[Outcome]:
+    together = threading.Barrier(len(files), action=lambda: MOMENTS.setdefault(1, time.perf_counter()))
+    with ThreadPoolExecutor(len(files)) as pool:
+        return list(pool.map(lambda i: raw_session(url, files[i], ("female", "male")[i % 2], 40 + i, together),
+                             range(len(files))))
+
+
 # --- main ---------------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--smoke", action="store_true", help="two sessions, no warm-up (CI)")
+    ap.add_argument("--client", choices=("browser", "raw"), default="browser",
+                    help="browser: Chromium sessions (default); raw: Streamlit's protocol over a bare WebSocket, "
+                         "drawing nothing (the server's share of the wait; files from the server folder, no PDF)")
     args = ap.parse_args(argv)
     n = 2 if args.smoke else args.sessions
     print(f"machine: {platform.node()} nproc={os.cpu_count()} python={platform.python_version()} "
@@ -313,10 +374,12 @@ def main(argv: list[str] | None = None) -> int:
     files = patient_files(work, n + 1)
     warm_file, files = files[0], files[1:]
     blocked: list[str] = []
+    os.environ["GENOLENS_VCF_DIR"] = str(work)  # the server folder the raw clients choose their files in
     with streamlit_app(work / "server.log") as (url, pid):
         if not args.smoke:
             t = time.perf_counter()
-            warm = asyncio.run(run_sessions(url, [warm_file], work, blocked))[0]
+            warm = (asyncio.run(run_sessions(url, [warm_file], work, blocked))[0] if args.client == "browser"
+                    else run_raw_sessions(url, [warm_file])[0])
             print(f"warm-up session: {warm.error or 'ok'} in {time.perf_counter() - t:.1f} s "
                   f"(server RSS {_status_kb(pid, 'VmRSS') / 1e3:.0f} MB)")
         MOMENTS.clear()  # the warm-up's moments are not the run's
@@ -325,14 +388,16 @@ def main(argv: list[str] | None = None) -> int:
         sampler.start()
         cpu_before = cpu_s(pid)
         t = time.perf_counter()
-        outcomes = asyncio.run(run_sessions(url, files, work, blocked))
+        outcomes = (asyncio.run(run_sessions(url, files, work, blocked)) if args.client == "browser"
+                    else run_raw_sessions(url, files))
         wall = time.perf_counter() - t
         sampler.stop()
         server_cpu = cpu_s(pid) - cpu_before
         load = os.getloadavg()
     errors = [o for o in outcomes if o.error]
     cancelled = sum(o.cancelled for o in outcomes)
-    print(f"{n} sessions at once, {wall:.1f} s wall; server CPU {server_cpu:.1f} s (with its reaped read workers)")
+    print(f"{n} {args.client} sessions at once, {wall:.1f} s wall; server CPU {server_cpu:.1f} s (with its reaped "
+          "read workers)")
     for step in ("open_s", "upload_s", "report_s", "pdf_s", "total_s"):
         values = [o.steps[step] for o in outcomes if step in o.steps]
         print(f"  {step:<9} n={len(values):>2}  p50 {percentile(values, 0.5):6.1f}  p95 {percentile(values, 0.95):6.1f}"
