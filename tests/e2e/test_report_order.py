@@ -100,6 +100,9 @@ def _choose_demo(page: Page, file: str, sample: str) -> None:
     if file == TRIO:
         wait_idle(page, TIMEOUT_MS)
         _select(page, re.compile(r"^Sample \(\d+ in this file\)"), sample)
+    # this sample's own page: the previous patient's page stays on screen (idle, with its "Genome build:") until
+    # the new run draws, and a click elsewhere before that would stop the read (no patient is then loaded)
+    expect(page.get_by_test_id("stMain").get_by_text(sample, exact=True).first).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_text("Genome build:").first).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_role("button", name="Use these details")).to_be_visible(timeout=TIMEOUT_MS)
     wait_idle(page, TIMEOUT_MS)
