@@ -21,6 +21,8 @@ from genolens.workflows.dose_card import COLUMNS, DoseCard, read_dose_card
 _METRICS = ("auroc", "auprc", "brier", "calibration_slope", "calibration_intercept", "ece")
 _METHOD = {"ig": "Integrated Gradients"}
 _MODELS = {"network": "GenoLens network", "linear_prs": "Linear PRS", "oracle": "Oracle (truth)"}
+CARD_TAB = "model_card_tab"
+"""Widget key of the Models page's tabs (the open card's label)."""
 
 
 def card(bundle: Bundle) -> None:
@@ -42,8 +44,12 @@ def card(bundle: Bundle) -> None:
     right.markdown(f"**Training data.** {info.training}")
     right.markdown(f"**Calibration.** {info.calibration}.")
     metrics = _metrics_file(bundle)
-    for output in bundle.outputs:
-        _output(bundle, output, metrics.get(output, {}), metrics.get("curves", {}).get(output, {}))
+    output = bundle.outputs[0]
+    if len(bundle.outputs) > 1:  # one outcome's table and curves at a time: two charts, not two per outcome
+        _overview(bundle, metrics)
+        output = st.selectbox("Outcome shown below", bundle.outputs, format_func=output_label,
+                              key=f"card_output_{bundle.name}")
+    _output(bundle, output, metrics.get(output, {}), metrics.get("curves", {}).get(output, {}))
     _validation(bundle)
     with st.expander("Limitations and provenance"):
         for line in info.limitations:
@@ -82,6 +88,16 @@ def _metrics_file(bundle: Bundle) -> dict[str, Any]:
     path = bundle.path / "metrics.json"
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     return data
+
+
+def _overview(bundle: Bundle, metrics: dict[str, Any]) -> None:
+    """Every outcome's held-out AUROC, one row each (the network beside the linear PRS and the oracle)."""
+    rows = [{"outcome": output_label(o), **{_MODELS.get(m, m): groups.get("all", {}).get("auroc")
+                                          for m, groups in metrics.get(o, {}).items()}}
+            for o in bundle.outputs]
+    st.markdown("#### Held-out AUROC of every outcome")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder="—", width="stretch",
+                 column_config={m: st.column_config.NumberColumn(m, format="%.3f") for m in _MODELS.values()})
 
 
 def _output(bundle: Bundle, output: str, table: dict[str, Any], curves: dict[str, Any]) -> None:

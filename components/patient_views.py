@@ -93,18 +93,25 @@ def _fmt(value: float | None, spec: str) -> str:
     return "—" if value is None else spec.format(value)
 
 
+PANEL_TAB = "panel_tab"
+"""Widget key of the Patient page's panel tabs (the open one's label)."""
+
+
 def panel_coverage(p: PatientGenome) -> None:
-    """Show each panel's coverage and its per-site match log, one tab per panel."""
+    """Show each panel's coverage and its per-site match log, one tab per panel; only the open tab is built."""
     st.subheader("Panel coverage")
     if not p.panels:
         st.info("No variant panels were matched.")
         return
     st.caption("Coverage is the share of a panel's sites with a usable call: called, or inside a "
                "gVCF reference block. The match log says what happened at every site.")
-    tabs = st.tabs([f"{r.title} · {r.coverage:.0%}" for r in p.panels])
+    # lazy tabs: only the open tab's panel is built and sent (a click on another tab reruns the page; the read is
+    # cached), so a visit draws one match log instead of all of them
+    tabs = st.tabs([f"{r.title} · {r.coverage:.0%}" for r in p.panels], key=PANEL_TAB, on_change="rerun")
     for tab, result in zip(tabs, p.panels, strict=True):
-        with tab:
-            _panel(p, result)
+        if tab.open:
+            with tab:
+                _panel(p, result)
 
 
 def _panel(p: PatientGenome, r: PanelResult) -> None:

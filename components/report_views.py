@@ -19,6 +19,8 @@ RISK_CHOICE = "risk_choice"
 """Session key: (bundle, output) the risk page opens with."""
 DRUG_CHOICE = "drug_choice"
 """Session key: the drug output the treatment page opens with."""
+FINDINGS_OPEN = "report_findings_open"
+"""Widget key of the report's expander of every panel variant (built only when open)."""
 
 
 def risk_cards(cards: tuple[RiskCard, ...]) -> None:
@@ -61,8 +63,11 @@ def findings(items: tuple[Finding, ...]) -> None:
                    icon=":material/check_circle:")
     untested = sum(f.status == "not tested" for f in items)
     label = f"All {len(items)} panel variants" + (f" ({untested} not tested)" if untested else "")
-    with st.expander(label):
-        st.dataframe(pd.DataFrame([f.__dict__ for f in items]), hide_index=True, width="stretch")
+    # a lazy expander: its table is built only once opened (a click reruns the page; the report is cached)
+    panel = st.expander(label, key=FINDINGS_OPEN, on_change="rerun")
+    if panel.open:
+        with panel:
+            st.dataframe(pd.DataFrame([f.__dict__ for f in items]), hide_index=True, width="stretch")
 
 
 def qc(summary: ReportSummary) -> None:

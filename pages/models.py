@@ -21,10 +21,12 @@ if not bundles and dose is None:
     st.info("No model bundles are installed: run `make models`.", icon=":material/model_training:")
     st.stop()
 labels = [b.name.replace("_", " ") for b in bundles] + (["warfarin dose (real IWPC patients)"] if dose else [])
-tabs = st.tabs(labels)
+# lazy tabs: only the open card is built and sent (a click on another tab reruns the page)
+tabs = st.tabs(labels, key=model_card.CARD_TAB, on_change="rerun")
 for tab, bundle in zip(tabs, bundles, strict=False):
-    with tab:
-        model_card.card(bundle)
-if dose is not None:
+    if tab.open:
+        with tab:
+            model_card.card(bundle)
+if dose is not None and tabs[-1].open:
     with tabs[-1]:
         model_card.dose_card(dose)

@@ -88,6 +88,19 @@ def test_clinician_flow(page: Page, artifacts_dir: Path) -> None:
     _open(page)
     _choose_demo(page, "dpyd 2A heterozygote", "DEMO_DPYD")
     _no_errors(page)
+    # lazy panel tabs: one match log is built, the open tab's; a click on another builds that one instead
+    expect(page.get_by_role("tab")).to_have_count(4)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
+    usable = page.get_by_text(re.compile(r"^\d+ of \d+ sites usable$"))  # the open panel's progress bar text
+    expect(usable).to_have_count(1)
+    first = usable.inner_text()
+    pgx = page.get_by_role("tab").filter(has_text="Pharmacogenomics")
+    pgx.click()
+    expect(pgx).to_have_attribute("aria-selected", "true")
+    expect(usable).not_to_have_text(first, timeout=TIMEOUT_MS)  # the pharmacogenomics panel has other sites
+    wait_idle(page, TIMEOUT_MS)
+    expect(usable).to_have_count(1)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
     screenshot(page, artifacts_dir / "flow_patient.png", TIMEOUT_MS)
 
     _go(page, "Report", "Inherited variants tested")
@@ -183,6 +196,7 @@ def test_researcher_flow(page: Page, artifacts_dir: Path) -> None:
     _go(page, "Models", "Models")
     expect(page.get_by_role("tab")).to_have_count(5)  # + the warfarin dose card
     expect(page.get_by_text("Explanations checked against the simulated truth").first).to_be_visible()
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2)  # the open card's ROC and calibration only
     _no_errors(page)
     screenshot(page, artifacts_dir / "flow_models.png", TIMEOUT_MS)
 

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import components.cached
+from components.patient_views import PANEL_TAB
 from tests.factories import CORPUS, DATA, DEMO, ROOT, shown
 
 GVCF = CORPUS / "patients" / "hail-gvcfs" / "HG00187.hg38.g.vcf.gz"
@@ -44,6 +45,13 @@ def _texts(elements: object) -> str:
 
 def _patient(at: AppTest) -> object:
     return at.session_state["genolens"].patient
+
+
+def _open_panel_tab(at: AppTest, title: str) -> AppTest:
+    """Open the Patient page's panel tab whose label starts with ``title`` (only the open tab is built)."""
+    label = next(t.label for t in at.tabs if t.label.startswith(title))
+    at.session_state[PANEL_TAB] = label
+    return at.run()
 
 
 def test_runs_without_a_patient(at: AppTest) -> None:
@@ -96,6 +104,10 @@ def test_tiny_upload_shows_build_evidence_and_every_status(at: AppTest) -> None:
     assert "Genome build: GRCh38" in _texts(at.subheader)
     assert "##contig lengths match GRCh38" in _texts(at.markdown)
     assert "Pharmacogenomics" in "".join(t.label for t in at.tabs)
+    assert len(at.dataframe) == 1, "only the open panel tab's match log is built"
+    _open_panel_tab(at, "Pharmacogenomics")
+    assert not at.exception
+    assert len(at.dataframe) == 1
     pgx = next(d.value for d in at.dataframe if "rs3918290" in set(d.value["rsID"]))
     assert {"called", "no_call", "filtered", "reference_block", "absent"} <= set(pgx["status"])
     no_call = pgx[pgx["rsID"] == "rs55886062"].iloc[0]
@@ -208,6 +220,7 @@ def test_known_pgx_answer_is_in_the_match_log(at: AppTest) -> None:
     assert not at.error, _texts(at.error)
     pgx = next(r for r in _patient(at).panels if r.panel == "pharmacogenomics")
     assert pgx.coverage > 0.9
+    _open_panel_tab(at, pgx.title)
     frames = [d.value for d in at.dataframe]
     log = next(f for f in frames if "rs4244285" in set(f["rsID"]))
     row = log[log["rsID"] == "rs4244285"].iloc[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components.model_card import CARD_TAB
 from genolens.modeling.bundle import bundle_paths
 from tests.factories import DEMO, ROOT, shown
 
@@ -172,7 +173,12 @@ def test_models_page_shows_each_cards_validation_figures() -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.switch_page("pages/models.py").run()
     assert not at.exception
-    tables = [df.value for df in at.dataframe if "causal AUROC" in df.value.columns]
+    tables = []
+    for tab in [t.label for t in at.tabs]:  # only the open tab is built: open each in turn
+        at.session_state[CARD_TAB] = tab
+        at.run()
+        assert not at.exception
+        tables += [df.value for df in at.dataframe if "causal AUROC" in df.value.columns]
     validated = [b for b in load_bundles() if b.card.get("validation")]
     assert len(tables) == len(validated) >= 1
     for bundle, table in zip(validated, tables, strict=True):
