@@ -1,0 +1,115 @@
+"""PharmCAT's own known answers for the genes GenoLens calls from PharmCAT's allele definitions.
+
+Each fixture in ``tests/data/pharmcat`` is a PharmCAT test VCF (``src/test/resources/org/pharmgkb/pharmcat/
+haplotype/<GENE>/<case>.vcf`` at PharmGKB/PharmCAT@5431bf1) or, for cases PharmCAT builds in code with
+``TestVcfBuilder``, the VCF that builder writes (every gene position reference unless the test names it;
+``missing`` positions left out), named ``<GENE>_<case>.vcf``. The expected diplotypes are the ones PharmCAT's
+tests assert (``NamedAlleleMatcher<Gene>Test``); ``()`` where PharmCAT's test expects no call.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from genolens.genome.panel import load_panel
+from genolens.genome.patient import read_patient
+from genolens.genome.pgx import GeneCall, call_pgx
+from tests.factories import DATA
+
+FIXTURES = DATA / "pharmcat"
+
+# (fixture, PharmCAT test, PharmCAT's expected diplotypes)
+CASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("CYP3A5_s3s9", "NamedAlleleMatcherCyp3a5Test.cyp3a5s3s9", ("*3/*9",)),
+    ("CYP3A5_s1s7", "NamedAlleleMatcherCyp3a5Test.cyp3a5s1s7", ("*1/*7",)),
+    ("CYP3A5_s3s9-homozygous", "NamedAlleleMatcherCyp3a5Test.cyp3a5s3s9Homozygous", ("*3/*9",)),
+    ("CYP3A5_s1s7missing", "NamedAlleleMatcherCyp3a5Test.s1s7missing", ("*1/*1",)),
+    ("CYP3A5_s1s1rs776746missing", "NamedAlleleMatcherCyp3a5Test.s1s1rs776746missing", ("*1/*1",)),
+    ("TPMT_s1s1", "NamedAlleleMatcherTpmtTest.tpmts1s1", ("*1/*1",)),
+    ("TPMT_s1s1s", "NamedAlleleMatcherTpmtTest.tpmts1s1s", ("*1/*1",)),
+    ("TPMT_s3bs3c", "NamedAlleleMatcherTpmtTest.tpmts3bs3c", ("*1/*3A", "*3B/*3C")),
+    ("TPMT_s3as3b", "NamedAlleleMatcherTpmtTest.tpmts3as3b", ("*3A/*3B",)),
+    ("TPMT_s16s22", "NamedAlleleMatcherTpmtTest.tpmts16s22", ("*16/*22",)),
+    ("TPMT_s1ss1ss3", "NamedAlleleMatcherTpmtTest.tpmtStar1SHomo3AHet", ("*1/*3A", "*3B/*3C")),
+    ("UGT1A1_s1s1", "NamedAlleleMatcherUgt1a1Test.ugt1a1s1s1", ("*1/*1",)),
+    ("UGT1A1_s28s37", "NamedAlleleMatcherUgt1a1Test.ugt1a1s28s37", ("*28/*37",)),
+    ("UGT1A1_s6s6", "NamedAlleleMatcherUgt1a1Test.ugt1a1s6s6", ("*6/*6",)),
+    ("UGT1A1_s1s60s80unphased", "NamedAlleleMatcherUgt1a1Test.ugt1a1s1s60s80", ("*1/*80",)),
+    ("UGT1A1_s1s28s60s80unphased", "NamedAlleleMatcherUgt1a1Test.ugt1a1s1s28s60s80", ("*1/*80+*28", "*28/*80")),
+    ("UGT1A1_s1s60s80phased", "NamedAlleleMatcherUgt1a1Test.ugt1a1s1s60s80phased", ("*1/*80",)),
+    ("UGT1A1_s28s80s6s60phased", "NamedAlleleMatcherUgt1a1Test.ugt1a1s28s80s6s60phased", ("*6/*80+*28",)),
+    ("UGT1A1_s28s80s6s60unphased", "NamedAlleleMatcherUgt1a1Test.ugt1a1s28s80s6s60unphased", ("*6/*80+*28",)),
+    ("UGT1A1_s6s60s80s28missingunphased", "NamedAlleleMatcherUgt1a1Test.ugt1a1s6s60s80s28missingunphased",
+     ("*6/*80", "*6/*80+*28", "*6/*80+*37")),
+    ("UGT1A1_s28s80unphased", "NamedAlleleMatcherUgt1a1Test.ugt1a1s28s80unphased", ("*1/*80+*28", "*28/*80")),
+    ("UGT1A1_s28s80phased", "NamedAlleleMatcherUgt1a1Test.ugt1a1s28s80phased", ("*1/*80+*28",)),
+    ("UGT1A1_s1s37s80s60phased", "NamedAlleleMatcherUgt1a1Test.ugt1a1s1s37s80s60phased", ("*1/*80+*37",)),
+    ("VKORC1_-1639G-1639G", "NamedAlleleMatcherVkorc1Test.vkorc1gg",
+     ("rs9923231 reference (C)/rs9923231 reference (C)",)),
+    ("VKORC1_-1639G-1639A", "NamedAlleleMatcherVkorc1Test.vkorc1ga",
+     ("rs9923231 reference (C)/rs9923231 variant (T)",)),
+    ("VKORC1_-1639A-1639A", "NamedAlleleMatcherVkorc1Test.vkorc1aa", ("rs9923231 variant (T)/rs9923231 variant (T)",)),
+    # TestVcfBuilder cases
+    ("CYP2C19_s4as4b", "NamedAlleleMatcherCyp2c19Test.s4as4b", ("*4/*4",)),
+    ("CYP2C19_s4bs17", "NamedAlleleMatcherCyp2c19Test.s4bs17", ("*4/*17",)),
+    ("CYP2C19_s15s28", "NamedAlleleMatcherCyp2c19Test.s15s28", ("*15/*28", "*28/*39")),
+    ("CYP2C19_sUnks17", "NamedAlleleMatcherCyp2c19Test.sUnks17", ()),
+    ("CYP2C19_rs12769205call", "NamedAlleleMatcherCyp2c19Test.rs12769205call", ("*1/*35",)),
+    ("CYP2C19_s4bs17rs28399504missing", "NamedAlleleMatcherCyp2c19Test.s4bs17rs28399504missing", ()),
+    ("CYP2C9_s2_s24", "NamedAlleleMatcherCyp2c9Test.s2_s24", ("*2/*24",)),
+    ("CYP2C9_s2_s24Only", "NamedAlleleMatcherCyp2c9Test.s2_s24Only", ()),
+    ("CYP2C9_s24_s24", "NamedAlleleMatcherCyp2c9Test.s24_s24", ("*24/*24",)),
+    ("CYP2C9_s24_s2s24", "NamedAlleleMatcherCyp2c9Test.s24_s2s24", ()),
+)
+
+
+def _call(fixture: str, **kwargs: str) -> GeneCall:
+    patient = read_patient(FIXTURES / f"{fixture}.vcf", build="GRCh38",
+                           panels=[load_panel("pharmacogenomics"), load_panel("pharmcat_positions")])
+    return call_pgx(patient, **kwargs).gene(fixture.split("_")[0])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("fixture", "test", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_diplotypes_are_pharmcats(fixture: str, test: str, expected: tuple[str, ...]) -> None:
+    call = _call(fixture)
+    assert set(call.diplotypes) == set(expected), test
+    if not expected:  # PharmCAT makes no call: never a confident phenotype
+        assert call.phenotype == "Indeterminate"
+        assert "rs" in call.uncertainty
+
+
+@pytest.mark.parametrize(("fixture", "phenotype"), [
+    ("CYP2C19_s4as4b", "Poor Metabolizer"),
+    ("CYP2C19_rs12769205call", "Intermediate Metabolizer"),   # *35 is no function in PharmCAT's table
+    ("CYP2C9_s24_s24", "Poor Metabolizer"),
+    ("CYP2C9_s2_s24", "Poor Metabolizer"),                    # 0.5 + 0 (CPIC activity values)
+    ("TPMT_s3as3b", "Poor Metabolizer"),
+    ("UGT1A1_s28s80phased", "Intermediate Metabolizer"),
+])
+def test_phenotypes_follow_pharmcats_tables(fixture: str, phenotype: str) -> None:
+    assert _call(fixture).phenotype == phenotype
+
+
+def test_cyp3a5_star6_star7_positions_absent_is_star1_star1_with_them_listed() -> None:
+    call = _call("CYP3A5_s1s7missing")
+    assert call.phenotype == "Normal Metabolizer"
+    assert call.missing_positions == ("rs41303343",)
+    assert call.untested_alleles == ("*7",)
+
+
+def test_strict_policy_is_indeterminate_and_keeps_pharmcats_answer_beside_it() -> None:
+    call = _call("CYP3A5_s1s7missing", missing="strict")
+    assert (call.phenotype, call.policy, call.pharmcat_phenotype) == ("Indeterminate", "strict", "Normal Metabolizer")
+    assert "Strict policy" in call.note
+
+
+def test_unphased_tpmt_double_het_gives_both_phenotypes_not_pharmcats_top_guess() -> None:
+    call = _call("TPMT_s3bs3c")
+    assert call.diplotypes[0] == "*1/*3A"  # PharmCAT's top-scoring diplotype first
+    assert call.possible_phenotypes == ("Intermediate Metabolizer", "Poor Metabolizer")
+
+
+def test_variant_no_allele_explains_is_named_and_indeterminate() -> None:
+    call = _call("CYP2C9_s2_s24Only")
+    assert call.phenotype == "Indeterminate" and call.diplotypes == ()
+    assert "rs749060448 A/A" in call.uncertainty and "rs1799853 C/T" in call.uncertainty
