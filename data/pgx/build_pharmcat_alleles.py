@@ -17,7 +17,7 @@ build fails otherwise); REF is then left empty (unknown). Every function-pair ->
 to be the same for every PharmCAT diplotype that has it (the build fails otherwise). Standard library only,
 deterministic. Run from the project root::
 
-    python data/pgx/build_pharmcat_alleles.py [--pharmcat DIR] [--pypgx FILE]
+    python data/pgx/build_pharmcat_alleles.py [--pharmcat DIR] [--pypgx FILE] [--out DIR]
 """
 
 from __future__ import annotations
@@ -130,16 +130,19 @@ def main(argv: list[str] | None = None) -> int:
     facts = ROOT.parent / "shared" / "facts" / "sources"
     parser.add_argument("--pharmcat", type=Path, default=facts / "pharmcat")
     parser.add_argument("--pypgx", type=Path, default=facts / "pypgx" / "variant-table.csv")
+    parser.add_argument("--out", type=Path, default=None, help="write both files to this folder instead")
     args = parser.parse_args(argv)
     try:
         lines, panel = build(args.pharmcat, args.pypgx)
     except (BuildError, OSError, KeyError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    (HERE / "pharmcat_alleles.tsv").write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    alleles_dir = args.out or HERE
+    panel_dir = args.out or ROOT / "data" / "panels"
+    (alleles_dir / "pharmcat_alleles.tsv").write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
     out = ["# title: PharmCAT allele-defining positions (PGx genes)", "\t".join(PANEL_COLUMNS)]
     out += ["\t".join(r[c] for c in PANEL_COLUMNS) for r in panel]
-    (ROOT / "data" / "panels" / "pharmcat_positions.tsv").write_bytes(("\n".join(out) + "\n").encode("utf-8"))
+    (panel_dir / "pharmcat_positions.tsv").write_bytes(("\n".join(out) + "\n").encode("utf-8"))
     print(f"wrote pharmcat_alleles.tsv ({len(lines)} lines) and pharmcat_positions.tsv ({len(panel)} sites)")
     return 0
 

@@ -24,7 +24,7 @@ from itertools import combinations_with_replacement, product
 from pathlib import Path
 from typing import Any, Literal
 
-from genolens.datamodel import USABLE_STATUSES, Build, Locus, PatientGenome, SiteCall
+from genolens.datamodel import USABLE_STATUSES, Build, Locus, Panel, PatientGenome, SiteCall
 from genolens.errors import OptionError, OutsideCallError, PanelError
 from genolens.genome.outside_calls import OutsideCall
 from genolens.genome.panel import load_panel
@@ -311,6 +311,11 @@ def _from_alleles(gene: _Gene, diplotype: str) -> tuple[str, float | None] | Non
     return gene.rule(dip), _score(dip) if gene.scored else None
 
 
+def pgx_panels() -> tuple[Panel, ...]:
+    """The panels :func:`call_pgx` needs: ``pharmacogenomics`` and ``POSITIONS_PANEL``, for ``read_patient``."""
+    return load_panel("pharmacogenomics"), load_panel(POSITIONS_PANEL)
+
+
 def _from_definitions(gene: str, diplotype: str) -> tuple[str, float | None] | None:
     """(phenotype, activity score) of a diplotype named with PharmCAT's allele names; None when one is unknown."""
     d = load_definitions()[gene]
@@ -360,6 +365,9 @@ def pgx_to_json(report: PgxReport) -> dict[str, Any]:
                 "possible_phenotypes": list(g.possible_phenotypes),
                 "uncertainty": g.uncertainty,
                 "outside_call": g.outside_call,
+                "untested_alleles": list(g.untested_alleles),
+                "policy": g.policy,
+                "pharmcat_phenotype": g.pharmcat_phenotype,
                 "note": g.note,
             }
             for g in report.genes
@@ -563,6 +571,22 @@ class _Definition:
             return f"{float(a.key) + float(b.key):g}"
         return "|".join(sorted((a.key, b.key)))
 
+    def read_as_known(self, a: _Named, b: _Named) -> list[str]:
+        """Phenotypes of ``a/b`` with each allele of unknown function read as normal, then as decreased
+        function; ``[]`` when that does not say anything (scored genes, or both alleles known)."""
+        if self.gene in _SCORED or (self.function_known(a) and self.function_known(b)):
+            return []
+        out = []
+        for f in ("Normal function", "Decreased function"):
+            x, y = (n if self.function_known(n) else replace(n, key=f) for n in (a, b))
+            if self.key(x, y) in self.phenotypes and self.phenotype(x, y) != "Indeterminate":
+                out.append(self.phenotype(x, y))
+        return out
+
+    @staticmethod
+    def function_known(a: _Named) -> bool:
+        return a.key not in ("n/a", "Unknown function", "Uncertain function")
+
     def score(self, a: _Named, b: _Named) -> float | None:
         if self.gene not in _SCORED or "n/a" in (a.key, b.key):
             return None
@@ -760,19 +784,26 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
                      + ", ".join(f"{x.name}/{y.name}" for x, y in others) + ".")
     if alt_phen and unphased:
         # Only phase separates them: PharmCAT reports its top score; GenoLens does not guess the phase.
-        dips = tuple(top + others)
-        phenos_all = list(dict.fromkeys(d.phenotype(x, y) for x, y in dips))
+        arranged = tuple(top + others)
+        phenos_all = list(dict.fromkeys(d.phenotype(x, y) for x, y in arranged))
         notes.append("The calls are unphased; phased calls (GT with '|') would decide between the diplotypes; "
                      f"PharmCAT reports {' or '.join(f'{x.name}/{y.name}' for x, y in top)} ({' or '.join(phenos)}).")
-        listed = " or ".join(f"{x.name}/{y.name}" for x, y in dips)
-        return done(" or ".join(phenos_all), dips, score, tuple(phenos_all),
+        listed = " or ".join(f"{x.name}/{y.name}" for x, y in arranged)
+        return done(" or ".join(phenos_all), arranged, score, tuple(phenos_all),
                     f"Phase unknown: {listed}; phased calls would decide")
     if len(phenos) > 1:
         return done(" or ".join(phenos), tuple(top), score, tuple(phenos),
                     "Several diplotypes fit equally: " + " or ".join(f"{x.name}/{y.name}" for x, y in top))
     phenotype = phenos[0]
-    why = ""
-    if phenotype == "Indeterminate":
-        fun = sorted({n.key for x, y in top for n in (x, y)})
-        why = f"PharmCAT gives no phenotype for {' or '.join(f'{x.name}/{y.name}' for x, y in top)} ({', '.join(fun)})"
-    return done(phenotype, tuple(top), score, (), why)
+    if phenotype != "Indeterminate":
+        return done(phenotype, tuple(top), score)
+    dips = " or ".join(f"{x.name}/{y.name}" for x, y in top)
+    unknown = sorted({n.name for x, y in top for n in (x, y) if not d.function_known(n)})
+    possible = tuple(dict.fromkeys(p for x, y in top for p in d.read_as_known(x, y)))
+    if unknown and possible:
+        why = (f"{d.gene} {' and '.join(unknown)} alone is of unknown function, so {dips} has no assigned phenotype; "
+               f"read as normal or as decreased function, it gives {' or '.join(possible)}")
+    else:
+        why = f"PharmCAT gives no phenotype for {dips} ({', '.join(sorted({n.key for x, y in top for n in (x, y)}))})"
+    notes.append(f"{why}.")
+    return done(phenotype, tuple(top), score, possible, why)

@@ -113,3 +113,20 @@ def test_variant_no_allele_explains_is_named_and_indeterminate() -> None:
     call = _call("CYP2C9_s2_s24Only")
     assert call.phenotype == "Indeterminate" and call.diplotypes == ()
     assert "rs749060448 A/A" in call.uncertainty and "rs1799853 C/T" in call.uncertainty
+
+
+def test_tpmt_star41_is_called() -> None:
+    call = _call("TPMT_s1s41")
+    assert (call.diplotypes, call.phenotype) == (("*1/*41",), "Intermediate Metabolizer")
+
+
+def test_tpmt_star3c_star41_in_one_multiallelic_record() -> None:
+    call = _call("TPMT_s3cs41_multiallelic")
+    assert "*3C/*41" in call.diplotypes  # *3A/*41 ties: rs1800460 (*3A's other position) is not in the file
+    assert call.phenotype == "Poor Metabolizer"
+
+
+def test_ugt1a1_star28_in_the_short_indel_form() -> None:
+    call = _call("UGT1A1_s1s28_short_indel")  # C>CAT at chr2:233760233, PharmCAT writes CAT>CATAT
+    assert "*1/*28" in call.diplotypes
+    assert call.phenotype == "Intermediate Metabolizer"
