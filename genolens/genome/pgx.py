@@ -1,17 +1,24 @@
-"""Guideline (CPIC-style) phenotypes from the pharmacogenomics panel, without guessing.
+"""Guideline (CPIC-style) phenotypes from a sample's pharmacogenomic positions, without guessing.
 
-Only alleles that the panel's positions define are named; an allele defined at a position off
-the panel is not tested, so ``*1`` means "none of the tested variants". A position that is not
-called is never taken as reference: every allele it could carry is tried, and the phenotype is
-given only when it is the same whatever that position carries; otherwise it is
-``"Indeterminate"``. Unphased heterozygotes at several positions list every diplotype that fits
-(TPMT ``*1/*3A`` and ``*3B/*3C``); phased calls (GT with ``|``) decide cis/trans, all phased
-calls of one gene being read as one phase set (FORMAT/PS is not read).
+CYP2C19, CYP2C9, VKORC1, SLCO1B1, TPMT, NUDT15, DPYD, CYP3A5 and UGT1A1 (``PHARMCAT_GENES``) are called from every
+allele PharmCAT defines for them (``data/pgx/pharmcat_alleles.tsv``, derived from PharmCAT@5431bf1, data
+2025-11-05, by ``data/pgx/build_pharmcat_alleles.py``), all their defining positions read through the
+``pharmcat_positions`` panel. Matching follows PharmCAT's NamedAlleleMatcher: an allele matches a haplotype when
+every position it specifies agrees (IUPAC codes allowed, unspecified positions match anything); a diplotype's
+score is the number of positions its alleles specify; the best score is PharmCAT's call, and every diplotype
+that fits is listed after it. Two rules are GenoLens's own and never give a confident phenotype PharmCAT would
+not: a called non-reference allele must be specified by the allele it is placed on (a variant no allele
+combination explains makes the gene ``Indeterminate`` with the variant named), and unphased calls whose phase
+arrangements give different phenotypes give ``"A or B"`` (PharmCAT's top score is listed first).
 
-Allele definitions, functions and diplotype phenotypes are restricted to the panel from
-PharmCAT@5431bf1 (data 2025-11-05) ``definition/alleles/<GENE>_translation.json`` and
-``phenotype/<GENE>.json``; G6PD classes from PyPGx ``allele-table.csv``; the G6PD and HLA-B
-rules from the CPIC guidelines as summarised in ``../shared/facts/pgx_variants.tsv``.
+Missing positions (absent, no-call, filtered, or REF mismatch) are handled as PharmCAT does: the gene is called
+from the positions present, the missing ones are listed, and the alleles that could not be tested (every defining
+position missing) are named. ``missing="strict"`` makes such a gene ``Indeterminate`` instead, with PharmCAT's
+answer kept beside it. Phenotypes are PharmCAT's (``phenotype/<GENE>.json``: function pair or activity score ->
+phenotype). Phased calls (GT with ``|``) are read as one phase set per gene (FORMAT/PS is not read).
+
+G6PD (classes from PyPGx ``allele-table.csv``) and the HLA-B*57:01 tag SNP are called from the
+``pharmacogenomics`` panel with the rules in ``GENES``, as summarised in ``../shared/facts/pgx_variants.tsv``.
 """
 
 from __future__ import annotations
@@ -61,6 +68,9 @@ class GeneCall:
     policy: str = "pharmcat"
     """The missing-position policy ``phenotype`` follows: ``"pharmcat"`` (call from the positions present, as
     PharmCAT does) or ``"strict"`` (``Indeterminate`` whenever a defining position is missing)."""
+    pharmcat_diplotypes: tuple[str, ...] = ()
+    """PharmCAT's top-scoring diplotypes (what its report prints), a subset of ``diplotypes``; ``()`` when
+    none, and for genes PharmCAT does not define here."""
     pharmcat_phenotype: str = ""
     """The phenotype under PharmCAT's policy, shown beside a strict result; ``""`` for genes PharmCAT does not
     define here (G6PD, the HLA-B tag) and for outside calls."""
@@ -368,6 +378,7 @@ def pgx_to_json(report: PgxReport) -> dict[str, Any]:
                 "untested_alleles": list(g.untested_alleles),
                 "policy": g.policy,
                 "pharmcat_phenotype": g.pharmcat_phenotype,
+                "pharmcat_diplotypes": list(g.pharmcat_diplotypes),
                 "note": g.note,
             }
             for g in report.genes
@@ -641,6 +652,11 @@ def load_definitions(path: Path = DEFINITIONS_PATH) -> dict[str, _Definition]:
     return out
 
 
+def _natural(name: str) -> list[str | int]:
+    """Sort key reading the numbers in an allele name as numbers (``*4`` before ``*17``)."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
+
+
 def _fits_cell(cell: str | None, allele: str) -> bool:
     if cell is None:
         return True
@@ -691,10 +707,10 @@ def _observe_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locu
     return obs
 
 
-def _hap_matches(d: _Definition, present: list[int], hap: Mapping[int, str]) -> list[_Named]:
-    """The alleles that match a haplotype and explain every non-reference allele on it."""
+def _hap_matches(d: _Definition, alleles: list[_Named], present: list[int], hap: Mapping[int, str]) -> list[_Named]:
+    """The ``alleles`` that match a haplotype and explain every non-reference allele on it."""
     out = []
-    for a in d.alleles:
+    for a in alleles:
         if not all(_fits_cell(a.cells[i], hap[i]) for i in present):
             continue
         if any(hap[i] != d.positions[i].ref and a.cells[i] is None for i in present):
@@ -722,6 +738,8 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
     if used:
         notes.append(f"Assumed reference because the file was declared a whole-genome call set: {', '.join(used)}.")
 
+    top: list[tuple[_Named, _Named]] = []
+
     def done(phenotype: str, dips: tuple[tuple[_Named, _Named], ...] = (), score: float | None = None,
              possible: tuple[str, ...] = (), why: str = "") -> GeneCall:
         names = tuple(f"{a.name}/{b.name}" for a, b in dips)
@@ -732,7 +750,8 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
             phenotype, why = "Indeterminate", why or f"Strict policy: {len(missing)} defining positions missing"
             possible = possible or tuple(pharmcat.split(" or "))
         return GeneCall(d.gene, names, phenotype, score, missing, " ".join(notes), possible, why,
-                        untested_alleles=untested, policy=policy, pharmcat_phenotype=pharmcat)
+                        untested_alleles=untested, policy=policy, pharmcat_phenotype=pharmcat,
+                        pharmcat_diplotypes=tuple(f"{a.name}/{b.name}" for a, b in top))
 
     if obs.unplaced:
         text = "; ".join(obs.unplaced)
@@ -749,54 +768,62 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
         notes.append(f"{len(unphased)} unphased heterozygous positions: too many phase arrangements to try.")
         return done("Indeterminate", why=f"{len(unphased)} unphased heterozygous positions")
     # Phased hets keep their order (one phase set per gene); the first unphased het is fixed (symmetry).
-    best: dict[tuple[str, str], tuple[int, _Named, _Named]] = {}
+    # Every pair that explains one phase arrangement, with its PharmCAT score (the number of defining positions
+    # its alleles specify among those present); per arrangement, the best-scoring pairs are that phase's answer.
+    fits: dict[tuple[str, str], tuple[int, _Named, _Named]] = {}
+    phase_best: dict[tuple[str, str], tuple[int, _Named, _Named]] = {}
     for flips in product((False, True), repeat=max(len(unphased) - 1, 0)):
         flip = dict(zip(unphased[1:], flips, strict=True))
         h1 = {i: obs.copies[i][1 if flip.get(i) else 0] for i in present}
         h2 = {i: obs.copies[i][0 if flip.get(i) else 1] for i in present}
-        m1, m2 = _hap_matches(d, present, h1), _hap_matches(d, present, h2)
+        m1, m2 = _hap_matches(d, testable, present, h1), _hap_matches(d, testable, present, h2)
         if not m1 or not m2:
             continue
         sc = {id(a): sum(a.cells[i] is not None for i in present) for a in (*m1, *m2)}
         top_sum = max(sc[id(a)] for a in m1) + max(sc[id(b)] for b in m2)
         for a in m1:
             for b in m2:
+                x, y = sorted((a, b), key=lambda n: _natural(n.name))  # PharmCAT's order: *1/*38, *4/*17
+                fits[(x.name, y.name)] = (sc[id(a)] + sc[id(b)], x, y)
                 if sc[id(a)] + sc[id(b)] == top_sum:
-                    x, y = sorted((a, b), key=lambda n: d.alleles.index(n))
-                    best[(x.name, y.name)] = (top_sum, x, y)
-    if not best:
+                    phase_best[(x.name, y.name)] = (top_sum, x, y)
+    if not fits:
         variants = [f"{d.positions[i].label()} {'/'.join(obs.copies[i])}" for i in present
                     if any(c != d.positions[i].ref for c in obs.copies[i])]
         text = ", ".join(variants)
         notes.append(f"No combination of PharmCAT {d.gene} alleles explains the calls ({text}).")
         return done("Indeterminate", why=f"No combination of PharmCAT {d.gene} alleles explains the called "
                                          f"variants: {text}")
-    ranked = sorted(best.values(), key=lambda t: -t[0])
+    ranked = sorted(phase_best.values(), key=lambda t: -t[0])
     top_score = ranked[0][0]
-    top = [(x, y) for s, x, y in ranked if s == top_score]
-    others = [(x, y) for s, x, y in ranked if s != top_score]
+    top[:] = [(x, y) for s, x, y in ranked if s == top_score]
+    phases = [(x, y) for s, x, y in ranked if s != top_score]  # best of another phase arrangement
+    lower = [(x, y) for _, x, y in sorted(fits.values(), key=lambda t: -t[0]) if (x.name, y.name) not in phase_best]
+    listed_all = tuple(top + phases + lower)  # PharmCAT's order: best score first
     phenos = list(dict.fromkeys(d.phenotype(x, y) for x, y in top))
     scores = {d.score(x, y) for x, y in top}
     score = scores.pop() if len(scores) == 1 else None
-    alt_phen = sorted({d.phenotype(x, y) for x, y in others} - set(phenos))
-    if others:
-        notes.append("Other diplotypes fit with a lower PharmCAT score (fewer defining positions): "
-                     + ", ".join(f"{x.name}/{y.name}" for x, y in others) + ".")
+    alt_phen = sorted({d.phenotype(x, y) for x, y in phases} - set(phenos))
+    if phases or lower:
+        notes.append("Other diplotypes fit with a lower PharmCAT score (fewer defining positions specified): "
+                     + ", ".join(f"{x.name}/{y.name}" for x, y in (*phases, *lower)) + "; as PharmCAT, the "
+                     "best-scoring diplotype gives the phenotype" + (", except where only phase separates them."
+                                                                     if alt_phen and unphased else "."))
     if alt_phen and unphased:
         # Only phase separates them: PharmCAT reports its top score; GenoLens does not guess the phase.
-        arranged = tuple(top + others)
+        arranged = tuple(top + phases)
         phenos_all = list(dict.fromkeys(d.phenotype(x, y) for x, y in arranged))
         notes.append("The calls are unphased; phased calls (GT with '|') would decide between the diplotypes; "
                      f"PharmCAT reports {' or '.join(f'{x.name}/{y.name}' for x, y in top)} ({' or '.join(phenos)}).")
         listed = " or ".join(f"{x.name}/{y.name}" for x, y in arranged)
-        return done(" or ".join(phenos_all), arranged, score, tuple(phenos_all),
+        return done(" or ".join(phenos_all), listed_all, score, tuple(phenos_all),
                     f"Phase unknown: {listed}; phased calls would decide")
     if len(phenos) > 1:
-        return done(" or ".join(phenos), tuple(top), score, tuple(phenos),
+        return done(" or ".join(phenos), listed_all, score, tuple(phenos),
                     "Several diplotypes fit equally: " + " or ".join(f"{x.name}/{y.name}" for x, y in top))
     phenotype = phenos[0]
     if phenotype != "Indeterminate":
-        return done(phenotype, tuple(top), score)
+        return done(phenotype, listed_all, score)
     dips = " or ".join(f"{x.name}/{y.name}" for x, y in top)
     unknown = sorted({n.name for x, y in top for n in (x, y) if not d.function_known(n)})
     possible = tuple(dict.fromkeys(p for x, y in top for p in d.read_as_known(x, y)))
@@ -806,4 +833,4 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
     else:
         why = f"PharmCAT gives no phenotype for {dips} ({', '.join(sorted({n.key for x, y in top for n in (x, y)}))})"
     notes.append(f"{why}.")
-    return done(phenotype, tuple(top), score, possible, why)
+    return done(phenotype, listed_all, score, possible, why)

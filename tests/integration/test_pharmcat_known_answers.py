@@ -9,17 +9,20 @@ tests assert (``NamedAlleleMatcher<Gene>Test``); ``()`` where PharmCAT's test ex
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from genolens.genome.panel import load_panel
 from genolens.genome.patient import read_patient
-from genolens.genome.pgx import GeneCall, call_pgx
-from tests.factories import DATA
+from genolens.genome.pgx import PHARMCAT_GENES, GeneCall, call_pgx, pgx_panels
+from tests.data.pharmcat.write_builder_cases import BUILDER_CASES, PIPELINE_CASES
+from tests.factories import DATA, need_shared
 
 FIXTURES = DATA / "pharmcat"
 
-# (fixture, PharmCAT test, PharmCAT's expected diplotypes)
-CASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+# (fixture, PharmCAT test, PharmCAT's expected diplotypes): PharmCAT's own test VCFs
+VCF_CASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("CYP3A5_s3s9", "NamedAlleleMatcherCyp3a5Test.cyp3a5s3s9", ("*3/*9",)),
     ("CYP3A5_s1s7", "NamedAlleleMatcherCyp3a5Test.cyp3a5s1s7", ("*1/*7",)),
     ("CYP3A5_s3s9-homozygous", "NamedAlleleMatcherCyp3a5Test.cyp3a5s3s9Homozygous", ("*3/*9",)),
@@ -49,17 +52,6 @@ CASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("VKORC1_-1639G-1639A", "NamedAlleleMatcherVkorc1Test.vkorc1ga",
      ("rs9923231 reference (C)/rs9923231 variant (T)",)),
     ("VKORC1_-1639A-1639A", "NamedAlleleMatcherVkorc1Test.vkorc1aa", ("rs9923231 variant (T)/rs9923231 variant (T)",)),
-    # TestVcfBuilder cases
-    ("CYP2C19_s4as4b", "NamedAlleleMatcherCyp2c19Test.s4as4b", ("*4/*4",)),
-    ("CYP2C19_s4bs17", "NamedAlleleMatcherCyp2c19Test.s4bs17", ("*4/*17",)),
-    ("CYP2C19_s15s28", "NamedAlleleMatcherCyp2c19Test.s15s28", ("*15/*28", "*28/*39")),
-    ("CYP2C19_sUnks17", "NamedAlleleMatcherCyp2c19Test.sUnks17", ()),
-    ("CYP2C19_rs12769205call", "NamedAlleleMatcherCyp2c19Test.rs12769205call", ("*1/*35",)),
-    ("CYP2C19_s4bs17rs28399504missing", "NamedAlleleMatcherCyp2c19Test.s4bs17rs28399504missing", ()),
-    ("CYP2C9_s2_s24", "NamedAlleleMatcherCyp2c9Test.s2_s24", ("*2/*24",)),
-    ("CYP2C9_s2_s24Only", "NamedAlleleMatcherCyp2c9Test.s2_s24Only", ()),
-    ("CYP2C9_s24_s24", "NamedAlleleMatcherCyp2c9Test.s24_s24", ("*24/*24",)),
-    ("CYP2C9_s24_s2s24", "NamedAlleleMatcherCyp2c9Test.s24_s2s24", ()),
 )
 
 
@@ -69,10 +61,18 @@ def _call(fixture: str, **kwargs: str) -> GeneCall:
     return call_pgx(patient, **kwargs).gene(fixture.split("_")[0])  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("fixture", "test", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_diplotypes_are_pharmcats(fixture: str, test: str, expected: tuple[str, ...]) -> None:
+# PharmCAT's TestVcfBuilder cases, written as fixtures by tests/data/pharmcat/write_builder_cases.py; with
+# ``top_only`` PharmCAT's test asks for its top-scoring candidates only, else for every matching diplotype.
+BUILDER = tuple((f"{g}_{name}", test, expected, top) for g, name, test, _gt, _miss, expected, top in
+                (*BUILDER_CASES, *PIPELINE_CASES))
+CASES = (*((f, t, e, False) for f, t, e in VCF_CASES), *BUILDER)
+
+
+@pytest.mark.parametrize(("fixture", "test", "expected", "top_only"), CASES, ids=[c[0] for c in CASES])
+def test_diplotypes_are_pharmcats(fixture: str, test: str, expected: tuple[str, ...], top_only: bool) -> None:
     call = _call(fixture)
-    assert set(call.diplotypes) == set(expected), test
+    got = call.pharmcat_diplotypes if top_only else call.diplotypes
+    assert set(got) == set(expected), test
     if not expected:  # PharmCAT makes no call: never a confident phenotype
         assert call.phenotype == "Indeterminate"
         assert "rs" in call.uncertainty
@@ -130,3 +130,26 @@ def test_ugt1a1_star28_in_the_short_indel_form() -> None:
     call = _call("UGT1A1_s1s28_short_indel")  # C>CAT at chr2:233760233, PharmCAT writes CAT>CATAT
     assert "*1/*28" in call.diplotypes
     assert call.phenotype == "Intermediate Metabolizer"
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("example", ["pharmcat.example", "pharmcat.example2"])
+def test_pharmcat_examples_diplotypes_are_pharmcats_published_ones(example: str) -> None:
+    folder = need_shared("corpus", "pgx", "pharmcat-examples")
+    published = json.loads((folder / f"{example}.match.json").read_text(encoding="utf-8"))
+    report = call_pgx(read_patient(folder / f"{example}.vcf", panels=pgx_panels()))
+    compared = 0
+    for result in published["results"]:
+        if result["gene"] in PHARMCAT_GENES:
+            call = report.gene(result["gene"])
+            assert set(call.pharmcat_diplotypes) == {d["name"] for d in result["diplotypes"]}, result["gene"]
+            compared += 1
+    assert compared == len(PHARMCAT_GENES)
+
+
+def test_undocumented_tpmt_allele_is_not_read_as_reference() -> None:
+    # PharmCAT (PipelineTest.testUndocumentedVariationsWithTreatAsReference) reads TPMT rs1800462 C/T, an ALT its
+    # definitions do not have, as reference and calls *1/*1; GenoLens names the variant and does not call it.
+    call = _call("TPMT_undocumented_rs1800462")
+    assert (call.phenotype, call.diplotypes) == ("Indeterminate", ())
+    assert "rs1800462" in call.uncertainty
