@@ -28,6 +28,8 @@ VCF_CASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("CYP3A5_s3s9-homozygous", "NamedAlleleMatcherCyp3a5Test.cyp3a5s3s9Homozygous", ("*3/*9",)),
     ("CYP3A5_s1s7missing", "NamedAlleleMatcherCyp3a5Test.s1s7missing", ("*1/*1",)),
     ("CYP3A5_s1s1rs776746missing", "NamedAlleleMatcherCyp3a5Test.s1s1rs776746missing", ("*1/*1",)),
+    ("CYP2C19_s4bs17rs28399504missing", "NamedAlleleMatcherCyp2c19Test.s4bs17rs28399504missing",
+     ("*4/*4", "*4/*17", "*17/*17")),
     ("TPMT_s1s1", "NamedAlleleMatcherTpmtTest.tpmts1s1", ("*1/*1",)),
     ("TPMT_s1s1s", "NamedAlleleMatcherTpmtTest.tpmts1s1s", ("*1/*1",)),
     ("TPMT_s3bs3c", "NamedAlleleMatcherTpmtTest.tpmts3bs3c", ("*1/*3A", "*3B/*3C")),

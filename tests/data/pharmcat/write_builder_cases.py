@@ -48,6 +48,8 @@ BUILDER_CASES: tuple[tuple[str, str, str, dict[str, str], tuple[str, ...], tuple
      {'rs4244285': 'G/A', 'rs3758581': 'G/G'}, ('rs12769205',), ('*1/*2', '*2/*35'), False),
     ('CYP2C19', 'rs12769205call', 'NamedAlleleMatcherCyp2c19Test.rs12769205call',
      {'rs12769205': 'A/G', 'rs3758581': 'G/G'}, (), ('*1/*35',), False),
+    ('CYP2C19', 's4bs17rs28399504missing_builder', 'NamedAlleleMatcherCyp2c19Test.s4bs17rs28399504missing',
+     {'rs12248560': 'T/T'}, ('rs28399504',), (), False),
     ('CYP2C19', 's1s1rs12248560missing', 'NamedAlleleMatcherCyp2c19Test.s1s1rs12248560missing',
      {'rs3758581': 'G/G'}, ('rs12248560',), ('*1/*1', '*1/*17', '*17/*17'), False),
     ('CYP2C19', 's4s17het', 'NamedAlleleMatcherCyp2c19Test.s4s17het',
