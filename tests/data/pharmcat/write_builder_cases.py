@@ -64,6 +64,8 @@ BUILDER_CASES: tuple[tuple[str, str, str, dict[str, str], tuple[str, ...], tuple
      {'rs1799853': 'C/T', 'rs749060448': 'A/G'}, (), ('*2/*24',), False),
     ('CYP2C9', 's2_s24Only', 'NamedAlleleMatcherCyp2c9Test.s2_s24Only',
      {'rs1799853': 'C/T', 'rs749060448': 'A/A'}, (), (), False),
+    ('CYP2C9', 's2_s25', 'NamedAlleleMatcherCyp2c9Test.s2_s25',
+     {'rs1799853': 'C/T', 'rs1304490498': 'AGAAATGGAA/delAGAAATGGAA'}, (), ('*2/*25',), False),
     ('CYP2C9', 's24_s24', 'NamedAlleleMatcherCyp2c9Test.s24_s24',
      {'rs749060448': 'A/A'}, (), ('*24/*24',), False),
     ('CYP2C9', 's24_s2s24', 'NamedAlleleMatcherCyp2c9Test.s24_s2s24',
@@ -184,8 +186,9 @@ form (``TA(7)``..``TA(9)`` for rs3064744); a phased test writes every genotype w
 are not defining positions (PharmCAT's extra positions of interest) are not written anyway. ``phaseSetCyp2C9``
 is its first (unphased) half; outside-call-only cases are left out."""
 CPIC_TO_VCF = {("rs3064744", "TA(6)"): "C", ("rs3064744", "TA(7)"): "CAT", ("rs3064744", "TA(8)"): "CATAT",
-               ("rs3064744", "TA(9)"): "CATATAT"}
-"""PharmCAT's ``cpicToVcfAlleleMap`` for the one indel these cases write (UGT1A1 *28's TA repeat)."""
+               ("rs3064744", "TA(9)"): "CATATAT", ("rs1304490498", "AGAAATGGAA"): "CAATGGAAAGA",
+               ("rs1304490498", "delAGAAATGGAA"): "C"}
+"""PharmCAT's ``cpicToVcfAlleleMap`` for the indels these cases write (UGT1A1 *28's TA repeat, CYP2C9 *25)."""
 
 
 def main() -> int:
