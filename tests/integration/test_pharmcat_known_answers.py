@@ -10,12 +10,13 @@ tests assert (``NamedAlleleMatcher<Gene>Test``); ``()`` where PharmCAT's test ex
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from genolens.genome.panel import load_panel
 from genolens.genome.patient import read_patient
-from genolens.genome.pgx import PHARMCAT_GENES, GeneCall, call_pgx, pgx_panels
+from genolens.genome.pgx import PHARMCAT_GENES, GeneCall, call_pgx, load_definitions, pgx_panels
 from tests.data.pharmcat.write_builder_cases import BUILDER_CASES, PIPELINE_CASES
 from tests.factories import DATA, need_shared
 
@@ -155,3 +156,27 @@ def test_undocumented_tpmt_allele_is_not_read_as_reference() -> None:
     call = _call("TPMT_undocumented_rs1800462")
     assert (call.phenotype, call.diplotypes) == ("Indeterminate", ())
     assert "rs1800462" in call.uncertainty
+
+
+def _undefined_alt_cases() -> list[tuple[str, int]]:
+    defs = load_definitions()
+    ends = {g: len(defs[g].positions) - 1 for g in PHARMCAT_GENES}
+    return [(g, i) for g in PHARMCAT_GENES for i in sorted({0, ends[g] // 2, ends[g]})]  # first, middle, last
+
+
+@pytest.mark.parametrize(("gene", "index"), _undefined_alt_cases())
+def test_an_allele_no_definition_has_is_named_never_explained_away(tmp_path: Path, gene: str, index: int) -> None:
+    # A heterozygous call at a defining position, of a base no PharmCAT allele has there: never a phenotype.
+    p = load_definitions()[gene].positions[index]
+    if len(p.ref) != 1:
+        pytest.skip("indel position")
+    alt = next(b for b in "ACGT" if b not in (p.ref, *p.alts))
+    vcf = tmp_path / "undefined_alt.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n"
+                   f"##contig=<ID=chr{p.chrom},assembly=hg38>\n"
+                   '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+                   "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n"
+                   f"chr{p.chrom}\t{p.pos38}\t{p.rsid or '.'}\t{p.ref}\t{alt}\t.\tPASS\t.\tGT\t0/1\n", encoding="utf-8")
+    call = call_pgx(read_patient(vcf, build="GRCh38", panels=pgx_panels())).gene(gene)
+    assert (call.phenotype, call.diplotypes, call.possible_phenotypes) == ("Indeterminate", (), ())
+    assert p.label() in call.uncertainty
