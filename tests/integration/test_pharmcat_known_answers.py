@@ -100,6 +100,14 @@ def test_cyp3a5_star6_star7_positions_absent_is_star1_star1_with_them_listed() -
     assert call.untested_alleles == ("*7",)
 
 
+def test_cyp3a5_targeted_file_without_star6_star7_is_star1_star1_with_them_listed() -> None:
+    # The case: PharmCAT calls *1/*1 from the positions present and lists those missing.
+    call = _call("CYP3A5_s6s7positionsabsent")
+    assert (call.diplotypes, call.phenotype) == (("*1/*1",), "Normal Metabolizer")
+    assert call.missing_positions == ("rs41303343", "rs10264272") and call.untested_alleles == ("*6", "*7")
+    assert "rs41303343" in call.note and "*6" in call.note
+
+
 def test_strict_policy_is_indeterminate_and_keeps_pharmcats_answer_beside_it() -> None:
     call = _call("CYP3A5_s1s7missing", missing="strict")
     assert (call.phenotype, call.policy, call.pharmcat_phenotype) == ("Indeterminate", "strict", "Normal Metabolizer")
