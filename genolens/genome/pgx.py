@@ -1,17 +1,24 @@
-"""Guideline (CPIC-style) phenotypes from the pharmacogenomics panel, without guessing.
+"""Guideline (CPIC-style) phenotypes from a sample's pharmacogenomic positions, without guessing.
 
-Only alleles that the panel's positions define are named; an allele defined at a position off
-the panel is not tested, so ``*1`` means "none of the tested variants". A position that is not
-called is never taken as reference: every allele it could carry is tried, and the phenotype is
-given only when it is the same whatever that position carries; otherwise it is
-``"Indeterminate"``. Unphased heterozygotes at several positions list every diplotype that fits
-(TPMT ``*1/*3A`` and ``*3B/*3C``); phased calls (GT with ``|``) decide cis/trans, all phased
-calls of one gene being read as one phase set (FORMAT/PS is not read).
+CYP2C19, CYP2C9, VKORC1, SLCO1B1, TPMT, NUDT15, DPYD, CYP3A5 and UGT1A1 (``PHARMCAT_GENES``) are called from every
+allele PharmCAT defines for them (``data/pgx/pharmcat_alleles.tsv``, derived from PharmCAT@5431bf1, data
+2025-11-05, by ``data/pgx/build_pharmcat_alleles.py``), all their defining positions read through the
+``pharmcat_positions`` panel. Matching follows PharmCAT's NamedAlleleMatcher: an allele matches a haplotype when
+every position it specifies agrees (IUPAC codes allowed, unspecified positions match anything); a diplotype's
+score is the number of positions its alleles specify; the best score is PharmCAT's call, and every diplotype
+that fits is listed after it. Two rules are GenoLens's own and never give a confident phenotype PharmCAT would
+not: a called non-reference allele must be specified by the allele it is placed on (a variant no allele
+combination explains makes the gene ``Indeterminate`` with the variant named), and unphased calls whose phase
+arrangements give different phenotypes give ``"A or B"`` (PharmCAT's top score is listed first).
 
-Allele definitions, functions and diplotype phenotypes are restricted to the panel from
-PharmCAT@5431bf1 (data 2025-11-05) ``definition/alleles/<GENE>_translation.json`` and
-``phenotype/<GENE>.json``; G6PD classes from PyPGx ``allele-table.csv``; the G6PD and HLA-B
-rules from the CPIC guidelines as summarised in ``../shared/facts/pgx_variants.tsv``.
+Missing positions (absent, no-call, filtered, or REF mismatch) are handled as PharmCAT does: the gene is called
+from the positions present, the missing ones are listed, and the alleles that could not be tested (every defining
+position missing) are named. ``missing="strict"`` makes such a gene ``Indeterminate`` instead, with PharmCAT's
+answer kept beside it. Phenotypes are PharmCAT's (``phenotype/<GENE>.json``: function pair or activity score ->
+phenotype). Phased calls (GT with ``|``) are read as one phase set per gene (FORMAT/PS is not read).
+
+G6PD (classes from PyPGx ``allele-table.csv``) and the HLA-B*57:01 tag SNP are called from the
+``pharmacogenomics`` panel with the rules in ``GENES``, as summarised in ``../shared/facts/pgx_variants.tsv``.
 """
 
 from __future__ import annotations
@@ -19,11 +26,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from itertools import combinations_with_replacement
-from typing import Any
+from functools import lru_cache
+from itertools import combinations_with_replacement, product
+from pathlib import Path
+from typing import Any, Literal
 
-from genolens.datamodel import USABLE_STATUSES, Build, Locus, PatientGenome, SiteCall
-from genolens.errors import OutsideCallError, PanelError
+from genolens.datamodel import USABLE_STATUSES, Build, Locus, Panel, PatientGenome, SiteCall
+from genolens.errors import OptionError, OutsideCallError, PanelError
 from genolens.genome.outside_calls import OutsideCall
 from genolens.genome.panel import load_panel
 
@@ -54,6 +63,17 @@ class GeneCall:
     outside_call: bool = False
     """True when the call comes from an outside result (another test, given as a PharmCAT outside call), which
     replaces the VCF-based call for this gene."""
+    untested_alleles: tuple[str, ...] = ()
+    """PharmCAT alleles that could not be tested: every position defining them is missing from the file."""
+    policy: str = "pharmcat"
+    """The missing-position policy ``phenotype`` follows: ``"pharmcat"`` (call from the positions present, as
+    PharmCAT does) or ``"strict"`` (``Indeterminate`` whenever a defining position is missing)."""
+    pharmcat_diplotypes: tuple[str, ...] = ()
+    """PharmCAT's top-scoring diplotypes (what its report prints), a subset of ``diplotypes``; ``()`` when
+    none, and for genes PharmCAT does not define here."""
+    pharmcat_phenotype: str = ""
+    """The phenotype under PharmCAT's policy, shown beside a strict result; ``""`` for genes PharmCAT does not
+    define here (G6PD, the HLA-B tag) and for outside calls."""
 
 
 @dataclass(frozen=True)
@@ -192,56 +212,76 @@ GENES: tuple[_Gene, ...] = (
 
 
 def call_pgx(patient: PatientGenome, outside: Mapping[str, OutsideCall] | None = None, *,
-             panel: str = "pharmacogenomics") -> PgxReport:
-    """Derive guideline phenotypes from the pharmacogenomics panel of a read sample, and outside calls.
+             panel: str = "pharmacogenomics", missing: MissingPolicy = "pharmcat") -> PgxReport:
+    """Derive guideline phenotypes from the pharmacogenomics panels of a read sample, and outside calls.
 
     Parameters
     ----------
     patient
-        A sample read by :func:`genolens.genome.patient.read_patient` with the panel ``panel``.
+        A sample read by :func:`genolens.genome.patient.read_patient` with the panels ``panel`` and
+        ``POSITIONS_PANEL`` (every PharmCAT allele-defining position of ``PHARMCAT_GENES``).
     outside
         Results of other tests by gene (:func:`genolens.genome.outside_calls.read_outside_calls`); each
         replaces the VCF-based call of its gene and is marked ``outside_call`` (outside calls win, as in
         PharmCAT). ``None``: none given.
     panel
-        Name of the panel holding the pharmacogenomic positions.
+        Name of the panel holding the G6PD and HLA-B tag positions.
+    missing
+        ``"pharmcat"`` (default): positions missing from the file are left out and the gene is called from
+        those present, as PharmCAT does, listing the missing positions and the alleles not tested.
+        ``"strict"``: ``Indeterminate`` whenever a defining position is missing; PharmCAT's result stays in
+        ``GeneCall.pharmcat_phenotype`` and the note.
 
     Returns
     -------
     PgxReport
-        One :class:`GeneCall` per gene in ``GENES``, then ``OUTSIDE_ONLY`` (``No result`` unless an outside
-        call gives one), then any other gene an outside call names.
+        One :class:`GeneCall` per gene in ``PHARMCAT_GENES`` then G6PD and HLA-B, then ``OUTSIDE_ONLY``
+        (``No result`` unless an outside call gives one), then any other gene an outside call names.
 
     Raises
     ------
     PanelError
-        When ``panel`` was not read for this sample.
+        When ``panel`` or ``POSITIONS_PANEL`` was not read for this sample, or the definitions are unreadable.
+    OptionError
+        When ``missing`` is not one of ``MISSING_POLICIES``.
     OutsideCallError
         When an outside call for a panel gene names an allele the panel's table does not know and gives no
         phenotype.
     """
-    result = next((r for r in patient.panels if r.panel == panel), None)
-    if result is None:
-        read = ", ".join(r.panel for r in patient.panels) or "(none)"
-        raise PanelError(f"Panel {panel!r} was not read for {patient.source_name!r} (panels read: {read}); "
-                            "read the file again with that panel.")
-    variants = {v.id: v for v in load_panel(panel).variants}
+    if missing not in MISSING_POLICIES:
+        raise OptionError(f"Missing-position policy {missing!r} unknown. Choose from: {', '.join(MISSING_POLICIES)}.")
+    results = {r.panel: r for r in patient.panels}
+    for name in (panel, POSITIONS_PANEL):
+        if name not in results:
+            read = ", ".join(results) or "(none)"
+            raise PanelError(f"Panel {name!r} was not read for {patient.source_name!r} (panels read: {read}); "
+                             "read the file again with that panel.")
     build = patient.build.build
     sites: dict[str, tuple[SiteCall, Locus]] = {}
+    by_id: dict[str, tuple[SiteCall, Locus]] = {}
     assumed: set[str] = set()
-    for s in result.sites:
-        if not s.rsid or s.variant_id not in variants:
-            continue
-        locus = variants[s.variant_id].locus(build)
-        if s.status == "absent" and patient.absent_policy == "reference" and locus.ref:
-            # The user says this is a whole-genome call set: an absent site is hom-ref, and the call says so.
-            ref_is_effect = locus.ref.upper() == locus.effect_allele.upper()
-            s = replace(s, status="called", genotype="0/0", alleles=(locus.ref, locus.ref),
-                        dosage=2.0 if ref_is_effect else 0.0, note="absent; assumed reference (whole-genome call set)")
-            assumed.add(s.rsid)
-        sites[s.rsid] = (s, locus)
-    calls = []
+    for name in (panel, POSITIONS_PANEL):
+        variants = {v.id: v for v in load_panel(name).variants}
+        for s in results[name].sites:
+            if s.variant_id not in variants:
+                continue
+            locus = variants[s.variant_id].locus(build)
+            if s.status == "absent" and patient.absent_policy == "reference" and locus.ref:
+                # The user says this is a whole-genome call set: an absent site is hom-ref, and the call says so.
+                ref_is_effect = locus.ref.upper() == locus.effect_allele.upper()
+                s = replace(s, status="called", genotype="0/0", alleles=(locus.ref, locus.ref),
+                            dosage=2.0 if ref_is_effect else 0.0,
+                            note="absent; assumed reference (whole-genome call set)")
+                assumed.add(s.rsid or f"chr{s.chrom}:{s.pos}")
+            if name == panel and s.rsid:
+                sites[s.rsid] = (s, locus)
+            else:
+                by_id[s.variant_id] = (s, locus)
+    definitions = load_definitions()
+    calls = [_call_definition(definitions[g], by_id, missing, assumed) for g in PHARMCAT_GENES]
     for g in GENES:
+        if g.name in PHARMCAT_GENES:
+            continue
         call = _call_gene(g, sites)
         used = sorted(assumed & set(g.positions))
         if used:
@@ -281,12 +321,31 @@ def _from_alleles(gene: _Gene, diplotype: str) -> tuple[str, float | None] | Non
     return gene.rule(dip), _score(dip) if gene.scored else None
 
 
+def pgx_panels() -> tuple[Panel, ...]:
+    """The panels :func:`call_pgx` needs: ``pharmacogenomics`` and ``POSITIONS_PANEL``, for ``read_patient``."""
+    return load_panel("pharmacogenomics"), load_panel(POSITIONS_PANEL)
+
+
+def _from_definitions(gene: str, diplotype: str) -> tuple[str, float | None] | None:
+    """(phenotype, activity score) of a diplotype named with PharmCAT's allele names; None when one is unknown."""
+    d = load_definitions()[gene]
+    by_name = {a.name: a for a in d.alleles}
+    names = [n.strip() for n in diplotype.split("/")]
+    if len(names) != 2 or any(n not in by_name for n in names):
+        return None
+    a, b = by_name[names[0]], by_name[names[1]]
+    return d.phenotype(a, b), d.score(a, b)
+
+
 def _outside_gene_call(o: OutsideCall, vcf: GeneCall | None) -> GeneCall:
     """The GeneCall an outside call gives, with what it replaces said in the note."""
     phenotype, score = o.phenotype, o.activity_score
     spec = next((g for g in GENES if g.name == o.gene), None)
     if spec is not None and not phenotype:
-        derived = _from_alleles(spec, o.diplotype) if o.diplotype else None
+        derived = None
+        if o.diplotype:
+            derived = (_from_definitions(o.gene, o.diplotype) if o.gene in PHARMCAT_GENES else None) \
+                or _from_alleles(spec, o.diplotype)
         if derived is None and score is not None and spec.scored:
             derived = (_by_score((_a("", (), "", score),)), score)
         if derived is None:
@@ -316,6 +375,10 @@ def pgx_to_json(report: PgxReport) -> dict[str, Any]:
                 "possible_phenotypes": list(g.possible_phenotypes),
                 "uncertainty": g.uncertainty,
                 "outside_call": g.outside_call,
+                "untested_alleles": list(g.untested_alleles),
+                "policy": g.policy,
+                "pharmcat_phenotype": g.pharmcat_phenotype,
+                "pharmcat_diplotypes": list(g.pharmcat_diplotypes),
                 "note": g.note,
             }
             for g in report.genes
@@ -456,3 +519,318 @@ def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> Gene
     notes.append("The calls are unphased; phased calls (GT with '|') would decide between the diplotypes.")
     return done(" or ".join(phenos), cands, score, tuple(phenos),
                 f"Phase unknown: {' or '.join('/'.join(a.name for a in d) for d in cands)}; phased calls would decide")
+
+
+# --- Star alleles from PharmCAT's definitions ------------------------------------------------------------------
+
+DEFINITIONS_PATH: Path = Path(__file__).resolve().parents[2] / "data" / "pgx" / "pharmcat_alleles.tsv"
+"""PharmCAT's allele definitions for the genes in ``PHARMCAT_GENES`` (written by
+``data/pgx/build_pharmcat_alleles.py`` from PharmCAT@5431bf1, data 2025-11-05)."""
+POSITIONS_PANEL = "pharmcat_positions"
+"""The panel holding every PharmCAT allele-defining position of ``PHARMCAT_GENES`` (one row per ALT)."""
+PHARMCAT_GENES = ("CYP2C19", "CYP2C9", "VKORC1", "SLCO1B1", "TPMT", "NUDT15", "DPYD", "CYP3A5", "UGT1A1")
+"""Genes called from PharmCAT's allele definitions, in report order."""
+MissingPolicy = Literal["pharmcat", "strict"]
+MISSING_POLICIES: tuple[MissingPolicy, ...] = ("pharmcat", "strict")
+"""``pharmcat``: call from the positions present and list what is missing (PharmCAT's policy); ``strict``:
+``Indeterminate`` whenever a defining position is missing, PharmCAT's result shown beside it."""
+_MAX_HETS = 14  # 2**13 phase arrangements at most
+_IUPAC = {"R": "AG", "Y": "CT", "S": "GC", "W": "AT", "K": "GT", "M": "AC", "B": "CGT", "D": "AGT", "H": "ACT",
+          "V": "ACG", "N": "ACGT"}
+
+
+@dataclass(frozen=True)
+class _Position:
+    chrom: str
+    pos38: int
+    pos37: int
+    rsid: str
+    ref: str
+    alts: tuple[str, ...]
+
+    def ids(self) -> tuple[str, ...]:
+        return tuple(f"{self.chrom}:{self.pos38}:{self.ref}:{a}" for a in self.alts)
+
+    def label(self) -> str:
+        return self.rsid or f"chr{self.chrom}:{self.pos38}"
+
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+    reference: bool
+    key: str
+    """Function (or activity value for scored genes) as PharmCAT's phenotype table names it."""
+    cells: tuple[str | None, ...]
+    """VCF allele at each position; ``None`` where PharmCAT leaves it unspecified (matches anything)."""
+
+
+@dataclass(frozen=True)
+class _Definition:
+    gene: str
+    positions: tuple[_Position, ...]
+    alleles: tuple[_Named, ...]
+    phenotypes: Mapping[str, str]
+
+    def phenotype(self, a: _Named, b: _Named) -> str:
+        return self.phenotypes.get(self.key(a, b), "Indeterminate")
+
+    def key(self, a: _Named, b: _Named) -> str:
+        if self.gene in _SCORED:
+            if "n/a" in (a.key, b.key):
+                return "n/a"
+            return f"{float(a.key) + float(b.key):g}"
+        return "|".join(sorted((a.key, b.key)))
+
+    def read_as_known(self, a: _Named, b: _Named) -> list[str]:
+        """Phenotypes of ``a/b`` with each allele of unknown function read as normal, then as decreased
+        function; ``[]`` when that does not say anything (scored genes, or both alleles known)."""
+        if self.gene in _SCORED or (self.function_known(a) and self.function_known(b)):
+            return []
+        out = []
+        for f in ("Normal function", "Decreased function"):
+            x, y = (n if self.function_known(n) else replace(n, key=f) for n in (a, b))
+            if self.key(x, y) in self.phenotypes and self.phenotype(x, y) != "Indeterminate":
+                out.append(self.phenotype(x, y))
+        return out
+
+    @staticmethod
+    def function_known(a: _Named) -> bool:
+        return a.key not in ("n/a", "Unknown function", "Uncertain function")
+
+    def score(self, a: _Named, b: _Named) -> float | None:
+        if self.gene not in _SCORED or "n/a" in (a.key, b.key):
+            return None
+        return float(a.key) + float(b.key)
+
+
+_SCORED = ("CYP2C9", "DPYD")
+
+
+@lru_cache(maxsize=4)
+def load_definitions(path: Path = DEFINITIONS_PATH) -> dict[str, _Definition]:
+    """Read PharmCAT's allele definitions (``data/pgx/pharmcat_alleles.tsv``), by gene.
+
+    Raises
+    ------
+    PanelError
+        When the file is missing or a line is malformed (naming the line).
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except OSError as exc:
+        raise PanelError(f"{path}: cannot read the PharmCAT allele definitions ({exc.strerror}); "
+                         "run data/pgx/build_pharmcat_alleles.py.") from None
+    pos: dict[str, list[_Position]] = {}
+    alleles: dict[str, list[_Named]] = {}
+    phen: dict[str, dict[str, str]] = {}
+    for n, line in enumerate(lines, start=1):
+        if not line or line.startswith("#"):
+            continue
+        f = line.split("\t")
+        try:
+            if f[0] == "position" and len(f) == 10:
+                pos.setdefault(f[1], []).append(_Position(f[3], int(f[4]), int(f[5]), f[7], f[8],
+                                                          tuple(f[9].split(","))))
+            elif f[0] == "allele" and len(f) == 6:
+                cells = tuple(None if c == "." else c for c in f[5].split(";"))
+                alleles.setdefault(f[1], []).append(_Named(f[2], f[3] == "1", f[4], cells))
+            elif f[0] == "phenotype" and len(f) == 4:
+                phen.setdefault(f[1], {})[f[2]] = f[3]
+            else:
+                raise ValueError(f[0])
+        except (ValueError, IndexError):
+            raise PanelError(f"{path}, line {n}: malformed {f[0]!r} line; rebuild it with "
+                             "data/pgx/build_pharmcat_alleles.py.") from None
+    out = {}
+    for gene in PHARMCAT_GENES:
+        ps, al = tuple(pos.get(gene, ())), tuple(alleles.get(gene, ()))
+        if not ps or not al or any(len(a.cells) != len(ps) for a in al):
+            raise PanelError(f"{path}: the definitions of {gene} are missing or do not fit its positions; "
+                             "rebuild the file with data/pgx/build_pharmcat_alleles.py.")
+        out[gene] = _Definition(gene, ps, al, phen.get(gene, {}))
+    return out
+
+
+def _natural(name: str) -> list[str | int]:
+    """Sort key reading the numbers in an allele name as numbers (``*4`` before ``*17``)."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
+
+
+def _fits_cell(cell: str | None, allele: str) -> bool:
+    if cell is None:
+        return True
+    if len(cell) == 1 and cell in _IUPAC:
+        return allele in _IUPAC[cell]
+    return cell == allele
+
+
+@dataclass
+class _Observed:
+    copies: dict[int, tuple[str, ...]]
+    """Position index -> the VCF allele (PharmCAT form) on each chromosome copy."""
+    phased: set[int]
+    missing: list[int]
+    unplaced: list[str]
+    notes: list[str]
+
+
+def _observe_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]) -> _Observed:
+    obs = _Observed({}, set(), [], [], [])
+    for i, p in enumerate(d.positions):
+        found = [sites.get(vid) for vid in p.ids()]
+        rows = [x for x in found if x is not None]
+        if not rows or any(s.status not in USABLE_STATUSES for s, _ in rows):
+            obs.missing.append(i)
+            continue
+        labels = [_copies(s, loc) for s, loc in rows]
+        site = rows[0][0]
+        shown = f"{p.label()} {'/'.join(site.alleles or ()) or site.genotype or site.dosage}"
+        if any(lab is None for lab in labels) or len({len(lab or ()) for lab in labels}) != 1:
+            obs.unplaced.append(f"{shown} (cannot be split into chromosome copies)")
+            continue
+        per_copy: list[str | None] = []
+        for c in range(len(labels[0] or ())):
+            marks = [lab[c] for lab in labels if lab is not None]
+            if "E" in marks:
+                per_copy.append(p.alts[marks.index("E")])
+            elif all(m == "O" for m in marks):
+                per_copy.append(p.ref)
+            else:
+                per_copy.append(None)
+        if any(a is None for a in per_copy):
+            obs.unplaced.append(f"{shown} (an allele PharmCAT does not define at this position)")
+            continue
+        obs.copies[i] = tuple(a for a in per_copy if a is not None)
+        if site.genotype and "|" in site.genotype:
+            obs.phased.add(i)
+    return obs
+
+
+def _hap_matches(d: _Definition, alleles: list[_Named], present: list[int], hap: Mapping[int, str]) -> list[_Named]:
+    """The ``alleles`` that match a haplotype and explain every non-reference allele on it."""
+    out = []
+    for a in alleles:
+        if not all(_fits_cell(a.cells[i], hap[i]) for i in present):
+            continue
+        if any(hap[i] != d.positions[i].ref and a.cells[i] is None for i in present):
+            continue  # a variant this allele does not define: not explained
+        out.append(a)
+    return out
+
+
+def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]], policy: MissingPolicy,
+                     assumed: set[str]) -> GeneCall:
+    """Call one gene from PharmCAT's definitions: PharmCAT's matching and scoring, never guessing a variant."""
+    obs = _observe_definition(d, sites)
+    notes = obs.notes
+    missing = tuple(d.positions[i].label() for i in obs.missing)
+    present = sorted(obs.copies)
+    testable = [a for a in d.alleles if a.reference or any(a.cells[i] is not None for i in present)]
+    untested = tuple(a.name for a in d.alleles if a not in testable)
+    notes.append(f"{len(d.positions)} PharmCAT-defining positions, {len(d.alleles)} alleles "
+                 f"(PharmCAT@5431bf1, data 2025-11-05); {len(present)} positions called.")
+    if missing:
+        notes.append(f"Missing ({len(missing)}): {', '.join(missing)}; called from the positions present, as PharmCAT "
+                     "does." + (f" Alleles not tested (every defining position missing): {', '.join(untested)}."
+                                if untested else ""))
+    used = sorted(assumed & {p.label() for p in d.positions})
+    if used:
+        notes.append(f"Assumed reference because the file was declared a whole-genome call set: {', '.join(used)}.")
+
+    top: list[tuple[_Named, _Named]] = []
+
+    def done(phenotype: str, dips: tuple[tuple[_Named, _Named], ...] = (), score: float | None = None,
+             possible: tuple[str, ...] = (), why: str = "") -> GeneCall:
+        names = tuple(f"{a.name}/{b.name}" for a, b in dips)
+        pharmcat = phenotype
+        if policy == "strict" and missing and phenotype != "Indeterminate":
+            notes.append(f"Strict policy: Indeterminate because {len(missing)} defining positions are missing; "
+                         f"PharmCAT's policy gives {pharmcat}.")
+            phenotype, why = "Indeterminate", why or f"Strict policy: {len(missing)} defining positions missing"
+            possible = possible or tuple(pharmcat.split(" or "))
+        return GeneCall(d.gene, names, phenotype, score, missing, " ".join(notes), possible, why,
+                        untested_alleles=untested, policy=policy, pharmcat_phenotype=pharmcat,
+                        pharmcat_diplotypes=tuple(f"{a.name}/{b.name}" for a, b in top))
+
+    if obs.unplaced:
+        text = "; ".join(obs.unplaced)
+        notes.append(f"Called but not placed on any {d.gene} allele: {text}.")
+        return done("Indeterminate", why=f"Called variant not placed on any PharmCAT {d.gene} allele: {text}")
+    ploidies = {len(c) for c in obs.copies.values()}
+    if not present or ploidies != {2}:
+        why = "No defining position was called" if not present else f"Unexpected ploidy {sorted(ploidies)}"
+        notes.append(f"{why}.")
+        return done("Indeterminate", why=why)
+    hets = [i for i in present if len(set(obs.copies[i])) > 1]
+    unphased = [i for i in hets if i not in obs.phased]
+    if len(unphased) > _MAX_HETS:
+        notes.append(f"{len(unphased)} unphased heterozygous positions: too many phase arrangements to try.")
+        return done("Indeterminate", why=f"{len(unphased)} unphased heterozygous positions")
+    # Phased hets keep their order (one phase set per gene); the first unphased het is fixed (symmetry).
+    # Every pair that explains one phase arrangement, with its PharmCAT score (the number of defining positions
+    # its alleles specify among those present); per arrangement, the best-scoring pairs are that phase's answer.
+    fits: dict[tuple[str, str], tuple[int, _Named, _Named]] = {}
+    phase_best: dict[tuple[str, str], tuple[int, _Named, _Named]] = {}
+    for flips in product((False, True), repeat=max(len(unphased) - 1, 0)):
+        flip = dict(zip(unphased[1:], flips, strict=True))
+        h1 = {i: obs.copies[i][1 if flip.get(i) else 0] for i in present}
+        h2 = {i: obs.copies[i][0 if flip.get(i) else 1] for i in present}
+        m1, m2 = _hap_matches(d, testable, present, h1), _hap_matches(d, testable, present, h2)
+        if not m1 or not m2:
+            continue
+        sc = {id(a): sum(a.cells[i] is not None for i in present) for a in (*m1, *m2)}
+        top_sum = max(sc[id(a)] for a in m1) + max(sc[id(b)] for b in m2)
+        for a in m1:
+            for b in m2:
+                x, y = sorted((a, b), key=lambda n: _natural(n.name))  # PharmCAT's order: *1/*38, *4/*17
+                fits[(x.name, y.name)] = (sc[id(a)] + sc[id(b)], x, y)
+                if sc[id(a)] + sc[id(b)] == top_sum:
+                    phase_best[(x.name, y.name)] = (top_sum, x, y)
+    if not fits:
+        variants = [f"{d.positions[i].label()} {'/'.join(obs.copies[i])}" for i in present
+                    if any(c != d.positions[i].ref for c in obs.copies[i])]
+        text = ", ".join(variants)
+        notes.append(f"No combination of PharmCAT {d.gene} alleles explains the calls ({text}).")
+        return done("Indeterminate", why=f"No combination of PharmCAT {d.gene} alleles explains the called "
+                                         f"variants: {text}")
+    ranked = sorted(phase_best.values(), key=lambda t: -t[0])
+    top_score = ranked[0][0]
+    top[:] = [(x, y) for s, x, y in ranked if s == top_score]
+    phases = [(x, y) for s, x, y in ranked if s != top_score]  # best of another phase arrangement
+    lower = [(x, y) for _, x, y in sorted(fits.values(), key=lambda t: -t[0]) if (x.name, y.name) not in phase_best]
+    listed_all = tuple(top + phases + lower)  # PharmCAT's order: best score first
+    phenos = list(dict.fromkeys(d.phenotype(x, y) for x, y in top))
+    scores = {d.score(x, y) for x, y in top}
+    score = scores.pop() if len(scores) == 1 else None
+    alt_phen = sorted({d.phenotype(x, y) for x, y in phases} - set(phenos))
+    if phases or lower:
+        notes.append("Other diplotypes fit with a lower PharmCAT score (fewer defining positions specified): "
+                     + ", ".join(f"{x.name}/{y.name}" for x, y in (*phases, *lower)) + "; as PharmCAT, the "
+                     "best-scoring diplotype gives the phenotype" + (", except where only phase separates them."
+                                                                     if alt_phen and unphased else "."))
+    if alt_phen and unphased:
+        # Only phase separates them: PharmCAT reports its top score; GenoLens does not guess the phase.
+        arranged = tuple(top + phases)
+        phenos_all = list(dict.fromkeys(d.phenotype(x, y) for x, y in arranged))
+        notes.append("The calls are unphased; phased calls (GT with '|') would decide between the diplotypes; "
+                     f"PharmCAT reports {' or '.join(f'{x.name}/{y.name}' for x, y in top)} ({' or '.join(phenos)}).")
+        listed = " or ".join(f"{x.name}/{y.name}" for x, y in arranged)
+        return done(" or ".join(phenos_all), listed_all, score, tuple(phenos_all),
+                    f"Phase unknown: {listed}; phased calls would decide")
+    if len(phenos) > 1:
+        return done(" or ".join(phenos), listed_all, score, tuple(phenos),
+                    "Several diplotypes fit equally: " + " or ".join(f"{x.name}/{y.name}" for x, y in top))
+    phenotype = phenos[0]
+    if phenotype != "Indeterminate":
+        return done(phenotype, listed_all, score)
+    dips = " or ".join(f"{x.name}/{y.name}" for x, y in top)
+    unknown = sorted({n.name for x, y in top for n in (x, y) if not d.function_known(n)})
+    possible = tuple(dict.fromkeys(p for x, y in top for p in d.read_as_known(x, y)))
+    if unknown and possible:
+        why = (f"{d.gene} {' and '.join(unknown)} alone is of unknown function, so {dips} has no assigned phenotype; "
+               f"read as normal or as decreased function, it gives {' or '.join(possible)}")
+    else:
+        why = f"PharmCAT gives no phenotype for {dips} ({', '.join(sorted({n.key for x, y in top for n in (x, y)}))})"
+    notes.append(f"{why}.")
+    return done(phenotype, listed_all, score, possible, why)

@@ -21,8 +21,8 @@ import pytest
 
 from genolens.datamodel import Locus, Panel, PanelVariant
 from genolens.errors import BuildError, GenoLensError, SampleError, VcfReadError
-from genolens.genome.panel import load_panel
 from genolens.genome.patient import list_samples, read_patient
+from genolens.genome.pgx import pgx_panels
 from genolens.genome.vcf import open_vcf
 from tests.factories import CORPUS, need_shared, pharmcat_report
 
@@ -226,7 +226,7 @@ def test_platinum_vcf_and_bcf_agree_on_shared_records() -> None:
 def test_pgx_dosages_agree_with_pharmcat_published_calls(example: str) -> None:
     folder = need_shared("corpus", "pgx", "pharmcat-examples")
     calls = {gene: diplotype for gene, (diplotype, _) in pharmcat_report(folder / f"{example}.report.tsv").items()}
-    p = read_patient(folder / f"{example}.vcf", panels=[load_panel("pharmacogenomics")])
+    p = read_patient(folder / f"{example}.vcf", panels=pgx_panels())
     assert p.build.build == "GRCh38"
     sites = p.panels[0].sites
     reference_genes = {g for g, d in calls.items()

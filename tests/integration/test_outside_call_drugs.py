@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from genolens.datamodel import PatientGenome
-from genolens.genome import call_pgx, load_panel, read_outside_calls, read_patient
+from genolens.genome import call_pgx, read_outside_calls, read_patient
 from genolens.genome.outside_calls import OutsideCall
+from genolens.genome.pgx import pgx_panels
 from genolens.present.summary import DrugRow
 from genolens.workflows import drug_rows
 from tests.factories import DATA, need_shared
@@ -31,7 +32,7 @@ def _pharmcat_row(path: Path, gene: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def example() -> tuple[PatientGenome, dict[str, OutsideCall], Path]:
     folder = need_shared("corpus", "pgx", "pharmcat-examples")
-    patient = read_patient(folder / "pharmcat.example.vcf", panels=[load_panel("pharmacogenomics")])
+    patient = read_patient(folder / "pharmcat.example.vcf", panels=pgx_panels())
     outside = read_outside_calls((folder / "pharmcat.example.outsideCall.tsv").read_text())
     return patient, outside, folder / "pharmcat.example.report.tsv"
 
@@ -91,7 +92,7 @@ def test_without_outside_calls_cyp2d6_and_hla_drugs_need_an_outside_result(examp
 
 
 def test_outside_call_replaces_the_vcf_call_and_says_so() -> None:
-    patient = read_patient(DATA / "pgx_tpmt_unphased_double_het.vcf", panels=[load_panel("pharmacogenomics")])
+    patient = read_patient(DATA / "pgx_tpmt_unphased_double_het.vcf", panels=pgx_panels())
     assert call_pgx(patient).gene("HLA-B").phenotype == "positive"  # the tag SNP
     hla = call_pgx(patient, read_outside_calls("HLA-B\t*08:01/*44:02\n")).gene("HLA-B")
     assert hla.outside_call and hla.phenotype == "*15:02 negative; *57:01 negative; *58:01 negative"
@@ -101,18 +102,18 @@ def test_outside_call_replaces_the_vcf_call_and_says_so() -> None:
 
 
 def test_outside_call_for_a_panel_gene_uses_the_panel_alleles() -> None:
-    patient = read_patient(DATA / "pgx_dpyd_2a_het.vcf", panels=[load_panel("pharmacogenomics")])
+    patient = read_patient(DATA / "pgx_dpyd_2a_het.vcf", panels=pgx_panels())
     tpmt = call_pgx(patient, read_outside_calls("TPMT\t*1/*3A\n")).gene("TPMT")
     assert (tpmt.phenotype, tpmt.outside_call) == ("Intermediate Metabolizer", True)  # one no-function allele
 
 
 def test_ugt1a1_star1_star80_says_unknown_function_not_phase() -> None:
-    patient = read_patient(DATA / "pgx_ugt1a1_1_80.vcf", panels=[load_panel("pharmacogenomics")])
+    patient = read_patient(DATA / "pgx_ugt1a1_1_80.vcf", panels=pgx_panels())
     ugt = call_pgx(patient).gene("UGT1A1")
-    assert ugt.diplotypes == ("*1/*80",) and ugt.missing_positions == ()
+    assert ugt.diplotypes == ("*1/*80",) and ugt.missing_positions == ("rs35350960",)  # *27 untested
     # *80 alone is of unknown function (PharmCAT/CPIC UGT1A1 allele functionality); with a *1 beside it the
     # phenotype is Normal or Intermediate, and DPWG changes irinotecan dosing only for Poor Metabolizers.
-    assert ugt.possible_phenotypes == ("Normal Metabolizer", "Intermediate Metabolizer")
+    assert ugt.phenotype == "Indeterminate"  # PharmCAT's table: *1/*80 (normal + unknown function)
     row = _rows(patient, None)["Irinotecan"]
     assert "*80 alone is of unknown function" in row.action and "phase" not in row.action.lower()
     assert (row.level, row.source) == ("green", "DPWG")

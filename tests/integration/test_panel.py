@@ -22,6 +22,7 @@ EXPECTED_COUNTS = {
     "breast_cancer": 380,  # PRS313 + 62 PRS77-only + 5 high-penetrance
     "coronary_artery_disease": 18,
     "pharmacogenomics": 37,
+    "pharmcat_positions": 315,  # one row per (position, ALT) of PharmCAT's definitions, data/pgx
     "type_2_diabetes": 22,
 }
 
@@ -42,7 +43,7 @@ def _facts(name: str) -> list[dict[str, str]]:
 # --- the shipped tables ------------------------------------------------------------------------
 
 
-def test_panel_names_are_the_four_shipped_tables() -> None:
+def test_panel_names_are_the_shipped_tables() -> None:
     assert panel_names() == tuple(sorted(EXPECTED_COUNTS))
     assert PANEL_DIR == ROOT / "data" / "panels"
 
@@ -194,7 +195,21 @@ def test_build_script_reproduces_the_shipped_tables(tmp_path: Path,
     out = capsys.readouterr().out
     assert "skipped rs5219" in out and "skipped rs28904921" in out
     for name in EXPECTED_COUNTS:
-        assert (tmp_path / f"{name}.tsv").read_bytes() == (PANEL_DIR / f"{name}.tsv").read_bytes(), name
+        if name != "pharmcat_positions":  # written by data/pgx/build_pharmcat_alleles.py (next test)
+            assert (tmp_path / f"{name}.tsv").read_bytes() == (PANEL_DIR / f"{name}.tsv").read_bytes(), name
+
+
+def test_pharmcat_build_script_reproduces_the_shipped_definitions(tmp_path: Path) -> None:
+    if not (FACTS / "sources" / "pharmcat").is_dir():
+        pytest.skip("../shared/facts/sources/pharmcat not present")
+    spec = importlib.util.spec_from_file_location("build_pharmcat", ROOT / "data" / "pgx" / "build_pharmcat_alleles.py")
+    assert spec is not None and spec.loader is not None
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--out", str(tmp_path)]) == 0
+    assert (tmp_path / "pharmcat_positions.tsv").read_bytes() == (PANEL_DIR / "pharmcat_positions.tsv").read_bytes()
+    shipped = ROOT / "data" / "pgx" / "pharmcat_alleles.tsv"
+    assert (tmp_path / "pharmcat_alleles.tsv").read_bytes() == shipped.read_bytes()
 
 
 # --- validation on tiny broken tables ---------------------------------------------------------

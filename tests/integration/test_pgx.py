@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from genolens.errors import GenoLensError
-from genolens.genome.panel import load_panel, load_panels
+from genolens.genome.panel import load_panels
 from genolens.genome.patient import read_patient
-from genolens.genome.pgx import GENES, OUTSIDE_ONLY, PgxReport, call_pgx, pgx_to_json
+from genolens.genome.pgx import OUTSIDE_ONLY, PHARMCAT_GENES, PgxReport, call_pgx, pgx_panels, pgx_to_json
 from tests.factories import DATA, DEMO, need_shared, pharmcat_report
 
 # Reference-allele names differ between tools: PharmCAT calls the CYP2C19 reference haplotype *38.
@@ -15,7 +15,7 @@ _REFERENCE_NAMES = {"*38": "*1"}
 
 
 def _report(name: str, *, sample: str | None = None) -> PgxReport:
-    return call_pgx(read_patient(DATA / name, sample=sample, panels=[load_panel("pharmacogenomics")]))
+    return call_pgx(read_patient(DATA / name, sample=sample, panels=pgx_panels()))
 
 
 def _alleles(diplotype: str) -> list[str]:
@@ -27,8 +27,8 @@ def _alleles(diplotype: str) -> list[str]:
 def test_phenotypes_agree_with_pharmcat_examples(example: str) -> None:
     folder = need_shared("corpus", "pgx", "pharmcat-examples")
     expected = pharmcat_report(folder / f"{example}.report.tsv")
-    report = call_pgx(read_patient(folder / f"{example}.vcf", panels=[load_panel("pharmacogenomics")]))
-    compared = [g.name for g in GENES if g.name in expected]
+    report = call_pgx(read_patient(folder / f"{example}.vcf", panels=pgx_panels()))
+    compared = [g for g in (*PHARMCAT_GENES, "G6PD", "HLA-B") if g in expected]
     assert len(compared) == 10  # every covered gene but HLA-B, which PharmCAT does not call from a VCF
     for name in compared:
         dip, phen = expected[name]
@@ -41,7 +41,7 @@ def test_phenotypes_agree_with_pharmcat_examples(example: str) -> None:
 @pytest.mark.corpus
 def test_pharmcat_example2_is_cyp2c19_star2_homozygous() -> None:
     folder = need_shared("corpus", "pgx", "pharmcat-examples")
-    report = call_pgx(read_patient(folder / "pharmcat.example2.vcf", panels=[load_panel("pharmacogenomics")]))
+    report = call_pgx(read_patient(folder / "pharmcat.example2.vcf", panels=pgx_panels()))
     assert report.gene("CYP2C19").diplotypes == ("*2/*2",)
     assert report.gene("CYP2C19").phenotype == "Poor Metabolizer"
     hla = report.gene("HLA-B")  # rs2395029 is not in PharmCAT's positions: missing, not negative
@@ -70,35 +70,37 @@ def test_dpyd_star2a_het_scores_one() -> None:
     assert dpyd.diplotypes == ("Reference/c.1905+1G>A (*2A)",)
     assert dpyd.activity_score == 1.0
     assert dpyd.phenotype == "Intermediate Metabolizer"
-    assert dpyd.missing_positions == ()
+    assert "rs3918290" not in dpyd.missing_positions  # the PharmCAT positions off this small file are listed
 
 
 def test_missing_dpyd_position_is_not_taken_as_reference() -> None:
     dpyd = _report("pgx_dpyd_missing_2a.vcf").gene("DPYD")
-    # rs3918290 absent: AS could be 2, 1 or 0, so no phenotype and no score.
-    assert dpyd.missing_positions == ("rs3918290",)
-    assert dpyd.phenotype == "Indeterminate"
-    assert dpyd.activity_score is None
-    assert set(dpyd.diplotypes) == {"Reference/Reference", "Reference/c.1905+1G>A (*2A)",
-                                    "c.1905+1G>A (*2A)/c.1905+1G>A (*2A)"}
+    # rs3918290 absent: PharmCAT calls from the positions present and lists *2A as not tested.
+    assert "rs3918290" in dpyd.missing_positions and "c.1905+1G>A (*2A)" in dpyd.untested_alleles
+    assert (dpyd.diplotypes, dpyd.phenotype) == (("Reference/Reference",), "Normal Metabolizer")
     assert "rs3918290" in dpyd.note
+    # The strict policy (a user option) never calls it, and shows PharmCAT's answer beside it.
+    from genolens.genome.patient import read_patient as _read
+    strict = call_pgx(_read(DATA / "pgx_dpyd_missing_2a.vcf", panels=pgx_panels()), missing="strict").gene("DPYD")
+    assert (strict.phenotype, strict.pharmcat_phenotype) == ("Indeterminate", "Normal Metabolizer")
 
 
 def test_missing_position_that_cannot_change_the_phenotype_is_said_so() -> None:
     dpyd = _report("pgx_dpyd_missing_hapb3_tag.vcf").gene("DPYD")
     # rs56038477 (c.1236G>A) is decreased-function only as HapB3 with c.1129-5923C>G, which is hom-ref here.
-    assert dpyd.missing_positions == ("rs56038477",)
+    assert "rs56038477" in dpyd.missing_positions
     assert (dpyd.phenotype, dpyd.activity_score) == ("Normal Metabolizer", 2.0)
-    assert "same whatever rs56038477" in dpyd.note
 
 
 def test_cyp2c19_star2_star17_is_intermediate() -> None:
     report = _report("pgx_cyp2c19_2_17.vcf")
     cyp2c19 = report.gene("CYP2C19")
-    # No named allele carries *2 and *17 together, so the only fit is *2/*17: IM (CPIC).
-    assert (cyp2c19.diplotypes, cyp2c19.phenotype) == (("*2/*17",), "Intermediate Metabolizer")
+    # rs28399504 is not in the file, so *4 (rs28399504 + rs12248560) cannot be told from *17: PharmCAT's
+    # tie, and the phenotype is not guessed.
+    assert cyp2c19.diplotypes == ("*2/*4", "*2/*17")
+    assert cyp2c19.phenotype == "Poor Metabolizer or Intermediate Metabolizer"
     assert report.gene("VKORC1").phenotype == "-1639 AG"
-    assert report.gene("CYP2C9").missing_positions == ("rs1799853", "rs1057910")
+    assert {"rs1799853", "rs1057910"} <= set(report.gene("CYP2C9").missing_positions)
     assert report.gene("CYP2C9").phenotype == "Indeterminate"
 
 
@@ -116,10 +118,9 @@ def test_hla_tag_is_positive_and_says_it_is_a_tag() -> None:
     assert "tag SNP" in hla.note and "not an HLA type" in hla.note
 
 
-def test_allele_the_panel_does_not_define_is_indeterminate() -> None:
+def test_multiallelic_tpmt_3c_41_is_called_from_pharmcats_alleles() -> None:
     tpmt = _report("multiallelic_tpmt.vcf", sample="HET_3C_41").gene("TPMT")  # rs1142345 C/G: *3C and *41
-    assert (tpmt.phenotype, tpmt.diplotypes) == ("Indeterminate", ())
-    assert "rs1142345 C/G" in tpmt.note
+    assert tpmt.phenotype == "Poor Metabolizer" and "*3C/*41" in tpmt.diplotypes
 
 
 def test_g6pd_hemizygous_a_minus_is_deficient() -> None:
@@ -131,12 +132,12 @@ def test_g6pd_hemizygous_a_minus_is_deficient() -> None:
 
 def test_json_shape() -> None:
     out = pgx_to_json(_report("pgx_dpyd_2a_het.vcf"))
-    assert list(out["genes"]) == [*(g.name for g in GENES), *OUTSIDE_ONLY]  # CYP2D6, MT-RNR1: outside calls only
+    # CYP2D6, MT-RNR1: outside calls only
+    assert list(out["genes"]) == [*PHARMCAT_GENES, "G6PD", "HLA-B", *OUTSIDE_ONLY]
     assert out["genes"]["CYP2D6"]["phenotype"] == "No result" and out["genes"]["CYP2D6"]["outside_call"] is False
     dpyd = out["genes"]["DPYD"]
     assert dpyd["diplotypes"] == ["Reference/c.1905+1G>A (*2A)"]
-    assert (dpyd["phenotype"], dpyd["activity_score"], dpyd["missing_positions"]) == (
-        "Intermediate Metabolizer", 1.0, [])
+    assert (dpyd["phenotype"], dpyd["activity_score"], dpyd["policy"]) == ("Intermediate Metabolizer", 1.0, "pharmcat")
     assert out["genes"]["TPMT"]["activity_score"] is None
 
 
@@ -150,7 +151,7 @@ def test_panel_not_read_is_an_error() -> None:
 @pytest.mark.corpus
 def test_real_hemizygous_g6pd_mediterranean_is_deficient() -> None:
     path = need_shared("corpus", "vcf", "cyvcf2", "test-haploidX.vcf")  # GRCh37, haploid chrX calls
-    panels = [load_panel("pharmacogenomics")]
+    panels = pgx_panels()
     carrier = call_pgx(read_patient(path, sample="37150", panels=panels)).gene("G6PD")
     # GT 1 at c.563C>T (rs5030868, S188F): Mediterranean, WHO class II, on the only X -> Deficient,
     # whatever the two absent positions carry.
@@ -168,8 +169,9 @@ def test_whole_genome_policy_lets_absent_pgx_sites_count_as_reference_and_says_s
     from genolens.genome.pgx import call_pgx as _call
 
     demo = DEMO / "dpyd_2A_heterozygote.vcf.gz"
-    strict = _call(_read(demo, qc_records=0)).gene("DPYD")
+    strict = _call(_read(demo, qc_records=0), missing="strict").gene("DPYD")
     assert strict.phenotype == "Indeterminate" and strict.missing_positions  # never assumed by default
+    assert strict.pharmcat_phenotype == "Intermediate Metabolizer"  # PharmCAT: called from the positions present
     wgs = _call(_read(demo, absent="reference", qc_records=0)).gene("DPYD")
     assert (wgs.phenotype, wgs.activity_score) == ("Intermediate Metabolizer", 1.0)
     assert "Assumed reference" in wgs.note and "rs55886062" in wgs.note

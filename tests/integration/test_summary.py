@@ -52,16 +52,14 @@ def test_dpyd_2a_heterozygote_is_intermediate_with_half_dose() -> None:
     assert row.model_probability is None and row.agreement.startswith("No model prediction")
 
 
-def test_dpyd_demo_names_the_uncalled_positions_and_every_possible_action(dpyd_demo: ReportSummary) -> None:
-    # The demo VCF lists variant sites only: the other DPYD positions are absent, never assumed reference,
-    # so *2A/? is Intermediate or Poor; the row shows both actions and the worse colour.
+def test_dpyd_demo_is_called_from_the_positions_present_as_pharmcat_does(dpyd_demo: ReportSummary) -> None:
+    # The demo VCF lists variant sites only: the other DPYD positions are absent, never assumed reference. As
+    # PharmCAT does, the gene is called from the positions present (*2A heterozygous: Reference/*2A, activity
+    # score 1) and the missing positions are listed on the call (pgx.GeneCall.missing_positions).
     row = drug(dpyd_demo, "Fluoropyrimidines")
-    assert row.genes[0].phenotype == "Indeterminate"
-    assert "possible: Intermediate Metabolizer or Poor Metabolizer" in row.guideline
-    assert "Not called: rs55886062, rs56038477, rs67376798, rs75017182" in row.action
-    assert "If Intermediate Metabolizer: Reduce starting dose by 50%" in row.action
-    assert "If Poor Metabolizer: Avoid fluoropyrimidines" in row.action
-    assert row.level == "red" and row.level_text.startswith("Cannot call")
+    assert row.genes[0].phenotype == "Intermediate Metabolizer"
+    assert row.guideline == "DPYD Intermediate Metabolizer (activity score 1; Reference/c.1905+1G>A (*2A))"
+    assert "Reduce starting dose by 50%" in row.action
 
 
 def test_cyp2c19_poor_metabolizer_gets_an_alternative_antiplatelet() -> None:
