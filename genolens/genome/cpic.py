@@ -14,12 +14,14 @@ recommendations in those terms, so a DPWG row's strength is ``""``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from genolens.datamodel import PatientGenome
 from genolens.genome.pgx import NO_RESULT, GeneCall
+
+_SHOWN = 6  # untested alleles named beside an action; the rest counted
 
 Level = Literal["red", "amber", "green", "grey"]
 LEVEL_WORDS: Mapping[str, str] = {"red": "Avoid / alternative", "amber": "Adjust or check", "green": "Standard",
@@ -274,6 +276,24 @@ def gene_words(g: GeneCall) -> str:
     return f"{gene} {g.phenotype}" + (f" ({'; '.join(parts)})" if parts else "")
 
 
+def missing_words(calls: Iterable[GeneCall]) -> str:
+    """What a confident call did not see, said beside its action (``""`` when nothing was missing).
+
+    Under PharmCAT's policy a gene is called from the positions present; the positions absent from the file and
+    the alleles that could therefore not be tested are named here, so the action never hides them.
+    """
+    parts = []
+    for g in calls:
+        if g.outside_call or not g.missing_positions:
+            continue
+        shown = ", ".join(g.untested_alleles[:_SHOWN]) + (f" and {len(g.untested_alleles) - _SHOWN} more"
+                                                         if len(g.untested_alleles) > _SHOWN else "")
+        parts.append(f"{g.gene} called from the positions present, as PharmCAT does: "
+                     f"{len(g.missing_positions)} defining position{'s' if len(g.missing_positions) != 1 else ''} "
+                     "not in the file" + (f"; alleles not tested: {shown}" if shown else ""))
+    return (" " + "; ".join(parts) + ".") if parts else ""
+
+
 def _needs_outside(d: DrugSpec, calls: Mapping[str, GeneCall]) -> GuidelineCall:
     hints = []
     for g in (calls[name] for name in d.outside_genes if not calls[name].outside_call):
@@ -298,7 +318,8 @@ def guideline_action(d: DrugSpec, calls: Mapping[str, GeneCall]) -> GuidelineCal
     unknown = [g for g in calls.values() if g.phenotype == "Indeterminate" or g.possible_phenotypes]
     if not unknown:
         level, action, strength = d.rule(calls)
-        return GuidelineCall(level, LEVEL_WORDS[level], action, strength, level != "green")
+        return GuidelineCall(level, LEVEL_WORDS[level], action + missing_words(calls.values()), strength,
+                             level != "green")
     head = "; ".join(g.uncertainty or f"{g.gene} cannot be called exactly" for g in unknown)
     tail = " Genotype these positions before prescribing." if any(g.missing_positions for g in unknown) else ""
     options = [(g, ph) for g in unknown for ph in g.possible_phenotypes]

@@ -727,7 +727,9 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
     missing = tuple(d.positions[i].label() for i in obs.missing)
     present = sorted(obs.copies)
     testable = [a for a in d.alleles if a.reference or any(a.cells[i] is not None for i in present)]
-    untested = tuple(a.name for a in d.alleles if a not in testable)
+    normal = {a.key for a in d.alleles if a.reference}
+    # Alleles that would change the function first (what a reader must not miss), then the rest, in PharmCAT's order
+    untested = tuple(a.name for a in sorted((a for a in d.alleles if a not in testable), key=lambda a: a.key in normal))
     notes.append(f"{len(d.positions)} PharmCAT-defining positions, {len(d.alleles)} alleles "
                  f"(PharmCAT@5431bf1, data 2025-11-05); {len(present)} positions called.")
     if missing:

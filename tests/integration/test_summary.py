@@ -60,6 +60,12 @@ def test_dpyd_demo_is_called_from_the_positions_present_as_pharmcat_does(dpyd_de
     assert row.genes[0].phenotype == "Intermediate Metabolizer"
     assert row.guideline == "DPYD Intermediate Metabolizer (activity score 1; Reference/c.1905+1G>A (*2A))"
     assert "Reduce starting dose by 50%" in row.action
+    # ... and the action says what the call did not see: the DPYD positions absent from the file, counted from
+    # the call itself, and the untested alleles that would lower the activity score named first
+    gene = row.genes[0]
+    assert gene.missing_positions
+    assert f"{len(gene.missing_positions)} defining positions not in the file" in row.action
+    assert "alleles not tested: c.61C>T" in row.action
 
 
 def test_cyp2c19_poor_metabolizer_gets_an_alternative_antiplatelet() -> None:
