@@ -20,10 +20,18 @@ def test_qc_counts_match_the_hand_count() -> None:
     assert any("Low call rate: 86%" in w for w in qc.warnings)
 
 
-def test_qc_cap_is_reported() -> None:
+def test_qc_cap_on_an_unindexed_file_takes_a_regular_stride_and_says_so() -> None:
+    # 8 records, at most 3 kept: the stride doubles from 1 to 4, so records 1 and 5 (POS 1000, 5000) remain
     qc = read_patient(DATA / "qc_counts.vcf", qc_records=3).qc
-    assert (qc.records, qc.complete) == (3, False)
-    assert any("first 3 records" in w for w in qc.warnings)
+    assert (qc.records, qc.complete, qc.sampling, qc.stride, qc.regions) == (2, False, "stride", 4, ())
+    assert qc.variant_records == 2 and qc.call_rate == pytest.approx(1 / 2)  # 0/1 at 1000, ./. at 5000
+    assert qc.chromosomes == ("1",)  # the scan saw every record's chromosome
+    assert any("one record in every 4 of the whole file (2 records" in w for w in qc.warnings)
+
+
+def test_qc_skipped_says_so_and_warns_of_nothing() -> None:
+    qc = read_patient(DATA / "qc_counts.vcf", qc_records=0).qc
+    assert (qc.records, qc.sampling, qc.warnings) == (0, "none", ())
 
 
 def test_panel_warnings_name_low_coverage_and_bad_sites() -> None:
