@@ -7,15 +7,17 @@ The reader (:meth:`~genolens.genome.vcf.VcfFile.read_sites_and_qc`) copies a few
 record into a :class:`QcSample` (numpy columns, no Python object per record), in the same pass as the
 panel sites: through the index, windows spread over every chromosome (:func:`qc_windows`); without one,
 every k-th record of the scan that finds the panel sites. :func:`file_qc` counts those columns with
-array operations, the way ``bcftools stats -s`` counts per sample (heterozygous and homozygous-alternate
-genotypes, transitions and transversions among the SNV alleles the sample carries), except that every
-carried ALT of a ``1/2`` genotype counts (bcftools counts the first one only).
+array operations, the way ``bcftools stats -s`` counts per sample: heterozygous and homozygous-alternate
+genotypes, and a transition or transversion for each genotype whose first carried ALT (the smallest ALT
+index, so ``1/2`` counts ALT 1 only) is a single-base substitution. Unlike bcftools, a haploid ALT call
+counts as homozygous-alternate, and records of every type count towards het/hom-alt (bcftools splits SNPs
+and indels between its PSC and PSI tables and leaves MNPs out).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -39,8 +41,7 @@ class QcSample:
     records were chosen.
 
     Genotypes are reduced to two allele indices ``a0``/``a1`` (-1 missing; a haploid call repeats its
-    allele; a call of more than two alleles keeps its smallest and largest distinct alleles, the carried
-    alleles in between go to ``extra_snvs``).
+    allele; a call of more than two alleles keeps its two smallest distinct alleles).
     """
 
     kind: npt.NDArray[np.int8]
@@ -73,8 +74,6 @@ class QcSample:
     """With ``"stride"``, every how many records one was examined."""
     unsorted: bool = False
     """True when the reader saw a record before its predecessor on the same chromosome."""
-    extra_snvs: tuple[tuple[str, str], ...] = field(default=())
-    """(REF, ALT) of carried alleles of calls of more than two alleles beyond ``a0``/``a1``, for Ti/Tv."""
 
 
 def empty_sample(sampling: QcSampling = "none") -> QcSample:
@@ -133,19 +132,12 @@ def file_qc(sample: QcSample) -> FileQC:
     carried = called & ((a0 > 0) | (a1 > 0))
     het = int(np.count_nonzero(carried & (a0 != a1)))
     hom_alt = int(np.count_nonzero(carried & (a0 == a1)))
-    ti = tv = 0
-    for allele, alt in ((a0, sample.alt0), (a1, sample.alt1)):
-        counted = called & (allele > 0)
-        if allele is a1:
-            counted &= a1 != a0  # a homozygous call carries one allele
-        snv, transition = _snv_kinds(sample.ref, alt)
-        ti += int(np.count_nonzero(counted & snv & transition))
-        tv += int(np.count_nonzero(counted & snv & ~transition))
-    if sample.extra_snvs:
-        refs, alts = (np.array(x, dtype=np.str_) for x in zip(*sample.extra_snvs, strict=True))
-        snv, transition = _snv_kinds(refs, alts)
-        ti += int(np.count_nonzero(snv & transition))
-        tv += int(np.count_nonzero(snv & ~transition))
+    # the first carried ALT, as bcftools stats counts Ti/Tv per sample: the smaller non-zero allele index
+    first_is_a0 = (a0 > 0) & ((a1 <= 0) | (a0 <= a1))
+    alt = np.where(first_is_a0, sample.alt0, sample.alt1)
+    snv, transition = _snv_kinds(sample.ref, alt)
+    ti = int(np.count_nonzero(carried & snv & transition))
+    tv = int(np.count_nonzero(carried & snv & ~transition))
     n_with_gt = int(np.count_nonzero(with_gt))
     qc = FileQC(
         records=len(kind),

@@ -44,7 +44,6 @@ class QcCollector:
         self.stride = 1
         self._rows: list[_Row] = []
         self._ordinals: list[int] = []
-        self._extra: list[tuple[int, str, str]] = []  # (row ordinal, REF, ALT) beyond a0/a1
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -59,10 +58,8 @@ class QcCollector:
         if len(self._rows) > self.cap:
             self.stride *= 2
             keep = [i for i, o in enumerate(self._ordinals) if not o & (self.stride - 1)]
-            kept = set(self._ordinals[i] for i in keep)
             self._rows = [self._rows[i] for i in keep]
             self._ordinals = [self._ordinals[i] for i in keep]
-            self._extra = [e for e in self._extra if e[0] in kept]
 
     def add(self, v: Any, n: int | None = None) -> None:
         """Keep one record's values (``n``: its 1-based number in the file, for messages, when known).
@@ -90,21 +87,12 @@ class QcCollector:
             elif len(g) == 2:
                 a0 = a1 = g[0]
             else:
-                a0, a1 = self._many(g[:-1], ref, alts)
+                a0, a1 = _two_alleles(g[:-1])
             n = len(alts)
             alt0 = alts[a0 - 1] if 0 < a0 <= n else ""
             alt1 = alts[a1 - 1] if 0 < a1 <= n else ""
         self._rows.append((kind, has_gt, a0, a1, ref, alt0, alt1, _format(v, "DP", self.idx),
                            _format(v, "GQ", self.idx)))
-
-    def _many(self, alleles: list[int], ref: str, alts: list[str]) -> tuple[int, int]:
-        """Reduce a call of no or more than two alleles to (smallest, largest) distinct allele."""
-        if not alleles or min(alleles) < 0:
-            return -1, -1
-        distinct = sorted(set(alleles))
-        ordinal = self._ordinals[-1] if self._ordinals else len(self._rows)
-        self._extra += [(ordinal, ref, alts[a - 1]) for a in distinct[1:-1] if 0 < a <= len(alts)]
-        return distinct[0], distinct[-1]
 
     def sample(self, *, chromosomes: tuple[str, ...], complete: bool, sampling: QcSampling,
                regions: tuple[str, ...] = (), unsorted: bool = False) -> QcSample:
@@ -120,8 +108,16 @@ class QcCollector:
             alt1=np.array(cols[6], dtype=np.str_), dp=_numbers(cols[7]), gq=_numbers(cols[8]),
             chromosomes=chromosomes, complete=complete,
             sampling=sampling, regions=regions, stride=self.stride, unsorted=unsorted,
-            extra_snvs=tuple((r, a) for _, r, a in self._extra),
         )
+
+
+def _two_alleles(alleles: list[int]) -> tuple[int, int]:
+    """A call of no or more than two alleles as its two smallest distinct alleles (-1, -1 when any is missing):
+    heterozygous when they differ, and the second is the first carried ALT when the first is REF."""
+    if not alleles or min(alleles) < 0:
+        return -1, -1
+    distinct = sorted(set(alleles))
+    return distinct[0], distinct[min(1, len(distinct) - 1)]
 
 
 def _kind(alts: list[str]) -> int:
