@@ -58,6 +58,7 @@ def read_patient(
     source_name: str | None = None,
     sha256: str | None = None,
     qc_records: int = 250_000,
+    index_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
 ) -> PatientGenome:
     """Read one sample's genotypes at every panel site, with build evidence and QC.
@@ -84,6 +85,11 @@ def read_patient(
         Cap on records examined for file QC; 0 skips file QC. A file with more records is sampled:
         windows spread over every chromosome when it has (or gets) an index, every k-th record of the
         single scan otherwise; ``PatientGenome.qc`` says which records were examined.
+    index_dir
+        A private folder where an index built for a bgzipped file without one is kept, named by the
+        file's SHA-256 and size, so that later reads of the same bytes (another sample, build or
+        policy) reuse it instead of building it again. Used only when ``sha256`` is given (the caller
+        vouches for it); ``None``: an index built for this read is removed after it.
     progress
         Called with (fraction 0..1, message) while reading.
 
@@ -100,7 +106,10 @@ def read_patient(
     report = progress or (lambda _f, _m: None)
     report(0.0, "Reading the header")
     digest = None if sha256 else _Sha256Thread(Path(path))  # hashing overlaps the reading (GIL released)
-    with open_vcf(path) as vf:
+    cache = None
+    if index_dir is not None and sha256 and os.path.isfile(path):
+        cache = Path(index_dir) / f"{sha256}-{os.path.getsize(path)}"
+    with open_vcf(path, index_cache=cache) as vf:
         idx = vf.sample_index(sample)
         header_only = header_build_call(vf, build)
         builds: tuple[Build, ...] = (header_only.build,) if header_only else BUILDS

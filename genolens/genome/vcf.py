@@ -67,8 +67,9 @@ _HTS.hts_set_log_level(0)  # off: every failure becomes a VcfReadError with its 
 class VcfFile:
     """An open VCF/BCF file; create it with :func:`open_vcf`."""
 
-    def __init__(self, path: Path, workdir: Path) -> None:
+    def __init__(self, path: Path, workdir: Path, index_cache: Path | None = None) -> None:
         self._workdir = workdir
+        self._index_cache = index_cache
         self.info, self._read_path, reader = _sniff_and_prepare(path, workdir)
         # The header's reader is handed out once more (opening an indexed file loads its index).
         self._spare: tuple[Path, Any] | None = (self._read_path, reader)
@@ -241,12 +242,23 @@ class VcfFile:
         link = self._workdir / Path(self.info.path).name
         if not link.exists():
             link.symlink_to(Path(self.info.path).resolve())
+        cache = self._index_cache
+        for ext, kind in ((".tbi", "TBI"), (".csi", "CSI")):
+            if cache is not None and Path(str(cache) + ext).is_file():
+                Path(str(link) + ext).symlink_to(Path(str(cache) + ext))
+                os.utime(str(cache) + ext)  # most recently used: kept longest
+                self._read_path = link
+                return f"{kind} index built for an earlier read of this file, reused"
         # TBI builds faster than CSI; CSI is needed for BCF and for contigs over 2^29 bases.
         for min_shift, ext, kind in ((0, ".tbi", "TBI"), (14, ".csi", "CSI")):
             if min_shift == 0 and self.info.kind == "bcf":
                 continue
             if _HTS.bcf_index_build3(str(link).encode(), (str(link) + ext).encode(), min_shift, 2) == 0:
                 self._read_path = link
+                if cache is not None:  # copied, then renamed: a concurrent read never sees half an index
+                    part = Path(f"{cache}{ext}.{os.getpid()}.part")
+                    shutil.copyfile(str(link) + ext, part)
+                    os.replace(part, str(cache) + ext)
                 return f"{kind} index built for this read"
         return None
 
@@ -414,8 +426,18 @@ class VcfFile:
 
 
 @contextmanager
-def open_vcf(path: str | os.PathLike[str]) -> Iterator[VcfFile]:
+def open_vcf(path: str | os.PathLike[str], *, index_cache: str | os.PathLike[str] | None = None,
+             ) -> Iterator[VcfFile]:
     """Open a VCF/VCF.gz/BCF file for reading; private temporary files are removed on exit.
+
+    Parameters
+    ----------
+    path
+        The file.
+    index_cache
+        Where an index built for this file is kept for later reads of the same bytes, and found by them:
+        a path prefix (``.tbi``/``.csi`` is appended) that names the file's content, e.g. a private folder
+        and the file's SHA-256 and size. ``None``: an index built here is removed on exit.
 
     Raises
     ------
@@ -425,7 +447,7 @@ def open_vcf(path: str | os.PathLike[str]) -> Iterator[VcfFile]:
     workdir = Path(tempfile.mkdtemp(prefix="genolens-read-"))
     os.chmod(workdir, 0o700)
     try:
-        yield VcfFile(Path(path), workdir)
+        yield VcfFile(Path(path), workdir, Path(index_cache) if index_cache is not None else None)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
