@@ -133,7 +133,10 @@ def _format(v: Any, key: str, idx: int) -> Any:
         arr = v.format(key)
     except KeyError:  # the header does not declare the field
         return math.nan
-    return math.nan if arr is None else arr[idx, 0]
+    if arr is None:
+        return math.nan
+    row = arr[idx]  # (values,) per sample; cyvcf2 gives a 1-D array for a field the header does not declare
+    return row[0] if getattr(row, "ndim", 0) else row
 
 
 def _numbers(values: list[Any]) -> npt.NDArray[np.float64]:
@@ -149,6 +152,6 @@ def _numbers(values: list[Any]) -> npt.NDArray[np.float64]:
 
 def _number(x: Any) -> float:
     try:
-        return float(x) if not isinstance(x, str | bytes) else math.nan
+        return float(x)  # "32" counts as 32, as int("32") did; "." does not count
     except (TypeError, ValueError):
         return math.nan

@@ -41,3 +41,9 @@ def test_panel_warnings_name_low_coverage_and_bad_sites() -> None:
     text = " ".join(panel_warnings(pgx))
     assert "only 8% of 37 sites" in text
     assert "1 site(s) failed the caller's FILTER" in text and "1 site(s) have no genotype" in text
+
+
+def test_dp_and_gq_the_header_does_not_declare_are_read_as_numbers_where_they_are_numbers() -> None:
+    qc = read_patient(DATA / "qc_undeclared_dp_gq.vcf").qc  # cyvcf2 gives such fields as text
+    assert (qc.dp_median, qc.gq_median) == (36.0, 94.5)  # 32, 40 and 90, 99; "." left out
+    assert qc.ti_tv == pytest.approx(2 / 1) and qc.het_hom_alt == pytest.approx(2 / 1)  # A>G, C>T vs A>C
