@@ -22,6 +22,9 @@ ABSENT_POLICIES: tuple[AbsentPolicy, ...] = get_args(AbsentPolicy)
 
 GenotypeOrigin = Literal["observed", "assumed_reference", "missing"]
 
+QcSampling = Literal["all", "regions", "stride", "none"]
+QC_SAMPLINGS: tuple[QcSampling, ...] = get_args(QcSampling)
+
 
 @dataclass(frozen=True)
 class Locus:
@@ -257,7 +260,8 @@ class FileQC:
     records: int
     """Records examined (variant records and reference blocks)."""
     complete: bool
-    """False when examination stopped at the record cap; figures then describe the first ``records``."""
+    """True when every record of the file was examined; False when the figures rest on a sample
+    (see :attr:`sampling`)."""
     variant_records: int
     """Records with at least one non-symbolic ALT."""
     reference_blocks: int
@@ -273,9 +277,25 @@ class FileQC:
     gq_median: float | None
     """Median FORMAT/GQ over variant records where present; ``None`` when never given."""
     chromosomes: tuple[str, ...]
-    """Normalised chromosomes of the examined records, in file order (``()`` when none examined)."""
+    """Normalised chromosomes the file has records on, in file order: every chromosome of the file
+    when it was scanned (``"all"``, ``"stride"``), those with records in the sampled regions when it
+    was read through its index (``"regions"``); ``()`` when none was examined."""
     warnings: tuple[str, ...]
-    """Plain-language findings a clinician must see (low call rate, odd Ti/Tv, unsorted, ...)."""
+    """Plain-language findings a clinician must see (low call rate, odd Ti/Tv, unsorted, what was
+    sampled, ...)."""
+    sampling: QcSampling = "all"
+    """How the examined records were chosen: ``"all"`` every record of the file; ``"regions"``
+    windows spread over every chromosome the index has records on (windows per chromosome in
+    proportion to its length, the first records from each window's start, up to a per-window cap);
+    ``"stride"`` every :attr:`stride`-th record of the whole file (no index); ``"none"`` QC skipped."""
+    regions: tuple[str, ...] = ()
+    """With ``"regions"``: the spans examined, ``chrom:first-last`` in the file's own spelling, 1-based
+    and inclusive (the POS of the first and last record examined in each window); exactly the records
+    whose POS lies in these spans were examined (``bcftools view -t``/``-R --regions-overlap pos``
+    selects the same records). ``()`` otherwise."""
+    stride: int = 1
+    """With ``"stride"``: records 1, 1 + stride, 1 + 2 * stride, ... of the file were examined (a power
+    of two, chosen so that at most the record cap were); 1 otherwise."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ deleted here.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import importlib.util
 import os
@@ -32,6 +33,7 @@ from typing import IO, Any, TypeVar
 
 from genolens.datamodel import PatientGenome
 from genolens.errors import GenoLensError, VcfReadError
+from genolens.genome.spool import INDEX_PREFIX, OWNER_FILE
 
 READ_TIMEOUT_S = 600.0
 """Default limit on one isolated read (a whole-genome file reads in well under a minute)."""
@@ -56,7 +58,9 @@ def read_patient_isolated(path: str | os.PathLike[str], *, timeout: float = READ
         Called in *this* process (and thread) with (fraction, message) as the worker reports.
     **options
         Keyword arguments of :func:`~genolens.genome.patient.read_patient` (sample, build, absent,
-        panels, source_name, sha256, qc_records).
+        panels, source_name, sha256, qc_records, index_dir). With ``sha256`` and no ``index_dir``, an index
+        built for the file is kept in this process's private index folder for later reads of the same
+        bytes (at most :data:`INDEXES_KEPT`, removed when the process exits).
 
     Raises
     ------
@@ -65,7 +69,43 @@ def read_patient_isolated(path: str | os.PathLike[str], *, timeout: float = READ
         worker crashed, was killed or passed ``timeout``.
     """
     name = str(options.get("source_name") or Path(path).name)
-    return run_isolated(_read_patient, (str(path),), options, name=name, timeout=timeout, progress=progress)
+    if options.get("sha256") and "index_dir" not in options:
+        options["index_dir"] = str(_index_folder())
+    try:
+        return run_isolated(_read_patient, (str(path),), options, name=name, timeout=timeout, progress=progress)
+    finally:
+        if "index_dir" in options:
+            _prune(Path(options["index_dir"]))
+
+
+_INDEX_FOLDER: list[Path] = []
+"""This process's private folder of indexes built for uploads (made on first use; see :func:`_index_folder`)."""
+INDEXES_KEPT = 16
+"""Indexes kept in that folder, the most recently used; older ones are removed."""
+
+
+def _index_folder() -> Path:
+    """The private folder (0700, with an owner file) where indexes built for uploads are kept for this process's
+    later reads of the same bytes (the dashboard reads a file again for another sample, build or policy). It is
+    removed when this process exits, and by :func:`~genolens.genome.spool.sweep_stale_uploads` after a crash."""
+    if not _INDEX_FOLDER or not _INDEX_FOLDER[0].is_dir():
+        folder = Path(tempfile.mkdtemp(prefix=INDEX_PREFIX))
+        os.chmod(folder, 0o700)
+        (folder / OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
+        _INDEX_FOLDER[:] = [folder]
+        atexit.register(shutil.rmtree, folder, True)
+    return _INDEX_FOLDER[0]
+
+
+def _prune(folder: Path) -> None:
+    """Keep the :data:`INDEXES_KEPT` most recently used indexes of ``folder``."""
+    try:
+        found = sorted((p for p in folder.iterdir() if p.suffix in (".tbi", ".csi")),
+                       key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for old in found[INDEXES_KEPT:]:
+        old.unlink(missing_ok=True)
 
 
 def list_samples_isolated(path: str | os.PathLike[str], *, name: str | None = None,

@@ -58,6 +58,7 @@ def read_patient(
     source_name: str | None = None,
     sha256: str | None = None,
     qc_records: int = 250_000,
+    index_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
 ) -> PatientGenome:
     """Read one sample's genotypes at every panel site, with build evidence and QC.
@@ -81,7 +82,14 @@ def read_patient(
         The file's SHA-256 when the caller already has it (the dashboard hashes an upload once, on
         arrival); computed here, beside the reading, when ``None``.
     qc_records
-        Cap on records examined for file QC; 0 skips file QC.
+        Cap on records examined for file QC; 0 skips file QC. A file with more records is sampled:
+        windows spread over every chromosome when it has (or gets) an index, every k-th record of the
+        single scan otherwise; ``PatientGenome.qc`` says which records were examined.
+    index_dir
+        A private folder where an index built for a bgzipped file without one is kept, named by the
+        file's SHA-256 and size, so that later reads of the same bytes (another sample, build or
+        policy) reuse it instead of building it again. Used only when ``sha256`` is given (the caller
+        vouches for it); ``None``: an index built for this read is removed after it.
     progress
         Called with (fraction 0..1, message) while reading.
 
@@ -98,21 +106,24 @@ def read_patient(
     report = progress or (lambda _f, _m: None)
     report(0.0, "Reading the header")
     digest = None if sha256 else _Sha256Thread(Path(path))  # hashing overlaps the reading (GIL released)
-    with open_vcf(path) as vf:
+    cache = None
+    if index_dir is not None and sha256 and os.path.isfile(path):
+        cache = Path(index_dir) / f"{sha256}-{os.path.getsize(path)}"
+    with open_vcf(path, index_cache=cache) as vf:
         idx = vf.sample_index(sample)
         header_only = header_build_call(vf, build)
         builds: tuple[Build, ...] = (header_only.build,) if header_only else BUILDS
         sites = _sites(chosen, builds)
-        report(0.05, f"Reading {len(sites)} panel sites")
-        records, mode = vf.read_sites(idx, sites, progress=lambda f, m: report(0.05 + 0.6 * f, m))
+        report(0.05, f"Reading {len(sites)} panel sites and the QC sample")
+        records, mode, sample_qc = vf.read_sites_and_qc(idx, sites, qc_records=max(qc_records, 0),
+                                                        progress=lambda f, m: report(0.05 + 0.6 * f, m))
         call = header_only or decide_build(vf.info, declared=build, ref_votes=_ref_votes(chosen, records))
         results = []
         for p in chosen:
             calls = call_panel(p, call.build, records)
             results.append(PanelResult(p.name, p.title, calls, encode(calls, p, call.build, absent=absent)))
-        report(0.7, "Summarising file quality")
-        qc = file_qc(vf.iter_records(idx, limit=qc_records), limit=qc_records) if qc_records > 0 else \
-            file_qc((), limit=0)
+        report(0.9, "Summarising file quality")
+        qc = file_qc(sample_qc)
         info = vf.info
     report(1.0, "Done")
     return PatientGenome(

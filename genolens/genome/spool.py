@@ -18,10 +18,12 @@ from pathlib import Path
 
 UPLOAD_PREFIX = "genolens-upload-"
 """Name prefix of :func:`spooled_upload`'s private folders in the temporary directory."""
-SWEPT_PREFIXES: tuple[str, ...] = (UPLOAD_PREFIX, "genolens-worker-", "genolens-read-")
-"""Prefixes of the temporary folders the sweep looks at (uploads, isolated-read workers, readers)."""
+INDEX_PREFIX = "genolens-index-"
+"""Name prefix of the private folder where a process keeps the indexes it built for uploads."""
+SWEPT_PREFIXES: tuple[str, ...] = (UPLOAD_PREFIX, "genolens-worker-", "genolens-read-", INDEX_PREFIX)
+"""Prefixes of the temporary folders the sweep looks at (uploads, isolated-read workers, readers, indexes)."""
 OWNER_FILE = ".owner"
-"""File in an upload folder holding the id of the process that made it (an upload's name never
+"""File in an upload or index folder holding the id of the process that made it (an upload's name never
 starts with a dot, so it cannot clash)."""
 STALE_AFTER_S = 3600.0
 """A folder without an owner file is stale after this long (an isolated read is stopped after 10 min)."""

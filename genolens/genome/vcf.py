@@ -29,11 +29,13 @@ import cyvcf2
 
 from genolens.datamodel import CohortRecord, Record, VcfInfo
 from genolens.errors import SampleError, VcfReadError
-from genolens.genome.build import normalise_chrom
+from genolens.genome.build import CONTIG_LENGTHS, normalise_chrom
+from genolens.genome.qc import QcSample, empty_sample, qc_windows
 from genolens.genome.vcf_errors import open_error, record_error
 from genolens.genome.vcf_header import Compression, Kind, header_info, sniff
+from genolens.genome.vcf_qc import QcCollector
 from genolens.genome.vcf_records import to_cohort_record, to_record
-from genolens.genome.vcf_regions import Site, file_spellings, query_one, region_clusters
+from genolens.genome.vcf_regions import QUERY_LOCK, Site, file_spellings, query_one, region_clusters
 
 Progress = Callable[[float, str], None]
 
@@ -65,11 +67,13 @@ _HTS.hts_set_log_level(0)  # off: every failure becomes a VcfReadError with its 
 class VcfFile:
     """An open VCF/BCF file; create it with :func:`open_vcf`."""
 
-    def __init__(self, path: Path, workdir: Path) -> None:
+    def __init__(self, path: Path, workdir: Path, index_cache: Path | None = None) -> None:
         self._workdir = workdir
+        self._index_cache = index_cache
         self.info, self._read_path, reader = _sniff_and_prepare(path, workdir)
         # The header's reader is handed out once more (opening an indexed file loads its index).
         self._spare: tuple[Path, Any] | None = (self._read_path, reader)
+        self._index: str | bool | None = False  # False: not looked for yet; None: none could be built
 
     def sample_index(self, sample: str | None) -> int:
         """Return the column of ``sample``; with ``None``, the only sample of the file.
@@ -134,6 +138,52 @@ class VcfFile:
         """Like :meth:`read_sites`, but keep every sample's genotype (for cohorts)."""
         return self._collect(sites, lambda v, n: to_cohort_record(v, self.info, n), progress)
 
+    def read_sites_and_qc(
+        self, sample_idx: int, sites: Sequence[Site], *, qc_records: int, progress: Progress | None = None
+    ) -> tuple[dict[Site, list[Record]], str, QcSample]:
+        """Read the records at each site, like :meth:`read_sites`, and a QC sample of the same file in one go.
+
+        With an index (the file's, or one built here once for this read), the panel sites and the QC
+        windows are read by region queries on the same reader: windows spread over every chromosome the
+        file has records on (:func:`~genolens.genome.qc.qc_windows`), or every record when the index
+        counts no more than ``qc_records``. Without one, the single scan that finds the sites also keeps
+        every k-th record (k a power of two, at most ``qc_records`` kept).
+
+        Parameters
+        ----------
+        sample_idx
+            Column of the sample (see :meth:`sample_index`).
+        sites
+            Normalised (chrom, pos) pairs.
+        qc_records
+            The most records QC examines; 0 skips QC (the sample is then empty, sampling ``"none"``).
+        progress
+            Called with (fraction done, message) while reading.
+
+        Returns
+        -------
+        tuple
+            Records per site, the read mode in words, and the QC sample.
+        """
+        def convert(v: Any, n: int | None) -> Record:
+            return to_record(v, sample_idx, self.info, n)
+
+        wanted = sorted(set(sites))
+        index = self._ensure_index() if self.indexable else None
+        if index is not None:
+            reader = self._reader()
+            found = self._query(wanted, convert, progress, reader)
+            qc = self._qc_indexed(reader, sample_idx, qc_records) if qc_records > 0 else empty_sample()
+            return found, f"region queries ({index})", qc
+        collector = QcCollector(sample_idx, qc_records, self.info) if qc_records > 0 else None
+        found, chromosomes, unsorted = self._scan(wanted, convert, progress, collector)
+        if collector is None:
+            return found, self._scan_mode(), empty_sample()
+        stride = collector.stride
+        qc = collector.sample(chromosomes=chromosomes, complete=stride == 1, unsorted=unsorted,
+                              sampling="all" if stride == 1 else "stride")
+        return found, self._scan_mode(), qc
+
     def _collect(self, sites: Sequence[Site], convert: Callable[[Any, int | None], _R],
                  progress: Progress | None) -> tuple[dict[Site, list[_R]], str]:
         wanted = sorted(set(sites))
@@ -141,10 +191,13 @@ class VcfFile:
             index = self._ensure_index()
             if index is not None:
                 return self._query(wanted, convert, progress), f"region queries ({index})"
+        return self._scan(wanted, convert, progress)[0], self._scan_mode()
+
+    def _scan_mode(self) -> str:
         mode = "single scan of the whole file"
         if self.info.compression == "bgzf" and self._read_path == Path(self.info.path):
             mode += " (records are not sorted, so no index could be built)"
-        return self._scan(wanted, convert, progress), mode
+        return mode
 
     def iter_records(self, sample_idx: int, *, limit: int | None = None) -> Iterator[Record]:
         """Yield every record (reduced to one sample) in file order, up to ``limit`` records.
@@ -178,23 +231,40 @@ class VcfFile:
             raise open_error(self.info, exc) from None
 
     def _ensure_index(self) -> str | None:
+        """The index in words, built once per open file when the file has none; ``None`` when none can be."""
+        if self._index is False:
+            self._index = self._find_or_build_index()
+        return self._index if isinstance(self._index, str) else None
+
+    def _find_or_build_index(self) -> str | None:
         if self.info.index is not None:
             return f"index {Path(self.info.index).name}"
         link = self._workdir / Path(self.info.path).name
         if not link.exists():
             link.symlink_to(Path(self.info.path).resolve())
+        cache = self._index_cache
+        for ext, kind in ((".tbi", "TBI"), (".csi", "CSI")):
+            if cache is not None and Path(str(cache) + ext).is_file():
+                Path(str(link) + ext).symlink_to(Path(str(cache) + ext))
+                os.utime(str(cache) + ext)  # most recently used: kept longest
+                self._read_path = link
+                return f"{kind} index built for an earlier read of this file, reused"
         # TBI builds faster than CSI; CSI is needed for BCF and for contigs over 2^29 bases.
         for min_shift, ext, kind in ((0, ".tbi", "TBI"), (14, ".csi", "CSI")):
             if min_shift == 0 and self.info.kind == "bcf":
                 continue
             if _HTS.bcf_index_build3(str(link).encode(), (str(link) + ext).encode(), min_shift, 2) == 0:
                 self._read_path = link
+                if cache is not None:  # copied, then renamed: a concurrent read never sees half an index
+                    part = Path(f"{cache}{ext}.{os.getpid()}.part")
+                    shutil.copyfile(str(link) + ext, part)
+                    os.replace(part, str(cache) + ext)
                 return f"{kind} index built for this read"
         return None
 
     def _query(self, sites: list[Site], convert: Callable[[Any, int | None], _R],
-               progress: Progress | None) -> dict[Site, list[_R]]:
-        reader = self._reader()
+               progress: Progress | None, reader: Any = None) -> dict[Site, list[_R]]:
+        reader = reader if reader is not None else self._reader()
         spellings = file_spellings(reader, self.info)
         found: dict[Site, list[_R]] = {}
         clusters = region_clusters(sites)
@@ -214,8 +284,95 @@ class VcfFile:
                     found[(chrom, pos)] = keep
         return found
 
+    def _qc_indexed(self, reader: Any, sample_idx: int, cap: int) -> QcSample:
+        """QC sample through the index: every record when the index counts no more than ``cap``, else
+        windows spread over every chromosome with records."""
+        collector = QcCollector(sample_idx, cap, self.info)
+        try:
+            total = int(reader.num_records)
+        except Exception:  # an index without counts: sample by windows
+            total = cap + 1
+        if total <= cap:
+            chromosomes, unsorted = self._qc_all(collector)
+            return collector.sample(chromosomes=chromosomes, complete=True, sampling="all", unsorted=unsorted)
+        windows, per_window = qc_windows(self._contigs_with_records(reader), records=cap)
+        regions: list[str] = []
+        chromosomes_seen: dict[str, None] = {}
+        capped = False
+        for name, start, end in windows:
+            taken = first = last = 0
+            try:
+                for v in reader(f"{_region_name(name)}:{start}-{end if end is not None else ''}"):
+                    pos = v.POS
+                    if pos < start:  # a record overlapping the window from before: its own window's
+                        continue
+                    if taken >= per_window and pos != last:
+                        capped = True
+                        break
+                    collector.add(v)
+                    taken += 1
+                    first, last = first or pos, pos
+            except VcfReadError:
+                raise
+            except Exception as exc:
+                raise record_error(self.info, None, exc, where=f"{name}:{start}") from None
+            if taken:
+                regions.append(f"{name}:{first}-{last}")
+                chromosomes_seen.setdefault(normalise_chrom(name))
+        if not windows:  # the index names no chromosome with records: a strided scan instead
+            chromosomes, unsorted = self._qc_all(collector, stride=True)
+            return collector.sample(chromosomes=chromosomes, complete=collector.stride == 1, unsorted=unsorted,
+                                    sampling="all" if collector.stride == 1 else "stride")
+        return collector.sample(chromosomes=tuple(chromosomes_seen), complete=not capped,
+                                sampling="regions" if capped else "all", regions=tuple(regions) if capped else ())
+
+    def _contigs_with_records(self, reader: Any) -> list[tuple[str, int | None]]:
+        """(name, length) of the chromosomes the index has records on, in header order."""
+        declared = {c.name: c.length for c in self.info.contigs}
+        known = {c: max(CONTIG_LENGTHS[b].get(c, 0) for b in CONTIG_LENGTHS) for c in CONTIG_LENGTHS["GRCh38"]}
+        out: list[tuple[str, int | None]] = []
+        for name in list(reader.seqnames or []):
+            with QUERY_LOCK, warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "no intervals": the index has no record there
+                try:
+                    first = next(iter(reader(_region_name(name))), None)
+                except Exception:
+                    first = None
+            if first is not None:
+                out.append((name, declared.get(name) or known.get(normalise_chrom(name)) or None))
+        return out
+
+    def _qc_all(self, collector: QcCollector, *, stride: bool = False) -> tuple[tuple[str, ...], bool]:
+        """Every record in file order into ``collector`` (``stride``: kept on a doubling stride)."""
+        reader = self._reader()
+        chromosomes: dict[str, None] = {}
+        last_chrom, last_pos, unsorted, n = "", 0, False, 0
+        it = iter(reader)
+        while True:
+            try:
+                v = next(it)
+            except StopIteration:
+                break
+            except Exception as exc:
+                raise record_error(self.info, n + 1, exc) from None
+            chrom, pos = v.CHROM, v.POS
+            if chrom != last_chrom:
+                chromosomes.setdefault(normalise_chrom(chrom))
+            elif pos < last_pos:
+                unsorted = True
+            last_chrom, last_pos = chrom, pos
+            if stride:
+                collector.offer(v, n)
+            else:
+                collector.add(v, n + 1)
+            n += 1
+        return tuple(chromosomes), unsorted
+
     def _scan(self, sites: list[Site], convert: Callable[[Any, int | None], _R],
-              progress: Progress | None) -> dict[Site, list[_R]]:
+              progress: Progress | None, qc: QcCollector | None = None,
+              ) -> tuple[dict[Site, list[_R]], tuple[str, ...], bool]:
+        """Every record once: the records at ``sites``, the chromosomes seen (normalised, file order),
+        whether records went backwards on a chromosome, and every k-th record into ``qc``."""
         by_chrom: dict[str, list[int]] = {}
         for chrom, pos in sites:
             by_chrom.setdefault(chrom, []).append(pos)
@@ -226,6 +383,7 @@ class VcfFile:
         it = iter(reader)
         n = 0
         norm_cache: dict[str, str] = {}
+        last_chrom, last_pos, unsorted = "", 0, False
         while True:
             try:
                 v = next(it)
@@ -233,19 +391,26 @@ class VcfFile:
                 break
             except Exception as exc:
                 raise record_error(self.info, n + 1, exc) from None
+            if qc is not None:
+                qc.offer(v, n)
             n += 1
             if progress and n % 100_000 == 0:
                 # cyvcf2 exposes no file offset: the fraction is an estimate from typical record sizes.
                 progress(min(n * _BYTES_PER_RECORD[self.info.compression] / size, 0.95),
                          f"Scanning records ({n:,} read)")
             raw_chrom: str = v.CHROM
-            if raw_chrom not in norm_cache:
-                norm_cache[raw_chrom] = normalise_chrom(raw_chrom)
+            pos = v.POS
+            if raw_chrom != last_chrom:
+                if raw_chrom not in norm_cache:
+                    norm_cache[raw_chrom] = normalise_chrom(raw_chrom)
+                last_chrom = raw_chrom
+            elif pos < last_pos:
+                unsorted = True
+            last_pos = pos
             chrom = norm_cache[raw_chrom]
             positions = by_chrom.get(chrom)
             if positions is None:
                 continue
-            pos = v.POS
             end = v.end
             if (chrom, pos) in wanted:
                 found.setdefault((chrom, pos), []).append(convert(v, n))
@@ -257,12 +422,22 @@ class VcfFile:
                     if rec.is_reference_block:
                         for p in positions[lo:hi]:
                             found.setdefault((chrom, p), []).append(rec)
-        return found
+        return found, tuple(dict.fromkeys(norm_cache.values())), unsorted
 
 
 @contextmanager
-def open_vcf(path: str | os.PathLike[str]) -> Iterator[VcfFile]:
+def open_vcf(path: str | os.PathLike[str], *, index_cache: str | os.PathLike[str] | None = None,
+             ) -> Iterator[VcfFile]:
     """Open a VCF/VCF.gz/BCF file for reading; private temporary files are removed on exit.
+
+    Parameters
+    ----------
+    path
+        The file.
+    index_cache
+        Where an index built for this file is kept for later reads of the same bytes, and found by them:
+        a path prefix (``.tbi``/``.csi`` is appended) that names the file's content, e.g. a private folder
+        and the file's SHA-256 and size. ``None``: an index built here is removed on exit.
 
     Raises
     ------
@@ -272,7 +447,7 @@ def open_vcf(path: str | os.PathLike[str]) -> Iterator[VcfFile]:
     workdir = Path(tempfile.mkdtemp(prefix="genolens-read-"))
     os.chmod(workdir, 0o700)
     try:
-        yield VcfFile(Path(path), workdir)
+        yield VcfFile(Path(path), workdir, Path(index_cache) if index_cache is not None else None)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -303,6 +478,11 @@ def _read_info(path: Path, read_path: Path, kind: Kind, compression: Compression
     except Exception as exc:
         raise open_error(base, exc) from None
     return header_info(path, read_path, kind, compression, samples, header), reader
+
+
+def _region_name(name: str) -> str:
+    """A chromosome name as a region string takes it (htslib reads ``{name}`` when the name has a colon)."""
+    return f"{{{name}}}" if ":" in name else name
 
 
 def _listing(samples: Sequence[str]) -> str:

@@ -37,7 +37,7 @@ def to_record(v: Any, idx: int, info: VcfInfo, n: int | None, *, strict: bool = 
                 raise allele_error(info, n, max(gt), len(alts))
         pos, end = int(v.POS), int(v.end)
         if end <= pos and alts and alts[-1][:1] == "<":
-            _check_end(v, info, n, pos)
+            check_end(v, info, n, pos)
         rec = Record(
             chrom=v.CHROM, pos=pos, end=max(end, pos), ref=v.REF, alts=alts,
             filters=tuple(filt.split(";")) if filt else (),
@@ -73,7 +73,7 @@ def to_cohort_record(v: Any, info: VcfInfo, n: int | None) -> CohortRecord:
         raise record_error(info, n, exc, where=f"{v.CHROM}:{v.POS}") from None
 
 
-def _check_end(v: Any, info: VcfInfo, n: int | None, pos: int) -> None:
+def check_end(v: Any, info: VcfInfo, n: int | None, pos: int) -> None:
     """htslib ignores an INFO END before POS (the record then spans its REF only): refuse it instead.
 
     Only symbolic records whose span did not grow are looked at, so ordinary records cost nothing.

@@ -15,7 +15,8 @@ Site = tuple[str, int]
 # Sites this close share one region query: the records between them cost less than a second
 # seek and block decompression.
 _CLUSTER_GAP = 2_000
-_QUERY_LOCK = threading.Lock()
+QUERY_LOCK = threading.Lock()
+"""Held while a query watches for warnings (``warnings.catch_warnings`` is not thread-safe)."""
 
 
 def file_spellings(reader: Any, info: VcfInfo) -> dict[str, list[str]]:
@@ -59,7 +60,7 @@ def query_one(reader: Any, spellings: dict[str, list[str]], chrom: str, start: i
         name = names[0][1:]
         return list(reader(f"{name}:{start}-{end}")) if name else []
     for name in names:
-        with _QUERY_LOCK, warnings.catch_warnings(record=True) as caught:
+        with QUERY_LOCK, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             hits = list(reader(f"{name}:{start}-{end}"))
         if not any("no intervals" in str(w.message) for w in caught):
