@@ -7,6 +7,7 @@ import streamlit as st
 from components import cached, inert, tables
 from genolens.datamodel import BuildCall, FileQC, PanelResult, PatientGenome
 from genolens.genome import ORIGIN_WORDS, panel_warnings
+from genolens.genome.qc import sampling_words
 
 _BUILD_SOURCE = {
     "contigs": "decided by ##contig lengths",
@@ -74,7 +75,7 @@ def qc_summary(qc: FileQC) -> None:
                    help="Heterozygous / homozygous-alternate calls (about 1.5–2 genome-wide).")
     cols[4].metric("DP median", _fmt(qc.dp_median, "{:.0f}"), help="Median read depth.")
     cols[5].metric("GQ median", _fmt(qc.gq_median, "{:.0f}"), help="Median genotype quality.")
-    first = "" if qc.complete else f" (QC figures describe the first {qc.records:,} records)"
+    first = "" if qc.complete else f" (QC figures describe a sample of {qc.records:,} records: see below)"
     missing = any(v is None for v in (qc.call_rate, qc.ti_tv, qc.het_hom_alt, qc.dp_median, qc.gq_median))
     dash = " A dash means the file does not give what that figure needs." if missing else ""
     st.caption(f"{qc.variant_records:,} variant records, {qc.reference_blocks:,} reference blocks"
@@ -86,7 +87,7 @@ def qc_summary(qc: FileQC) -> None:
 def _records_help(qc: FileQC) -> str:
     if qc.complete:
         return "Every record in the file was examined."
-    return f"QC stopped at {qc.records:,} records; the figures describe those."
+    return sampling_words(qc)
 
 
 def _fmt(value: float | None, spec: str) -> str:
