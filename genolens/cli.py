@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
                                         "cluster on this machine)")
     co.add_argument("--workers", type=int, default=2, help="worker processes of the local cluster (default: 2)")
     co.add_argument("--models", help="comma-separated bundle names (default: every shipped bundle)")
+    co.add_argument("--details", metavar="FILE", help="each sample's details: TOML or JSON with one table per sample, "
+                                                      "as data/demo/details.toml (without: no estimate from models "
+                                                      "that read sex)")
     co.add_argument("--chunk-size", type=int, default=1000, help="samples per chunk (default: 1000)")
     co.add_argument("--build", choices=BUILD_CHOICES, default="auto", help="genome build (default: auto)")
     co.add_argument("--absent", choices=ABSENT_POLICIES, default="missing",
@@ -524,6 +527,7 @@ def _validate(args: argparse.Namespace) -> tuple[int, str]:
 def _cohort(args: argparse.Namespace) -> str:
     """Run a cohort job (progress on stderr); return where the results are."""
     from genolens.cohort import dask_client, run_cohort_job
+    from genolens.datamodel.clinical import details_tables
     from genolens.modeling.bundle import bundle_paths
 
     paths = bundle_paths()
@@ -535,12 +539,23 @@ def _cohort(args: argparse.Namespace) -> str:
             raise OptionError(f"Model(s) {', '.join(unknown)} unknown. Choose from: {names}.")
         paths = [p for p in paths if p.parent.name in wanted]
 
+    details = {}
+    if args.details:
+        try:
+            details = details_tables(Path(args.details).read_text(encoding="utf-8"), Path(args.details).name)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise OptionError(f"Cannot read the details file {args.details}: {exc}.") from None
+        if not details:
+            raise OptionError(f"{args.details} holds no table per sample ([SAMPLE] sex = ...); a cohort needs one "
+                              "table per sample, as data/demo/details.toml.")
+
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
     with dask_client(args.scheduler, args.workers) as client:
         done = run_cohort_job(args.path, args.out, bundles=paths, client=client, chunk_size=args.chunk_size,
-                              absent=args.absent, build=args.build, progress=say, show_progress=True)
+                              absent=args.absent, build=args.build, details=details, progress=say,
+                              show_progress=True)
     return (f"{done.samples} samples x {len(paths)} bundles: {len(done.computed)} chunks computed, "
             f"{len(done.skipped)} already complete; results in {done.results} (manifest.json)")
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from genolens.cohort.store import Site, genotypes, open_store
 from genolens.datamodel import AbsentPolicy, Build, CohortRecord, Features, GenotypeOrigin
-from genolens.datamodel.clinical import NO_DETAILS
+from genolens.datamodel.clinical import NO_DETAILS, PatientDetails
 from genolens.errors import CohortJobError
 from genolens.explain.attribution import attribute_outputs
 from genolens.explain.baselines import population_average
@@ -69,6 +69,8 @@ class Plan:
     """Policy for sites absent from the file."""
     on: str | None
     """ISO date the clinical inputs hold on (``None``: undated), fixed when the job started."""
+    details: Mapping[str, PatientDetails]
+    """Each sample's details by name; a sample without gets none (no estimate from a model that reads sex)."""
     results: str
     """The results folder."""
 
@@ -163,11 +165,11 @@ def _score_bundle(bundle: Bundle, ctx: Any, base: Any, dm: np.ndarray, origin: t
         raise CohortJobError(f"Bundle {bundle.name} has inputs named {sorted(clash)}, which the attribution table "
                              "uses for its own columns; rename them in the bundle.")
     table: dict[str, list[Any]] = {c: [] for c in (*ATTRIBUTION_KEYS, *names)}
-    inputs = model_inputs(bundle.info, NO_DETAILS, on=on, sexes=bundle.info.sexes)
     ids = tuple(v.id for v in bundle.panel.variants)
     targets = list(range(len(bundle.outputs)))
     for i, values in enumerate(dm):
         sample, where = plan.samples[start + i], start + i
+        inputs = model_inputs(bundle.info, plan.details.get(sample, NO_DETAILS), on=on, sexes=bundle.info.sexes)
         common = {"sample": sample, "sample_index": where, "bundle": bundle.name, "version": bundle.version}
         if inputs.missing:
             rows.extend({**common, **_empty(o, inputs.missing)} for o in bundle.outputs)

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from genolens import __version__
 from genolens.cohort.chunk import Plan, chunk_dir, score_chunk
 from genolens.cohort.store import convert_once, file_sha256, open_store, sample_ids, select_sites, zarr_path
 from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, AbsentPolicy, BuildChoice
+from genolens.datamodel.clinical import PatientDetails, details_record
 from genolens.errors import CohortJobError, OptionError
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import Bundle, load_bundle
@@ -62,8 +64,9 @@ class JobSummary:
 
 def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str], *, bundles: Sequence[Path],
                    panel_dir: Path | None = None, client: Any = None, chunk_size: int = 1000,
-                   absent: AbsentPolicy = "missing", build: BuildChoice = "auto", progress: Report | None = None,
-                   show_progress: bool = False) -> JobSummary:
+                   absent: AbsentPolicy = "missing", build: BuildChoice = "auto",
+                   details: Mapping[str, PatientDetails] | None = None, on: dt.date | None = None,
+                   progress: Report | None = None, show_progress: bool = False) -> JobSummary:
     """Predict and explain every sample of ``vcf`` with every bundle; write Parquet into ``results``.
 
     Parameters
@@ -82,6 +85,10 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
         Samples per chunk (the unit of work and of restart).
     absent, build
         As for one patient: the absent-site policy and the build (``"auto"``: decided on the first sample).
+    details, on
+        Each sample's details by name, and the date they hold on (default: the day the job started; a rerun
+        keeps it). Every model reads them under :mod:`genolens.modeling.clinical`, as for one patient: a sample
+        without sex gets no estimate from a model that reads sex (its rows say why in ``not_computed``).
     progress
         Called with one line per step and per finished chunk.
     show_progress
@@ -103,13 +110,14 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
     say(f"Hashing {Path(vcf).name}")
     sha = file_sha256(vcf)
     loaded = [load_bundle(p, panel_dir=panel_dir) for p in bundles]
-    settings = _settings(sha, loaded, absent, build, chunk_size)
+    given = dict(details or {})
+    settings = _settings(sha, loaded, absent, build, chunk_size, given)
     manifest = _resume(out, settings)
     if manifest.get("status") == "complete":
         say("Already complete: nothing to do")
         n = manifest["chunks"]["count"]
         return JobSummary(out, manifest["input"]["samples"], n, (), tuple(range(n)), manifest)
-    on = manifest.get("settings_used", {}).get("on") or dt.date.today().isoformat()
+    day = manifest.get("settings_used", {}).get("on") or (on or dt.date.today()).isoformat()
     say(f"Converting {Path(vcf).name} to VCF Zarr (once; cached by its SHA-256)")
     store_path = convert_once(vcf, out, sha, samples_chunk_size=min(chunk_size, 10_000), show_progress=show_progress)
     store = open_store(store_path)
@@ -127,7 +135,7 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
             "models' variants, or, for a whole-genome call set, run with --absent reference.")
     starts = list(range(0, len(samples), chunk_size))
     manifest = {**_head(vcf, sha, len(samples), store_path, out), "settings": settings,
-                "settings_used": {"on": on, "build": call.build, "build_source": call.source,
+                "settings_used": {"on": day, "build": call.build, "build_source": call.source,
                                   "build_evidence": list(call.evidence)},
                 "bundles": [_bundle_entry(b) for b in loaded],
                 "sites": {"panel_sites": n_sites, "in_file": len(site_rows.sites), "records": len(site_rows.rows)},
@@ -136,8 +144,8 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
     _write_manifest(out, manifest)
     plan = Plan(store=os.fspath(store_path), samples=samples, rows=site_rows.rows, records=site_rows.records,
                 sites=site_rows.sites, bundles=tuple(os.fspath(p) for p in bundles),
-                panel_dir=os.fspath(panel_dir) if panel_dir else None, build=call.build, absent=absent, on=on,
-                results=os.fspath(out))
+                panel_dir=os.fspath(panel_dir) if panel_dir else None, build=call.build, absent=absent, on=day,
+                details=given, results=os.fspath(out))
     _remove_half_written(out)
     skipped = tuple(i for i in range(len(starts)) if chunk_dir(out, i).is_dir())
     todo = [i for i in range(len(starts)) if i not in skipped]
@@ -206,10 +214,13 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
         yield client
 
 
-def _settings(sha: str, bundles: Sequence[Bundle], absent: str, build: str, chunk_size: int) -> dict[str, Any]:
+def _settings(sha: str, bundles: Sequence[Bundle], absent: str, build: str, chunk_size: int,
+              details: Mapping[str, PatientDetails]) -> dict[str, Any]:
     """What decides the results: a rerun with other settings into the same folder is refused."""
+    record = json.dumps({s: details_record(d) for s, d in sorted(details.items())}, sort_keys=True, default=str)
     return {"input_sha256": sha, "absent": absent, "build": build, "chunk_size": chunk_size, "method": "ig",
-            "baseline": "population", "seed": 0, "details": "none given (clinical inputs at stated reference values)",
+            "baseline": "population", "seed": 0, "details_samples": len(details),
+            "details_sha256": hashlib.sha256(record.encode()).hexdigest(),
             "bundles": [{"name": b.name, "version": b.version,
                          "weights_sha256": b.card["provenance"]["weights_sha256"]} for b in bundles]}
 

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from genolens.datamodel import Build, CohortRecord
-from genolens.errors import CohortJobError
+from genolens.errors import CohortJobError, VcfReadError
 from genolens.genome.build import normalise_chrom
-from genolens.genome.vcf import read_header
+from genolens.genome.vcf import index_vcf, read_header
 from genolens.modeling.bundle import Bundle
 
 Site = tuple[str, int]
@@ -71,18 +71,36 @@ def convert_once(vcf: str | os.PathLike[str], results: Path, sha256: str, *, sam
     target.parent.mkdir(parents=True, exist_ok=True)
     token = uuid.uuid4().hex[:8]
     tmp, icf = target.parent / f".{target.name}.tmp-{token}", target.parent / f".icf-{token}"
+    work = target.parent / f".input-{token}"
     try:
-        b2z.convert([os.fspath(vcf)], os.fspath(tmp), samples_chunk_size=samples_chunk_size, worker_processes=0,
+        source = _indexed(Path(vcf), info.index, info.compression, work)
+        b2z.convert([os.fspath(source)], os.fspath(tmp), samples_chunk_size=samples_chunk_size, worker_processes=0,
                     show_progress=show_progress, icf_path=os.fspath(icf))
         tmp.rename(target)
     except (ValueError, KeyError, OSError, RuntimeError) as exc:
         raise CohortJobError(f"bio2zarr could not convert {Path(vcf).name} to VCF Zarr "
-                             f"({type(exc).__name__}: {exc}). Check the file with bcftools view, then run "
-                             "the job again.") from None
+                             f"({type(exc).__name__}: {exc}). A file with several chromosomes must be bgzipped "
+                             "and sorted (bgzip; bcftools sort); check it with bcftools view, then run the job "
+                             "again.") from None
     finally:
-        shutil.rmtree(icf, ignore_errors=True)
-        shutil.rmtree(tmp, ignore_errors=True)
+        for folder in (icf, tmp, work):
+            shutil.rmtree(folder, ignore_errors=True)
     return target
+
+
+def _indexed(vcf: Path, index: str | None, compression: str, work: Path) -> Path:
+    """The input, or a private link to it with a tabix index beside it when a bgzipped file has none (bio2zarr
+    splits a file with several chromosomes by its index). A file that cannot be indexed is passed as it is."""
+    if index is not None or compression != "bgzf":
+        return vcf
+    work.mkdir()
+    link = work / vcf.name
+    link.symlink_to(vcf.resolve())
+    try:
+        index_vcf(link)
+    except VcfReadError:
+        return vcf
+    return link
 
 
 def open_store(path: Path) -> Any:
