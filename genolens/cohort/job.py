@@ -152,6 +152,7 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
     say(f"{len(samples)} samples in {len(starts)} chunks of {chunk_size}; {len(skipped)} already complete, "
         f"{len(todo)} to compute on {'this process' if client is None else 'the Dask cluster'}")
     computed = _compute(plan, todo, starts, chunk_size, len(samples), client, say)
+    _remove_half_written(out)  # left by a worker lost mid-write; its chunk was computed again elsewhere
     manifest = {**manifest, "summary": _summary(out, len(starts)), "status": "complete", "finished": _now()}
     _write_manifest(out, manifest)
     say(f"Complete: {out / 'manifest.json'}")
