@@ -207,7 +207,6 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=300, check=False)
 
 
-@pytest.mark.slow  # a LocalCluster whose worker imports torch: over 60 s on 2 busy cores
 def test_cohort_command_on_a_local_cluster_matches_the_in_process_job(
         tiny: tuple[Path, Path, Path], tmp_path: Path) -> None:
     """The command's plumbing (LocalCluster, --models, --details, --absent, progress lines) with a shipped bundle;

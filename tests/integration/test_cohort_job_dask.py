@@ -89,7 +89,6 @@ def _assert_same_results(a: Path, b: Path) -> None:
         np.testing.assert_equal(row, other[key], err_msg=str(key))
 
 
-@pytest.mark.slow  # three Python processes start and two import torch: minutes on 2 busy cores
 def test_a_job_on_a_scheduler_and_two_worker_processes(
         cluster: Cluster, tiny: tuple[Path, Path, Path], tmp_path: Path) -> None:
     bundle, panels, vcf = tiny
@@ -105,7 +104,6 @@ def test_a_job_on_a_scheduler_and_two_worker_processes(
     _assert_same_results(tmp_path / "dask", tmp_path / "local")
 
 
-@pytest.mark.slow  # as above
 def test_killing_a_worker_mid_job_still_gives_identical_results(
         cluster: Cluster, tiny: tuple[Path, Path, Path], tmp_path: Path) -> None:
     bundle, panels, vcf = tiny
