@@ -114,6 +114,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(pgx)
     pgx.add_argument("--json", action="store_true", help="print one JSON object")
     pgx.add_argument("--outside-calls", metavar="TSV", help="outside calls in PharmCAT's format (see report)")
+    co = sub.add_parser("cohort", help="predict and explain every sample of a multi-sample VCF/BCF on Dask; "
+                                       "Parquet results (README, Cohorts)")
+    co.add_argument("path", help="multi-sample VCF, VCF.gz or BCF (with ##contig lines)")
+    co.add_argument("--out", required=True, help="results folder (created; a rerun into it resumes)")
+    co.add_argument("--scheduler", help="address of a running Dask scheduler, tcp://HOST:PORT (default: a local "
+                                        "cluster on this machine)")
+    co.add_argument("--workers", type=int, default=2, help="worker processes of the local cluster (default: 2)")
+    co.add_argument("--models", help="comma-separated bundle names (default: every shipped bundle)")
+    co.add_argument("--details", metavar="FILE", help="each sample's details: TOML or JSON with one table per sample, "
+                                                      "as data/demo/details.toml (without: no estimate from models "
+                                                      "that read sex)")
+    co.add_argument("--chunk-size", type=int, default=1000, help="samples per chunk (default: 1000)")
+    co.add_argument("--build", choices=BUILD_CHOICES, default="auto", help="genome build (default: auto)")
+    co.add_argument("--absent", choices=ABSENT_POLICIES, default="missing",
+                    help="sites absent from the file: missing (default) or reference (whole-genome call set)")
     return parser
 
 
@@ -255,6 +270,8 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         return 0, _build_bundle(args)
     if args.command == "train-warfarin":
         return 0, _train_warfarin(args)
+    if args.command == "cohort":
+        return 0, _cohort(args)
     if args.command in ("predict", "explain") and args.model == WARFARIN_MODEL:
         return 0, _warfarin(args, _read(args.path, sample=args.sample, build=args.build, absent=args.absent,
                                                qc_records=0))
@@ -505,6 +522,42 @@ def _validate(args: argparse.Namespace) -> tuple[int, str]:
         failed |= not out["passed"] or out["randomisation"] != "pass"
         lines.append(validation_summary(path.parent.name, out))
     return (1 if failed else 0), "\n".join(lines)
+
+
+def _cohort(args: argparse.Namespace) -> str:
+    """Run a cohort job (progress on stderr); return where the results are."""
+    from genolens.cohort import dask_client, run_cohort_job
+    from genolens.datamodel.clinical import details_tables
+    from genolens.modeling.bundle import bundle_paths
+
+    paths = bundle_paths()
+    wanted = _names(args.models)
+    if wanted:
+        unknown = sorted(set(wanted) - {p.parent.name for p in paths})
+        if unknown:
+            names = ", ".join(p.parent.name for p in paths) or "none (run make models)"
+            raise OptionError(f"Model(s) {', '.join(unknown)} unknown. Choose from: {names}.")
+        paths = [p for p in paths if p.parent.name in wanted]
+
+    details = {}
+    if args.details:
+        try:
+            details = details_tables(Path(args.details).read_text(encoding="utf-8"), Path(args.details).name)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise OptionError(f"Cannot read the details file {args.details}: {exc}.") from None
+        if not details:
+            raise OptionError(f"{args.details} holds no table per sample ([SAMPLE] sex = ...); a cohort needs one "
+                              "table per sample, as data/demo/details.toml.")
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    with dask_client(args.scheduler, args.workers) as client:
+        done = run_cohort_job(args.path, args.out, bundles=paths, client=client, chunk_size=args.chunk_size,
+                              absent=args.absent, build=args.build, details=details, progress=say,
+                              show_progress=True)
+    return (f"{done.samples} samples x {len(paths)} bundles: {len(done.computed)} chunks computed, "
+            f"{len(done.skipped)} already complete; results in {done.results} (manifest.json)")
 
 
 def _names(text: str | None) -> list[str] | None:

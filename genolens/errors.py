@@ -67,3 +67,8 @@ class OutsideCallError(GenoLensError):
 
 class AuditError(GenoLensError):
     """The audit log cannot be written or read as asked (unwritable file, partial last entry, bad entry fields)."""
+
+
+class CohortJobError(GenoLensError):
+    """A cohort job cannot run as asked: the results folder holds another input's or settings' results, the file
+    cannot be converted to VCF Zarr, no panel site is in it, or the Dask scheduler cannot be reached."""

@@ -218,3 +218,42 @@ def shown(markdown: str) -> str:
 
 
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+# --- cohort jobs (genolens.cohort) -----------------------------------------------------------------------------
+
+def simulated_cohort_vcf(path: Path, panel: Panel, n: int, *, seed: int) -> Path:
+    """The synthetic cohort's VCF with ``##contig`` lines (bio2zarr needs them) and three cases the job must read
+    as one patient is read: a missing genotype (s3 at rs3), a haploid call among diploid ones (s4 at rs5: ``1``)
+    and a site absent from the file (rs7)."""
+    g = synthetic_cohort(n, seed=seed).genetic.copy()
+    g[3, 2] = np.nan
+    write_cohort_vcf(path, panel, g)
+    lines = path.read_text().splitlines()
+    header = [ln for ln in lines if ln.startswith("#")]
+    body = [ln.split("\t") for ln in lines if not ln.startswith("#")]
+    body[4][9 + 4] = "1"
+    body = [f for f in body if f[2] != "rs7"]
+    header.insert(2, "##contig=<ID=1,length=248956422>")
+    path.write_text("\n".join([*header, *("\t".join(f) for f in body)]) + "\n")
+    return path
+
+
+def cohort_job_rows(results: Path) -> dict[tuple[str, str, str], dict[str, object]]:
+    """A cohort job's predictions with their attribution vectors: (sample, bundle, output) -> the prediction row,
+    plus ``attribution`` (float64, one value per model input) when the sample was scored."""
+    import pyarrow.parquet as pq
+
+    rows: dict[tuple[str, str, str], dict[str, object]] = {}
+    for folder in sorted((results / "chunks").glob("chunk-*")):
+        for r in pq.read_table(folder / "predictions.parquet").to_pylist():
+            rows[(r["sample"], r["bundle"], r["output"])] = r
+        for part in folder.glob("attributions-*.parquet"):
+            bundle = part.stem.removeprefix("attributions-")
+            table = pq.read_table(part)
+            values = np.column_stack([table.column(c).to_numpy() for c in table.column_names[6:]]) \
+                if table.num_rows else np.zeros((0, 0))
+            for i, (s, o) in enumerate(zip(table.column("sample").to_pylist(), table.column("output").to_pylist(),
+                                           strict=True)):
+                rows[(s, bundle, o)]["attribution"] = values[i]
+    return rows

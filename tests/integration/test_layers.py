@@ -19,7 +19,7 @@ PACKAGE = ROOT / "genolens"
 LAYER_RANK = {
     "genolens": 0, "genolens.datamodel": 0, "genolens.errors": 0, "genolens.provenance": 0,
     "genolens.genome": 1, "genolens.modeling": 2, "genolens.explain": 3, "genolens.present": 4,
-    "genolens.workflows": 5, "genolens.cli": 6, "genolens.__main__": 6,
+    "genolens.workflows": 5, "genolens.cohort": 6, "genolens.cli": 6, "genolens.__main__": 6,
 }
 FRONT_END = ("streamlit", "components", "pages", "app")
 

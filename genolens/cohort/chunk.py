@@ -1,0 +1,219 @@
+"""One chunk of samples: dosages, every bundle's predictions, Integrated Gradients, two kinds of Parquet file.
+
+A chunk is the unit of work a Dask worker runs and the unit of restart: its files are written into a private
+folder ``chunks/.chunk-NNNNN.tmp-XXXX`` and renamed to ``chunks/chunk-NNNNN`` only when every file is complete, so
+a chunk folder that exists is complete, and a half-written one never looks complete (its name starts with a dot).
+
+Every number is the single-patient path's: dosages from :func:`genolens.genome.encode.dosage_matrix` (the record
+choice and allele count of :func:`~genolens.genome.encode.call_site`), the absent-site rule of
+:func:`~genolens.genome.encode.encode`, :func:`~genolens.modeling.predict.predict`, and
+:func:`~genolens.explain.attribution.attribute_outputs` with the population-average baseline and seed 0, as
+:func:`~genolens.workflows.explain_bundle` calls it (its IG step ladder checks completeness per sample).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import shutil
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from genolens.cohort.store import Site, genotypes, open_store
+from genolens.datamodel import AbsentPolicy, Build, CohortRecord, Features, GenotypeOrigin
+from genolens.datamodel.clinical import NO_DETAILS, PatientDetails
+from genolens.errors import CohortJobError
+from genolens.explain.attribution import attribute_outputs
+from genolens.explain.baselines import population_average
+from genolens.explain.explanation import context_for, use_one_thread
+from genolens.genome.encode import dosage_matrix
+from genolens.modeling.bundle import Bundle, load_bundle
+from genolens.modeling.clinical import model_inputs
+from genolens.modeling.predict import predict
+
+PREDICTION_COLUMNS = ("sample", "sample_index", "bundle", "version", "output", "probability", "logit",
+                      "interval_low", "interval_high", "percentile", "relative_risk", "band", "coverage",
+                      "n_imputed", "flags", "not_computed", "ig_residual", "ig_converged", "ig_steps")
+"""Columns of ``predictions.parquet``, one row per sample x bundle x output."""
+ATTRIBUTION_KEYS = ("sample", "sample_index", "output", "prediction_logit", "baseline_logit", "residual")
+"""Leading columns of ``attributions-<bundle>.parquet``; one float64 column per model input follows."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every chunk of one job shares (sent to the workers; small: no genotypes)."""
+
+    store: str
+    """Path of the VCF Zarr store."""
+    samples: tuple[str, ...]
+    """Every sample, in column order."""
+    rows: np.ndarray
+    """int64, shape (n_rows,): the store's rows at panel sites."""
+    records: tuple[CohortRecord, ...]
+    """One per row, without genotypes."""
+    sites: Mapping[Site, tuple[int, ...]]
+    """Site -> positions in ``rows`` of its records."""
+    bundles: tuple[str, ...]
+    """Bundle folders, loaded on each worker."""
+    panel_dir: str | None
+    """Where the bundles' panels live (``None``: the shipped ``data/panels``)."""
+    build: Build
+    """The file's build."""
+    absent: AbsentPolicy
+    """Policy for sites absent from the file."""
+    on: str | None
+    """ISO date the clinical inputs hold on (``None``: undated), fixed when the job started."""
+    details: Mapping[str, PatientDetails]
+    """Each sample's details by name; a sample without gets none (no estimate from a model that reads sex)."""
+    results: str
+    """The results folder."""
+
+
+def chunk_dir(results: str | os.PathLike[str], index: int) -> Path:
+    """The folder of a complete chunk."""
+    return Path(results) / "chunks" / f"chunk-{index:05d}"
+
+
+@functools.lru_cache(maxsize=32)
+def _loaded(path: str, panel_dir: str | None) -> tuple[Bundle, Any, Any]:
+    """A bundle with its explanation context and population-average baseline, once per worker process."""
+    bundle = load_bundle(path, panel_dir=Path(panel_dir) if panel_dir else None)
+    ctx = context_for(bundle, seed=0)
+    return bundle, ctx, population_average(ctx)
+
+
+def score_chunk(plan: Plan, index: int, start: int, stop: int) -> int:
+    """Score samples ``start:stop`` with every bundle and write ``chunks/chunk-<index>``; return ``index``.
+
+    Does nothing when that chunk is already complete (a rerun, or a task Dask ran twice after losing a worker).
+    """
+    final = chunk_dir(plan.results, index)
+    if final.is_dir():
+        return index
+    use_one_thread()
+    gt = genotypes(open_store(Path(plan.store)), plan.rows, start, stop)  # (n_rows, n, ploidy)
+    by_ploidy = _records_by_ploidy(plan, gt)
+    on = dt.date.fromisoformat(plan.on) if plan.on else None
+    predictions: list[dict[str, Any]] = []
+    attributions: dict[str, dict[str, list[Any]]] = {}
+    for path in plan.bundles:
+        bundle, ctx, base = _loaded(path, plan.panel_dir)
+        dm, origin = _dosages(bundle, plan, by_ploidy, stop - start)
+        attributions[bundle.name] = _score_bundle(bundle, ctx, base, dm, origin, plan, start, on, predictions)
+    tmp = final.parent / f".{final.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir(parents=True)
+    try:
+        _write(tmp / "predictions.parquet", {c: [r[c] for r in predictions] for c in PREDICTION_COLUMNS},
+               _PREDICTION_TYPES)
+        for name, table in attributions.items():
+            _write(tmp / f"attributions-{name}.parquet", table, _ATTRIBUTION_TYPES)
+        os.rename(tmp, final)
+    except OSError:
+        if not final.is_dir():  # not a twin task that finished first
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return index
+
+
+def _records_by_ploidy(plan: Plan, gt: np.ndarray) -> dict[int, dict[Site, list[CohortRecord]]]:
+    """Per ploidy k present, every site's records with the genotypes of the samples of ploidy k (others missing).
+
+    bio2zarr pads a sample whose ploidy is lower than the record's with -2 (a haploid chrX call among diploid
+    ones); the single-patient path reads that sample's genotype at its own ploidy, so the cohort counts each
+    ploidy class apart and never reads the padding as a missing allele.
+    """
+    ploidy = (gt != -2).sum(axis=2)  # (n_rows, n)
+    out: dict[int, dict[Site, list[CohortRecord]]] = {}
+    for k in sorted(set(np.unique(ploidy).tolist()) - {0}):
+        g = gt[:, :, :k].copy()  # (n_rows, n, k)
+        g[ploidy != k] = -1
+        recs = [replace(r, gt=g[i]) for i, r in enumerate(plan.records)]
+        out[k] = {site: [recs[i] for i in ix] for site, ix in plan.sites.items()}
+    return out
+
+
+def _dosages(bundle: Bundle, plan: Plan, by_ploidy: Mapping[int, Mapping[Site, Sequence[CohortRecord]]],
+             n: int) -> tuple[np.ndarray, tuple[GenotypeOrigin, ...]]:
+    """Effect-allele dosages (n, n_variants; NaN missing) and how each column was obtained (absent policy)."""
+    dm = np.full((n, len(bundle.panel.variants)), np.nan)
+    for records in by_ploidy.values():
+        dm = np.where(np.isnan(dm), dosage_matrix(bundle.panel, plan.build, records, n), dm)
+    origin: list[GenotypeOrigin] = []
+    for j, v in enumerate(bundle.panel.variants):
+        locus = v.locus(plan.build)
+        if plan.absent == "reference" and (locus.chrom, locus.pos) not in plan.sites and locus.ref:
+            dm[:, j] = 2.0 if locus.ref.upper() == locus.effect_allele.upper() else 0.0
+            origin.append("assumed_reference")
+        else:
+            origin.append("observed")
+    return dm, tuple(origin)
+
+
+def _score_bundle(bundle: Bundle, ctx: Any, base: Any, dm: np.ndarray, origin: tuple[GenotypeOrigin, ...],
+                  plan: Plan, start: int, on: dt.date | None, rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Predict and attribute every sample of the chunk; append prediction rows; return the attribution table."""
+    names = ctx.feature_names
+    clash = set(names) & set(ATTRIBUTION_KEYS)
+    if clash:
+        raise CohortJobError(f"Bundle {bundle.name} has inputs named {sorted(clash)}, which the attribution table "
+                             "uses for its own columns; rename them in the bundle.")
+    table: dict[str, list[Any]] = {c: [] for c in (*ATTRIBUTION_KEYS, *names)}
+    ids = tuple(v.id for v in bundle.panel.variants)
+    targets = list(range(len(bundle.outputs)))
+    for i, values in enumerate(dm):
+        sample, where = plan.samples[start + i], start + i
+        inputs = model_inputs(bundle.info, plan.details.get(sample, NO_DETAILS), on=on, sexes=bundle.info.sexes)
+        common = {"sample": sample, "sample_index": where, "bundle": bundle.name, "version": bundle.version}
+        if inputs.missing:
+            rows.extend({**common, **_empty(o, inputs.missing)} for o in bundle.outputs)
+            continue
+        missing = np.isnan(values)
+        features = Features(names=ids, values=values, missing=missing, policy=plan.absent,
+                            origin=tuple("missing" if m else o for m, o in zip(missing, origin, strict=True)))
+        pred = predict(bundle, features, inputs)
+        attrs = attribute_outputs(bundle.model, pred.inputs.astype(np.float64), method="ig", baseline=base,
+                                  targets=targets, seed=0, context=ctx)
+        for o, a in zip(pred.outputs, attrs, strict=True):
+            rows.append({**common, "output": o.output, "probability": o.probability, "logit": o.logit,
+                         "interval_low": o.interval[0], "interval_high": o.interval[1], "percentile": o.percentile,
+                         "relative_risk": o.relative_risk, "band": o.band, "coverage": pred.coverage,
+                         "n_imputed": len(pred.imputed), "flags": [f.code for f in o.flags], "not_computed": "",
+                         "ig_residual": a.residual, "ig_converged": a.converged,
+                         "ig_steps": int(a.parameters["n_steps"])})
+            for key, value in zip(ATTRIBUTION_KEYS, (sample, where, o.output, a.prediction_logit,
+                                                     a.baseline_logit, a.residual), strict=True):
+                table[key].append(value)
+            for name, value in zip(names, a.values.tolist(), strict=True):
+                table[name].append(value)
+    return table
+
+
+def _empty(output: str, reason: str) -> dict[str, Any]:
+    """A prediction row for an output the model makes no estimate of (sex not given, ...)."""
+    nan = float("nan")
+    return {"output": output, "probability": nan, "logit": nan, "interval_low": nan, "interval_high": nan,
+            "percentile": nan, "relative_risk": nan, "band": "no estimate", "coverage": nan, "n_imputed": 0,
+            "flags": [], "not_computed": reason, "ig_residual": nan, "ig_converged": False, "ig_steps": 0}
+
+
+_PREDICTION_TYPES = {"sample": "string", "sample_index": "int64", "bundle": "string", "version": "string",
+                     "output": "string", "band": "string", "n_imputed": "int64", "flags": "list<string>",
+                     "not_computed": "string", "ig_converged": "bool", "ig_steps": "int64"}
+_ATTRIBUTION_TYPES = {"sample": "string", "sample_index": "int64", "output": "string"}
+
+
+def _write(path: Path, columns: Mapping[str, Sequence[Any]], types: Mapping[str, str]) -> None:
+    """One Parquet file; columns not named in ``types`` are float64 (typed even when the chunk has no row)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    kinds = {"string": pa.string(), "int64": pa.int64(), "bool": pa.bool_(), "list<string>": pa.list_(pa.string())}
+    schema = pa.schema([(c, kinds[types[c]] if c in types else pa.float64()) for c in columns])
+    pq.write_table(pa.table(dict(columns), schema=schema), path)
