@@ -259,12 +259,12 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         return 0, _warfarin(args, _read(args.path, sample=args.sample, build=args.build, absent=args.absent,
                                                qc_records=0))
     bundles: tuple[Bundle, ...] = ()
-    if args.command in ("predict", "explain", "report"):
+    if args.command in ("explain", "report"):  # they run torch (and Captum); `predict` runs in numpy
         from genolens.explain.explanation import use_one_thread
-        from genolens.modeling.bundle import load_bundles
 
         use_one_thread()
-        bundles = load_bundles()  # once per command; an imported score brings its own panel to read
+    if args.command in ("predict", "explain", "report"):
+        bundles = _bundles(args.model if args.command != "report" else None)
     extra = [b.panel for b in bundles if b.info.own_panel]
     patient = _read(args.path, sample=args.sample, build=args.build, absent=args.absent,
                            panels=[*load_panels(), *extra] if extra else None,
@@ -279,6 +279,24 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         report = call_pgx(patient, _outside(args))
         return 0, json.dumps(pgx_to_json(report), indent=1) if args.json else _pgx_text(report)
     return 0, json.dumps(patient_to_json(patient), indent=1) if args.json else _text(patient)
+
+
+def _bundles(name: str | None) -> tuple[Bundle, ...]:
+    """The bundle ``name`` (``--model``), or every shipped bundle when ``None``: each loaded once per command (an
+    imported score brings its own panel to read).
+
+    Raises
+    ------
+    OptionError
+        When no bundle is called ``name`` (the message lists those there are).
+    """
+    from genolens.modeling.bundle import bundle_paths, load_bundles
+
+    bundles = load_bundles(names=None if name is None else (name,))
+    if name is not None and not bundles:
+        names = ", ".join([*(p.parent.name for p in bundle_paths()), WARFARIN_MODEL]) or "none (run make models)"
+        raise OptionError(f"Model '{name}' unknown. Choose from: {names}.")
+    return bundles
 
 
 def _text(p: PatientGenome) -> str:
