@@ -57,6 +57,10 @@ class Reference:
     """1st percentile of the reference sample's best per-site HWE log-likelihood; NaN when unknown."""
 
 
+_BUILD_LOCK = threading.Lock()
+"""Held while a bundle's torch ensemble is built (a module-level lock keeps a bundle picklable)."""
+
+
 @dataclass(frozen=True)
 class Bundle:
     """A loaded bundle, for inference only (eval mode, no gradients on parameters)."""
@@ -95,13 +99,12 @@ class Bundle:
     reads: np.ndarray
     """bool, shape (n_genetic,): genetic inputs the network reads (non-zero weight in some path)."""
     _built: dict[str, Ensemble] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     @property
     def model(self) -> Ensemble:
         """The calibrated ensemble as torch modules (eval mode, no gradients on parameters), built from
         :attr:`weights` on first use (torch is imported then) and shared after; never mutated."""
-        with self._lock:  # the dashboard's sessions share one bundle: build it once
+        with _BUILD_LOCK:  # the dashboard's sessions share one bundle: build it once
             if "model" not in self._built:
                 import torch
 
