@@ -43,7 +43,8 @@ from genolens.provenance import RESEARCH_USE, RESEARCH_USE_LINE, RESEARCH_USE_RE
 if TYPE_CHECKING:
     from genolens.modeling.bundle import Bundle
 
-# torch, captum and msprime load only for the commands that need them: `inspect` and `pgx` start fast.
+# torch, captum and msprime load only for the commands that need them: `inspect`, `pgx` and `predict` (numpy)
+# start fast; tests/integration/test_cli_start_up.py holds them to it.
 METHODS = ("ig", "gradient_shap", "deeplift_shap", "deeplift", "saliency", "input_x_gradient",
            "feature_ablation", "shapley_sampling")
 BASELINES = ("population", "reference", "ancestry", "distribution", "relative")
@@ -294,7 +295,7 @@ def _bundles(name: str | None) -> tuple[Bundle, ...]:
 
     bundles = load_bundles(names=None if name is None else (name,))
     if name is not None and not bundles:
-        names = ", ".join([*(p.parent.name for p in bundle_paths()), WARFARIN_MODEL]) or "none (run make models)"
+        names = ", ".join([*(p.parent.name for p in bundle_paths()), WARFARIN_MODEL])
         raise OptionError(f"Model '{name}' unknown. Choose from: {names}.")
     return bundles
 
