@@ -293,8 +293,10 @@ def _bundles(name: str | None) -> tuple[Bundle, ...]:
     """
     from genolens.modeling.bundle import bundle_paths, load_bundles
 
-    bundles = load_bundles(names=None if name is None else (name,))
-    if name is not None and not bundles:
+    if name is None:
+        return load_bundles()
+    bundles = load_bundles(names=(name,))
+    if not bundles:
         names = ", ".join([*(p.parent.name for p in bundle_paths()), WARFARIN_MODEL])
         raise OptionError(f"Model '{name}' unknown. Choose from: {names}.")
     return bundles
