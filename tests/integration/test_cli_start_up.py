@@ -108,3 +108,13 @@ def test_explain_reads_only_its_own_bundle(monkeypatch: pytest.MonkeyPatch) -> N
     weights = {k for k in counts if k.name == "weights.pt"}
     assert {k.parent.parent.name for k in weights} == {"breast_cancer"}
     assert max(counts.values()) == 1, {str(k): v for k, v in counts.items() if v > 1}
+
+
+def test_an_unknown_model_is_named_with_the_choices_and_nothing_is_loaded(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with _opens_counted(monkeypatch) as counts:
+        assert main(["explain", str(PATIENT), "--model", "breast_cancerr", "--json"]) == 2
+    err = capsys.readouterr().err
+    names = ", ".join([*(p.parent.name for p in bundle_paths()), "warfarin_dose"])
+    assert err.strip() == f"error: Model 'breast_cancerr' unknown. Choose from: {names}."
+    assert not any(k.name == "weights.pt" for k in counts)
