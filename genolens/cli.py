@@ -43,7 +43,8 @@ from genolens.provenance import RESEARCH_USE, RESEARCH_USE_LINE, RESEARCH_USE_RE
 if TYPE_CHECKING:
     from genolens.modeling.bundle import Bundle
 
-# torch, captum and msprime load only for the commands that need them: `inspect` and `pgx` start fast.
+# torch, captum and msprime load only for the commands that need them: `inspect`, `pgx` and `predict` (numpy)
+# start fast; tests/integration/test_cli_start_up.py holds them to it.
 METHODS = ("ig", "gradient_shap", "deeplift_shap", "deeplift", "saliency", "input_x_gradient",
            "feature_ablation", "shapley_sampling")
 BASELINES = ("population", "reference", "ancestry", "distribution", "relative")
@@ -276,12 +277,12 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         return 0, _warfarin(args, _read(args.path, sample=args.sample, build=args.build, absent=args.absent,
                                                qc_records=0))
     bundles: tuple[Bundle, ...] = ()
-    if args.command in ("predict", "explain", "report"):
+    if args.command in ("explain", "report"):  # they run torch (and Captum); `predict` runs in numpy
         from genolens.explain.explanation import use_one_thread
-        from genolens.modeling.bundle import load_bundles
 
         use_one_thread()
-        bundles = load_bundles()  # once per command; an imported score brings its own panel to read
+    if args.command in ("predict", "explain", "report"):
+        bundles = _bundles(args.model if args.command != "report" else None)
     extra = [b.panel for b in bundles if b.info.own_panel]
     patient = _read(args.path, sample=args.sample, build=args.build, absent=args.absent,
                            panels=[*load_panels(), *extra] if extra else None,
@@ -296,6 +297,26 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         report = call_pgx(patient, _outside(args))
         return 0, json.dumps(pgx_to_json(report), indent=1) if args.json else _pgx_text(report)
     return 0, json.dumps(patient_to_json(patient), indent=1) if args.json else _text(patient)
+
+
+def _bundles(name: str | None) -> tuple[Bundle, ...]:
+    """The bundle ``name`` (``--model``), or every shipped bundle when ``None``: each loaded once per command (an
+    imported score brings its own panel to read).
+
+    Raises
+    ------
+    OptionError
+        When no bundle is called ``name`` (the message lists those there are).
+    """
+    from genolens.modeling.bundle import bundle_paths, load_bundles
+
+    if name is None:
+        return load_bundles()
+    bundles = load_bundles(names=(name,))
+    if not bundles:
+        names = ", ".join([*(p.parent.name for p in bundle_paths()), WARFARIN_MODEL])
+        raise OptionError(f"Model '{name}' unknown. Choose from: {names}.")
+    return bundles
 
 
 def _text(p: PatientGenome) -> str:

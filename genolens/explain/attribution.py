@@ -29,7 +29,6 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 
-import captum
 import numpy as np
 import torch
 from torch import nn
@@ -49,6 +48,7 @@ from genolens.explain.attribution_methods import (
     run_method,
 )
 from genolens.explain.batched_attribution import attribute_batched
+from genolens.explain.captum_api import CAPTUM_VERSION
 from genolens.modeling.networks import Ensemble
 
 IG_STEPS: tuple[int, ...] = (32, 64, 128, 256, 512, 1024)
@@ -278,7 +278,7 @@ def _parameters(method: Method, n: int, *, units: int, members: MemberMode, seed
                 baseline: Baseline, n_groups: int, batched: bool) -> dict[str, int | float | str]:
     """The settings an :class:`Attribution` records: members, seed, versions, and the method's own."""
     params: dict[str, int | float | str] = {
-        "members": units, "member_mode": members, "seed": seed, "captum": captum.__version__,
+        "members": units, "member_mode": members, "seed": seed, "captum": CAPTUM_VERSION,
         "dtype": str(dtype).removeprefix("torch."),
     }
     if method == "ig":

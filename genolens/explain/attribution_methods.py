@@ -15,7 +15,11 @@ from collections.abc import Callable, Iterator
 from typing import Literal, get_args
 
 import torch
-from captum.attr import (
+from torch import nn
+
+from genolens.errors import ExplainError
+from genolens.explain.captum_api import (
+    SUPPORTED_NON_LINEAR,
     DeepLift,
     DeepLiftShap,
     FeatureAblation,
@@ -24,12 +28,9 @@ from captum.attr import (
     IntegratedGradients,
     Saliency,
     ShapleyValueSampling,
+    approximation_parameters,
+    nonlinear,
 )
-from captum.attr._core.deep_lift import SUPPORTED_NON_LINEAR, nonlinear
-from captum.attr._utils.approximation_methods import approximation_parameters
-from torch import nn
-
-from genolens.errors import ExplainError
 from genolens.modeling.networks import Ensemble
 
 Method = Literal["ig", "gradient_shap", "deeplift_shap", "deeplift", "saliency", "input_x_gradient",

@@ -3,8 +3,16 @@
 This package exports the inference API (bundles, prediction, the typed card). The training side
 (``simulate``, ``train``, ``export``, ``pgs_import``, ``outcomes``) loads msprime and the fitting code:
 import those modules by name where they are needed (the CLI does so per command).
+
+Importing this package does not import torch: bundles load and predict in numpy. :class:`Ensemble` (the torch
+modules) is imported on first use of the name.
 """
 
+from typing import TYPE_CHECKING, Any
+
+from genolens.modeling.architecture import (
+    NetworkConfig,
+)
 from genolens.modeling.bundle import (
     MODELS_DIR,
     Bundle,
@@ -28,10 +36,9 @@ from genolens.modeling.card import (
 from genolens.modeling.logistic import (
     sigmoid,
 )
-from genolens.modeling.networks import (
-    Ensemble,
-    NetworkConfig,
-)
+
+if TYPE_CHECKING:
+    from genolens.modeling.networks import Ensemble
 from genolens.modeling.predict import (
     PredictOptions,
     band,
@@ -68,3 +75,12 @@ __all__ = [
     "read_card",
     "sigmoid",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """:class:`Ensemble` on first use (it imports torch)."""
+    if name == "Ensemble":
+        from genolens.modeling.networks import Ensemble
+
+        return Ensemble
+    raise AttributeError(f"module 'genolens.modeling' has no attribute {name!r}")

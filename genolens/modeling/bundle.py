@@ -6,6 +6,10 @@ weights hash, package versions, seed), ``metrics.json`` (every held-out metric, 
 ``reference.npz`` (sorted calibrated logits of a reference sample per output and per ancestry,
 and the population mean dosages used for imputation). A bundle that brings its own panel (a PGS
 Catalog import) also holds ``<panel>.tsv``. Loading refuses a panel whose hash changed.
+
+Loading reads each file once and does not import torch: the weights are read into numpy arrays
+(:mod:`genolens.modeling.architecture`), which is all a prediction needs; :attr:`Bundle.model`, the torch
+ensemble that explanations differentiate, is built from them on first use.
 """
 
 from __future__ import annotations
@@ -15,21 +19,24 @@ import hashlib
 import json
 import math
 import re
+import threading
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from genolens.datamodel import Panel
 from genolens.errors import BundleError
 from genolens.genome.panel import load_panel
+from genolens.modeling.architecture import NetworkConfig, check_weights, inputs_read, read_weights
 from genolens.modeling.card import BUNDLE_KINDS, ModelCard, read_card
-from genolens.modeling.networks import Ensemble, NetworkConfig, genetic_inputs_read
 from genolens.provenance import BUNDLE_PACKAGES, package_versions
+
+if TYPE_CHECKING:
+    from genolens.modeling.networks import Ensemble
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,10 @@ class Reference:
     """1st percentile of the reference sample's best per-site HWE log-likelihood; NaN when unknown."""
 
 
+_BUILD_LOCK = threading.Lock()
+"""Held while a bundle's torch ensemble is built (a module-level lock keeps a bundle picklable)."""
+
+
 @dataclass(frozen=True)
 class Bundle:
     """A loaded bundle, for inference only (eval mode, no gradients on parameters)."""
@@ -68,8 +79,9 @@ class Bundle:
     """The panel whose variants are the genetic inputs (hash checked)."""
     network: NetworkConfig
     """Architecture."""
-    model: Ensemble
-    """The calibrated ensemble; never mutated after loading."""
+    weights: Mapping[str, np.ndarray]
+    """The calibrated ensemble's state dict (``weights.pt``) as read-only numpy arrays by name (float32); what
+    :func:`~genolens.modeling.predict.predict` evaluates, and what :attr:`model` is built from."""
     reference: Reference
     """Reference distribution and imputation means."""
     outputs: tuple[str, ...]
@@ -86,6 +98,22 @@ class Bundle:
     """Relative-risk thresholds ``below_average``, ``above_average``, ``high``."""
     reads: np.ndarray
     """bool, shape (n_genetic,): genetic inputs the network reads (non-zero weight in some path)."""
+    _built: dict[str, Ensemble] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def model(self) -> Ensemble:
+        """The calibrated ensemble as torch modules (eval mode, no gradients on parameters), built from
+        :attr:`weights` on first use (torch is imported then) and shared after; never mutated."""
+        with _BUILD_LOCK:  # the dashboard's sessions share one bundle: build it once
+            if "model" not in self._built:
+                import torch
+
+                from genolens.modeling.networks import Ensemble
+
+                model = Ensemble(self.network)
+                model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in self.weights.items()})
+                self._built["model"] = model.freeze()
+            return self._built["model"]
 
 
 def dumps_toml(data: Mapping[str, Any]) -> str:
@@ -132,6 +160,8 @@ def _sha256(path: Path) -> str:
 def write_bundle(path: Path, ensemble: Ensemble, card: dict[str, Any], reference: Reference,
                  metrics: Mapping[str, Any], *, panel_tsv: tuple[str, bytes] | None = None) -> Path:
     """Write a bundle folder; ``card`` gains ``[provenance]`` (weights hash, versions). Returns ``path``."""
+    import torch
+
     path.mkdir(parents=True, exist_ok=True)
     torch.save(ensemble.state_dict(), path / "weights.pt")
     card = {**card, "provenance": {**card.get("provenance", {}), "weights_sha256": _sha256(path / "weights.pt"),
@@ -208,7 +238,7 @@ _LOGLIK_ROWS = 20_000
 
 
 def load_bundle(path: str | Path, *, panel_dir: Path | None = None) -> Bundle:
-    """Load a bundle for inference, checking its weights hash and its panel hash.
+    """Load a bundle for inference, checking its weights hash and its panel hash; each file is read once.
 
     Parameters
     ----------
@@ -220,40 +250,45 @@ def load_bundle(path: str | Path, *, panel_dir: Path | None = None) -> Bundle:
     Raises
     ------
     BundleError
-        When a file is missing or damaged, the weights hash differs from the card, or the panel's
-        current hash differs from the one the bundle was trained on.
+        When a file is missing or damaged, the weights hash differs from the card, the weights do not fit the
+        card's architecture, or the panel's current hash differs from the one the bundle was trained on.
     """
     folder = Path(path)
     card_path = folder / "card.toml"
     if not card_path.is_file():
         raise BundleError(f"No card.toml in {folder}; is this a bundle folder (models/<name>/<version>/)?")
+    return _load(folder, card_path.read_bytes(), panel_dir)
+
+
+def _load(folder: Path, card_bytes: bytes, panel_dir: Path | None) -> Bundle:
+    """:func:`load_bundle` once the card's bytes are read."""
     try:
-        card = tomllib.loads(card_path.read_text(encoding="utf-8"))
+        card = tomllib.loads(card_bytes.decode("utf-8"))
         meta, arch, pan, inputs = card["bundle"], card["architecture"], card["panel"], card["inputs"]
         name = f"{meta['name']}/{meta['version']}"
         panel = _checked_panel(name, pan, folder if pan["file"] else panel_dir)
-        weights = folder / "weights.pt"
-        if _sha256(weights) != card["provenance"]["weights_sha256"]:
-            raise BundleError(f"Bundle {name}: weights.pt has sha256 {_sha256(weights)[:12]}..., the card says "
+        data = (folder / "weights.pt").read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != card["provenance"]["weights_sha256"]:
+            raise BundleError(f"Bundle {name}: weights.pt has sha256 {digest[:12]}..., the card says "
                               f"{card['provenance']['weights_sha256'][:12]}...; the file was changed. Retrain "
                               "with make models.")
         net = NetworkConfig(**arch)
-        model = Ensemble(net)
-        model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-        ref = np.load(folder / "reference.npz", allow_pickle=False)
-        groups = tuple(str(g) for g in ref["ancestries"])
-        reference = Reference(ref["logits"], groups, {g: ref[f"logits__{g}"] for g in groups}, ref["feature_mean"],
-                              ref["feature_mean_by_ancestry"], float(ref["ancestry_floor"]))
+        weights = read_weights(data)
+        check_weights(weights, net)
+        with np.load(folder / "reference.npz", allow_pickle=False) as ref:
+            groups = tuple(str(g) for g in ref["ancestries"])
+            reference = Reference(ref["logits"], groups, {g: ref[f"logits__{g}"] for g in groups},
+                                  ref["feature_mean"], ref["feature_mean_by_ancestry"], float(ref["ancestry_floor"]))
         outputs = tuple(card["outputs"]["names"])
         covs = tuple(inputs["covariates"])
         return Bundle(
             name=str(meta["name"]), version=str(meta["version"]), path=folder, card=card, info=read_card(card),
-            panel=panel, network=net,
-            model=model.freeze(), reference=reference, outputs=outputs, covariates=covs,
+            panel=panel, network=net, weights=weights, reference=reference, outputs=outputs, covariates=covs,
             covariate_mean=np.array([card["covariates"][c]["mean"] for c in covs], dtype=np.float64),
             mean_probability=np.array([card["outputs"][o]["mean_probability"] for o in outputs]),
             coverage_threshold=float(inputs["coverage_threshold"]), bands=dict(card["bands"]),
-            reads=genetic_inputs_read(model, net.n_genetic))
+            reads=inputs_read(weights, net))
     except (KeyError, TypeError, FileNotFoundError, ValueError, RuntimeError) as exc:
         raise BundleError(f"Bundle {folder} is incomplete or damaged ({type(exc).__name__}: {exc}). "
                           "Rebuild it with make models.") from None
@@ -278,13 +313,23 @@ def bundle_paths(models_dir: Path = MODELS_DIR) -> list[Path]:
     one of these and is left out.
     """
     found: list[Path] = []
-    if not models_dir.is_dir():
-        return found
-    for name_dir in sorted(p for p in models_dir.iterdir() if p.is_dir()):
-        versions = [v for v in name_dir.iterdir() if (v / "card.toml").is_file() and _kind(v) in BUNDLE_KINDS]
-        if versions:
-            found.append(max(versions, key=lambda v: tuple(int(x) if x.isdigit() else 0 for x in v.name.split("."))))
+    for versions in _version_dirs(models_dir).values():
+        kinds = [v for v in versions if _kind(v) in BUNDLE_KINDS]
+        if kinds:
+            found.append(_newest(kinds))
     return found
+
+
+def _version_dirs(models_dir: Path) -> dict[str, list[Path]]:
+    """Bundle name -> its version folders (those with a ``card.toml``), names sorted."""
+    if not models_dir.is_dir():
+        return {}
+    return {d.name: [v for v in d.iterdir() if (v / "card.toml").is_file()]
+            for d in sorted(p for p in models_dir.iterdir() if p.is_dir())}
+
+
+def _newest(versions: list[Path]) -> Path:
+    return max(versions, key=lambda v: tuple(int(x) if x.isdigit() else 0 for x in v.name.split(".")))
 
 
 def _kind(folder: Path) -> str:
@@ -301,12 +346,44 @@ def _kind(folder: Path) -> str:
 @functools.lru_cache(maxsize=64)
 def _card_kind(path: str, mtime_ns: int) -> str:
     try:
-        card = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return _kind_of(Path(path).read_bytes())
+    except OSError:
+        return "risk"
+
+
+def _kind_of(card_bytes: bytes) -> str:
+    try:
+        card = tomllib.loads(card_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return "risk"
     return str(card.get("bundle", {}).get("kind", "risk"))
 
 
-def load_bundles(models_dir: Path = MODELS_DIR) -> tuple[Bundle, ...]:
-    """Load the newest version of every shipped bundle (see :func:`bundle_paths`)."""
-    return tuple(load_bundle(p) for p in bundle_paths(models_dir))
+def load_bundles(models_dir: Path = MODELS_DIR, *, names: Collection[str] | None = None) -> tuple[Bundle, ...]:
+    """Load the newest version of every shipped bundle (those :func:`bundle_paths` lists), or of those in ``names``.
+
+    Every file of a bundle is read once (its card's kind is read from the same bytes that are loaded).
+
+    Parameters
+    ----------
+    models_dir
+        The models folder.
+    names
+        Bundle names (folders under ``models_dir``) to load; ``None``: every one. A name with no risk, response
+        or linear bundle is left out (the caller says so, listing :func:`bundle_paths`).
+
+    Raises
+    ------
+    BundleError
+        As :func:`load_bundle`, for the first bundle that cannot be loaded.
+    """
+    loaded: list[Bundle] = []
+    for name, versions in _version_dirs(models_dir).items():
+        if names is not None and name not in names:
+            continue
+        cards = {v: (v / "card.toml").read_bytes() for v in versions}
+        kept = [v for v in versions if _kind_of(cards[v]) in BUNDLE_KINDS]
+        if kept:
+            newest = _newest(kept)
+            loaded.append(_load(newest, cards[newest], None))
+    return tuple(loaded)

@@ -9,34 +9,15 @@ data), so attributions are computed on the scale the clinician reads. Outputs ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, get_args
-
 import numpy as np
 import torch
 from torch import nn
 
-NetworkKind = Literal["risk", "response", "linear"]
-NETWORK_KINDS: tuple[NetworkKind, ...] = get_args(NetworkKind)
+from genolens.modeling.architecture import NETWORK_KINDS, NetworkConfig, NetworkKind
 
-
-@dataclass(frozen=True)
-class NetworkConfig:
-    """The architecture of a bundle's networks; written to the card and read back to rebuild them."""
-
-    kind: NetworkKind
-    """``risk`` (additive + interaction + covariate paths), ``response`` (shared trunk, one head per
-    drug) or ``linear`` (one layer: a polygenic score)."""
-    n_genetic: int
-    """Genetic inputs (panel variants)."""
-    n_covariates: int
-    """Clinical covariates after the genetic inputs."""
-    n_outputs: int
-    """Outputs: diseases for ``risk``/``linear``, drugs for ``response``."""
-    hidden: int = 16
-    """Width of the interaction path / shared trunk."""
-    members: int = 5
-    """Ensemble members (1 for ``linear``)."""
+# The configuration lives beside the torch-free forward pass (predict reads it without importing torch).
+__all__ = ["NETWORK_KINDS", "Ensemble", "LinearScore", "NetworkConfig", "NetworkKind", "ResponseNet", "RiskNet",
+           "build_member", "genetic_inputs_read", "restrict_genetic"]
 
 
 class _Standardise(nn.Module):

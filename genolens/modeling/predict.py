@@ -1,7 +1,8 @@
 """Predictions for one patient from loaded bundles: probability, interval, percentile, band, flags.
 
-Everything runs under ``torch.inference_mode()`` on a model loaded for inference; the bundle is
-never mutated, so one cached bundle can serve many sessions. Missing genetic inputs are imputed
+The ensemble's forward pass runs in numpy on the bundle's weights
+(:func:`genolens.modeling.architecture.member_logits`, within 1e-6 of torch's), so predicting never imports
+torch; the bundle is never mutated, so one cached bundle can serve many sessions. Missing genetic inputs are imputed
 with the population mean dosage and flagged; clinical inputs not given are set to the population
 mean and flagged as defaulted.
 """
@@ -14,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 
 from genolens.datamodel import Features, Flag, OutputPrediction, PatientGenome, Prediction, RiskBand
 from genolens.datamodel.clinical import PatientDetails
 from genolens.errors import BundleError
+from genolens.modeling.architecture import member_logits
 from genolens.modeling.bundle import (
     ANCESTRY_MIN_COMMON,
     ANCESTRY_MIN_SHARE,
@@ -108,16 +109,15 @@ def predict(bundle: Bundle, features: Features, clinical: Mapping[str, float] | 
         else:
             defaulted.append(c)
     x = np.concatenate([genetic, cov]).astype(np.float32)  # (n_genetic + n_covariates,)
-    with torch.inference_mode():
-        members = bundle.model.member_logits(torch.from_numpy(x)[None, :])  # (members, 1, n_outputs)
-    member_logits = members[:, 0, :].double().numpy()  # (members, n_outputs)
+    logits = member_logits(bundle.weights, bundle.network, x[None, :])[:, 0, :]  # (members, n_outputs)
+    logits = logits.astype(np.float64)
     reads = bundle.reads  # (n_genetic,), like missing (predict checked the length above)
     coverage = float(1.0 - missing[reads].mean()) if reads.any() else 1.0  # over the inputs the network reads
     imputed = tuple(n for n, m in zip(features.names, missing, strict=True) if m)
     imputed_read = tuple(n for n, m, r in zip(features.names, missing, reads, strict=True) if m and r)
     shared = _flags(bundle, values, coverage, imputed, imputed_read, defaulted, out_of_range, int(reads.sum()),
                     assumed)
-    outputs = tuple(_output(bundle, k, member_logits[:, k], shared, opts) for k in range(len(bundle.outputs)))
+    outputs = tuple(_output(bundle, k, logits[:, k], shared, opts) for k in range(len(bundle.outputs)))
     return Prediction(bundle=bundle.name, version=bundle.version, outputs=outputs, inputs=x,
                       input_names=(*features.names, *bundle.covariates), imputed=imputed, defaulted=tuple(defaulted),
                       coverage=coverage)

@@ -10,20 +10,43 @@ Layers: ``workflows -> present -> explain -> modeling -> genome -> datamodel/err
 imports Streamlit.
 """
 
-from genolens.workflows.cohort import CohortResult, gene_summary, score_cohort
-from genolens.workflows.compare import MethodComparison, bundle_randomisation, compare_methods
-from genolens.workflows.drugs import drug_row, drug_rows
-from genolens.workflows.explain import explain_bundle
-from genolens.workflows.findings import MONOGENIC_GENES, monogenic_findings
-from genolens.workflows.report import BundleResult, PatientReport, model_card_summary, patient_report
-from genolens.workflows.warfarin import (
-    CYP2C9_DIPLOTYPES,
-    VKORC1_GENOTYPES,
-    WarfarinDose,
-    installed_dose_bundle,
-    warfarin_dose,
-)
-from genolens.workflows.what_if import with_dosages
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from genolens.workflows.cohort import CohortResult, gene_summary, score_cohort
+    from genolens.workflows.compare import MethodComparison, bundle_randomisation, compare_methods
+    from genolens.workflows.drugs import drug_row, drug_rows
+    from genolens.workflows.explain import explain_bundle
+    from genolens.workflows.findings import MONOGENIC_GENES, monogenic_findings
+    from genolens.workflows.report import BundleResult, PatientReport, model_card_summary, patient_report
+    from genolens.workflows.warfarin import (
+        CYP2C9_DIPLOTYPES,
+        VKORC1_GENOTYPES,
+        WarfarinDose,
+        installed_dose_bundle,
+        warfarin_dose,
+    )
+    from genolens.workflows.what_if import with_dosages
+
+_HOMES = {
+    "CohortResult": "cohort", "gene_summary": "cohort", "score_cohort": "cohort",
+    "MethodComparison": "compare", "bundle_randomisation": "compare", "compare_methods": "compare",
+    "drug_row": "drugs", "drug_rows": "drugs", "explain_bundle": "explain",
+    "MONOGENIC_GENES": "findings", "monogenic_findings": "findings",
+    "BundleResult": "report", "PatientReport": "report", "model_card_summary": "report", "patient_report": "report",
+    "CYP2C9_DIPLOTYPES": "warfarin", "VKORC1_GENOTYPES": "warfarin", "WarfarinDose": "warfarin",
+    "installed_dose_bundle": "warfarin", "warfarin_dose": "warfarin", "with_dosages": "what_if",
+}
+"""Each exported name -> its module: imported on first use, so that ``predict --model warfarin_dose`` (the
+warfarin module alone) does not load Captum through the report and explorer use cases."""
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'genolens.workflows' has no attribute {name!r}")
+    return getattr(import_module(f"genolens.workflows.{_HOMES[name]}"), name)
+
 
 __all__ = [
     "CYP2C9_DIPLOTYPES",

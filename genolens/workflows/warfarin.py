@@ -41,7 +41,6 @@ import numpy as np
 from genolens.datamodel import Baseline, PatientGenome
 from genolens.datamodel.clinical import PatientDetails
 from genolens.errors import BundleError, CohortError, OptionError
-from genolens.explain import attribute
 from genolens.modeling.bundle import MODELS_DIR, dumps_toml
 from genolens.modeling.dose_explain import explainable_dose_model, float64_copy
 from genolens.modeling.dose_network import DoseEnsemble, load_dose_ensemble, predict_dose
@@ -328,6 +327,8 @@ def iwpc_contributions(X: np.ndarray, baseline: np.ndarray,
 
 def _ig(bundle: DoseBundle, x: np.ndarray) -> tuple[np.ndarray, float, float, float]:
     """Integrated Gradients of the mean dose per factor: values (8,), residual, f(x), f(baseline)."""
+    from genolens.explain.attribution import attribute  # Captum: only when a ledger is asked for
+
     base = Baseline(kind="population_average", values=bundle.baseline, samples=None, caption=bundle.caption)
     a = attribute(explainable_dose_model(bundle.model), x, baseline=base, target=0, feature_mask=factor_mask(),
                   group_names=[f for f, _ in FACTORS])
