@@ -67,3 +67,8 @@ class OutsideCallError(GenoLensError):
 
 class AuditError(GenoLensError):
     """The audit log cannot be written or read as asked (unwritable file, partial last entry, bad entry fields)."""
+
+
+class AbsoluteRiskError(GenoLensError):
+    """An absolute risk cannot be computed as asked: a rate table is malformed or does not cover the ages,
+    the age or horizon is unusable, or the relative risks are not finite."""
