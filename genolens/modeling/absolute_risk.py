@@ -360,8 +360,8 @@ def patient_absolute_risk(engine: RiskEngine, *, log_rr: float, age: float, hori
     risks = absolute_risk(np.array([log_rr, median_lp]), a, b, hazard0=engine.hazard0,
                           incidence=engine.incidence, mortality=engine.mortality)
     if risks[1] <= 0.0:
-        raise AbsoluteRiskError(f"The incidence table has no {engine.outcome} between ages {a} and {b}; no "
-                                "absolute risk or ratio can be given for this interval.")
+        raise AbsoluteRiskError(f"The incidence table gives no risk of {engine.outcome} between ages {a} and {b}; "
+                                "no absolute risk or ratio can be given for this interval.")
     # risk rises with lp over a fixed interval, so the percentile of the risk is that of lp
     below = float(w[ref < log_rr].sum())
     tied = float(w[ref == log_rr].sum())
