@@ -20,21 +20,20 @@ years, rates constant within a year of age, as iCARE computes it) is
 
     risk = sum_{t=a}^{b-1} lambda0(t) r exp(-sum_{u=a}^{t-1} (lambda0(u) r + m(u))).
 
-No Streamlit, no I/O besides reading the shipped rate tables (``data/incidence/``).
+No Streamlit, no I/O: rate tables come from :mod:`genolens.modeling.incidence`; the check on a
+followed cohort (E/O, AUC) is :mod:`genolens.modeling.risk_validation`.
 """
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from genolens.errors import AbsoluteRiskError
-from genolens.modeling.evaluate import auroc
+from genolens.modeling.incidence import RateTable, breast_cancer_rates
 
 Horizon = Literal["10-year", "to age 80"]
 """How far ahead a risk looks: the next 10 years from the current age, or from it to the 80th birthday."""
@@ -43,91 +42,8 @@ HORIZONS: tuple[Horizon, ...] = ("10-year", "to age 80")
 LIFETIME_END_AGE = 80
 """The age a lifetime risk runs to (CanRisk and iCARE report lifetime risk to 80)."""
 
-INCIDENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "incidence"
-"""The shipped rate tables and their PROVENANCE.md."""
-
 _FIXED_POINT_TOL = 1e-13
 _FIXED_POINT_MAX_ITER = 10_000
-
-
-@dataclass(frozen=True)
-class RateTable:
-    """Annual rates by single year of age (events per person-year at risk)."""
-
-    first_age: int
-    """The age of ``rates[0]`` in whole years; ages run ``first_age, first_age + 1, ...`` without gaps."""
-    rates: np.ndarray
-    """float64, shape (n_ages,): the annual rate at each age, finite and >= 0."""
-    source: str
-    """Where the rates come from (file name and PROVENANCE line), shown with every risk made from them."""
-
-    @property
-    def last_age(self) -> int:
-        """The oldest age the table covers."""
-        return self.first_age + len(self.rates) - 1
-
-    def covers(self, age_from: int, age_to: int) -> bool:
-        """Whether the table has a rate for every age in ``[age_from, age_to)``."""
-        return self.first_age <= age_from and age_to - 1 <= self.last_age
-
-
-def read_rate_table(path: Path, *, source: str) -> RateTable:
-    """Read a CSV with columns ``age,rate`` (one row per single year of age, no gaps).
-
-    Parameters
-    ----------
-    path
-        The CSV file.
-    source
-        Where the rates come from, carried into every risk made from them.
-
-    Raises
-    ------
-    AbsoluteRiskError
-        When the file cannot be read, a column is missing, a value is not a number, a rate is
-        negative or missing, or the ages are not consecutive whole years.
-    """
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        raise AbsoluteRiskError(f"Cannot read the rate table {path}: {exc.strerror or exc}.") from exc
-    if not rows or set(rows[0]) != {"age", "rate"}:
-        raise AbsoluteRiskError(f"Rate table {path.name} must have exactly the columns age,rate "
-                                f"(found: {', '.join(rows[0]) if rows else 'no rows'}).")
-    ages: list[int] = []
-    rates: list[float] = []
-    for line, row in enumerate(rows, start=2):
-        try:
-            age, rate = int(row["age"]), float(row["rate"])
-        except (TypeError, ValueError) as exc:
-            raise AbsoluteRiskError(f"Rate table {path.name}, line {line}: age {row['age']!r} and rate "
-                                    f"{row['rate']!r} must be a whole number and a number.") from exc
-        if not math.isfinite(rate) or rate < 0:
-            raise AbsoluteRiskError(f"Rate table {path.name}, line {line}: rate {rate} at age {age} must be a "
-                                    "finite number >= 0.")
-        ages.append(age)
-        rates.append(rate)
-    if ages != list(range(ages[0], ages[0] + len(ages))):
-        raise AbsoluteRiskError(f"Rate table {path.name}: ages must be consecutive whole years in order "
-                                f"(found {ages[0]} ... {ages[-1]} in {len(ages)} rows).")
-    return RateTable(first_age=ages[0], rates=np.asarray(rates, dtype=np.float64), source=source)
-
-
-def breast_cancer_rates() -> tuple[RateTable, RateTable]:
-    """The shipped US rates for women: breast-cancer incidence (ages 0-85) and all-cause mortality (0-84).
-
-    Returns
-    -------
-    (incidence, mortality)
-        As iCARE ships them for its BPC3 example (SEER incidence, CDC WONDER mortality);
-        ``data/incidence/PROVENANCE.md`` names the source and licence.
-    """
-    incidence = read_rate_table(INCIDENCE_DIR / "breast_cancer_incidence_women.csv",
-                                source="SEER breast-cancer incidence, US women, as shipped by iCARE (BPC3 example)")
-    mortality = read_rate_table(INCIDENCE_DIR / "all_cause_mortality_women.csv",
-                                source="CDC WONDER all-cause mortality, US women, as shipped by iCARE (BPC3 example)")
-    return incidence, mortality
 
 
 def _weights(weights: np.ndarray | None, n: int) -> np.ndarray:
@@ -292,6 +208,27 @@ def risk_engine(reference_log_rr: np.ndarray, *, outcome: str, population: str, 
                       reference_log_rr=lp, reference_weights=w, hazard0=baseline_hazard(incidence, lp, w))
 
 
+def breast_cancer_engine(reference_log_rr: np.ndarray, reference_weights: np.ndarray | None = None) -> RiskEngine:
+    """A :class:`RiskEngine` for breast cancer in women, with the shipped US incidence and mortality.
+
+    Parameters
+    ----------
+    reference_log_rr
+        float64, shape (n_ref,): log relative risks of a reference sample of **women** (e.g. a breast-cancer
+        bundle's calibrated logits for its women), on the scale the patient's ``log_rr`` will be given on.
+    reference_weights
+        float64, shape (n_ref,): sampling weights; equal when None.
+
+    Raises
+    ------
+    AbsoluteRiskError
+        When the reference is unusable or the shipped tables are damaged.
+    """
+    incidence, mortality = breast_cancer_rates()
+    return risk_engine(reference_log_rr, outcome="a diagnosis of breast cancer", population="US women",
+                       incidence=incidence, mortality=mortality, reference_weights=reference_weights)
+
+
 @dataclass(frozen=True)
 class AbsoluteRisk:
     """One patient's absolute risk over a named horizon, beside the median woman of the same age."""
@@ -428,59 +365,3 @@ def partial_profile_risk(observed_log_rr: float, reference_observed_log_rr: np.n
             break
         lower, upper = max(lower - 1, 0), min(upper + 1, len(cuts) - 1)  # an empty stratum: widen by one each side
     return float(np.dot(w[inside], risks[inside]) / w[inside].sum())
-
-
-@dataclass(frozen=True)
-class CohortCheck:
-    """Calibration and discrimination of absolute risks on a cohort followed from entry to exit."""
-
-    n: int
-    """People in the cohort."""
-    cases: int
-    """People diagnosed during their follow-up (onset after exit counts as not diagnosed)."""
-    expected: float
-    """Mean predicted risk over each person's own follow-up."""
-    observed: float
-    """Share of people diagnosed during follow-up."""
-    expected_by_observed: float
-    """``expected / observed``; 1 is perfect calibration in the large."""
-    auc: float
-    """Area under the ROC curve of the log relative risk, cases against non-cases (ties count half)."""
-
-
-def check_on_cohort(log_rr: np.ndarray, entry_age: np.ndarray, exit_age: np.ndarray, outcome: np.ndarray,
-                    years_to_onset: np.ndarray, *, hazard0: np.ndarray, incidence: RateTable,
-                    mortality: RateTable) -> CohortCheck:
-    """Expected/observed ratio and AUC of the risk over each person's total follow-up.
-
-    Parameters
-    ----------
-    log_rr
-        float64, shape (n,): each person's log relative risk at entry.
-    entry_age, exit_age
-        int, shape (n,): age at entry and at the end of follow-up, whole years; the risk is for ``[entry, exit)``.
-    outcome
-        0/1, shape (n,): diagnosed during the study.
-    years_to_onset
-        float64, shape (n,): years from entry to diagnosis (``inf`` when none); an onset after exit is not a case.
-    hazard0, incidence, mortality
-        As for :func:`absolute_risk`.
-
-    Raises
-    ------
-    AbsoluteRiskError
-        When the arrays differ in length, nobody is diagnosed, or the tables do not cover the ages.
-    """
-    lp = _log_rr(log_rr, "cohort")
-    entry, exit_ = np.asarray(entry_age, dtype=np.int64), np.asarray(exit_age, dtype=np.int64)
-    onset = np.asarray(years_to_onset, dtype=np.float64)
-    if not (entry.shape == exit_.shape == onset.shape == np.shape(outcome) == lp.shape):
-        raise AbsoluteRiskError(f"Cohort columns differ in length (log_rr {lp.shape}, entry {entry.shape}, "
-                                f"exit {exit_.shape}, outcome {np.shape(outcome)}, onset {onset.shape}).")
-    case = (np.asarray(outcome) == 1) & (onset <= exit_ - entry)
-    if not case.any():
-        raise AbsoluteRiskError("Nobody in the cohort was diagnosed during follow-up; E/O and AUC are undefined.")
-    risks = absolute_risk(lp, entry, exit_, hazard0=hazard0, incidence=incidence, mortality=mortality)
-    expected, observed = float(risks.mean()), float(case.mean())
-    return CohortCheck(n=len(lp), cases=int(case.sum()), expected=expected, observed=observed,
-                       expected_by_observed=expected / observed, auc=auroc(case.astype(np.int64), lp))

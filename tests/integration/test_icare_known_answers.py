@@ -21,11 +21,10 @@ import pytest
 from genolens.modeling.absolute_risk import (
     absolute_risk,
     baseline_hazard,
-    breast_cancer_rates,
-    check_on_cohort,
     partial_profile_risk,
-    read_rate_table,
 )
+from genolens.modeling.incidence import breast_cancer_rates, read_rate_table
+from genolens.modeling.risk_validation import check_on_cohort
 
 ICARE = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "icare"
 BPC3, LIT = ICARE / "BPC3", ICARE / "iCARE-Lit"

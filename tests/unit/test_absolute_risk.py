@@ -13,16 +13,15 @@ import pytest
 
 from genolens.errors import AbsoluteRiskError
 from genolens.modeling.absolute_risk import (
-    RateTable,
     absolute_risk,
     baseline_hazard,
-    breast_cancer_rates,
-    check_on_cohort,
+    breast_cancer_engine,
     partial_profile_risk,
     patient_absolute_risk,
-    read_rate_table,
     risk_engine,
 )
+from genolens.modeling.incidence import RateTable, breast_cancer_rates, read_rate_table
+from genolens.modeling.risk_validation import check_on_cohort
 
 RATES = Path(__file__).resolve().parents[1] / "data" / "rates"
 
@@ -121,10 +120,7 @@ def test_shipped_rates_cover_the_horizons_offered() -> None:
 
 @pytest.fixture(scope="module")
 def engine():  # type: ignore[no-untyped-def]
-    incidence, mortality = breast_cancer_rates()
-    reference = np.random.default_rng(11).normal(0.0, 0.5, 4001)
-    return risk_engine(reference, outcome="a diagnosis of breast cancer", population="US women",
-                       incidence=incidence, mortality=mortality)
+    return breast_cancer_engine(np.random.default_rng(11).normal(0.0, 0.5, 4001))
 
 
 def test_card_for_the_median_woman_is_her_own_comparison(engine) -> None:  # type: ignore[no-untyped-def]
