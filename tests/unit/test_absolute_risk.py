@@ -6,6 +6,8 @@ Golden values are written out here from the formulas (plain loops, ``math``), no
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -198,3 +200,12 @@ def test_cohort_check_by_hand(three_ages: tuple[RateTable, RateTable]) -> None:
     with pytest.raises(AbsoluteRiskError, match="Nobody in the cohort was diagnosed"):
         check_on_cohort(lp, np.full(4, 50), np.full(4, 53), np.zeros(4), onset, hazard0=hazard0,
                         incidence=incidence, mortality=mortality)
+
+
+def test_the_engine_runs_without_pyicare_or_patsy() -> None:
+    """py-icare (and its patsy) are the known answer in tests only; the product never imports them."""
+    code = ("import sys, genolens.modeling.absolute_risk, genolens.modeling.incidence, "
+            "genolens.modeling.risk_validation; print(sorted({'icare', 'patsy', 'pandas'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"
