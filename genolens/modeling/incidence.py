@@ -18,6 +18,7 @@ from genolens.errors import AbsoluteRiskError
 INCIDENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "incidence"
 """The shipped rate tables and their PROVENANCE.md."""
 
+
 @dataclass(frozen=True)
 class RateTable:
     """Annual rates by single year of age (events per person-year at risk)."""
