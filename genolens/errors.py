@@ -72,3 +72,8 @@ class AuditError(GenoLensError):
 class CohortJobError(GenoLensError):
     """A cohort job cannot run as asked: the results folder holds another input's or settings' results, the file
     cannot be converted to VCF Zarr, no panel site is in it, or the Dask scheduler cannot be reached."""
+
+
+class AbsoluteRiskError(GenoLensError):
+    """An absolute risk cannot be computed as asked: a rate table is malformed or does not cover the ages,
+    the age or horizon is unusable, or the relative risks are not finite."""
