@@ -260,6 +260,7 @@ def call_pgx(patient: PatientGenome, outside: Mapping[str, OutsideCall] | None =
     sites: dict[str, tuple[SiteCall, Locus]] = {}
     by_id: dict[str, tuple[SiteCall, Locus]] = {}
     assumed: set[str] = set()
+    as_read: dict[str, tuple[SiteCall, Locus]] = {}  # the absent sites the whole-genome policy filled, as read
     for name in (panel, POSITIONS_PANEL):
         variants = {v.id: v for v in load_panel(name).variants}
         for s in results[name].sites:
@@ -267,6 +268,8 @@ def call_pgx(patient: PatientGenome, outside: Mapping[str, OutsideCall] | None =
                 continue
             locus = variants[s.variant_id].locus(build)
             if s.status == "absent" and patient.absent_policy == "reference" and locus.ref:
+                if name != panel:
+                    as_read[s.variant_id] = (s, locus)
                 # The user says this is a whole-genome call set: an absent site is hom-ref, and the call says so.
                 ref_is_effect = locus.ref.upper() == locus.effect_allele.upper()
                 s = replace(s, status="called", genotype="0/0", alleles=(locus.ref, locus.ref),
@@ -278,7 +281,7 @@ def call_pgx(patient: PatientGenome, outside: Mapping[str, OutsideCall] | None =
             else:
                 by_id[s.variant_id] = (s, locus)
     definitions = load_definitions()
-    calls = [_call_definition(definitions[g], by_id, missing, assumed) for g in PHARMCAT_GENES]
+    calls = [_call_whole_genome(definitions[g], by_id, as_read, missing, assumed) for g in PHARMCAT_GENES]
     for g in GENES:
         if g.name in PHARMCAT_GENES:
             continue
@@ -717,6 +720,27 @@ def _hap_matches(d: _Definition, alleles: list[_Named], present: list[int], hap:
             continue  # a variant this allele does not define: not explained
         out.append(a)
     return out
+
+
+def _call_whole_genome(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]],
+                       as_read: Mapping[str, tuple[SiteCall, Locus]], policy: MissingPolicy,
+                       assumed: set[str]) -> GeneCall:
+    """Call one gene; when the whole-genome assumption (reference at absent positions) leaves the called variants
+    unexplained, call again from the positions actually in the file, and say so.
+
+    A file that lists rs4244285 A/A but not rs12769205 (both define CYP2C19 *2) contradicts "absent means
+    reference"; the assumption, not the called genotype, gives way, and the absent positions are listed missing.
+    """
+    call = _call_definition(d, sites, policy, assumed)
+    if not (call.phenotype == "Indeterminate" and call.uncertainty.startswith("No combination")
+            and assumed & {p.label() for p in d.positions}):
+        return call
+    again = _call_definition(d, {**sites, **as_read}, policy, set())
+    if again.uncertainty.startswith("No combination"):
+        return call
+    return replace(again, note=f"{again.note} The whole-genome assumption (reference at the {d.gene} positions "
+                              "absent from the file) left the called variants unexplained, so the gene was called "
+                              "from the positions in the file; the absent ones are listed missing.")
 
 
 def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]], policy: MissingPolicy,

@@ -89,7 +89,7 @@ def test_clinician_flow(page: Page, artifacts_dir: Path) -> None:
     _choose_demo(page, "dpyd 2A heterozygote", "DEMO_DPYD")
     _no_errors(page)
     # lazy panel tabs: one match log is built, the open tab's; a click on another builds that one instead
-    expect(page.get_by_role("tab")).to_have_count(4)
+    expect(page.get_by_role("tab")).to_have_count(5)  # four model panels and PharmCAT's allele-defining positions
     expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
     usable = page.get_by_text(re.compile(r"^\d+ of \d+ sites usable$"))  # the open panel's progress bar text
     expect(usable).to_have_count(1)

@@ -175,3 +175,18 @@ def test_whole_genome_policy_lets_absent_pgx_sites_count_as_reference_and_says_s
     wgs = _call(_read(demo, absent="reference", qc_records=0)).gene("DPYD")
     assert (wgs.phenotype, wgs.activity_score) == ("Intermediate Metabolizer", 1.0)
     assert "Assumed reference" in wgs.note and "rs55886062" in wgs.note
+
+
+def test_whole_genome_assumption_gives_way_to_a_called_variant_it_cannot_explain() -> None:
+    # The CYP2C19 demo lists rs4244285 A/A but not rs12769205; PharmCAT's *2 is defined by both. Assuming the
+    # absent rs12769205 is reference contradicts the called A/A (no PharmCAT allele pair fits it); the gene is then
+    # called from the positions in the file, as PharmCAT calls it without the assumption, and the note says why.
+    patient = read_patient(DEMO / "cyp2c19_2_2.vcf.gz", absent="reference", qc_records=0, panels=pgx_panels())
+    wgs = call_pgx(patient).gene("CYP2C19")
+    assert (wgs.phenotype, wgs.diplotypes[0]) == ("Poor Metabolizer", "*2/*2")
+    assert "rs12769205" in wgs.missing_positions  # listed missing, not assumed
+    assert "whole-genome assumption" in wgs.note
+    as_pharmcat = call_pgx(read_patient(DEMO / "cyp2c19_2_2.vcf.gz", qc_records=0, panels=pgx_panels()))
+    assert as_pharmcat.gene("CYP2C19").diplotypes[0] == "*2/*2"  # the same call without the assumption
+    # other genes keep the assumption: DPYD's absent positions are still read as reference
+    assert call_pgx(patient).gene("DPYD").phenotype == "Normal Metabolizer"
