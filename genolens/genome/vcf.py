@@ -248,7 +248,8 @@ class VcfFile:
                 Path(str(link) + ext).symlink_to(Path(str(cache) + ext))
                 os.utime(str(cache) + ext)  # most recently used: kept longest
                 self._read_path = link
-                return f"{kind} index built for an earlier read of this file, reused"
+                # the same words as a fresh build: a report never depends on what a cache held
+                return f"{kind} index built by GenoLens"
         # TBI builds faster than CSI; CSI is needed for BCF and for contigs over 2^29 bases.
         for min_shift, ext, kind in ((0, ".tbi", "TBI"), (14, ".csi", "CSI")):
             if min_shift == 0 and self.info.kind == "bcf":
@@ -259,7 +260,7 @@ class VcfFile:
                     part = Path(f"{cache}{ext}.{os.getpid()}.part")
                     shutil.copyfile(str(link) + ext, part)
                     os.replace(part, str(cache) + ext)
-                return f"{kind} index built for this read"
+                return f"{kind} index built by GenoLens"
         return None
 
     def _query(self, sites: list[Site], convert: Callable[[Any, int | None], _R],
