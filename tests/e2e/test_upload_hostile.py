@@ -38,6 +38,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from genolens.genome.spool import INDEX_PREFIX, OWNER_FILE
 from tests.e2e.browser import CHROMIUM, block_outside, streamlit_app, wait_idle
 from tests.factories import DATA, line_bomb, records_bomb, samples_bomb
 from tests.integration.test_fuzz_vcf import fuzz_corpus
@@ -64,8 +65,19 @@ class Server:
     log: Path
 
     def leftovers(self) -> list[str]:
-        """GenoLens temporary files or folders in the server's TMPDIR (uploads, reads, workers)."""
-        return sorted(p.name for p in self.tmp.iterdir() if p.name.startswith("genolens-"))
+        """GenoLens temporary files or folders in the server's TMPDIR (uploads, reads, workers).
+
+        A worker process's private index folder (``genolens-index-*``, removed when the process exits) is no
+        leftover while it holds only indexes named by an upload's SHA-256 and size (no VCF byte, no genotype);
+        anything else in it is reported.
+        """
+        index = re.compile(r"[0-9a-f]{64}-[0-9]+\.(tbi|csi)|" + re.escape(OWNER_FILE))
+
+        def kept_index(p: Path) -> bool:
+            return (p.name.startswith(INDEX_PREFIX) and p.is_dir()
+                    and all(index.fullmatch(f.name) for f in p.iterdir()))
+
+        return sorted(p.name for p in self.tmp.iterdir() if p.name.startswith("genolens-") and not kept_index(p))
 
     def alive(self) -> bool:
         try:
