@@ -93,7 +93,9 @@ def test_probability_interval_and_percentile_recomputed(bundle: Bundle) -> None:
         with torch.inference_mode():
             members = bundle.model.member_logits(torch.from_numpy(pred.inputs)[None, :])[:, 0, 0].double().numpy()
         z = members.mean()
-        assert out.probability == pytest.approx(1 / (1 + np.exp(-z)), rel=1e-9)
+        # predict runs the ensemble in numpy (float64 over the stored float32 weights), torch in float32: the two
+        # agree to float32 rounding (modeling/architecture.py; tests/integration/test_numpy_forward.py)
+        assert out.probability == pytest.approx(1 / (1 + np.exp(-z)), abs=1e-6)
         member_p = 1 / (1 + np.exp(-members))
         assert out.interval[0] <= out.probability <= out.interval[1]
         assert out.interval[0] == pytest.approx(min(np.percentile(member_p, 5), out.probability))
