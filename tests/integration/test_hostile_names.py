@@ -38,7 +38,7 @@ def _markdown_bodies(at: AppTest) -> list[str]:
     texts = [str(e.value) for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
                                        "error", "success") for e in getattr(at, kind)]
     texts += [str(m.label) for m in at.metric] + [str(t.label) for t in at.tabs]
-    texts += [str(e.label) for e in at.get("expandable")]
+    texts += [str(e.label) for e in at.expander]
     texts += [str(getattr(w, "help", "") or "")
               for kind in ("selectbox", "button", "metric") for w in getattr(at, kind)]
     return texts
