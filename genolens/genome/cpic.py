@@ -74,27 +74,54 @@ class GuidelineCall:
     """True when every possible reading of the call changes the prescription."""
 
 
+GUIDELINE_GROUPS: Mapping[str, str] = {
+    "Likely Poor Metabolizer": "Poor Metabolizer",
+    "Likely Intermediate Metabolizer": "Intermediate Metabolizer",
+    "Possible Intermediate Metabolizer": "Intermediate Metabolizer",
+    "Possible Decreased Function": "Decreased Function",
+}
+"""PharmCAT's "Likely"/"Possible" phenotype words and the guideline row that covers them: CPIC 2022 clopidogrel
+Table 2 gives likely PM/IM the PM/IM recommendations; CPIC 2018 thiopurines (and its 2024 update) treat "intermediate
+or possible intermediate metabolizer" as one row; CPIC 2022 statins, "decreased (or possible decreased) function".
+CYP3A5's possible IM (one expresser allele and one of uncertain function) reads as an expresser either way."""
+
+
 def _ph(calls: Mapping[str, GeneCall], gene: str) -> str:
-    return calls[gene].phenotype
+    ph = calls[gene].phenotype
+    return GUIDELINE_GROUPS.get(ph, ph)
+
+
+def _no_rule(gene: str, ph: str, drug: str) -> Advice:
+    """A phenotype a rule does not list: never the standard dose by default."""
+    return "amber", f"{gene} phenotype {ph!r} has no {drug} recommendation here; check the guideline.", ""
 
 
 def _fluoropyrimidine(c: Mapping[str, GeneCall]) -> Advice:
-    score = c["DPYD"].activity_score
-    if _ph(c, "DPYD") == "Normal Metabolizer":
+    score, ph = c["DPYD"].activity_score, _ph(c, "DPYD")
+    if ph == "Normal Metabolizer":
         return "green", "Standard starting dose.", STRONG
-    if _ph(c, "DPYD") == "Intermediate Metabolizer":
+    if ph == "Intermediate Metabolizer":
         return "amber", "Reduce starting dose by 50%, then titrate by toxicity or drug levels.", MODERATE
+    if ph != "Poor Metabolizer":
+        return _no_rule("DPYD", c["DPYD"].phenotype, "fluoropyrimidine")
     if score == 0.5:
         return "red", "Avoid; if no alternative, a strongly reduced dose with early drug-level monitoring.", STRONG
     return "red", "Avoid fluoropyrimidines (5-fluorouracil, capecitabine); choose an alternative.", STRONG
 
 
 def _thiopurine(c: Mapping[str, GeneCall]) -> Advice:
-    phs = {_ph(c, "TPMT"), _ph(c, "NUDT15")}
-    if "Poor Metabolizer" in phs:
+    phs = {gene: _ph(c, gene) for gene in ("TPMT", "NUDT15")}
+    known = {"Normal Metabolizer", "Intermediate Metabolizer", "Poor Metabolizer"}
+    if "Poor Metabolizer" in phs.values():
         return "red", ("Drastically reduce dose (about 10-fold, 3 times a week) for malignancy, or use a "
                        "non-thiopurine alternative for other conditions."), STRONG
-    if "Intermediate Metabolizer" in phs:
+    for gene, ph in phs.items():
+        if ph not in known:
+            return _no_rule(gene, c[gene].phenotype, "thiopurine")
+    if set(phs.values()) == {"Intermediate Metabolizer"}:  # CPIC's March 2024 update for IM of both genes
+        return "amber", ("Intermediate for both TPMT and NUDT15: start at 20-50% of the standard dose and adjust by "
+                         "myelosuppression."), ""
+    if "Intermediate Metabolizer" in phs.values():
         return "amber", "Reduce starting dose (30-80% of standard) and adjust by myelosuppression.", STRONG
     return "green", "Standard starting dose.", STRONG
 
@@ -104,8 +131,11 @@ def _clopidogrel(c: Mapping[str, GeneCall]) -> Advice:
     if ph == "Poor Metabolizer":
         return "red", "Avoid clopidogrel: use an alternative antiplatelet (prasugrel or ticagrelor).", STRONG
     if ph == "Intermediate Metabolizer":
-        return "amber", "Use an alternative antiplatelet (prasugrel or ticagrelor) if not contraindicated.", MODERATE
-    return "green", "Standard dose.", STRONG
+        return "amber", ("Avoid standard-dose clopidogrel if possible: use prasugrel or ticagrelor at standard dose "
+                         "if not contraindicated (ACS/PCI)."), STRONG
+    if ph in ("Normal Metabolizer", "Rapid Metabolizer", "Ultrarapid Metabolizer"):
+        return "green", "Standard dose.", STRONG
+    return _no_rule("CYP2C19", c["CYP2C19"].phenotype, "clopidogrel")
 
 
 def _warfarin(c: Mapping[str, GeneCall]) -> Advice:
@@ -113,6 +143,10 @@ def _warfarin(c: Mapping[str, GeneCall]) -> Advice:
     if cyp == "Poor Metabolizer":
         return "red", ("Markedly lower dose (genotype-guided algorithm, then 20-40% lower) or an alternative "
                        "anticoagulant; monitor INR closely."), ""
+    if cyp not in ("Normal Metabolizer", "Intermediate Metabolizer"):
+        return _no_rule("CYP2C9", c["CYP2C9"].phenotype, "warfarin")
+    if vk not in ("-1639 GG", "-1639 AG", "-1639 AA"):
+        return _no_rule("VKORC1", c["VKORC1"].phenotype, "warfarin")
     if cyp != "Normal Metabolizer" or vk != "-1639 GG":
         return "amber", ("Lower dose expected: dose with a genotype-guided algorithm (CYP2C9 + VKORC1); "
                          "monitor INR."), ""
@@ -124,22 +158,30 @@ def _simvastatin(c: Mapping[str, GeneCall]) -> Advice:
     if ph == "Poor Function":
         return "red", "Avoid simvastatin; prescribe an alternative statin.", STRONG
     if ph == "Decreased Function":
-        return "amber", "Prescribe an alternative statin, or simvastatin at most 20 mg/day.", STRONG
-    return "green", "Standard dose.", STRONG
+        return "amber", "Prescribe an alternative statin, or simvastatin below 20 mg/day.", STRONG
+    if ph in ("Normal Function", "Increased Function"):
+        return "green", "Standard dose.", STRONG
+    return _no_rule("SLCO1B1", c["SLCO1B1"].phenotype, "simvastatin")
 
 
 def _irinotecan(c: Mapping[str, GeneCall]) -> Advice:
-    if _ph(c, "UGT1A1") == "Poor Metabolizer":
+    ph = _ph(c, "UGT1A1")
+    if ph == "Poor Metabolizer":
         return "amber", ("Reduce starting dose by at least 30% (regimens of 180 mg/m² or more); titrate by "
                          "neutrophils."), ""
-    return "green", "Standard starting dose (DPWG: no action for Normal or Intermediate Metabolizers).", ""
+    if ph in ("Normal Metabolizer", "Intermediate Metabolizer"):
+        return "green", "Standard starting dose (DPWG: no action for Normal or Intermediate Metabolizers).", ""
+    return _no_rule("UGT1A1", c["UGT1A1"].phenotype, "irinotecan")
 
 
 def _tacrolimus(c: Mapping[str, GeneCall]) -> Advice:
-    if _ph(c, "CYP3A5") in ("Normal Metabolizer", "Intermediate Metabolizer"):
+    ph = _ph(c, "CYP3A5")
+    if ph in ("Normal Metabolizer", "Intermediate Metabolizer"):
         return "amber", ("CYP3A5 expresser: increase starting dose 1.5-2× (at most 0.3 mg/kg/day), guided by "
                          "drug levels."), STRONG
-    return "green", "Standard starting dose with drug-level monitoring.", STRONG
+    if ph == "Poor Metabolizer":
+        return "green", "Standard starting dose with drug-level monitoring.", STRONG
+    return _no_rule("CYP3A5", c["CYP3A5"].phenotype, "tacrolimus")
 
 
 def _hla_positive(call: GeneCall, allele: str) -> bool | None:
@@ -276,6 +318,13 @@ def gene_words(g: GeneCall) -> str:
     return f"{gene} {g.phenotype}" + (f" ({'; '.join(parts)})" if parts else "")
 
 
+def grouped_words(calls: Iterable[GeneCall]) -> str:
+    """Which guideline row a "Likely"/"Possible" phenotype was read under (``""`` when none was)."""
+    parts = [f"{g.gene} {g.phenotype}: the guideline's {GUIDELINE_GROUPS[g.phenotype]} recommendation applies"
+             for g in calls if g.phenotype in GUIDELINE_GROUPS]
+    return (" " + "; ".join(parts) + ".") if parts else ""
+
+
 def missing_words(calls: Iterable[GeneCall]) -> str:
     """What a confident call did not see, said beside its action (``""`` when nothing was missing).
 
@@ -318,8 +367,8 @@ def guideline_action(d: DrugSpec, calls: Mapping[str, GeneCall]) -> GuidelineCal
     unknown = [g for g in calls.values() if g.phenotype == "Indeterminate" or g.possible_phenotypes]
     if not unknown:
         level, action, strength = d.rule(calls)
-        return GuidelineCall(level, LEVEL_WORDS[level], action + missing_words(calls.values()), strength,
-                             level != "green")
+        return GuidelineCall(level, LEVEL_WORDS[level], action + grouped_words(calls[g] for g in d.genes)
+                             + missing_words(calls.values()), strength, level != "green")
     head = "; ".join(g.uncertainty or f"{g.gene} cannot be called exactly" for g in unknown)
     tail = " Genotype these positions before prescribing." if any(g.missing_positions for g in unknown) else ""
     options = [(g, ph) for g in unknown for ph in g.possible_phenotypes]

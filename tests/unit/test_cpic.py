@@ -21,6 +21,8 @@ def drug(name: str) -> DrugSpec:
     return next(d for d in DRUGS if d.drug.startswith(name))
 
 
+CLOPIDOGREL_IM = ("Avoid standard-dose clopidogrel if possible: use prasugrel or ticagrelor at standard dose if not "
+                  "contraindicated (ACS/PCI).")
 NORMAL = {"TPMT": call("TPMT", "Normal Metabolizer"), "NUDT15": call("NUDT15", "Normal Metabolizer"),
           "CYP2C9": call("CYP2C9", "Normal Metabolizer", score=2.0), "VKORC1": call("VKORC1", "-1639 GG")}
 
@@ -39,14 +41,36 @@ CASES = [
     ("Thiopurines", call("NUDT15", "Poor Metabolizer"), "red",
      "Drastically reduce dose (about 10-fold, 3 times a week) for malignancy, or use a non-thiopurine alternative "
      "for other conditions.", "Strong"),
-    # CPIC 2022 clopidogrel: PM alternative (Strong); IM alternative if not contraindicated (Moderate).
+    # CPIC 2022 clopidogrel (Lee et al., Table 2, ACS/PCI column): PM and likely PM avoid (Strong); IM and likely IM
+    # avoid standard dose if possible, prasugrel or ticagrelor (Strong); NM, RM, UM standard dose (Strong).
     ("Clopidogrel", call("CYP2C19", "Poor Metabolizer"), "red",
      "Avoid clopidogrel: use an alternative antiplatelet (prasugrel or ticagrelor).", "Strong"),
-    ("Clopidogrel", call("CYP2C19", "Intermediate Metabolizer"), "amber",
-     "Use an alternative antiplatelet (prasugrel or ticagrelor) if not contraindicated.", "Moderate"),
+    ("Clopidogrel", call("CYP2C19", "Likely Poor Metabolizer"), "red",
+     "Avoid clopidogrel: use an alternative antiplatelet (prasugrel or ticagrelor). CYP2C19 Likely Poor "
+     "Metabolizer: the guideline's Poor Metabolizer recommendation applies.", "Strong"),
+    ("Clopidogrel", call("CYP2C19", "Intermediate Metabolizer"), "amber", CLOPIDOGREL_IM, "Strong"),
+    ("Clopidogrel", call("CYP2C19", "Likely Intermediate Metabolizer"), "amber",
+     CLOPIDOGREL_IM + " CYP2C19 Likely Intermediate Metabolizer: the guideline's Intermediate Metabolizer "
+     "recommendation applies.", "Strong"),
     ("Clopidogrel", call("CYP2C19", "Rapid Metabolizer"), "green", "Standard dose.", "Strong"),
-    # CPIC 2022 statins: SLCO1B1 poor function -> alternative statin (Strong).
+    ("Clopidogrel", call("CYP2C19", "Ultrarapid Metabolizer"), "green", "Standard dose.", "Strong"),
+    ("Clopidogrel", call("CYP2C19", "Unknown Metabolizer"), "amber",
+     "CYP2C19 phenotype 'Unknown Metabolizer' has no clopidogrel recommendation here; check the guideline.", ""),
+    # CPIC 2022 statins (Cooper-DeHoff et al.): poor function -> alternative statin; decreased (or possible
+    # decreased) function -> alternative statin or simvastatin < 20 mg/day; increased and normal -> desired
+    # starting dose. All Strong.
     ("Simvastatin", call("SLCO1B1", "Poor Function"), "red", "Avoid simvastatin; prescribe an alternative statin.",
+     "Strong"),
+    ("Simvastatin", call("SLCO1B1", "Possible Decreased Function"), "amber",
+     "Prescribe an alternative statin, or simvastatin below 20 mg/day. SLCO1B1 Possible Decreased Function: the "
+     "guideline's Decreased Function recommendation applies.", "Strong"),
+    ("Simvastatin", call("SLCO1B1", "Increased Function"), "green", "Standard dose.", "Strong"),
+    # CPIC 2018 thiopurines: "intermediate or possible intermediate metabolizer" is one row (Strong).
+    ("Thiopurines", call("NUDT15", "Possible Intermediate Metabolizer"), "amber",
+     "Reduce starting dose (30-80% of standard) and adjust by myelosuppression. NUDT15 Possible Intermediate "
+     "Metabolizer: the guideline's Intermediate Metabolizer recommendation applies.", "Strong"),
+    # CPIC 2015 tacrolimus: CYP3A5 poor metabolizer (non-expresser) -> standard starting dose (Strong).
+    ("Tacrolimus", call("CYP3A5", "Poor Metabolizer"), "green", "Standard starting dose with drug-level monitoring.",
      "Strong"),
     # DPWG irinotecan: PM reduce; IM no action. DPWG does not grade as CPIC does: strength "".
     ("Irinotecan", call("UGT1A1", "Poor Metabolizer"), "amber",
@@ -132,3 +156,21 @@ def test_phase_unknown_is_said_only_for_an_unphased_call() -> None:
     got = guideline_action(drug("Thiopurines"), {"TPMT": tpmt, "NUDT15": NORMAL["NUDT15"]})
     assert got.action.startswith("Phase unknown: *1/*3A or *3B/*3C; phased calls would decide. If Intermediate")
     assert got.level == "red" and got.actionable
+
+
+def test_intermediate_for_both_thiopurine_genes_starts_lower_than_for_one() -> None:
+    # CPIC's March 2024 update of the 2018 thiopurine guideline: IM (or possible IM) for both TPMT and NUDT15 ->
+    # start at 20-50% of the normal dose (one gene IM: 30-80%).
+    both = guideline_action(drug("Thiopurines"), {"TPMT": call("TPMT", "Intermediate Metabolizer"),
+                                                  "NUDT15": call("NUDT15", "Possible Intermediate Metabolizer")})
+    assert both.level == "amber" and "20-50% of the standard dose" in both.action
+    assert "NUDT15 Possible Intermediate Metabolizer: the guideline's Intermediate Metabolizer" in both.action
+
+
+@pytest.mark.parametrize("d", [d for d in DRUGS if not d.outside_genes], ids=lambda d: d.drug)
+def test_a_phenotype_no_rule_lists_is_never_the_standard_dose(d: DrugSpec) -> None:
+    """Every rule names the phenotypes it gives the standard dose for; any other word asks for the guideline."""
+    gene = d.genes[0]
+    calls = {g: NORMAL.get(g, call(g, "Normal Metabolizer")) for g in d.genes} | {gene: call(gene, "Novel Phenotype")}
+    got = guideline_action(d, calls)
+    assert got.level == "amber" and "check the guideline" in got.action, (d.drug, got)
