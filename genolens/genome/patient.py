@@ -109,7 +109,10 @@ def read_patient(
     cache = None
     if index_dir is not None and sha256 and os.path.isfile(path):
         cache = Path(index_dir) / f"{sha256}-{os.path.getsize(path)}"
-    with open_vcf(path, index_cache=cache) as vf:
+    targets: dict[str, list[int]] = {}
+    for chrom, pos in _sites(chosen, BUILDS):  # both builds: the build is decided after the text check
+        targets.setdefault(chrom, []).append(pos)
+    with open_vcf(path, index_cache=cache, targets=targets, qc_cap=max(qc_records, 0)) as vf:
         idx = vf.sample_index(sample)
         header_only = header_build_call(vf, build)
         builds: tuple[Build, ...] = (header_only.build,) if header_only else BUILDS

@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -33,6 +33,7 @@ from genolens.genome.build import CONTIG_LENGTHS, normalise_chrom
 from genolens.genome.qc import QcSample, empty_sample, qc_windows
 from genolens.genome.vcf_errors import open_error, record_error
 from genolens.genome.vcf_header import Compression, Kind, header_info, sniff
+from genolens.genome.vcf_prefilter import SitePrefilter
 from genolens.genome.vcf_qc import QcCollector
 from genolens.genome.vcf_records import to_cohort_record, to_record
 from genolens.genome.vcf_regions import QUERY_LOCK, Site, file_spellings, query_one, region_clusters
@@ -67,10 +68,21 @@ _HTS.hts_set_log_level(0)  # off: every failure becomes a VcfReadError with its 
 class VcfFile:
     """An open VCF/BCF file; create it with :func:`open_vcf`."""
 
-    def __init__(self, path: Path, workdir: Path, index_cache: Path | None = None) -> None:
+    def __init__(self, path: Path, workdir: Path, index_cache: Path | None = None,
+                 targets: Mapping[str, Sequence[int]] | None = None, qc_cap: int = 0) -> None:
         self._workdir = workdir
         self._index_cache = index_cache
-        self.info, self._read_path, reader = _sniff_and_prepare(path, workdir)
+        # A file without an index: the text check keeps the lines a read needs (module vcf_prefilter).
+        has_index = any(os.path.exists(f"{path}{ext}") for ext in (".tbi", ".csi"))
+        pf = SitePrefilter(workdir, targets, qc_cap=qc_cap) if targets is not None and not has_index else None
+        try:
+            self.info, self._read_path, reader = _sniff_and_prepare(path, workdir, pf)
+        finally:
+            if pf is not None:
+                pf.close()
+        if pf is not None and self.info.kind != "bcf" and self._read_path == path:
+            pf.finish()
+        self._prefilter = pf if pf is not None and pf.usable else None
         # The header's reader is handed out once more (opening an indexed file loads its index).
         self._spare: tuple[Path, Any] | None = (self._read_path, reader)
         self._index: str | bool | None = False  # False: not looked for yet; None: none could be built
@@ -169,6 +181,17 @@ class VcfFile:
             return to_record(v, sample_idx, self.info, n)
 
         wanted = sorted(set(sites))
+        pf = self._prefilter
+        if pf is not None and pf.covers(wanted) and (qc_records == 0 or qc_records >= pf.cap):
+            found = self._scan(wanted, convert, progress, path=pf.sites_path, numbers=pf.site_ordinals)[0]
+            if qc_records == 0:
+                return found, pf.mode_words(), empty_sample()
+            kept = QcCollector(sample_idx, qc_records, self.info)
+            self._qc_file(pf.qc_path, kept, pf.qc_numbers)
+            kept.stride = pf.stride
+            qc = kept.sample(chromosomes=tuple(pf.chromosomes), complete=pf.stride == 1,
+                                  unsorted=pf.unsorted, sampling="all" if pf.stride == 1 else "stride")
+            return found, pf.mode_words(), qc
         index = self._ensure_index() if self.indexable else None
         if index is not None:
             reader = self._reader()
@@ -187,6 +210,10 @@ class VcfFile:
     def _collect(self, sites: Sequence[Site], convert: Callable[[Any, int | None], _R],
                  progress: Progress | None) -> tuple[dict[Site, list[_R]], str]:
         wanted = sorted(set(sites))
+        pf = self._prefilter
+        if pf is not None and pf.covers(wanted):
+            return (self._scan(wanted, convert, progress, path=pf.sites_path, numbers=pf.site_ordinals)[0],
+                    pf.mode_words())
         if self.indexable:
             index = self._ensure_index()
             if index is not None:
@@ -369,18 +396,50 @@ class VcfFile:
             n += 1
         return tuple(chromosomes), unsorted
 
+    def _qc_file(self, path: Path, collector: QcCollector, numbers: Sequence[int]) -> None:
+        """Every record of a QC sample file (the prefilter's ``qc.vcf``) into ``collector``; ``numbers``: the
+        input's 1-based record number of each, for messages."""
+        try:
+            reader = cyvcf2.VCF(str(path))
+        except Exception as exc:
+            raise open_error(self.info, exc) from None
+        it = iter(reader)
+        for k in range(len(numbers) + 1):
+            try:
+                v = next(it)
+            except StopIteration:
+                return
+            except Exception as exc:
+                raise record_error(self.info, numbers[k] if k < len(numbers) else None, exc) from None
+            collector.add(v, numbers[k] if k < len(numbers) else None)
+
     def _scan(self, sites: list[Site], convert: Callable[[Any, int | None], _R],
-              progress: Progress | None, qc: QcCollector | None = None,
+              progress: Progress | None, qc: QcCollector | None = None, *, path: Path | None = None,
+              numbers: Sequence[int] = (),
               ) -> tuple[dict[Site, list[_R]], tuple[str, ...], bool]:
         """Every record once: the records at ``sites``, the chromosomes seen (normalised, file order),
-        whether records went backwards on a chromosome, and every k-th record into ``qc``."""
+        whether records went backwards on a chromosome, and every k-th record into ``qc``.
+
+        ``path``: scan that file (the prefilter's ``sites.vcf``) instead of the input; ``numbers``: the input's
+        1-based record number of each of its records, for messages."""
         by_chrom: dict[str, list[int]] = {}
         for chrom, pos in sites:
             by_chrom.setdefault(chrom, []).append(pos)
         wanted = set(sites)
         found: dict[Site, list[_R]] = {}
-        size = max(os.path.getsize(self._read_path), 1)
-        reader = self._reader()
+        size = max(os.path.getsize(path or self._read_path), 1)
+        if path is None:
+            reader = self._reader()
+        else:
+            try:
+                reader = cyvcf2.VCF(str(path))
+            except Exception as exc:
+                raise open_error(self.info, exc) from None
+        def number(k: int) -> int | None:  # the input's number of the k-th record read (1-based)
+            if path is None:
+                return k
+            return numbers[k - 1] if 0 < k <= len(numbers) else None
+
         it = iter(reader)
         n = 0
         norm_cache: dict[str, str] = {}
@@ -391,7 +450,7 @@ class VcfFile:
             except StopIteration:
                 break
             except Exception as exc:
-                raise record_error(self.info, n + 1, exc) from None
+                raise record_error(self.info, number(n + 1), exc) from None
             if qc is not None:
                 qc.offer(v, n)
             n += 1
@@ -414,12 +473,12 @@ class VcfFile:
                 continue
             end = v.end
             if (chrom, pos) in wanted:
-                found.setdefault((chrom, pos), []).append(convert(v, n))
+                found.setdefault((chrom, pos), []).append(convert(v, number(n)))
             if end > pos:
                 lo = bisect.bisect_right(positions, pos)
                 hi = bisect.bisect_right(positions, end)
                 if lo < hi:
-                    rec = convert(v, n)
+                    rec = convert(v, number(n))
                     if rec.is_reference_block:
                         for p in positions[lo:hi]:
                             found.setdefault((chrom, p), []).append(rec)
@@ -428,7 +487,7 @@ class VcfFile:
 
 @contextmanager
 def open_vcf(path: str | os.PathLike[str], *, index_cache: str | os.PathLike[str] | None = None,
-             ) -> Iterator[VcfFile]:
+             targets: Mapping[str, Sequence[int]] | None = None, qc_cap: int = 0) -> Iterator[VcfFile]:
     """Open a VCF/VCF.gz/BCF file for reading; private temporary files are removed on exit.
 
     Parameters
@@ -439,6 +498,13 @@ def open_vcf(path: str | os.PathLike[str], *, index_cache: str | os.PathLike[str
         Where an index built for this file is kept for later reads of the same bytes, and found by them:
         a path prefix (``.tbi``/``.csi`` is appended) that names the file's content, e.g. a private folder
         and the file's SHA-256 and size. ``None``: an index built here is removed on exit.
+    targets
+        Normalised chromosome -> the positions later reads will ask for. A VCF without an index beside it
+        then keeps, during its text check, the records at those positions and a QC sample of ``qc_cap``
+        records at most (:mod:`~genolens.genome.vcf_prefilter`), and reads of sites among them need
+        neither an index nor a second pass over the file.
+    qc_cap
+        See ``targets``.
 
     Raises
     ------
@@ -448,7 +514,7 @@ def open_vcf(path: str | os.PathLike[str], *, index_cache: str | os.PathLike[str
     workdir = Path(tempfile.mkdtemp(prefix="genolens-read-"))
     os.chmod(workdir, 0o700)
     try:
-        yield VcfFile(Path(path), workdir, Path(index_cache) if index_cache is not None else None)
+        yield VcfFile(Path(path), workdir, Path(index_cache) if index_cache is not None else None, targets, qc_cap)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -462,8 +528,9 @@ def read_header(path: str | os.PathLike[str]) -> VcfInfo:
 # -- opening ------------------------------------------------------------------------------------
 
 
-def _sniff_and_prepare(path: Path, workdir: Path) -> tuple[VcfInfo, Path, Any]:
-    kind, compression, read_path = sniff(path, workdir)
+def _sniff_and_prepare(path: Path, workdir: Path, observer: SitePrefilter | None = None,
+                       ) -> tuple[VcfInfo, Path, Any]:
+    kind, compression, read_path = sniff(path, workdir, observer=observer)
     info, reader = _read_info(path, read_path, kind, compression)
     return info, read_path, reader
 

@@ -21,25 +21,48 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gzip
 import json
 import os
 import zlib
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
+from isal import igzip, isal_zlib  # ISA-L's inflate: the same gzip stream, about 3 times faster than zlib
 
 from genolens.errors import OptionError, VcfReadError
+
+_INFLATE_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error,
+                                                    cast("type[BaseException]", isal_zlib.error))
+"""What reading damaged or truncated gzip data raises (zlib's and ISA-L's errors)."""
+
+
+def _inflating(raw: IO[bytes]) -> IO[bytes]:
+    """The decompressed stream of a gzip/bgzip file opened in binary mode (ISA-L inflate)."""
+    return cast("IO[bytes]", igzip.IGzipFile(fileobj=raw, mode="rb"))  # type: ignore[no-untyped-call]
+
 
 CHUNK_BYTES = 4 << 20
 """Decompressed bytes read at a time."""
 
 class _Readable(Protocol):
     def read(self, size: int = ..., /) -> bytes: ...
+
+
+class RecordObserver(Protocol):
+    """Sees the checked text as the check goes, so that one pass can also keep what a read needs
+    (:class:`~genolens.genome.vcf_prefilter.SitePrefilter`)."""
+
+    def header(self, line: bytes) -> None:
+        """One checked header line (``##`` or ``#CHROM``), without its line ending."""
+
+    def records(self, text: bytes, starts: npt.NDArray[np.intp], stops: npt.NDArray[np.intp],
+                tabs: list[npt.NDArray[np.intp]], pos: npt.NDArray[np.int64]) -> None:
+        """Checked record lines: ``text[starts[i]:stops[i]]`` is line i without its line ending; ``tabs``
+        the offsets of the tabs after CHROM, POS, ID, REF and ALT; ``pos`` the POS values."""
 
 
 FIXED_COLUMNS = ("#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
@@ -185,7 +208,7 @@ def _limit_name(key: str) -> str:
 
 
 def check_vcf_file(path: Path, *, compressed: bool, limits: InputLimits | None = None,
-                   sink: IO[bytes] | None = None) -> None:
+                   sink: IO[bytes] | None = None, observer: RecordObserver | None = None) -> None:
     """Check the whole text of a VCF or VCF.gz file (see :func:`check_vcf_text`).
 
     Parameters
@@ -199,6 +222,8 @@ def check_vcf_file(path: Path, *, compressed: bool, limits: InputLimits | None =
     sink
         When given, the text is also written there with carriage returns removed (one pass for a
         Windows-line-ending file instead of two).
+    observer
+        When given, shown every checked line (see :class:`RecordObserver`).
 
     Raises
     ------
@@ -210,13 +235,14 @@ def check_vcf_file(path: Path, *, compressed: bool, limits: InputLimits | None =
     try:
         size = path.stat().st_size
         if compressed:
-            with open(path, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as gz:
+            with open(path, "rb") as raw, _inflating(raw) as gz:
                 check_vcf_text(gz, name, limit=limits.decompressed_limit(size), limits=limits, sink=sink,
-                               compressed_size=size, consumed=raw.tell)
+                               compressed_size=size, consumed=raw.tell, observer=observer)
         else:
             with open(path, "rb") as fh:
-                check_vcf_text(fh, name, limit=limits.decompressed_limit(None), limits=limits, sink=sink)
-    except (OSError, EOFError, zlib.error):
+                check_vcf_text(fh, name, limit=limits.decompressed_limit(None), limits=limits, sink=sink,
+                               observer=observer)
+    except _INFLATE_ERRORS:
         raise VcfReadError(f"'{name}' cannot be decompressed to the end: it is damaged or truncated. "
                            "Copy or download the file again.") from None
 
@@ -237,19 +263,19 @@ def check_compressed_size(path: Path, *, limits: InputLimits | None = None) -> N
         size = path.stat().st_size
         limit = limits.decompressed_limit(size)
         total = 0
-        with gzip.open(path, "rb") as gz:
+        with open(path, "rb") as raw, _inflating(raw) as gz:
             while chunk := gz.read(CHUNK_BYTES):
                 total += len(chunk)
                 if total > limit:
                     raise VcfReadError(_expansion_message(name, limit, size, limits))
-    except (OSError, EOFError, zlib.error):
+    except _INFLATE_ERRORS:
         raise VcfReadError(f"'{name}' cannot be decompressed to the end: it is damaged or truncated. "
                            "Copy or download the file again.") from None
 
 
 def check_vcf_text(stream: _Readable, name: str, *, limit: int, limits: InputLimits | None = None,
                    sink: IO[bytes] | None = None, compressed_size: int | None = None,
-                   consumed: Callable[[], int] | None = None) -> None:
+                   consumed: Callable[[], int] | None = None, observer: RecordObserver | None = None) -> None:
     """Check decompressed VCF text read from ``stream``, in bounded chunks.
 
     Checked: at most ``limit`` bytes in all; no line longer than ``limits.max_line_bytes``; no NUL
@@ -277,6 +303,8 @@ def check_vcf_text(stream: _Readable, name: str, *, limit: int, limits: InputLim
         Compressed bytes read so far: past ``limits.expansion_floor_bytes``, text that has expanded more
         than ``limits.max_expansion`` times is refused at once, not only at ``limit`` (a bomb is
         refused after a few hundred megabytes, whatever its size).
+    observer
+        When given, shown every checked line (see :class:`RecordObserver`).
 
     Raises
     ------
@@ -284,7 +312,7 @@ def check_vcf_text(stream: _Readable, name: str, *, limit: int, limits: InputLim
         The first defect found, naming its line.
     """
     limits = limits or active_limits()
-    scan = _Scan(name, limits)
+    scan = _Scan(name, limits, observer)
     carry = bytearray()
     total = 0
     while chunk := stream.read(CHUNK_BYTES):
@@ -318,9 +346,10 @@ def check_vcf_text(stream: _Readable, name: str, *, limit: int, limits: InputLim
 class _Scan:
     """The state of one check: where the header ends and how many columns records must have."""
 
-    def __init__(self, name: str, limits: InputLimits) -> None:
+    def __init__(self, name: str, limits: InputLimits, observer: RecordObserver | None = None) -> None:
         self.name = name
         self.limits = limits
+        self.observer = observer
         self.line_no = 0  # lines consumed so far
         self.header_bytes = 0
         self.columns = 0  # columns of the #CHROM line; 0 while still in the ## header
@@ -356,6 +385,8 @@ class _Scan:
                                    "header lines, more than any VCF needs. Remove the unused header lines "
                                    "(bcftools reheader) and load the file again. "
                                    f"(Limit: {_limit_name('max_header_bytes')}.)")
+            if self.observer is not None:
+                self.observer.header(line)
             return
         if not line:
             raise VcfReadError(self._at(n, "is blank, inside the header") + " Remove the blank line.")
@@ -376,6 +407,8 @@ class _Scan:
                                "GenoLens reads. Extract the samples you need (bcftools view -s) and load that "
                                f"file. (Limit: {_limit_name('max_samples')}.)")
         self.columns = len(cols)
+        if self.observer is not None:
+            self.observer.header(line)
 
     # -- records ------------------------------------------------------------------------------------------
 
@@ -435,14 +468,18 @@ class _Scan:
             starts, prev = starts[:cut], prev[:cut]
         if starts.size:
             tabs = [sep[prev + 1 + k] for k in range(5)]  # the tabs after CHROM, POS, ID, REF, ALT
-            for j, message in self._fields(arr, starts, tabs, first):
+            defects, pos = self._fields(arr, starts, tabs, first)
+            for j, message in defects:
                 found.append((j, len(found), message))
         if found:
             raise VcfReadError(min(found)[2])
+        if self.observer is not None and starts.size:
+            self.observer.records(text, starts, stop, tabs, pos)
 
     def _fields(self, arr: npt.NDArray[np.uint8], starts: npt.NDArray[np.intp], t: list[npt.NDArray[np.intp]],
-                first: int) -> list[tuple[int, str]]:
-        """The first defect of each kind in CHROM, POS, REF and ALT, as (row, message).
+                first: int) -> tuple[list[tuple[int, str]], npt.NDArray[np.int64]]:
+        """The first defect of each kind in CHROM, POS, REF and ALT, as (row, message), and the POS values
+        (meaningful only when no defect was found).
 
         Every row has the eight fixed columns; ``t`` holds the offsets of the tabs after CHROM, POS, ID, REF
         and ALT; ``first`` is the first row's line number.
@@ -457,14 +494,18 @@ class _Scan:
                               + (" ('.' when there is none)." if label == "ALT" else ".")
                               + " Fix or remove that record."))
         width = t[1] - t[0] - 1
-        widest = min(int(width.max()), _POS_DIGITS + 1)
-        steps = np.arange(widest)
-        digits = arr[np.minimum(t[0][:, None] + 1 + steps, len(arr) - 1)] - np.uint8(48)  # wraps below '0'
-        bad_row = ((digits > 9) & (steps < width[:, None])).any(axis=1) | (width > _POS_DIGITS)
+        bad_row = width > _POS_DIGITS
+        pos = np.zeros(len(width), dtype=np.int64)
+        top = len(arr) - 1
+        for k in range(min(int(width.max()), _POS_DIGITS + 1)):  # Horner, one digit column at a time
+            live = k < width
+            digit = arr[np.minimum(t[0] + 1 + k, top)] - np.uint8(48)  # wraps below '0'
+            bad_row |= live & (digit > 9)
+            pos = np.where(live, pos * 10 + digit, pos)
         if (bad := np.flatnonzero(bad_row)).size:
             j = int(bad[0])
             found.append((j, self._pos_message(first + j)))
-        return found
+        return found, pos
 
     # -- messages -----------------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from genolens.datamodel import Contig, VcfInfo
 from genolens.errors import VcfReadError
-from genolens.genome.vcf_check import InputLimits, check_compressed_size, check_vcf_file
+from genolens.genome.vcf_check import InputLimits, RecordObserver, check_compressed_size, check_vcf_file
 
 Kind = Literal["vcf", "vcf.gz", "bcf"]
 Compression = Literal["none", "bgzf", "gzip"]
@@ -30,7 +30,8 @@ _CONTIG_RE = re.compile(r"^##contig=<(.*)>\s*$")
 _HINT_RE = re.compile(r"^##(reference|assembly)=(.*)$", re.IGNORECASE)
 
 
-def sniff(path: Path, workdir: Path, *, limits: InputLimits | None = None) -> tuple[Kind, Compression, Path]:
+def sniff(path: Path, workdir: Path, *, limits: InputLimits | None = None,
+          observer: RecordObserver | None = None) -> tuple[Kind, Compression, Path]:
     """Check that ``path`` is a complete, readable VCF/BCF; return its kind, compression and the path to read.
 
     The whole text of a VCF is checked first (:func:`~genolens.genome.vcf_check.check_vcf_file`: limits,
@@ -39,6 +40,9 @@ def sniff(path: Path, workdir: Path, *, limits: InputLimits | None = None) -> tu
 
     The path to read is a normalised copy in ``workdir`` when the file has Windows line endings or is a
     VCF 4.4 file (whose explicit genotype phasing prefix htslib refuses).
+
+    ``observer`` is shown the checked text of a VCF read as it is (not of a BCF, nor of a file that needs a
+    normalised copy); :attr:`~genolens.genome.vcf_prefilter.SitePrefilter.seen` says whether it was.
 
     Raises
     ------
@@ -88,7 +92,7 @@ def sniff(path: Path, workdir: Path, *, limits: InputLimits | None = None) -> tu
         with open(read_path, "wb") as sink:
             check_vcf_file(path, compressed=compression != "none", limits=limits, sink=sink)
     else:
-        check_vcf_file(path, compressed=compression != "none", limits=limits)
+        check_vcf_file(path, compressed=compression != "none", limits=limits, observer=None if v44 else observer)
         if v44:
             read_path = _normalised_copy(path, workdir, compressed=compression != "none", phase_prefix=v44)
     return kind, compression, read_path

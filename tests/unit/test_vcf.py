@@ -28,17 +28,18 @@ def test_plain_gzip_bgzip_and_indexed_reads_agree(tmp_path: Path) -> None:
     bgz.write_bytes(bgzf_compress(text))
     assert _dosages(gz) == plain
     p = read_patient(bgz)
-    assert p.read_mode.startswith("region queries")
+    assert p.read_mode.startswith("one pass over the text")  # no index: the check kept the panel records
     assert p.info.compression == "bgzf"
     assert _dosages(bgz) == plain
     assert not list(tmp_path.glob("*.csi")), "the index is built privately, not beside the user's file"
 
 
-def test_unsorted_bgzip_file_falls_back_to_one_scan(tmp_path: Path) -> None:
+def test_unsorted_bgzip_file_is_read_in_one_pass_and_said_unsorted(tmp_path: Path) -> None:
     bgz = tmp_path / "unsorted.vcf.gz"
     bgz.write_bytes(bgzf_compress((DATA / "unsorted_records.vcf").read_bytes()))
     p = read_patient(bgz)
-    assert "single scan" in p.read_mode and "not sorted" in p.read_mode
+    assert p.read_mode.startswith("one pass over the text")
+    assert any(w.startswith("Records are not sorted") for w in p.qc.warnings)
     assert _dosages(bgz) == _dosages(DATA / "unsorted_records.vcf")
 
 
