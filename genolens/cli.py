@@ -36,7 +36,7 @@ from genolens.genome.outside_calls import OutsideCall, read_outside_calls
 from genolens.genome.panel import load_panels
 from genolens.genome.patient import patient_to_json, read_patient
 from genolens.genome.pgx import PgxReport, call_pgx, pgx_to_json
-from genolens.genome.qc import panel_warnings
+from genolens.genome.qc import QC_RECORDS, panel_warnings
 from genolens.genome.vcf_check import configure_limits
 from genolens.provenance import RESEARCH_USE, RESEARCH_USE_LINE, RESEARCH_USE_REPORT_LINE
 
@@ -72,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     ins = sub.add_parser("inspect", help="read one sample of a VCF/BCF at every panel site")
     _add_read_options(ins)
-    ins.add_argument("--qc-records", type=int, default=250_000, help="records examined for file QC (0: none)")
+    ins.add_argument("--qc-records", type=int, default=QC_RECORDS,
+                     help=f"records examined for file QC (0: none; default {QC_RECORDS:,})")
     ins.add_argument("--json", action="store_true", help="print one JSON object")
     _add_cohort_commands(sub)
     _add_audit_command(sub)
@@ -110,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--method", choices=METHODS, default="ig", help="attribution method (default: ig)")
     rep.add_argument("--baseline", choices=("population", "reference", "distribution"), default="population",
                      help="comparison point of the explanations (default: population average)")
-    rep.add_argument("--qc-records", type=int, default=250_000, help="records examined for file QC (0: none)")
+    rep.add_argument("--qc-records", type=int, default=QC_RECORDS,
+                     help=f"records examined for file QC (0: none; default {QC_RECORDS:,})")
     pgx = sub.add_parser("pgx", help="guideline (CPIC-style) phenotypes from the pharmacogenomic panel")
     _add_read_options(pgx)
     pgx.add_argument("--json", action="store_true", help="print one JSON object")

@@ -29,7 +29,7 @@ from genolens.errors import OptionError, VcfReadError
 from genolens.genome.build import build_from_contigs, build_from_hints, decide_build
 from genolens.genome.encode import call_panel, encode
 from genolens.genome.panel import load_panels
-from genolens.genome.qc import file_qc, panel_warnings
+from genolens.genome.qc import QC_RECORDS, file_qc, panel_warnings
 from genolens.genome.vcf import VcfFile, open_vcf
 from genolens.genome.vcf_regions import Site
 
@@ -57,7 +57,7 @@ def read_patient(
     panels: Sequence[Panel] | None = None,
     source_name: str | None = None,
     sha256: str | None = None,
-    qc_records: int = 250_000,
+    qc_records: int = QC_RECORDS,
     index_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
 ) -> PatientGenome:
