@@ -11,8 +11,10 @@ from genolens.genome.qc import sampling_words
 
 _BUILD_SOURCE = {
     "contigs": "decided by ##contig lengths",
+    "assembly": "decided by the assembly named in ##contig lines",
     "header": "decided by ##reference/##assembly header lines",
     "ref_bases": "decided by the REF bases at panel sites",
+    "reference": "confirmed by the reference FASTA you gave",
     "declared": "as declared; nothing in the file contradicts it",
 }
 _CONTAINER = {

@@ -50,6 +50,7 @@ from genolens.datamodel.genome import (
     QcSampling,
     Record,
     RecordSite,
+    RefTally,
     SiteCall,
     VcfInfo,
 )
@@ -104,6 +105,7 @@ __all__ = [
     "RandomisationCheck",
     "Record",
     "RecordSite",
+    "RefTally",
     "Reliability",
     "ReliabilityCheck",
     "RiskBand",

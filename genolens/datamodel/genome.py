@@ -98,6 +98,8 @@ class Contig:
     """Name as written in the file (``"chr1"`` or ``"1"``)."""
     length: int | None
     """Declared length in bases; ``None`` when the header gives none."""
+    assembly: str | None = None
+    """The line's ``assembly=`` value as written (``"GRCh38.p14"``, ``"b37"``); ``None`` when absent."""
 
 
 @dataclass(frozen=True)
@@ -227,8 +229,24 @@ class BuildCall:
     """The decided build."""
     evidence: tuple[str, ...]
     """Human-readable lines, strongest first (contig lengths, header hints, REF bases)."""
-    source: Literal["contigs", "header", "ref_bases", "declared"]
-    """Which evidence decided (``declared``: the user said so and nothing contradicted it)."""
+    source: Literal["contigs", "assembly", "header", "ref_bases", "reference", "declared"]
+    """Which evidence decided: ``##contig`` lengths, ``##contig`` ``assembly=`` values, ``##reference``/
+    ``##assembly`` lines, REF bases at panel sites, the user's reference FASTA, or ``declared`` (the user
+    said so and nothing contradicted it)."""
+    ref_tallies: tuple[RefTally, ...] = ()
+    """REF bases the file shows at panel sites, compared with each build's REF facts (``()``: not compared)."""
+
+
+@dataclass(frozen=True)
+class RefTally:
+    """How many panel sites show one build's REF base at that build's coordinates, and how many another base."""
+
+    build: Build
+    """The build whose coordinates and REF facts were compared."""
+    agree: int
+    """Sites where the file's REF starts with the build's REF base."""
+    disagree: int
+    """Sites where the file has a record at the position with another first REF base."""
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,10 @@ from genolens.datamodel import (
     PanelResult,
     PatientGenome,
     Record,
+    RefTally,
 )
 from genolens.errors import OptionError, VcfReadError
-from genolens.genome.build import build_from_contigs, build_from_hints, decide_build
+from genolens.genome.build import build_from_header, decide_build, ref_tallies
 from genolens.genome.encode import call_panel, encode
 from genolens.genome.panel import load_panels
 from genolens.genome.qc import file_qc, panel_warnings
@@ -117,7 +118,7 @@ def read_patient(
         report(0.05, f"Reading {len(sites)} panel sites and the QC sample")
         records, mode, sample_qc = vf.read_sites_and_qc(idx, sites, qc_records=max(qc_records, 0),
                                                         progress=lambda f, m: report(0.05 + 0.6 * f, m))
-        call = header_only or decide_build(vf.info, declared=build, ref_votes=_ref_votes(chosen, records))
+        call = decide_build(vf.info, declared=build, ref_tallies=_ref_tallies(chosen, records, builds))
         results = []
         for p in chosen:
             calls = call_panel(p, call.build, records)
@@ -141,7 +142,7 @@ def read_patient(
 
 def header_build_call(vf: VcfFile, declared: BuildChoice) -> BuildCall | None:
     """Return the build call when the header alone settles it (raising on a contradiction), else None."""
-    if build_from_contigs(vf.info.contigs)[0] is None and build_from_hints(vf.info.hints)[0] is None:
+    if build_from_header(vf.info)[0] is None:
         return None
     return decide_build(vf.info, declared=declared)
 
@@ -156,22 +157,12 @@ def _sites(panels: Sequence[Panel], builds: Sequence[Build]) -> list[Site]:
     return sorted({(v.locus(b).chrom, v.locus(b).pos) for p in panels for v in p.variants for b in builds})
 
 
-def _ref_votes(panels: Sequence[Panel], records: dict[Site, list[Record]]) -> dict[Build, int]:
-    """Per build, count panel sites where the file's REF equals the REF that build has there."""
-    votes: dict[Build, int] = {b: 0 for b in BUILDS}
-    seen: set[tuple[Build, Site]] = set()
-    for p in panels:
-        for v in p.variants:
-            for b in BUILDS:
-                loc = v.locus(b)
-                key = (b, (loc.chrom, loc.pos))
-                if not loc.ref or key in seen:
-                    continue
-                seen.add(key)
-                recs = [r for r in records.get(key[1], ()) if r.pos == loc.pos and not r.is_reference_block]
-                if any(r.ref.upper() == loc.ref.upper() for r in recs):
-                    votes[b] += 1
-    return votes
+def _ref_tallies(panels: Sequence[Panel], records: dict[Site, list[Record]],
+                 builds: Sequence[Build]) -> tuple[RefTally, ...]:
+    """Per build, the panel sites where the file's REF shows that build's REF base, and another."""
+    def refs_at(chrom: str, pos: int) -> list[str]:
+        return [r.ref for r in records.get((chrom, pos), ()) if r.pos == pos]
+    return ref_tallies((v for p in panels for v in p.variants), refs_at, builds)
 
 
 class _Sha256Thread(threading.Thread):
@@ -216,6 +207,7 @@ def patient_to_json(p: PatientGenome) -> dict[str, Any]:
         "build": p.build.build,
         "build_source": p.build.source,
         "build_evidence": list(p.build.evidence),
+        "build_ref_bases": {t.build: {"match": t.agree, "disagree": t.disagree} for t in p.build.ref_tallies},
         "absent_policy": p.absent_policy,
         "qc": {k: list(v) if isinstance(v, tuple) else v for k, v in p.qc.__dict__.items()},
         "panels": {
