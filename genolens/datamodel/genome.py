@@ -338,3 +338,39 @@ class PatientGenome:
     """Whole-file QC for the sample."""
     read_mode: str
     """How records were read, in words (``"region queries on index"``, ``"single scan"``)."""
+    reference: ReferenceCheck | None = None
+    """What the user's reference FASTA said (``None``: none given; the shipped REF facts serve)."""
+
+
+@dataclass(frozen=True)
+class RefMismatch:
+    """A panel site where the file's REF differs from the reference FASTA's bases."""
+
+    chrom: str
+    """Normalised chromosome."""
+    pos: int
+    """1-based position on the file's build."""
+    file_ref: str
+    """REF as the file writes it."""
+    fasta_ref: str
+    """The FASTA's bases at the same position and length."""
+    variants: tuple[str, ...]
+    """Ids of the panel variants at the site."""
+
+
+@dataclass(frozen=True)
+class ReferenceCheck:
+    """The user's reference FASTA, compared with the file at every panel site."""
+
+    name: str
+    """The FASTA's file name (not its folder)."""
+    build: Build
+    """The build the FASTA is on."""
+    evidence: str
+    """How the FASTA's build was told (sequence lengths or its bases at panel sites)."""
+    compared: int
+    """Panel sites where the file has a record and the FASTA a base: REFs compared."""
+    mismatches: tuple[RefMismatch, ...]
+    """Of those, the sites where the file's REF is not the FASTA's bases."""
+    filled: int
+    """Panel sites without a shipped REF fact whose REF the FASTA gave (used by the whole-genome policy)."""

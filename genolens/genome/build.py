@@ -294,13 +294,33 @@ def build_from_ref_bases(tallies: Sequence[RefTally],
                   f"{policy.words()})"]
 
 
+@dataclass(frozen=True)
+class FastaVote:
+    """What one reference FASTA the user gave says about the file (see ``genolens.genome.reference``)."""
+
+    build: Build
+    """The build the FASTA is on."""
+    name: str
+    """The FASTA's file name."""
+    evidence: str
+    """How the FASTA's build was told."""
+    file_agreement: RefTally
+    """Panel sites (on the FASTA's build) where the file's REF starts with the FASTA's base, and where not."""
+
+    def decides(self, policy: RefBuildPolicy = REF_BUILD_POLICY) -> bool:
+        """Whether the file's REF bases agree with this FASTA under ``policy``."""
+        t = self.file_agreement
+        return t.agree >= policy.min_agree and t.agree >= policy.min_share * (t.agree + t.disagree)
+
+
 def decide_build(
     info: VcfInfo,
     *,
     declared: BuildChoice,
     ref_tallies: Sequence[RefTally] = (),
+    fastas: Sequence[FastaVote] = (),
 ) -> BuildCall:
-    """Decide the build of a file from its header and, failing that, REF bases at panel sites.
+    """Decide the build of a file from its header, REF bases at panel sites and the user's reference FASTA.
 
     Parameters
     ----------
@@ -311,12 +331,16 @@ def decide_build(
     ref_tallies
         Per build, the panel sites where the file shows that build's REF base and another
         (:func:`ref_tallies`); ``()`` when not compared.
+    fastas
+        The reference FASTAs the user gave. The file's build must be one of theirs; when nothing else
+        decides, the one FASTA whose bases the file's REF bases agree with (:data:`REF_BUILD_POLICY`) does.
 
     Raises
     ------
     BuildError
-        When ``declared`` contradicts the evidence, the header names two builds, or ``"auto"`` finds no
-        evidence (the message says how many REF bases were compared and what to do).
+        When ``declared`` contradicts the evidence, the header names two builds, no FASTA given is on the
+        file's build, or ``"auto"`` finds no evidence (the message says how many REF bases were compared and
+        what to do).
     """
     decided, source, evidence = build_from_header(info)
     ref_build, ref_lines = build_from_ref_bases(ref_tallies)
@@ -327,6 +351,10 @@ def decide_build(
     evidence += ref_lines
     if decided is None and ref_build is not None:
         decided, source = ref_build, "ref_bases"
+    if decided is None and declared == "auto":
+        agreeing = [f for f in fastas if f.decides()]
+        if len(agreeing) == 1:
+            decided, source = agreeing[0].build, "reference"
     tallies = tuple(ref_tallies)
     if declared != "auto":
         if decided is not None and decided != declared:
@@ -334,18 +362,34 @@ def decide_build(
                 f"You said this file is on {declared}, but it is on {decided}: {evidence[0]}. "
                 f"Choose build {decided} (or 'auto'), or check that this is the file you meant."
             )
-        return BuildCall(declared, (f"declared by the user as {declared}", *evidence),
-                         "declared" if decided is None else source, tallies)  # type: ignore[arg-type]
+        evidence = [f"declared by the user as {declared}", *evidence]
+        source = "declared" if decided is None else source
+        decided = declared
     if decided is None:
         compared = sum(t.agree + t.disagree for t in ref_tallies)
         refs = (f"REF bases at {compared} panel sites do not decide it ({ref_words(ref_tallies)}; "
                 f"{REF_BUILD_POLICY.words()})" if compared else "no panel site in the file shows a REF base to "
                 "compare with either build")
+        given = "".join(f"; the file's REF bases at panel sites do not confirm the reference FASTA {f.name} "
+                        f"({f.build}: {f.file_agreement.agree} match, {f.file_agreement.disagree} differ)"
+                        for f in fastas)
         raise BuildError(
-            f"Cannot tell whether this file is on GRCh37 or GRCh38: {_header_words(info)}, and {refs}. "
+            f"Cannot tell whether this file is on GRCh37 or GRCh38: {_header_words(info)}, and {refs}{given}. "
             "Choose the build explicitly (GRCh37 or GRCh38) if you know it, or give the reference FASTA the "
-            "file was called against; a file on another build (NCBI36, T2T) must be lifted over first."
+            "file was called against (--reference); a file on another build (NCBI36, T2T) must be lifted over "
+            "first."
         )
+    if fastas:
+        mine = next((f for f in fastas if f.build == decided), None)
+        if mine is None:
+            shown = ", ".join(f"{f.name} is {f.build} ({f.evidence})" for f in fastas)
+            raise BuildError(
+                f"The reference FASTA you gave is on the other build: {shown}; this file is on {decided} "
+                f"({evidence[0]}). Give the {decided} FASTA the file was called against, or no FASTA."
+            )
+        t = mine.file_agreement
+        evidence.append(f"reference FASTA {mine.name} is {decided} ({mine.evidence}); the file's REF bases at "
+                        f"{t.agree + t.disagree} panel sites: {t.agree} match it, {t.disagree} differ")
     return BuildCall(decided, tuple(evidence), source, tallies)  # type: ignore[arg-type]
 
 
