@@ -138,12 +138,14 @@ def patient(
     absent: AbsentPolicy,
     _source: PatientSource,
     _progress: ProgressCallback | None = None,
+    references: tuple[str, ...] = (),
 ) -> PatientGenome:
-    """Read one sample of the file with content hash ``sha256`` under the given options."""
+    """Read one sample of the file with content hash ``sha256`` under the given options (``references``: the
+    server's reference FASTAs, part of the cache key)."""
     with _source.local_path() as path:
         return read_patient_isolated(  # a worker process: a file that crashes htslib ends this read only
             path, sample=sample, build=build, absent=absent, source_name=source_name, sha256=sha256,
-            progress=_progress,
+            references=references, progress=_progress,
         )
 
 

@@ -50,6 +50,29 @@ def server_vcf_dir() -> Path | None:
     return path if path.is_absolute() else ROOT / path
 
 
+REFERENCE_ENV = "GENOLENS_REFERENCE_FASTA"
+"""Reference FASTAs for the dashboard's reads, separated by the path separator (':'); overrides genolens.toml."""
+
+
+def reference_fastas() -> tuple[str, ...]:
+    """The reference FASTAs of this server: ``$GENOLENS_REFERENCE_FASTA``, else genolens.toml's ``[reference]``
+    ``grch37``/``grch38`` paths (relative ones against the project root); ``()`` when none is set.
+
+    Every read is then checked against the FASTA of its build (``read_patient(references=...)``): a file on a
+    build with no FASTA set is refused, so set both builds when the server reads both. Read at each read,
+    checked there (a missing FASTA or index is named in the message).
+    """
+    raw = os.environ.get(REFERENCE_ENV)
+    if raw:
+        entries = [e for e in raw.split(os.pathsep) if e.strip()]
+    else:
+        table = _settings().get("reference", {})
+        entries = ([str(table[k]) for k in ("grch37", "grch38") if table.get(k)]
+                   if isinstance(table, dict) else [])
+    paths = (Path(e.strip()).expanduser() for e in entries)
+    return tuple(str(p if p.is_absolute() else ROOT / p) for p in paths)
+
+
 def folder_exists(folder: Path) -> bool:
     """Whether ``folder`` (links resolved) is a directory this process can list."""
     try:

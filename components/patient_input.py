@@ -341,7 +341,7 @@ def read(source: PatientSource, sample: str | None, options: ReadOptions, *, rem
         try:
             patient = cached.patient(
                 source.sha256, source.name, sample, options.build, options.absent,
-                source, cached.drawing_outside_cache(progress),
+                source, cached.drawing_outside_cache(progress), config.reference_fastas(),
             )
         except Exception:
             progress.finish(ok=False)

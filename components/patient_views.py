@@ -5,14 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from components import cached, inert, tables
-from genolens.datamodel import BuildCall, FileQC, PanelResult, PatientGenome
+from genolens.datamodel import BuildCall, FileQC, PanelResult, PatientGenome, ReferenceCheck
 from genolens.genome import ORIGIN_WORDS, panel_warnings
 from genolens.genome.qc import sampling_words
 
 _BUILD_SOURCE = {
     "contigs": "decided by ##contig lengths",
+    "assembly": "decided by the assembly named in ##contig lines",
     "header": "decided by ##reference/##assembly header lines",
     "ref_bases": "decided by the REF bases at panel sites",
+    "reference": "confirmed by the reference FASTA you gave",
     "declared": "as declared; nothing in the file contradicts it",
 }
 _CONTAINER = {
@@ -53,12 +55,17 @@ def file_summary(p: PatientGenome) -> None:
         col.markdown(value, help=p.sha256 if label == "SHA-256" else None)
 
 
-def build_summary(build: BuildCall) -> None:
-    """Show the genome build and the evidence for it (which may quote the file's header: escaped)."""
+def build_summary(build: BuildCall, reference: ReferenceCheck | None = None) -> None:
+    """Show the genome build and the evidence for it (which may quote the file's header: escaped), and what
+    the server's reference FASTA said about the file."""
     st.subheader(f"Genome build: {build.build}")
     st.caption(_BUILD_SOURCE.get(build.source, build.source).capitalize() + ".")
     if build.evidence:
         st.markdown("\n".join(f"- {inert.message(line)}" for line in build.evidence))
+    if reference is not None:
+        st.caption(f"Reference FASTA {inert.name(reference.name)} ({reference.build}): {reference.compared} panel "
+                   f"sites compared with the file's REF, {len(reference.mismatches)} mismatches; "
+                   f"{reference.filled} panel sites got their REF from it.")
 
 
 def qc_summary(qc: FileQC) -> None:

@@ -221,6 +221,14 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--build", choices=BUILD_CHOICES, default="auto", help="genome build (default: auto)")
     p.add_argument("--absent", choices=ABSENT_POLICIES, default="missing",
                    help="sites absent from the file: missing (default) or reference (whole-genome call set)")
+    p.add_argument("--reference", metavar="FASTA",
+                   help="the reference FASTA the file was called against (.fa or bgzipped .fa.gz, indexed with "
+                        "samtools faidx): confirms the build, reports the file's REF mismatches at panel sites, and "
+                        "gives the REF of panel sites that have none (for --absent reference)")
+
+
+def _references(args: argparse.Namespace) -> tuple[str, ...]:
+    return (args.reference,) if getattr(args, "reference", None) else ()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -277,7 +285,7 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         return 0, _cohort(args)
     if args.command in ("predict", "explain") and args.model == WARFARIN_MODEL:
         return 0, _warfarin(args, _read(args.path, sample=args.sample, build=args.build, absent=args.absent,
-                                               qc_records=0))
+                                        references=_references(args), qc_records=0))
     bundles: tuple[Bundle, ...] = ()
     if args.command in ("explain", "report"):  # they run torch (and Captum); `predict` runs in numpy
         from genolens.explain.explanation import use_one_thread
@@ -287,8 +295,8 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         bundles = _bundles(args.model if args.command != "report" else None)
     extra = [b.panel for b in bundles if b.info.own_panel]
     patient = _read(args.path, sample=args.sample, build=args.build, absent=args.absent,
-                           panels=[*load_panels(), *extra] if extra else None,
-                           qc_records=max(getattr(args, "qc_records", 0), 0))
+                    references=_references(args), panels=[*load_panels(), *extra] if extra else None,
+                    qc_records=max(getattr(args, "qc_records", 0), 0))
     if args.command == "predict":
         return 0, _predict(args, patient, bundles)
     if args.command == "explain":
@@ -325,6 +333,11 @@ def _text(p: PatientGenome) -> str:
     lines = [f"{p.source_name}: sample {p.sample} of {len(p.info.samples)}; {p.build.build} "
              f"({p.build.source}); read by {p.read_mode}"]
     lines += [f"  build evidence: {e}" for e in p.build.evidence]
+    if (ref := p.reference) is not None:
+        lines.append(f"  reference FASTA {ref.name} ({ref.build}): {ref.compared} panel sites compared, "
+                     f"{len(ref.mismatches)} REF mismatches, {ref.filled} panel REFs supplied")
+        lines += [f"  REF mismatch: {m.chrom}:{m.pos} file {m.file_ref}, FASTA {m.fasta_ref} ({', '.join(m.variants)})"
+                  for m in ref.mismatches]
     qc = p.qc
     lines.append(f"  QC: {qc.records:,} records, call rate {_pct(qc.call_rate)}, Ti/Tv {_num(qc.ti_tv)}, "
                  f"het/hom-alt {_num(qc.het_hom_alt)}, median DP {_num(qc.dp_median)}, GQ {_num(qc.gq_median)}")
@@ -356,7 +369,7 @@ def _explain(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence
         if not args.relative:
             raise OptionError("--baseline relative needs --relative SAMPLE (another sample of the same VCF).")
         other = _read(args.path, sample=args.relative, build=args.build, absent=args.absent,
-                             panels=[bundle.panel], qc_records=0)
+                      references=_references(args), panels=[bundle.panel], qc_records=0)
         relative_values = features_for(other, bundle).values
     name = bundle.outputs[output_index(bundle, args.output)]
     inputs = model_inputs(bundle.info, _details(args, patient.sample), on=_date(args), sexes=bundle.info.sexes)

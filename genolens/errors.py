@@ -24,6 +24,10 @@ class BuildError(GenoLensError):
     """The genome build cannot be decided, or the declared build contradicts the evidence."""
 
 
+class ReferenceFastaError(GenoLensError):
+    """The reference FASTA the user gave cannot be read, has no index, or is on no build GenoLens reads."""
+
+
 class PanelError(GenoLensError):
     """A variant panel table is malformed or inconsistent, or a patient was not read against the panel asked for."""
 

@@ -33,6 +33,6 @@ state.remember_widgets()
 
 patient_details.form(patient)
 patient_views.file_summary(patient)
-patient_views.build_summary(patient.build)
+patient_views.build_summary(patient.build, patient.reference)
 patient_views.qc_summary(patient.qc)
 patient_views.panel_coverage(patient)

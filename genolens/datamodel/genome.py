@@ -98,6 +98,8 @@ class Contig:
     """Name as written in the file (``"chr1"`` or ``"1"``)."""
     length: int | None
     """Declared length in bases; ``None`` when the header gives none."""
+    assembly: str | None = None
+    """The line's ``assembly=`` value as written (``"GRCh38.p14"``, ``"b37"``); ``None`` when absent."""
 
 
 @dataclass(frozen=True)
@@ -227,8 +229,24 @@ class BuildCall:
     """The decided build."""
     evidence: tuple[str, ...]
     """Human-readable lines, strongest first (contig lengths, header hints, REF bases)."""
-    source: Literal["contigs", "header", "ref_bases", "declared"]
-    """Which evidence decided (``declared``: the user said so and nothing contradicted it)."""
+    source: Literal["contigs", "assembly", "header", "ref_bases", "reference", "declared"]
+    """Which evidence decided: ``##contig`` lengths, ``##contig`` ``assembly=`` values, ``##reference``/
+    ``##assembly`` lines, REF bases at panel sites, the user's reference FASTA, or ``declared`` (the user
+    said so and nothing contradicted it)."""
+    ref_tallies: tuple[RefTally, ...] = ()
+    """REF bases the file shows at panel sites, compared with each build's REF facts (``()``: not compared)."""
+
+
+@dataclass(frozen=True)
+class RefTally:
+    """How many panel sites show one build's REF base at that build's coordinates, and how many another base."""
+
+    build: Build
+    """The build whose coordinates and REF facts were compared."""
+    agree: int
+    """Sites where the file's REF starts with the build's REF base."""
+    disagree: int
+    """Sites where the file has a record at the position with another first REF base."""
 
 
 @dataclass(frozen=True)
@@ -320,3 +338,39 @@ class PatientGenome:
     """Whole-file QC for the sample."""
     read_mode: str
     """How records were read, in words (``"region queries on index"``, ``"single scan"``)."""
+    reference: ReferenceCheck | None = None
+    """What the user's reference FASTA said (``None``: none given; the shipped REF facts serve)."""
+
+
+@dataclass(frozen=True)
+class RefMismatch:
+    """A panel site where the file's REF differs from the reference FASTA's bases."""
+
+    chrom: str
+    """Normalised chromosome."""
+    pos: int
+    """1-based position on the file's build."""
+    file_ref: str
+    """REF as the file writes it."""
+    fasta_ref: str
+    """The FASTA's bases at the same position and length."""
+    variants: tuple[str, ...]
+    """Ids of the panel variants at the site."""
+
+
+@dataclass(frozen=True)
+class ReferenceCheck:
+    """The user's reference FASTA, compared with the file at every panel site."""
+
+    name: str
+    """The FASTA's file name (not its folder)."""
+    build: Build
+    """The build the FASTA is on."""
+    evidence: str
+    """How the FASTA's build was told (sequence lengths or its bases at panel sites)."""
+    compared: int
+    """Panel sites where the file has a record and the FASTA a base: REFs compared."""
+    mismatches: tuple[RefMismatch, ...]
+    """Of those, the sites where the file's REF is not the FASTA's bases."""
+    filled: int
+    """Panel sites without a shipped REF fact whose REF the FASTA gave (used by the whole-genome policy)."""

@@ -9,6 +9,8 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +25,14 @@ from genolens.datamodel import (
     Panel,
     PanelResult,
     PatientGenome,
-    Record,
+    ReferenceCheck,
 )
-from genolens.errors import OptionError, VcfReadError
-from genolens.genome.build import build_from_contigs, build_from_hints, decide_build
+from genolens.errors import OptionError, ReferenceFastaError, VcfReadError
+from genolens.genome.build import build_from_header, decide_build, ref_tallies
 from genolens.genome.encode import call_panel, encode
 from genolens.genome.panel import load_panels
 from genolens.genome.qc import QC_RECORDS, file_qc, panel_warnings
+from genolens.genome.reference import ReferenceFasta, fasta_build, fasta_vote, ref_mismatches, with_fasta_refs
 from genolens.genome.vcf import VcfFile, open_vcf
 from genolens.genome.vcf_regions import Site
 
@@ -59,6 +62,7 @@ def read_patient(
     sha256: str | None = None,
     qc_records: int = QC_RECORDS,
     index_dir: str | os.PathLike[str] | None = None,
+    references: Sequence[str | os.PathLike[str]] = (),
     progress: Progress | None = None,
 ) -> PatientGenome:
     """Read one sample's genotypes at every panel site, with build evidence and QC.
@@ -90,6 +94,12 @@ def read_patient(
         file's SHA-256 and size, so that later reads of the same bytes (another sample, build or
         policy) reuse it instead of building it again. Used only when ``sha256`` is given (the caller
         vouches for it); ``None``: an index built for this read is removed after it.
+    references
+        Reference FASTAs (indexed; at most one per build) the user has: the file must be on one of their
+        builds (which decides it when nothing else does); REF mismatches between the file and that FASTA at
+        panel sites are reported (``PatientGenome.reference`` and a QC warning), and panel sites that ship
+        without a REF get the FASTA's (so the whole-genome policy can assume reference there).
+        ``()``: the shipped REF facts serve.
     progress
         Called with (fraction 0..1, message) while reading.
 
@@ -109,10 +119,17 @@ def read_patient(
     cache = None
     if index_dir is not None and sha256 and os.path.isfile(path):
         cache = Path(index_dir) / f"{sha256}-{os.path.getsize(path)}"
+    variants = [v for p in chosen for v in p.variants]
     targets: dict[str, list[int]] = {}
     for chrom, pos in _sites(chosen, BUILDS):  # both builds: the build is decided after the text check
         targets.setdefault(chrom, []).append(pos)
-    with open_vcf(path, index_cache=cache, targets=targets, qc_cap=max(qc_records, 0)) as vf:
+    with ExitStack() as stack:
+        # A FASTA's build is told against every shipped REF fact, not only those of the panels read now.
+        shipped = load_panels() if references and panels is not None else ()
+        facts = [*variants, *(v for p in shipped for v in p.variants)]
+        fastas = [(f, *fasta_build(f, facts)) for f in (stack.enter_context(ReferenceFasta(r)) for r in references)]
+        _one_per_build(fastas)
+        vf = stack.enter_context(open_vcf(path, index_cache=cache, targets=targets, qc_cap=max(qc_records, 0)))
         idx = vf.sample_index(sample)
         header_only = header_build_call(vf, build)
         builds: tuple[Build, ...] = (header_only.build,) if header_only else BUILDS
@@ -120,13 +137,29 @@ def read_patient(
         report(0.05, f"Reading {len(sites)} panel sites and the QC sample")
         records, mode, sample_qc = vf.read_sites_and_qc(idx, sites, qc_records=max(qc_records, 0),
                                                         progress=lambda f, m: report(0.05 + 0.6 * f, m))
-        call = header_only or decide_build(vf.info, declared=build, ref_votes=_ref_votes(chosen, records))
+
+        def refs_at(chrom: str, pos: int) -> list[str]:
+            return [r.ref for r in records.get((chrom, pos), ()) if r.pos == pos]
+
+        call = decide_build(vf.info, declared=build, ref_tallies=ref_tallies(variants, refs_at, builds),
+                            fastas=[fasta_vote(f, b, why, variants, refs_at) for f, b, why in fastas])
+        checked = None
+        fasta = next((f for f, b, _ in fastas if b == call.build), None)
+        if fasta is not None:
+            why = next(w for f, _, w in fastas if f is fasta)
+            compared, mismatches = ref_mismatches(fasta, variants, call.build, refs_at)
+            filled_panels = [with_fasta_refs(p, call.build, fasta) for p in chosen]
+            chosen = tuple(p for p, _ in filled_panels)
+            checked = ReferenceCheck(fasta.name, call.build, why, compared, mismatches,
+                                     sum(n for _, n in filled_panels))
         results = []
         for p in chosen:
             calls = call_panel(p, call.build, records)
             results.append(PanelResult(p.name, p.title, calls, encode(calls, p, call.build, absent=absent)))
         report(0.9, "Summarising file quality")
         qc = file_qc(sample_qc)
+        if checked is not None and checked.mismatches:
+            qc = replace(qc, warnings=(*qc.warnings, reference_warning(checked)))
         info = vf.info
     report(1.0, "Done")
     return PatientGenome(
@@ -139,12 +172,31 @@ def read_patient(
         panels=tuple(results),
         qc=qc,
         read_mode=mode,
+        reference=checked,
     )
+
+
+def reference_warning(check: ReferenceCheck) -> str:
+    """The QC warning for REF mismatches between the file and the user's reference FASTA."""
+    n = len(check.mismatches)
+    shown = ", ".join(f"{m.chrom}:{m.pos} {m.file_ref} (FASTA {m.fasta_ref})" for m in check.mismatches[:3])
+    more = f" and {n - 3} more" if n > 3 else ""
+    return (f"{n} of {check.compared} panel sites show a REF that differs from the reference FASTA {check.name} "
+            f"({shown}{more}): the file's REF column is wrong there, or it was called against another reference. "
+            "Do not trust the calls at those sites.")
+
+
+def _one_per_build(fastas: Sequence[tuple[ReferenceFasta, Build, str]]) -> None:
+    for b in BUILDS:
+        same = [f.name for f, fb, _ in fastas if fb == b]
+        if len(same) > 1:
+            raise ReferenceFastaError(f"Two reference FASTAs on {b} were given ({', '.join(same)}). Give one per "
+                                      "build.")
 
 
 def header_build_call(vf: VcfFile, declared: BuildChoice) -> BuildCall | None:
     """Return the build call when the header alone settles it (raising on a contradiction), else None."""
-    if build_from_contigs(vf.info.contigs)[0] is None and build_from_hints(vf.info.hints)[0] is None:
+    if build_from_header(vf.info)[0] is None:
         return None
     return decide_build(vf.info, declared=declared)
 
@@ -157,24 +209,6 @@ def decide_build_or_none(vf: VcfFile, declared: BuildChoice) -> Build | None:
 
 def _sites(panels: Sequence[Panel], builds: Sequence[Build]) -> list[Site]:
     return sorted({(v.locus(b).chrom, v.locus(b).pos) for p in panels for v in p.variants for b in builds})
-
-
-def _ref_votes(panels: Sequence[Panel], records: dict[Site, list[Record]]) -> dict[Build, int]:
-    """Per build, count panel sites where the file's REF equals the REF that build has there."""
-    votes: dict[Build, int] = {b: 0 for b in BUILDS}
-    seen: set[tuple[Build, Site]] = set()
-    for p in panels:
-        for v in p.variants:
-            for b in BUILDS:
-                loc = v.locus(b)
-                key = (b, (loc.chrom, loc.pos))
-                if not loc.ref or key in seen:
-                    continue
-                seen.add(key)
-                recs = [r for r in records.get(key[1], ()) if r.pos == loc.pos and not r.is_reference_block]
-                if any(r.ref.upper() == loc.ref.upper() for r in recs):
-                    votes[b] += 1
-    return votes
 
 
 class _Sha256Thread(threading.Thread):
@@ -219,7 +253,14 @@ def patient_to_json(p: PatientGenome) -> dict[str, Any]:
         "build": p.build.build,
         "build_source": p.build.source,
         "build_evidence": list(p.build.evidence),
+        "build_ref_bases": {t.build: {"match": t.agree, "disagree": t.disagree} for t in p.build.ref_tallies},
         "absent_policy": p.absent_policy,
+        "reference": None if p.reference is None else {
+            "fasta": p.reference.name, "build": p.reference.build, "evidence": p.reference.evidence,
+            "sites_compared": p.reference.compared, "panel_refs_supplied": p.reference.filled,
+            "ref_mismatches": [{"chrom": m.chrom, "pos": m.pos, "file_ref": m.file_ref, "fasta_ref": m.fasta_ref,
+                                "variants": list(m.variants)} for m in p.reference.mismatches],
+        },
         "qc": {k: list(v) if isinstance(v, tuple) else v for k, v in p.qc.__dict__.items()},
         "panels": {
             r.panel: {

@@ -209,7 +209,8 @@ def header_info(path: Path, read_path: Path, kind: Kind, compression: Compressio
             fields = dict(_split_meta(m.group(1)))
             if "ID" in fields:
                 length = fields.get("length", "")
-                contigs.append(Contig(fields["ID"], int(length) if length.isdigit() else None))
+                contigs.append(Contig(fields["ID"], int(length) if length.isdigit() else None,
+                                      fields.get("assembly") or None))
         elif m := _HINT_RE.match(line):
             hints.append(m.group(2).strip())
     index = None

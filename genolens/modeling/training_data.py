@@ -16,7 +16,7 @@ import pandas as pd
 
 from genolens.datamodel import BUILDS, Build, BuildChoice, Panel
 from genolens.errors import CohortError
-from genolens.genome.build import decide_build
+from genolens.genome.build import decide_build, ref_tallies
 from genolens.genome.encode import dosage_matrix
 from genolens.genome.patient import decide_build_or_none
 from genolens.genome.vcf import open_vcf
@@ -83,9 +83,9 @@ def load_cohort(vcf: str | os.PathLike[str], phenotypes: str | os.PathLike[str],
         sites = sorted({(v.locus(b).chrom, v.locus(b).pos) for v in panel.variants for b in builds})
         records, _mode = vf.read_matrix(sites)
         if decided is None:
-            votes = {b: sum(any(r.ref.upper() == v.locus(b).ref.upper() for r in records.get(
-                (v.locus(b).chrom, v.locus(b).pos), ())) for v in panel.variants if v.locus(b).ref) for b in BUILDS}
-            decided = decide_build(vf.info, declared=build, ref_votes=votes).build
+            refs = {site: [r.ref for r in recs if r.pos == site[1]] for site, recs in records.items()}
+            tallies = ref_tallies(panel.variants, lambda chrom, pos: refs.get((chrom, pos), []))
+            decided = decide_build(vf.info, declared=build, ref_tallies=tallies).build
     dosages = dosage_matrix(panel, decided, records, len(samples))  # (n_vcf, n_genetic)
     del records  # every sample's genotypes at every site: GBs for a large cohort, no longer needed
     table = pd.read_csv(phenotypes)
