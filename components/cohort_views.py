@@ -27,7 +27,7 @@ from components.config import DEMO_DIR, ROOT, server_vcf_dir, server_vcf_files
 from components.errors import shown_errors
 from components.frame import output_label
 from components.patient_input import ReadOptions, path_source
-from components.sources import PatientSource
+from components.sources import PatientSource, sha256_bytes
 from genolens.cohort import results as cr
 from genolens.cohort import run_cohort_job
 from genolens.datamodel import clinical
@@ -73,13 +73,29 @@ def _candidates() -> list[Path]:
 
 
 def choose_file() -> PatientSource | None:
-    """Choose a multi-sample VCF among the demo trio, the corpus cohort and the server folder."""
+    """Choose a multi-sample VCF among the demo trio, the corpus cohort and the server folder, or upload one."""
+    if st.radio("File", ("On this server", "Upload a file"), horizontal=True, key="cohort_source") != "On this server":
+        return _uploaded()
     files = _candidates()
     if not files:
         st.info("No multi-sample VCF is available on this server.", icon=":material/folder_off:")
         return None
     path = st.selectbox("Multi-sample VCF", files, format_func=lambda p: inert.short(p.name), key="cohort_file")
     return None if path is None else path_source(path)
+
+
+def _uploaded() -> PatientSource | None:
+    """An uploaded multi-sample file (kept in memory; the job reads a private temporary copy of it)."""
+    upload = st.file_uploader("Multi-sample VCF, VCF.gz or BCF", type=patient_input.UPLOAD_TYPES, key="cohort_vcf",
+                              help="A file with several chromosomes must be bgzipped (bgzip) for a job; the job "
+                                   "indexes it privately.")
+    if upload is None:
+        return None
+    digests: dict[str, str] = st.session_state.setdefault("cohort_digests", {})
+    data = upload.getvalue()
+    if upload.file_id not in digests:
+        digests[upload.file_id] = sha256_bytes(data)
+    return PatientSource(name=upload.name, sha256=digests[upload.file_id], data=data)
 
 
 def choose_options(source: PatientSource) -> ReadOptions:

@@ -264,7 +264,7 @@ def cohort_job_rows(results: Path) -> dict[tuple[str, str, str], dict[str, objec
 # --- cohort results: a small real job, and a large folder tiled from it -------------------------------------------
 
 def trio_cohort_vcf(path: Path, n: int, *, seed: int) -> Path:
-    """``path`` (``*.vcf.gz``, bgzipped and tabix-indexed: needs bgzip and tabix): the demo trio's 27,940 records
+    """``path`` (``*.vcf.gz``, bgzipped: needs bgzip): the demo trio's 27,940 records
     (header, sites, alleles) with ``n`` made-up samples ``C0000``..: each GT drawn from Hardy-Weinberg with a
     per-record allele frequency uniform in [0.02, 0.5] (``0/0``, ``0/1``, ``1/1``), FORMAT reduced to GT. A small
     real cohort whose samples differ at every panel site the trio covers."""
@@ -285,9 +285,7 @@ def trio_cohort_vcf(path: Path, n: int, *, seed: int) -> Path:
                 out.append("\t".join([*f[:8], "GT", *np.array(["0/0", "0/1", "1/1"])[dose]]))
     text = path.with_suffix("")  # name.vcf.gz -> name.vcf
     text.write_text("\n".join(out) + "\n")
-    # bio2zarr reads a multi-contig file only bgzipped and indexed
-    subprocess.run(["bgzip", "-f", str(text)], check=True)
-    subprocess.run(["tabix", "-f", "-p", "vcf", str(path)], check=True)
+    subprocess.run(["bgzip", "-f", str(text)], check=True)  # a multi-contig file: bgzipped (the job indexes it)
     return path
 
 
