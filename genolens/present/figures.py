@@ -485,7 +485,8 @@ def gene_matrix_figure(samples: Sequence[str], genes: Sequence[str], values: np.
         z=z, x=list(genes), y=text, zmid=0.0, zmin=-top, zmax=top, colorscale="RdBu_r",
         colorbar={"title": "log-odds"},
         hovertemplate="%{y}<br>%{x}: %{z:+.3f} log-odds<extra></extra>"))
-    fig.update_layout(height=min(2400, 160 + 14 * len(samples)), margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    row = max(4, min(14, 900 // max(1, len(samples))))  # px per sample: 200 rows fit in about 1,000 px
+    fig.update_layout(height=160 + row * len(samples), margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       yaxis={"autorange": "reversed", "automargin": True, "showticklabels": len(samples) <= 60},
                       xaxis={"side": "top", "tickangle": -45, "automargin": True})
     return fig
