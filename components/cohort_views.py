@@ -161,9 +161,11 @@ def _run_job(bundles: tuple[Bundle, ...], day: dt.date) -> Path | None:
     done = next((Path(k) for k in inputs if Path(k).name == name and (Path(k) / "manifest.json").is_file()), None)
     if done is not None:
         return done
-    if not st.button(f"Run the cohort job on {inert.short(source.name)} ({len(samples)} samples)", key="cohort_run",
-                     type="primary"):
+    slot = st.empty()  # the button goes once the job starts
+    if not slot.button(f"Run the cohort job on {inert.short(source.name)} ({len(samples)} samples)", key="cohort_run",
+                       type="primary"):
         return None
+    slot.empty()
     audit.act("cohort_job", "researcher", sha256=source.sha256, bundles=bundles, detail=f"absent={options.absent}")
     bar = st.progress(0.0, text="Starting the job…")
 
