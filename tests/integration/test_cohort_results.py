@@ -13,8 +13,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from genolens.cohort import run_cohort_job
 from genolens.cohort import results as cr
+from genolens.cohort import run_cohort_job
 from genolens.errors import CohortJobError, OptionError
 from genolens.genome.panel import load_panel
 from tests.factories import simulated_cohort_vcf, small_bundle, tiled_cohort_results
@@ -149,7 +149,7 @@ def test_one_samples_rows_are_its_rows_of_the_parquet(job: Path) -> None:
 
 
 def test_folders_that_are_not_complete_results_are_refused(job: Path, tmp_path: Path) -> None:
-    with pytest.raises(CohortJobError, match="has no manifest.json"):
+    with pytest.raises(CohortJobError, match=r"has no manifest\.json"):
         cr.open_results(tmp_path)
     for change, message in (({"status": "running"}, "is 'running', not complete"),
                             ({"format": "other/9"}, "of format 'other/9'")):
