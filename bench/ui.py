@@ -14,6 +14,13 @@ as for a new user, while the models in ``st.cache_resource`` stay warm) and time
   method -> completeness, reliability, charts and table re-rendered (app idle);
 * ``pdf_s``: "Download PDF" clicked -> download complete (the PDF is rendered server-side on click);
 * ``models_s``: the Models page link clicked -> the first model card drawn (its ROC and calibration charts; app idle);
+* ``cohort_s``: the Cohort page link clicked -> the page drawn on a results folder of 50,000 samples (``--cohort-
+  samples``) in the server's results root: histogram, gene matrix (200 rows) and top-decile drivers charts, the
+  drill-down heading; app idle. Warm: the warm-up context opened it once, so the folder's aggregates are cached in
+  the server (per folder and manifest time) and each repeat measures what a new user waits for. The folder is
+  made once into ``bench/work/cohort/`` (``tests.factories.tiled_cohort_results``: a real cohort job on 120
+  samples made from the demo trio's records, tiled and perturbed to 50,000 rows per output, same schema) and
+  reused while its stamp matches;
 * ``rss_mb``: VmRSS of the streamlit server process (``/proc/<pid>/status``) after every repeat;
 * ``wgs_report_s`` (unless ``--no-wgs``): in another fresh context each time, the 4.5-million-record whole-genome
   VCF.gz that ``bench/ingest.py`` generates (``bench/work/unindexed.vcf.gz``, built by its generator when missing)
@@ -26,12 +33,14 @@ beside every figure (a 2-core machine shared with other work makes wall-clock fi
 Every request off 127.0.0.1 is blocked and counted (must be 0). Then, unless ``--no-phases``, the server-side
 steps are timed in this process, without Streamlit, to say where the time goes. The last line is::
 
-    report_s=X method_switch_s=Y pdf_s=Z models_s=M rss_mb=W wgs_report_s=V
+    report_s=X method_switch_s=Y pdf_s=Z models_s=M cohort_s=C rss_mb=W wgs_report_s=V
 
-(``wgs_report_s`` left out with ``--no-wgs``.) Targets (issue 13): report_s <= 3, method_switch_s <= 1,
-pdf_s <= 5, models_s <= 2, rss_mb <= 700, wgs_report_s <= 10 (machine idle). ``--smoke`` skips the warm-up and
-the phases, makes one (cold) repeat and uploads a 20,000-record file of the same generator instead of the whole
-genome: CI checks that the flows still work, about a minute; its timings mean nothing. See bench/README.md.
+(``wgs_report_s`` left out with ``--no-wgs``, ``cohort_s`` with ``--no-cohort``.) Targets (issue 13): report_s
+<= 3, method_switch_s <= 1, pdf_s <= 5, models_s <= 2, rss_mb <= 700, wgs_report_s <= 10 (machine idle); issue
+14: cohort_s <= 3. ``--smoke`` skips the warm-up and the phases, makes one (cold) repeat, uploads a 20,000-record
+file of the same generator instead of the whole genome and opens a 2,000-sample results folder tiled from a
+20-sample job (in a temporary folder): CI checks that the flows still work, a minute or two; its timings mean
+nothing. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -61,8 +70,8 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, block_outside, streamlit_app, wait_idle  # noqa: E402
 
 TIMEOUT_MS = 180_000
-TARGETS = {"report_s": 3.0, "method_switch_s": 1.0, "pdf_s": 5.0, "models_s": 2.0, "rss_mb": 700.0,
-           "wgs_report_s": 10.0}
+TARGETS = {"report_s": 3.0, "method_switch_s": 1.0, "pdf_s": 5.0, "models_s": 2.0, "cohort_s": 3.0,
+           "rss_mb": 700.0, "wgs_report_s": 10.0}
 MIN_REPEATS = 5  # the issue: median of >= 5
 DEMOS = {  # selectbox label -> sample name
     "dpyd 2A heterozygote": "DEMO_DPYD", "brca1 185delAG carrier": "DEMO_BRCA1",
@@ -257,6 +266,54 @@ def models_flow(page: Page) -> float:
     return took
 
 
+def cohort_flow(page: Page) -> float:
+    """Open the Cohort page (the results root's one folder is chosen by default); return seconds until its three
+    charts and the drill-down are drawn and the app is idle."""
+    t0 = time.perf_counter()
+    nav(page, "Cohort")
+    expect(page.get_by_text("Drill down", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(3, timeout=TIMEOUT_MS)
+    wait_idle(page, TIMEOUT_MS)
+    took = time.perf_counter() - t0
+    assert page.get_by_test_id("stAlertContentError").count() == 0, "the Cohort page shows an error"
+    return took
+
+
+def cohort_root(smoke: bool, samples: int) -> Path:
+    """A results root holding one folder of ``samples`` samples in the cohort job's schema (made when missing or
+    stale; a temporary root with ``smoke``)."""
+    import json
+
+    from genolens.cohort import run_cohort_job
+    from genolens.modeling.bundle import bundle_paths
+    from tests.factories import cohort_details, tiled_cohort_results, trio_cohort_vcf
+
+    small_n = 20 if smoke else 120
+    work = Path(tempfile.mkdtemp(prefix="genolens_bench_ui_cohort_")) if smoke else ROOT / "bench" / "work" / "cohort"
+    root = work / "results"
+    folder = root / f"tiled{samples}"
+    bundles = bundle_paths()
+    stamp = json.dumps({"samples": samples, "small": small_n, "seed": 3,
+                        "bundles": [str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in bundles]})
+    if (folder / "manifest.json").is_file() and (work / "stamp.json").is_file() \
+            and (work / "stamp.json").read_text() == stamp:
+        return root
+    print(f"making a {samples:,}-sample results folder in {folder}: a real job on {small_n} samples, tiled ...",
+          flush=True)
+    t0 = time.perf_counter()
+    shutil.rmtree(work / "small", ignore_errors=True)
+    shutil.rmtree(root, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    vcf = trio_cohort_vcf(work / f"trio{small_n}.vcf.gz", small_n, seed=1)
+    names = [f"C{i:04d}" for i in range(small_n)]
+    details = {s: d for s, d in cohort_details(names, seed=2).items() if s not in names[5:7]}  # 2 without details
+    run_cohort_job(vcf, work / "small", bundles=bundles, details=details, chunk_size=50)  # type: ignore[arg-type]
+    tiled_cohort_results(work / "small", folder, samples, seed=3)
+    (work / "stamp.json").write_text(stamp)
+    print(f"  made in {time.perf_counter() - t0:.0f} s", flush=True)
+    return root
+
+
 def wgs_flow(page: Page, vcf: Path) -> tuple[float, float]:
     """Upload ``vcf`` on the Patient page, open the Report; return (total s, of which the Patient page s)."""
     page.get_by_test_id("stRadio").get_by_text("Upload a file").click()
@@ -353,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--demo", default="dpyd 2A heterozygote", choices=sorted(DEMOS))
     ap.add_argument("--no-phases", action="store_true", help="skip the in-process server-side breakdown")
     ap.add_argument("--no-wgs", action="store_true", help="skip the whole-genome upload (wgs_report_s)")
+    ap.add_argument("--no-cohort", action="store_true", help="skip the Cohort page (cohort_s)")
+    ap.add_argument("--cohort-samples", type=int, default=50_000, help="samples of the results folder (cohort_s)")
     ap.add_argument("--smoke", action="store_true", help="no warm-up, one cold repeat, a small upload, no phases (CI)")
     args = ap.parse_args(argv)
     if args.smoke:
@@ -368,6 +427,12 @@ def main(argv: list[str] | None = None) -> int:
         print("no bgzip and not root (apt-get install tabix): the upload is skipped")
         args.no_wgs = True
     wgs = None if args.no_wgs else wgs_file(args.smoke)
+    if args.smoke:
+        args.cohort_samples = 2_000
+    cohort = None if args.no_cohort else cohort_root(args.smoke, args.cohort_samples)
+    if cohort is not None:
+        os.environ["GENOLENS_RESULTS_DIR"] = str(cohort)  # the server started below offers its one folder
+        print(f"cohort results root: {cohort} ({args.cohort_samples:,} samples)")
     if wgs is not None:
         print(f"whole-genome upload: {wgs} ({wgs.stat().st_size / 2**20:.1f} MiB)")
     busy = busy_neighbours()
@@ -378,7 +443,8 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="genolens_bench_ui_"))
     times: dict[str, list[float]] = {k: [] for k in ("report_s", "read_s", "method_switch_s", "pdf_s", "models_s",
-                                                     "rss_mb", "wgs_report_s", "wgs_read_s", "wgs_server_cpu_s")}
+                                                     "cohort_s", "rss_mb", "wgs_report_s", "wgs_read_s",
+                                                     "wgs_server_cpu_s")}
     loads: dict[str, list[float]] = {k: [] for k in times}  # the 1-minute load average right after each run
     blocked_total: list[str] = []
 
@@ -400,10 +466,12 @@ def main(argv: list[str] | None = None) -> int:
                 open_explorer(page)
                 cold_switch = switch_method(page, SWITCH_TO)
                 cold_models = models_flow(page)
+                cold_cohort = math.nan if cohort is None else cohort_flow(page)
                 context.close()
                 blocked_total += blocked
                 print(f"warm-up ({warm_demo}, cold server): report {cold_report:.2f} s (read {cold_read:.2f} s), "
-                      f"pdf {cold_pdf:.2f} s, method switch {cold_switch:.2f} s, models {cold_models:.2f} s; total "
+                      f"pdf {cold_pdf:.2f} s, method switch {cold_switch:.2f} s, models {cold_models:.2f} s, "
+                      f"cohort {cold_cohort:.2f} s; total "
                       f"{time.perf_counter() - t0:.1f} s; RSS {rss_mb(pid)[0]:.0f} MB; load {load1():.2f}")
 
             for i in range(args.repeats):
@@ -422,6 +490,11 @@ def main(argv: list[str] | None = None) -> int:
                     record("method_switch_s", switch_method(page, SWITCH_TO))
                 with cpu_split(pid, cpu_models):
                     record("models_s", models_flow(page))
+                cpu_cohort: dict[str, float] = {"server": math.nan, "browser": math.nan}
+                if cohort is not None:
+                    cpu_cohort.clear()
+                    with cpu_split(pid, cpu_cohort):
+                        record("cohort_s", cohort_flow(page))
                 context.close()
                 blocked_total += blocked
                 record("rss_mb", rss_mb(pid)[0])
@@ -430,11 +503,14 @@ def main(argv: list[str] | None = None) -> int:
                       f"{report - read:.2f} s; load {loads['report_s'][-1]:.2f}), method switch "
                       f"IG->{SWITCH_TO} {times['method_switch_s'][-1]:.2f} s (load {loads['method_switch_s'][-1]:.2f})"
                       f", pdf {times['pdf_s'][-1]:.2f} s (load {loads['pdf_s'][-1]:.2f}), models "
-                      f"{times['models_s'][-1]:.2f} s (load {loads['models_s'][-1]:.2f}), RSS "
+                      f"{times['models_s'][-1]:.2f} s (load {loads['models_s'][-1]:.2f}), cohort "
+                      + (f"{times['cohort_s'][-1]:.2f} s (load {loads['cohort_s'][-1]:.2f})" if cohort else "skipped")
+                      + ", RSS "
                       f"{times['rss_mb'][-1]:.0f} MB\n"
                       f"    CPU seconds: report server {cpu_report['server']:.2f} / browser {cpu_report['browser']:.2f}"
                       f"; method switch server {cpu_switch['server']:.2f} / browser {cpu_switch['browser']:.2f}"
-                      f"; models server {cpu_models['server']:.2f} / browser {cpu_models['browser']:.2f}")
+                      f"; models server {cpu_models['server']:.2f} / browser {cpu_models['browser']:.2f}"
+                      f"; cohort server {cpu_cohort['server']:.2f} / browser {cpu_cohort['browser']:.2f}")
 
             for i in range(0 if wgs is None else args.repeats):
                 context, page, blocked = new_context(browser)
@@ -468,6 +544,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
         if wgs is not None:
             shutil.rmtree(wgs.parent, ignore_errors=True)
+        if cohort is not None:
+            shutil.rmtree(cohort.parent, ignore_errors=True)
     med = {k: statistics.median(v) if v else math.nan for k, v in times.items()}
     for k in ("read_s", "wgs_read_s", "wgs_server_cpu_s", *TARGETS):
         if not times[k]:
@@ -478,7 +556,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{k}: median {med[k]:.2f} (runs {', '.join(f'{v:.2f}' for v in times[k])}; 1-minute load "
               f"{', '.join(f'{v:.2f}' for v in loads[k])}, median {statistics.median(loads[k]):.2f}){verdict}")
     print(f"report_s={med['report_s']:.2f} method_switch_s={med['method_switch_s']:.2f} "
-          f"pdf_s={med['pdf_s']:.2f} models_s={med['models_s']:.2f} rss_mb={med['rss_mb']:.0f}"
+          f"pdf_s={med['pdf_s']:.2f} models_s={med['models_s']:.2f}"
+          + ("" if cohort is None else f" cohort_s={med['cohort_s']:.2f}") + f" rss_mb={med['rss_mb']:.0f}"
           + ("" if wgs is None else f" wgs_report_s={med['wgs_report_s']:.2f}"))
     return 1 if blocked_total else 0
 

@@ -30,7 +30,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -51,17 +50,14 @@ from genolens.genome.isolated import list_samples_isolated, read_patient_isolate
 from genolens.modeling import Bundle, bundle_paths, load_bundle
 from genolens.modeling.clinical import ModelInputs
 from genolens.workflows import (
-    CohortResult,
     MethodComparison,
     PatientReport,
     WarfarinDose,
     bundle_randomisation,
     compare_methods,
     explain_bundle,
-    gene_summary,
     installed_dose_bundle,
     patient_report,
-    score_cohort,
     warfarin_dose,
 )
 
@@ -257,24 +253,6 @@ def randomisation(bundle_name: str, version: str, output: str, method: Method, _
     """Model-randomisation sanity check of one method on one bundle output (no patient data: shared)."""
     return work_queue.shared().run(("randomisation", bundle_name, version, output, method),
                                    lambda: bundle_randomisation(_bundle, output=output, method=method))
-
-
-@st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
-def cohort(sha256: str, source_name: str, bundle_keys: tuple[tuple[str, str], ...], _source: PatientSource,
-           _bundles: tuple[Bundle, ...], _progress: ProgressCallback | None = None,
-           absent: AbsentPolicy = "missing", details: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = (),
-           day: dt.date | None = None, _details: Mapping[str, PatientDetails] | None = None) -> CohortResult:
-    """Every sample of a multi-sample file scored by every bundle, absent sites read under ``absent``, each
-    sample with its details (``details`` is their hashable record, ``_details`` the details themselves)."""
-    with _source.local_path() as path:
-        return score_cohort(path, _bundles, absent=absent, details=_details, on=day, progress=_progress)
-
-
-@st.cache_data(scope="session", max_entries=16, show_spinner=False)
-def cohort_genes(sha256: str, bundle: tuple[str, str], output: str, _result: CohortResult,
-                 _bundle: Bundle) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """Mean |contribution| per gene across the cohort's samples for one bundle output."""
-    return gene_summary(_bundle, _result.inputs[_bundle.name], output=output)
 
 
 @st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)

@@ -73,6 +73,46 @@ def reference_fastas() -> tuple[str, ...]:
     return tuple(str(p if p.is_absolute() else ROOT / p) for p in paths)
 
 
+RESULTS_DIR_ENV = "GENOLENS_RESULTS_DIR"
+
+
+def cohort_results_dir() -> Path | None:
+    """Return the server folder of cohort results: ``$GENOLENS_RESULTS_DIR``, else genolens.toml's
+    ``[cohort] results_dir``; ``None`` when neither is set (the Cohort page then only runs jobs)."""
+    raw = os.environ.get(RESULTS_DIR_ENV)
+    if not raw:
+        cohort = _settings().get("cohort", {})
+        raw = cohort.get("results_dir") if isinstance(cohort, dict) else None
+    if not raw:
+        return None
+    path = Path(str(raw)).expanduser()
+    return path if path.is_absolute() else ROOT / path
+
+
+def cohort_result_folders(root: Path) -> list[Path]:
+    """Return the results folders directly inside ``root`` (those with a ``manifest.json``), sorted by name.
+
+    Each is its resolved path, kept only when it is still directly inside ``root`` after links are followed,
+    so a link cannot offer a folder elsewhere on the server. Nothing here reads a manifest.
+    """
+    if not folder_exists(root):
+        return []
+    real_root = root.resolve()
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return []
+    found = set()
+    for entry in entries:
+        try:
+            real = entry.resolve(strict=True)
+        except (OSError, RuntimeError):
+            continue
+        if real.parent == real_root and real.is_dir() and (real / "manifest.json").is_file():
+            found.add(real)
+    return sorted(found, key=lambda p: p.name)
+
+
 def folder_exists(folder: Path) -> bool:
     """Whether ``folder`` (links resolved) is a directory this process can list."""
     try:

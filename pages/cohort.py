@@ -1,29 +1,28 @@
-"""A multi-sample VCF: risk distributions across samples, attribution summary, drill-down to one sample's report."""
+"""A cohort job's results: risk distributions, the samples x genes matrix, top-decile drivers, one sample."""
 
 import streamlit as st
 
-from components import cohort_views, frame, patient_details, patient_input, state
+from components import cohort_views, frame, patient_details, state
 
-frame.header("Cohort", "This screen scores every sample of a multi-sample VCF with every installed model, shows "
-             "the distributions and which genes drive them, and opens one sample's report.")
+frame.header("Cohort", "This screen reads a cohort job's results (a folder on the server, or a job run here on a "
+             "multi-sample file): the distributions, which genes drive them, and one sample's results or report.")
 bundles = frame.need_bundles()
 
-source = cohort_views.choose_file()
-if source is None:
+folder = cohort_views.choose_results(bundles, patient_details.today())
+if folder is None:
     st.stop()
-options = cohort_views.choose_options(source)
-samples = patient_input.sample_names(source)
-details = cohort_views.choose_details(source, samples)
-result = cohort_views.score(source, bundles, options, details, patient_details.today())
-st.caption(f"{len(result.samples)} samples · build {result.build} · "
-           f"{cohort_views.ABSENT_WORDS[result.absent_policy]}.")
+results = cohort_views.open_folder(folder)
+cohort_views.overview(results)
+bundle, output = cohort_views.choose_output(results)
 current = state.current_patient()
-highlight = current.sample if current is not None and current.sample in result.samples else None
 
-cohort_views.distributions(result, bundles, highlight)
-with st.expander("Every sample", expanded=False):
-    cohort_views.every_sample(source, result, bundles)
-st.subheader("What drives the predictions across samples")
-cohort_views.attribution_summary(source, result, bundles)
+st.subheader("Risk distribution")
+cohort_views.distributions(results, bundle, output, current.sample if current is not None else None)
+st.subheader("Attribution matrix: samples x genes")
+view = cohort_views.gene_matrix(results, bundle, output)
+st.subheader("What drives the top decile")
+cohort_views.top_decile(results, bundle, output)
 st.subheader("Drill down")
-cohort_views.open_sample(source, result, options, details)
+sample = cohort_views.choose_sample(results, view)
+if sample is not None:
+    cohort_views.drill_down(results, sample, bundle, output)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import struct
+import subprocess
 import zlib
 from collections.abc import Mapping
 from dataclasses import replace
@@ -257,3 +259,131 @@ def cohort_job_rows(results: Path) -> dict[tuple[str, str, str], dict[str, objec
                                            strict=True)):
                 rows[(s, bundle, o)]["attribution"] = values[i]
     return rows
+
+
+# --- cohort results: a small real job, and a large folder tiled from it -------------------------------------------
+
+def trio_cohort_vcf(path: Path, n: int, *, seed: int) -> Path:
+    """``path`` (``*.vcf.gz``, bgzipped: needs bgzip): the demo trio's 27,940 records
+    (header, sites, alleles) with ``n`` made-up samples ``C0000``..: each GT drawn from Hardy-Weinberg with a
+    per-record allele frequency uniform in [0.02, 0.5] (``0/0``, ``0/1``, ``1/1``), FORMAT reduced to GT. A small
+    real cohort whose samples differ at every panel site the trio covers."""
+    import gzip
+
+    rng = np.random.default_rng(seed)
+    names = [f"C{i:04d}" for i in range(n)]
+    out = []
+    with gzip.open(DEMO / "trio_cyp2c19_brca2.vcf.gz", "rt") as fh:
+        for line in fh:
+            if line.startswith("##"):
+                out.append(line.rstrip("\n"))
+            elif line.startswith("#"):
+                out.append("\t".join([*line.rstrip("\n").split("\t")[:9], *names]))
+            else:
+                f = line.rstrip("\n").split("\t")
+                dose = rng.binomial(2, rng.uniform(0.02, 0.5), n)
+                out.append("\t".join([*f[:8], "GT", *np.array(["0/0", "0/1", "1/1"])[dose]]))
+    text = path.with_suffix("")  # name.vcf.gz -> name.vcf
+    text.write_text("\n".join(out) + "\n")
+    subprocess.run(["bgzip", "-f", str(text)], check=True)  # a multi-contig file: bgzipped (the job indexes it)
+    return path
+
+
+def cohort_details(samples: list[str], *, seed: int) -> dict[str, object]:
+    """Details for every sample (sex alternating, age 30-75, a few relatives), so every shipped model scores it."""
+    from genolens.datamodel.clinical import patient_details
+
+    rng = np.random.default_rng(seed)
+    return {s: patient_details({"sex": ("female", "male")[i % 2], "age": int(rng.integers(30, 76)),
+                                "breast_cancer_relatives": int(rng.integers(0, 3))})
+            for i, s in enumerate(samples)}
+
+
+def tiled_cohort_results(small: Path, out: Path, n: int, *, seed: int, chunk_size: int = 1000) -> Path:
+    """A results folder of ``n`` samples in exactly the job's layout and schema, tiled from a real job's ``small``.
+
+    How: every sample ``T000000``.. copies every row of one sample of ``small`` drawn at random (predictions: one
+    per bundle x output; attributions: one per scored output), then is perturbed by one factor ``f`` drawn from
+    a log-normal (sigma 0.25): each attribution is multiplied by ``f`` and the logit, its interval and the
+    attribution table's ``prediction_logit`` move by the change in their sum, ``(f - 1) * sum``, so completeness
+    (logit = baseline + sum + residual) still holds and ``probability`` is the sigmoid of the new logit. Copied
+    unchanged from the source sample: percentile, relative risk, band, coverage, flags, ``not_computed`` and the
+    IG columns. The manifest is ``small``'s with the sample count, the chunk count and size, the summary and the
+    input name changed (the name says it is tiled). Seeded: the same arguments give the same files.
+    """
+    import json
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from genolens.cohort.job import _summary  # the job's own per-bundle summary, over the tiled predictions
+
+    manifest = json.loads((small / "manifest.json").read_text())
+    chunks = sorted((small / "chunks").glob("chunk-*"))
+    pred = pq.read_table([c / "predictions.parquet" for c in chunks]).sort_by("sample_index")
+    per = pred.num_rows // manifest["input"]["samples"]  # rows per sample: bundle x output
+    attr = {b["name"]: pq.read_table([c / f"attributions-{b['name']}.parquet" for c in chunks]).sort_by("sample_index")
+            for b in manifest["bundles"]}
+    # per prediction row: the sum of its attributions (0 where not scored), to move the logit by (f - 1) * sum
+    total = np.zeros(pred.num_rows)
+    row_of = {(s, b, o): i for i, (s, b, o) in enumerate(zip(pred.column("sample_index").to_pylist(),
+                                                            pred.column("bundle").to_pylist(),
+                                                            pred.column("output").to_pylist(), strict=True))}
+    for name, t in attr.items():
+        sums = np.column_stack([t.column(c).to_numpy() for c in t.column_names[6:]]).sum(axis=1)
+        for s, o, v in zip(t.column("sample_index").to_pylist(), t.column("output").to_pylist(), sums, strict=True):
+            total[row_of[(s, name, o)]] = v
+    src_rows = {name: np.searchsorted(t.column("sample_index").to_numpy(), [np.arange(manifest["input"]["samples"]),
+                                                                            np.arange(1, manifest["input"]["samples"]
+                                                                                      + 1)])
+                for name, t in attr.items()}  # (2, n_small): first and past-last row of each source sample
+    rng = np.random.default_rng(seed)
+    starts = range(0, n, chunk_size)
+    if out.exists():
+        shutil.rmtree(out)
+    for k, start in enumerate(starts):
+        stop = min(start + chunk_size, n)
+        src = rng.integers(0, manifest["input"]["samples"], stop - start)
+        f = rng.lognormal(0.0, 0.25, stop - start)
+        idx = np.arange(start, stop)
+        folder = out / "chunks" / f"chunk-{k:05d}"
+        folder.mkdir(parents=True)
+        rows = (src[:, None] * per + np.arange(per)).ravel()
+        t = pred.take(rows)
+        delta = (np.repeat(f, per) - 1.0) * total[rows]
+        logit = t.column("logit").to_numpy() + delta
+        t = _set(t, "sample", pa.array(np.repeat([f"T{i:06d}" for i in idx], per), pa.string()))
+        t = _set(t, "sample_index", pa.array(np.repeat(idx, per), pa.int64()))
+        t = _set(t, "logit", pa.array(logit))
+        t = _set(t, "probability", pa.array(sigmoid(logit)))
+        for c in ("interval_low", "interval_high"):
+            p = np.clip(t.column(c).to_numpy(), 1e-12, 1 - 1e-12)
+            t = _set(t, c, pa.array(sigmoid(np.log(p / (1 - p)) + delta)))
+        pq.write_table(t, folder / "predictions.parquet")
+        for name, a in attr.items():
+            first, last = src_rows[name][0][src], src_rows[name][1][src]
+            counts = last - first
+            take = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+            who = np.repeat(np.arange(stop - start), counts)
+            ta = a.take(take)
+            fa = f[who]
+            inputs = ta.column_names[6:]
+            before = np.column_stack([ta.column(c).to_numpy() for c in inputs]).sum(axis=1) if inputs else 0.0
+            ta = _set(ta, "sample", pa.array([f"T{i:06d}" for i in idx[who]], pa.string()))
+            ta = _set(ta, "sample_index", pa.array(idx[who], pa.int64()))
+            ta = _set(ta, "prediction_logit", pc.add(ta.column("prediction_logit"), pa.array((fa - 1.0) * before)))
+            for c in inputs:
+                ta = _set(ta, c, pa.array(ta.column(c).to_numpy() * fa))
+            pq.write_table(ta, folder / f"attributions-{name}.parquet")
+    manifest["input"] = {**manifest["input"], "samples": n, "name": f"tiled-{n} from {manifest['input']['name']}"}
+    manifest["chunks"] = {**manifest["chunks"], "count": len(starts), "size": chunk_size}
+    manifest["summary"] = _summary(out, len(starts))
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    return out
+
+
+def _set(table: object, name: str, column: object) -> object:
+    """``table`` with column ``name`` replaced (same position)."""
+    i = table.column_names.index(name)  # type: ignore[attr-defined]
+    return table.set_column(i, table.schema.field(i).name, column)  # type: ignore[attr-defined]

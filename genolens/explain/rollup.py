@@ -113,6 +113,24 @@ def group_mask(context: ExplainContext, *, level: LedgerLevel | str = "gene") ->
             keys.append(context.panel.variants[i].gene)
         else:
             raise ExplainError(f"Level {level!r} unknown. Choose from: variant, allele, gene, section.")
+    return groups(keys)
+
+
+def groups(keys: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Return group ids for per-input labels, groups in order of first appearance.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        One label per input (a gene, a star allele, ...).
+
+    Returns
+    -------
+    mask : numpy.ndarray
+        int64, shape (len(keys),): group id 0..G-1 per input.
+    names : tuple of str
+        G group labels.
+    """
     order = list(dict.fromkeys(keys))
     index = {k: g for g, k in enumerate(order)}
     return np.array([index[k] for k in keys], dtype=np.int64), tuple(order)

@@ -450,3 +450,56 @@ def mean_contribution_figure(genes: Sequence[str], mean_abs: Sequence[float], me
                       yaxis={"autorange": "reversed", "automargin": True}, height=max(240, 24 * len(genes) + 80),
                       margin={"l": 10, "r": 10, "t": 10, "b": 40})
     return fig
+
+
+def binned_risk_figure(edges: Sequence[float], counts: Sequence[int], *, label: str,
+                       quantiles: Mapping[float, float], highlight: tuple[str, float] | None = None) -> go.Figure:
+    """A histogram drawn from pre-binned counts (no sample crosses to the browser), with the median and 90th
+    percentile marked and, optionally, one sample's probability."""
+    e = np.asarray(edges, dtype=np.float64)
+    mids, widths = (e[:-1] + e[1:]) / 2, np.diff(e)
+    fig = go.Figure(go.Bar(
+        x=mids, y=list(counts), width=widths, marker={"color": OKABE_ITO["blue"]},
+        customdata=np.column_stack([e[:-1], e[1:]]),
+        hovertemplate="%{customdata[0]:.2%}–%{customdata[1]:.2%}<br>%{y} samples<extra></extra>"))
+    for q, dash in ((0.5, "dash"), (0.9, "dot")):
+        if q in quantiles:
+            fig.add_vline(x=quantiles[q], line={"color": OKABE_ITO["orange"], "dash": dash},
+                          annotation_text=f"{q:.0%}: {quantiles[q]:.1%}", annotation_position="top")
+    if highlight is not None:
+        fig.add_vline(x=highlight[1], line={"color": OKABE_ITO["vermillion"], "width": 3},
+                      annotation_text=highlight[0], annotation_position="bottom right")
+    fig.update_layout(xaxis={"title": f"{label}: predicted probability", "tickformat": ".1%"},
+                      yaxis_title="samples", bargap=0, height=300, showlegend=False,
+                      margin={"l": 10, "r": 10, "t": 30, "b": 40})
+    return fig
+
+
+def gene_matrix_figure(samples: Sequence[str], genes: Sequence[str], values: np.ndarray,
+                       probability: Sequence[float]) -> go.Figure:
+    """Heatmap of samples (rows, in the given order) x genes: attribution on the logit scale, zero-centred."""
+    z = np.asarray(values, dtype=np.float64)
+    top = float(np.abs(z).max()) if z.size else 1.0
+    text = [f"{s} ({p:.1%})" for s, p in zip(samples, probability, strict=True)]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=list(genes), y=text, zmid=0.0, zmin=-top, zmax=top, colorscale="RdBu_r",
+        colorbar={"title": "log-odds"},
+        hovertemplate="%{y}<br>%{x}: %{z:+.3f} log-odds<extra></extra>"))
+    row = max(4, min(14, 900 // max(1, len(samples))))  # px per sample: 200 rows fit in about 1,000 px
+    fig.update_layout(height=160 + row * len(samples), margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      yaxis={"autorange": "reversed", "automargin": True, "showticklabels": len(samples) <= 60},
+                      xaxis={"side": "top", "tickangle": -45, "automargin": True})
+    return fig
+
+
+def decile_drivers_figure(labels: Sequence[str], top_mean: Sequence[float], rest_mean: Sequence[float]) -> go.Figure:
+    """Mean attribution per input in the top risk decile beside the rest, largest difference first."""
+    fig = go.Figure()
+    for name, values, colour in (("top decile", top_mean, OKABE_ITO["vermillion"]),
+                                 ("other samples", rest_mean, OKABE_ITO["sky"])):
+        fig.add_trace(go.Bar(orientation="h", y=list(labels), x=list(values), name=name, marker={"color": colour},
+                             hovertemplate="%{y}<br>" + name + ": mean %{x:+.3f} log-odds<extra></extra>"))
+    fig.update_layout(barmode="group", xaxis_title="mean contribution (log-odds)",
+                      yaxis={"autorange": "reversed", "automargin": True}, height=max(240, 34 * len(labels) + 80),
+                      legend={"orientation": "h", "y": -0.15}, margin={"l": 10, "r": 10, "t": 10, "b": 40})
+    return fig

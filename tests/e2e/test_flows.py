@@ -190,8 +190,12 @@ def test_researcher_flow(page: Page, artifacts_dir: Path) -> None:
     screenshot(page, artifacts_dir / "flow_explorer_switched.png", TIMEOUT_MS)
 
     # the research pages that need no patient choice, for screenshots
-    _go(page, "Cohort", "Drill down")
+    _go(page, "Cohort", "Multi-sample VCF")
+    page.get_by_role("button", name=re.compile(r"^Run the cohort job on ")).click()  # the demo trio, in a job
+    expect(page.get_by_text("Drill down", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+    wait_idle(page, TIMEOUT_MS)
     _no_errors(page)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(3)  # histogram, gene matrix, top-decile drivers
     screenshot(page, artifacts_dir / "flow_cohort.png", TIMEOUT_MS)
     _go(page, "Models", "Models")
     expect(page.get_by_role("tab")).to_have_count(5)  # + the warfarin dose card

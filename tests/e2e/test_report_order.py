@@ -57,7 +57,7 @@ STORY: dict[str, tuple[str | None, tuple[str, ...]]] = {
 DEMOS = [(r.file, "CHILD" if r.file == TRIO else r.sample) for r in demo_rows()]
 PAGES = {  # sidebar title -> a text that shows the page has been drawn
     "Report": "Download JSON", "Risk": "Ledger", "Treatment": "Why the model says so", "Explorer": "Completeness",
-    "Cohort": "Drill down", "Models": "Models",
+    "Cohort": "Multi-sample VCF", "Models": "Models",
 }
 
 
@@ -220,7 +220,11 @@ def test_patient_page_cohort_drill_down_and_cli_give_one_report(
         _open(page_b)
         _go(page_b, "Cohort")
         _no_errors(page_b)
-        _select(page_b, "Open one sample's report", "CHILD")
+        page_b.get_by_role("button", name=re.compile(r"^Run the cohort job on ")).click()  # the demo trio
+        expect(page_b.get_by_text("Drill down", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+        wait_idle(page_b, TIMEOUT_MS)
+        _no_errors(page_b)
+        _select(page_b, "A sample of the matrix", "CHILD")
         wait_idle(page_b, TIMEOUT_MS)
         page_b.get_by_role("button", name="Open report →").click()
         _wait_page(page_b, "Report")

@@ -1,4 +1,4 @@
-"""Every CSV download (Cohort scores, Explorer attribution table) writes one ``export`` audit entry per click.
+"""Every CSV download (Cohort matrix rows, Explorer attribution table) writes one ``export`` audit entry per click.
 
 Streamlit runs a download's ``data`` callable when the browser asks for the file; these tests draw the
 component in an AppTest (local mode: every role), capture what it gives ``st.download_button`` and
@@ -56,9 +56,9 @@ def cohort_script() -> None:
 
     from components import cohort_views
 
-    source = SimpleNamespace(sha256="ab" * 32, name="cohort_three.vcf")
-    bundles = (SimpleNamespace(name="breast_cancer", version="1.1.0"),)
-    cohort_views.every_sample(source, None, bundles)  # type: ignore[arg-type]
+    manifest = {"input": {"sha256": "ab" * 32}, "bundles": [{"name": "breast_cancer", "version": "1.1.0"}]}
+    results = SimpleNamespace(manifest=manifest)
+    cohort_views.download(results, None, "breast_cancer", "y_breast_cancer")  # type: ignore[arg-type]
 
 
 def explorer_script() -> None:
@@ -79,17 +79,18 @@ def clicks(data: Callable[[], bytes], n: int) -> list[bytes]:
 def test_each_cohort_csv_download_is_one_export_entry(local_mode: None, buttons: list[dict[str, Any]],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     frame = pd.DataFrame({"sample": ["S1", "=cmd"], "breast_cancer: risk": [0.1, 0.2]})
-    monkeypatch.setattr(cohort_views, "table", lambda result, bundles: frame)
+    monkeypatch.setattr(cohort_views, "matrix_table", lambda view: frame)
     before = len(entries())
     at = AppTest.from_function(cohort_script, default_timeout=30).run()
     at.run()  # a rerun draws the button again
     assert not at.exception
     assert len(entries()) == before  # drawing is not exporting
-    csv = [b for b in buttons if b["label"] == "Download the scores (CSV)"]
+    csv = [b for b in buttons if b["label"] == "Download these rows (CSV)"]
     assert len(csv) == 2 and all(callable(b["data"]) for b in csv)
     first = clicks(csv[-1]["data"], 1)[0]
     new = entries()[before:]
-    assert [(e["action"], e["detail"], e["user"]) for e in new] == [("export", "cohort scores csv", "local user")]
+    assert [(e["action"], e["detail"], e["user"]) for e in new] == [("export", "cohort matrix csv y_breast_cancer",
+                                                                    "local user")]
     assert new[0]["patient"] == {"sha256": SHA, "sample": ""} and new[0]["models"] == ["breast_cancer 1.1.0"]
     assert b"'=cmd" in first  # the data is the CSV the button always gave (formula cells made inert)
     clicks(csv[-1]["data"], 2)

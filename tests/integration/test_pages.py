@@ -152,10 +152,13 @@ def test_explorer_methods_and_sanity_check() -> None:
 
 
 @needs_models
+@pytest.mark.slow  # runs the cohort job on the trio (VCF Zarr, IG): 30-60 s
 def test_cohort_scores_the_trio_and_opens_a_sample() -> None:
     at = _app()
     at.switch_page("pages/cohort.py").run()
     at.selectbox(key="cohort_file").set_value(TRIO).run()
+    assert not at.get("plotly_chart")  # nothing runs before the click
+    at.button(key="cohort_run").click().run()
     assert not at.exception and not at.error
     low = [w.value for w in at.warning if w.value.startswith("Low coverage in this file of the variants")]
     assert len(low) == 1 and "breast cancer" in low[0] and "breast_cancer" not in low[0]  # the trio is variant-only

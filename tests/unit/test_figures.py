@@ -26,8 +26,11 @@ from genolens.present.figures import (
     DOWN,
     OKABE_ITO,
     UP,
+    binned_risk_figure,
     calibration_figure,
+    decile_drivers_figure,
     deletion_curve_figure,
+    gene_matrix_figure,
     gene_rollup_figure,
     genome_track_figure,
     ledger_waterfall,
@@ -256,6 +259,36 @@ def test_cohort_figures_name_samples_and_genes() -> None:
     bars = mean_contribution_figure(["G1", "G2"], [0.1, 0.3], [0.1, -0.3], n_samples=2).data[0]
     assert list(bars.y) == ["G2", "G1"] and list(bars.marker.color) == [DOWN, UP]
     assert "over 2 samples" in bars.hovertemplate[0]
+
+
+def test_binned_risk_figure_draws_the_given_counts_at_their_bins_and_marks_quantiles() -> None:
+    fig = binned_risk_figure([0.0, 0.1, 0.3], [5, 2], label="Breast cancer", quantiles={0.5: 0.05, 0.9: 0.2},
+                             highlight=("S7", 0.25))
+    (bars,) = fig.data
+    assert list(bars.x) == pytest.approx([0.05, 0.2]) and list(bars.width) == pytest.approx([0.1, 0.2])
+    assert list(bars.y) == [5, 2]  # the counts as given: no sample reaches the figure
+    lines = [(s.x0, s.line.color) for s in fig.layout.shapes]
+    assert lines == [(0.05, OKABE_ITO["orange"]), (0.2, OKABE_ITO["orange"]), (0.25, OKABE_ITO["vermillion"])]
+    assert [a.text for a in fig.layout.annotations] == ["50%: 5.0%", "90%: 20.0%", "S7"]
+    assert fig.layout.xaxis.title.text == "Breast cancer: predicted probability"
+
+
+def test_gene_matrix_figure_keeps_the_row_order_and_centres_colours_on_zero() -> None:
+    values = np.array([[0.5, -0.1], [-2.0, 0.0]])
+    fig = gene_matrix_figure(["B", "A"], ["BRCA2", "clinical: age"], values, [0.3, 0.1])
+    (heat,) = fig.data
+    assert list(heat.y) == ["B (30.0%)", "A (10.0%)"] and list(heat.x) == ["BRCA2", "clinical: age"]
+    np.testing.assert_array_equal(heat.z, values)
+    assert (heat.zmid, heat.zmin, heat.zmax) == (0.0, -2.0, 2.0)
+    assert fig.layout.yaxis.autorange == "reversed"  # the first sample on top
+
+
+def test_decile_drivers_figure_pairs_top_decile_and_rest_per_input() -> None:
+    fig = decile_drivers_figure(["rs1 (G1)", "cov_age"], [0.4, 0.1], [0.0, 0.2])
+    top, rest = fig.data
+    assert (top.name, rest.name) == ("top decile", "other samples")
+    assert list(top.y) == list(rest.y) == ["rs1 (G1)", "cov_age"]
+    assert list(top.x) == [0.4, 0.1] and list(rest.x) == [0.0, 0.2]
 
 
 def test_genome_track_draws_chromosomes_to_scale_and_drops_labels_that_would_overlap() -> None:
