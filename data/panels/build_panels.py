@@ -10,9 +10,15 @@ per allele, which the cohort simulator uses as the causal effect. Standard libra
 the same facts give byte-identical tables (and so the same panel hashes). Rows without a position
 are left out and listed on stdout with the reason.
 
+REF bases the facts do not give (the GWAS and PRS rows) come from ``--refs`` (default
+``data/refs/ref_alleles.tsv``): one row per build and variant with its public source. A REF fact that
+names no panel row, disagrees with another REF fact or with a REF the facts give, or sits at a panel
+position where neither of the row's alleles can be the genome's sequence, stops the build. Rows without
+a REF fact keep an empty REF and are counted on stdout.
+
 Run from the project root::
 
-    python data/panels/build_panels.py [--facts DIR] [--out DIR]
+    python data/panels/build_panels.py [--facts DIR] [--out DIR] [--refs FILE]
 """
 
 from __future__ import annotations
@@ -221,6 +227,86 @@ def pathogenic_row(r: Row) -> Row:
     )
 
 
+BUILDS = {"GRCh37": "grch37", "GRCh38": "grch38"}
+REF_COLUMNS = ("build", "chrom", "pos", "ref", "alt", "id", "source")
+RefKey = tuple[str, str, int]
+
+
+def read_refs(path: Path) -> list[Row]:
+    """The REF facts table: ``#`` comment lines, then a header naming ``REF_COLUMNS``."""
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+    if not lines or tuple(lines[0].split("\t")) != REF_COLUMNS:
+        raise FactsError(f"{path}: header must be {' '.join(REF_COLUMNS)}")
+    rows = []
+    for n, line in enumerate(lines[1:], start=2):
+        r = dict(zip(REF_COLUMNS, line.split("\t"), strict=False))
+        where = f"{path.name} row {n} ({r.get('id', '')})"
+        if len(line.split("\t")) != len(REF_COLUMNS) or r["build"] not in BUILDS or not r["source"].strip():
+            raise FactsError(f"{where}: needs {len(REF_COLUMNS)} columns, build GRCh37/GRCh38 and a source")
+        r["chrom"], r["pos"] = chrom(r["chrom"], where), str(int(r["pos"]))
+        if allele(r["ref"], where) == allele(r["alt"], where):
+            raise FactsError(f"{where}: ref equals alt ({r['ref']})")
+        rows.append(r)
+    return rows
+
+
+def _compatible(a: str, b: str) -> bool:
+    """Two reference sequences read from one position can differ only in length."""
+    return a.startswith(b) or b.startswith(a)
+
+
+def apply_refs(panels: dict[str, list[Row]], refs: list[Row]) -> dict[str, tuple[int, int]]:
+    """Fill ``ref_<build>`` from the REF facts, in place; return panel -> (rows with REF 37, 38).
+
+    Raises FactsError on any disagreement: two facts for one variant with different REF, facts at one
+    position whose sequences differ, a fact that names no panel row or whose alleles are not the row's,
+    a fact that contradicts a REF the facts tables give, or a panel row at a fact's position where
+    neither allele can be the reference sequence there.
+    """
+    by_variant: dict[tuple[str, str, int, frozenset[str]], Row] = {}
+    by_pos: dict[RefKey, list[Row]] = {}
+    for f in refs:
+        where = f"ref fact {f['build']} {f['chrom']}:{f['pos']} ({f['id']})"
+        key = (f["build"], f["chrom"], int(f["pos"]))
+        for other in by_pos.get(key, []):
+            if not _compatible(other["ref"], f["ref"]):
+                raise FactsError(f"{where}: REF {f['ref']} disagrees with REF {other['ref']} "
+                                 f"of {other['id']} at the same position ({other['source']})")
+        vkey = (*key, frozenset((f["ref"], f["alt"])))
+        if vkey in by_variant:
+            raise FactsError(f"{where}: listed twice (also from {by_variant[vkey]['source']})")
+        by_variant[vkey] = f
+        by_pos.setdefault(key, []).append(f)
+    used: set[int] = set()
+    counts: dict[str, tuple[int, int]] = {}
+    for name, rows in panels.items():
+        for row in rows:
+            for build, b in BUILDS.items():
+                c, pos = row[f"chrom_{b}"], int(row[f"pos_{b}"])
+                pair = (row[f"effect_{b}"], row[f"other_{b}"])
+                where = f"{name} {row['id']} ({build} {c}:{pos})"
+                fact = by_variant.get((build, c, pos, frozenset(pair)))
+                if fact is None:
+                    at = by_pos.get((build, c, pos), [])
+                    if at and not any(_compatible(a, f["ref"]) for a in pair for f in at):
+                        raise FactsError(f"{where}: neither allele {pair[0]}/{pair[1]} can be the REF "
+                                         f"{at[0]['ref']} that {at[0]['source']} gives at this position")
+                    continue
+                if fact["id"] != row["id"]:
+                    raise FactsError(f"{where}: the REF fact names {fact['id']!r}, not this row")
+                if row[f"ref_{b}"] and row[f"ref_{b}"] != fact["ref"]:
+                    raise FactsError(f"{where}: REF {fact['ref']} ({fact['source']}) disagrees with "
+                                     f"REF {row[f'ref_{b}']} from the facts tables")
+                row[f"ref_{b}"] = fact["ref"]
+                used.add(id(fact))
+        counts[name] = (sum(1 for r in rows if r["ref_grch37"]), sum(1 for r in rows if r["ref_grch38"]))
+    unused = [f"{f['build']} {f['chrom']}:{f['pos']} {f['ref']}/{f['alt']} ({f['id']})"
+              for f in refs if id(f) not in used]
+    if unused:
+        raise FactsError(f"REF facts that match no panel row's position and alleles: {'; '.join(unused)}")
+    return counts
+
+
 def read(path: Path) -> list[Row]:
     with path.open(newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh, delimiter="\t"))
@@ -268,15 +354,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--facts", type=Path, default=PROJECT_ROOT.parent / "shared" / "facts",
                         help="folder holding pgx_variants.tsv and risk_loci.tsv")
     parser.add_argument("--out", type=Path, default=HERE, help="folder to write the panel tables to")
+    parser.add_argument("--refs", type=Path, default=PROJECT_ROOT / "data" / "refs" / "ref_alleles.tsv",
+                        help="REF facts table (build, chrom, pos, ref, alt, id, source)")
     args = parser.parse_args(argv)
     try:
         panels = build(args.facts)
+        with_ref = apply_refs(panels, read_refs(args.refs))
     except (FactsError, OSError, KeyError, ValueError) as exc:
         print(f"error: {exc!r}" if isinstance(exc, KeyError) else f"error: {exc}", file=sys.stderr)
         return 1
     for name, rows in panels.items():
         write(args.out / f"{name}.tsv", TITLES[name], rows)
-        print(f"wrote {name}.tsv: {len(rows)} variants")
+        r37, r38 = with_ref[name]
+        print(f"wrote {name}.tsv: {len(rows)} variants; REF known for {r37} on GRCh37, {r38} on GRCh38")
     return 0
 
 

@@ -17,6 +17,10 @@ from genolens.genome.panel import COLUMNS, PANEL_DIR, load_panel, load_panels, p
 from tests.factories import ROOT, SHARED
 
 FACTS = SHARED / "facts"
+REF_FACTS_FILE = ROOT / "data" / "refs" / "ref_alleles.tsv"
+REF_FACTS = {(r["build"], r["id"]): r["ref"] for r in csv.DictReader(
+    (ln for ln in REF_FACTS_FILE.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")),
+    delimiter="\t")}
 
 EXPECTED_COUNTS = {
     "breast_cancer": 380,  # PRS313 + 62 PRS77-only + 5 high-penetrance
@@ -96,9 +100,14 @@ def test_ugt1a1_star28_is_the_vcf_insertion() -> None:
     assert v.allele_name == "*28"
 
 
-def test_gwas_snps_leave_ref_unknown_and_pathogenic_indels_carry_it() -> None:
+def test_prs_snps_take_ref_from_the_ref_facts_and_pathogenic_indels_carry_it() -> None:
     snp = _variant("breast_cancer", "rs78540526")
-    assert snp.grch38.ref == snp.grch37.ref == ""
+    # imgag/megSAP PGS000004_GRCh37.vcf and _GRCh38.vcf: chr11 69331418 / 69516650 C>T
+    assert snp.grch38.ref == snp.grch37.ref == "C"
+    # GRCh38's reference base is the effect allele here, GRCh37's the other allele
+    flip = next(v for v in load_panel("breast_cancer").variants if v.id == "9:133271182:C:T")
+    assert (flip.grch38.ref, flip.grch37.ref) == ("T", "C")
+    assert _variant("coronary_artery_disease", "rs4977574").grch38.ref == ""  # no public REF fact yet
     assert snp.log_or == pytest.approx(0.1782)  # PGS000004; the PGS000001 value is in the evidence
     assert snp.evidence == ("PRS313 log-OR 0.1782 per T allele (PGS000004, Mavaddat 2019); "
                             "PRS77 log-OR 0.1622 per T allele (OR 1.1761; PGS000001, Mavaddat 2015)")
@@ -122,9 +131,15 @@ def test_breast_cancer_holds_prs313_and_all_prs77_variants() -> None:
                                                                int(r["grch37_pos"]))
         assert (v.grch38.effect_allele, v.grch38.other_allele) == (r["effect_allele"], r["other_allele"])
         assert v.log_or == pytest.approx(float(r["log_or"])) and v.eaf == pytest.approx(float(r["eaf_eur"]))
-        assert v.grch38.ref == v.grch37.ref == ""
+        # GRCh37: PGS000004's reference_allele column is the genome's REF for all 313 (megSAP VcfCheck)
+        assert v.grch37.ref == r["other_allele"], v.id
+        assert v.grch38.ref == REF_FACTS.get(("GRCh38", v.id), ""), v.id
         assert v.id == (r["rsid"] or f"{r['grch38_chrom']}:{r['grch38_pos']}:{r['other_allele']}:{r['effect_allele']}")
     assert sum("PGS000001" in v.evidence for v in panel.variants) == 77
+    # GRCh38 differs from PGS000004's reference allele at one site, and one insertion has no source
+    flipped = [v.id for v in with_prs313 if v.grch38.ref and v.grch38.ref != v.grch38.other_allele]
+    assert flipped == ["9:133271182:C:T"]
+    assert [v.id for v in with_prs313 if not v.grch38.ref] == ["1:145830809:C:CT"]
 
 
 def test_pgx_rows_agree_with_facts() -> None:
@@ -171,7 +186,8 @@ def test_risk_rows_agree_with_facts(panel: str, traits: tuple[str, ...]) -> None
         for locus in (v.grch38, v.grch37):
             assert (locus.effect_allele, locus.other_allele) == (r["effect_allele"], r["other_allele"])
         if r["variant_class"].startswith("GWAS"):
-            assert v.grch38.ref == v.grch37.ref == ""
+            for build, locus in (("GRCh38", v.grch38), ("GRCh37", v.grch37)):
+                assert locus.ref == REF_FACTS.get((build, v.id), ""), (v.id, build)
             assert v.log_or == pytest.approx(float(r["log_or_beta"]))
             assert v.eaf == (pytest.approx(float(r["eaf_eur"])) if r["eaf_eur"] else None)
             assert v.evidence.startswith(f"OR {r['odds_ratio_per_effect_allele']} per {r['effect_allele']}")
