@@ -25,7 +25,18 @@ from genolens.present.summary import (
     output_title,
     plain_risk,
 )
-from genolens.present.words import model_words, ordinal, percent, percentile_words, warfarin_words
+from genolens.present.words import (
+    absolute_basis,
+    absolute_words,
+    comparison_points,
+    model_probability_words,
+    model_words,
+    ordinal,
+    percent,
+    percentile_words,
+    risk_percent,
+    warfarin_words,
+)
 
 __all__ = [
     "LIMITATIONS",
@@ -40,6 +51,10 @@ __all__ = [
     "Provenance",
     "ReportSummary",
     "RiskCard",
+    "absolute_basis",
+    "absolute_words",
+    "comparison_points",
+    "model_probability_words",
     "model_words",
     "ordinal",
     "output_title",
@@ -49,6 +64,7 @@ __all__ = [
     "render_html",
     "render_json",
     "render_pdf",
+    "risk_percent",
     "summary_from_json",
     "warfarin_words",
     "write_report",

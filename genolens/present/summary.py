@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from genolens.genome.cpic import Level
+from genolens.modeling.absolute_risk import AbsoluteRisk
 
 SCHEMA = "genolens.report/1"
 
@@ -131,6 +132,12 @@ class RiskCard:
     """Largest ledger rows first; ``()`` when no explanation was made."""
     ledger_total: float
     """Prediction minus baseline on the logit scale: what every ledger row adds up to (0.0 without one)."""
+    absolute: tuple[AbsoluteRisk, ...] = ()
+    """Risk of a diagnosis between two ages (10-year, to age 80) beside the median woman of the same age;
+    ``()`` for an outcome without sourced incidence (CAD, T2D), a man, or a patient without an age."""
+    absolute_note: str = ""
+    """Why an absolute risk is not given (a man, no age, an age outside the rate tables); ``""`` otherwise or
+    for an outcome that never has one."""
 
 
 @dataclass(frozen=True)
@@ -335,11 +342,11 @@ def plain_risk(relative_risk: float, percentile: float) -> str:
     # "Average" is the population's mean risk, which a few high-risk people pull above the typical
     # person's: a median patient can be well below it, so the percentile is said beside it.
     if 0.9 <= relative_risk < 1.1:
-        rel = "about the mean risk of the reference population"
+        rel = "about the mean risk of the simulated reference population"
     elif relative_risk >= 1.0:
-        rel = f"about {relative_risk:.1f}× the mean risk of the reference population"
+        rel = f"about {relative_risk:.1f}× the mean risk of the simulated reference population"
     else:
-        rel = (f"about {relative_risk:.1f}× the mean risk of the reference population "
+        rel = (f"about {relative_risk:.1f}× the mean risk of the simulated reference population "
                f"({1 - relative_risk:.0%} lower)")
     among = ("more than 99" if percentile > 99 else "fewer than 1" if percentile < 1 else
              f"about {percentile:.0f}")

@@ -25,6 +25,7 @@ from genolens.genome.encode import ABSENT_WORDS
 from genolens.genome.outside_calls import OutsideCall
 from genolens.genome.pgx import PgxReport, call_pgx
 from genolens.genome.qc import panel_warnings
+from genolens.modeling.absolute_reference import absolute_risks as absolute_risks
 from genolens.modeling.bundle import Bundle
 from genolens.modeling.clinical import ModelInputs, detail_of, model_inputs
 from genolens.modeling.predict import features_for, predict
@@ -50,7 +51,7 @@ from genolens.present.summary import (
     output_title,
     plain_risk,
 )
-from genolens.present.words import BASELINE_WORDS, METHOD_WORDS, dose_words, percent
+from genolens.present.words import BASELINE_WORDS, METHOD_WORDS, absolute_words, dose_words, percent
 from genolens.provenance import REPORT_PACKAGES, RESEARCH_USE_REPORT, package_versions
 from genolens.workflows.drugs import drug_rows
 from genolens.workflows.explain import explain_bundle
@@ -202,8 +203,10 @@ def key_findings(findings: Sequence[Finding], drugs: Sequence[DrugRow], cards: S
     dose = {WARFARIN_OUTPUT: f" {dose_words(warfarin)}"} if warfarin is not None else {}
     out += [KeyFinding("drug", f"{d.drug}: {d.guideline}", d.action + dose.get(d.output, ""), d.action_basis, d.output)
             for d in changing]
-    out += [KeyFinding("risk", f"{c.title}: {percent(c.probability)} ({c.band} band)", c.plain,
-                       f"Probability of {c.outcome}; {c.comparison}.", c.output) for c in cards if c.band == "high"]
+    out += [KeyFinding("risk", f"{c.title}: {percent(c.probability)} simulated-cohort probability ({c.band} band)",
+                       " ".join([*(absolute_words(r) + "." for r in c.absolute), c.plain]),
+                       f"Probability of {c.outcome} in the simulated population (time horizon: {c.horizon}); "
+                       f"{c.comparison}.", c.output) for c in cards if c.band == "high"]
     if not out:
         out.append(KeyFinding("none", "No key finding",
                               "No tested high/moderate-penetrance variant is carried, no drug call changes a "
@@ -307,8 +310,8 @@ def _risk_card(b: Bundle, patient: PatientGenome, result: BundleResult, k: int) 
     badge = (f"Coverage {pred.coverage:.0%} ({round(pred.coverage * n_read)} of {n_read} variants read)"
              + (f"; needs {b.coverage_threshold:.0%}" if low else ""))
     spec = b.info.output(output)
-    comparison = (f"compared with the mean probability of the simulated reference population "
-                  f"({percent(float(b.mean_probability[k]))}, {b.reference.logits.shape[1]:,} people)")
+    comparison = model_comparison(b, k)
+    absolute = absolute_risks(b, output, pred, result.inputs)
     return RiskCard(
         bundle=b.name, output=output, title=output_title(output), outcome=spec.outcome, horizon=spec.horizon,
         comparison=comparison, assumed=result.inputs.assumed, probability=float(o.probability),
@@ -318,7 +321,16 @@ def _risk_card(b: Bundle, patient: PatientGenome, result: BundleResult, k: int) 
         reliability_grade=grade, reliability_reasons=reasons,
         sensitivity_band=(float(band[0]), float(band[1])), sensitivity_note=note,
         flags=tuple(f.message for f in o.flags), baseline_caption=caption, baseline_probability=base_p,
-        top_rows=rows, ledger_total=total)
+        top_rows=rows, ledger_total=total, absolute=absolute.risks if absolute else (),
+        absolute_note=absolute.note if absolute else "")
+
+
+def model_comparison(b: Bundle, k: int) -> str:
+    """Whom the model's probability, relative risk and percentile compare the patient with, in words."""
+    return (f"relative risk against the mean probability of the simulated reference population "
+            f"({percent(float(b.mean_probability[k]))}: men and women of the training simulation, a mean that "
+            f"carriers pull above the typical person's); percentile among the same population "
+            f"({b.reference.logits.shape[1]:,} reference scores)")
 
 
 def model_card_summary(b: Bundle) -> ModelCardSummary:
