@@ -14,7 +14,7 @@ import json
 import math
 import types
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, fields, is_dataclass
+from dataclasses import MISSING, asdict, fields, is_dataclass
 from html import escape
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
@@ -73,7 +73,9 @@ def summary_from_json(text: str) -> ReportSummary:
 def _decode(tp: Any, value: Any) -> Any:
     if is_dataclass(tp) and isinstance(tp, type):
         hints = get_type_hints(tp)
-        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in fields(tp)})
+        # a field added later with a default (a card's absolute risks) may be absent from an older record
+        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in fields(tp)
+                     if f.name in value or f.default is MISSING})
     origin, args = get_origin(tp), get_args(tp)
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:

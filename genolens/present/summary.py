@@ -317,6 +317,9 @@ LIMITATIONS = (
     "are paraphrases of the guideline named on each row: check the current guideline.",
     "The interval is the spread of the model ensemble (model uncertainty), not a confidence interval for the "
     "person's risk.",
+    "A breast-cancer risk between two ages applies the model's relative risk (its log-odds, age held at one value) "
+    "to US incidence and mortality rates for women; the relative risks come from simulated effect sizes and have "
+    "not been checked against observed penetrance, and no missing-data band or model range is computed for them.",
 )
 """Limitations that hold for every report; :func:`absent_limitation` adds the one that depends on the reading."""
 
