@@ -12,6 +12,7 @@ from genolens.present import (
     RiskCard,
     absolute_basis,
     absolute_words,
+    band_basis,
     comparison_points,
     model_probability_words,
     percentile_words,
@@ -54,8 +55,7 @@ def card(c: RiskCard, *, key: str) -> bool:
     """Draw one card in a bordered container; return True when its details button was pressed."""
     lo, hi = c.interval
     with st.container(border=True):
-        st.markdown(f"**{BAND_ICON.get(c.band, '')} {c.title}** · {c.band} (model probability against the "
-                    "simulated population's mean)")
+        st.markdown(f"**{BAND_ICON.get(c.band, '')} {c.title}** · {c.band} ({band_basis(c)})")
         if c.absolute:  # short labels: a card is a third of the page wide; the lines below say it in full
             first = c.absolute[0]
             st.metric(f"Risk of diagnosis, age {first.age_from} to {first.age_to}", risk_percent(first.risk),

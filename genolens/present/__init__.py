@@ -22,7 +22,9 @@ from genolens.present.summary import (
     Provenance,
     ReportSummary,
     RiskCard,
+    band_basis,
     output_title,
+    plain_absolute,
     plain_risk,
 )
 from genolens.present.words import (
@@ -53,6 +55,7 @@ __all__ = [
     "RiskCard",
     "absolute_basis",
     "absolute_words",
+    "band_basis",
     "comparison_points",
     "model_probability_words",
     "model_words",
@@ -60,6 +63,7 @@ __all__ = [
     "output_title",
     "percent",
     "percentile_words",
+    "plain_absolute",
     "plain_risk",
     "render_html",
     "render_json",

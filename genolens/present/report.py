@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from genolens.errors import ReportError
-from genolens.present.summary import SECTIONS, DrugRow, Finding, LedgerLine, ReportSummary, RiskCard, output_title
+from genolens.present.summary import (
+    SECTIONS,
+    DrugRow,
+    Finding,
+    LedgerLine,
+    ReportSummary,
+    RiskCard,
+    band_basis,
+    output_title,
+)
 from genolens.present.words import (
     absolute_basis,
     absolute_words,
@@ -240,13 +249,14 @@ def _card(c: RiskCard) -> str:
         absolute += f'<p class="small">{escape(absolute_basis(c.absolute))}</p>'
     if c.absolute_note:
         absolute += f'<p class="small note">{escape(c.absolute_note)}</p>'
-    return (f'<table class="card"><tr><td class="card-text"><h3>{escape(c.title)}</h3>{absolute}'
+    return (f'<table class="card"><tr><td class="card-text"><h3>{escape(c.title)} · '
+            f'<span class="band">{_BAND_WORDS.get(c.band, c.band)}</span> '
+            f'<span class="small">({escape(band_basis(c))})</span></h3>{absolute}'
             f'<div><span class="prob">{_pct(c.probability)}</span> '
             f'<span class="small">model probability of {escape(c.outcome)} in the simulated population · '
-            f'{_range(lo, hi)}</span> · '
-            f'<span class="band">{_BAND_WORDS.get(c.band, c.band)}</span></div>'
+            f'{_range(lo, hi)}</span></div>'
             f'<p class="small">Time horizon of the model probability: {escape(c.horizon)}.</p>'
-            f'<p>{escape(c.plain)}</p>{percentile_svg(c.percentile)}'
+            f'<p>{escape(c.plain)}</p>{percentile_svg(c.absolute[0].percentile if c.absolute else c.percentile)}'
             f'<p class="small">{escape(comparison_points(c))}</p>'
             f'<p class="small">With the missing genotypes varied: {_pct(band_lo)}–{_pct(band_hi)}.</p>'
             + (f'<ul class="small assumed">{assumed}</ul>' if assumed else "") +

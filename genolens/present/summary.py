@@ -114,8 +114,10 @@ class RiskCard:
     percentile: float
     relative_risk: float
     band: str
+    """Risk band: of the 10-year risk against the typical woman of the same age where :attr:`absolute` is given,
+    else of the model probability against the simulated population's mean (:func:`band_basis` says which)."""
     plain: str
-    """The risk against the reference population in one sentence."""
+    """The risk against the same comparison point as :attr:`band`, in one sentence."""
     coverage: float
     coverage_threshold: float
     coverage_badge: str
@@ -355,3 +357,25 @@ def plain_risk(relative_risk: float, percentile: float) -> str:
              f"about {percentile:.0f}")
     return (f"{rel[0].upper()}{rel[1:]} (the mean is pulled up by a few high-risk people); {among} in 100 people "
             "of that population have a lower score.")
+
+
+def plain_absolute(r: AbsoluteRisk) -> str:
+    """An absolute risk against the typical woman of the same age in lay terms (the card's sentence for it)."""
+    whom = f"a typical woman aged {r.age_from} (the median woman of the reference population, not the mean)"
+    span = f"between age {r.age_from} and {r.age_to}"
+    if 0.9 <= r.ratio < 1.1:
+        rel = f"About the risk of {whom} {span}"
+    elif r.ratio >= 1.0:
+        rel = f"About {r.ratio:.1f}× the risk of {whom} {span}"
+    else:
+        rel = f"About {r.ratio:.1f}× the risk of {whom} {span} ({1 - r.ratio:.0%} lower)"
+    among = ("more than 99" if r.percentile > 99 else "fewer than 1" if r.percentile < 1 else
+             f"about {r.percentile:.0f}")
+    return f"{rel}; {among} in 100 women of that population have a lower risk."
+
+
+def band_basis(card: RiskCard) -> str:
+    """What a card's band compares, in words (the band follows the card's headline number)."""
+    if card.absolute:
+        return f"{card.absolute[0].horizon} risk against the typical woman of the same age"
+    return "model probability against the simulated population's mean"

@@ -57,6 +57,13 @@ def test_the_carriers_breast_card_gives_both_horizons_against_the_typical_woman(
     assert direct.risks == breast.absolute
     for r in breast.absolute:
         assert r.risk > 5 * r.typical_risk and r.percentile > 99  # a BRCA1 carrier with a family history
+    # one reference point for the band, the sentence and the key finding: the typical woman of the same age
+    assert breast.band == "high" and breast.plain.startswith(f"About {breast.absolute[0].ratio:.1f}× the risk of a "
+                                                            "typical woman aged 38 (the median woman")
+    summary = patient_report(patient, bundles[:1], details=details, explain=False).summary
+    finding = next(k for k in summary.key_findings if k.kind == "risk")
+    assert finding.title.startswith("Breast cancer: ") and "risk of a diagnosis between age 38 and 48 (high band)" \
+        in finding.title
     for other in ("coronary_artery_disease", "type_2_diabetes"):  # no sourced incidence: no horizon invented
         assert cards[other].absolute == () and cards[other].absolute_note == ""
         assert cards[other].horizon.startswith("none: a simulated case status")
