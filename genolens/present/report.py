@@ -258,7 +258,8 @@ def _card(c: RiskCard) -> str:
             f'<p class="small">Time horizon of the model probability: {escape(c.horizon)}.</p>'
             f'<p>{escape(c.plain)}</p>{percentile_svg(c.absolute[0].percentile if c.absolute else c.percentile)}'
             f'<p class="small">{escape(comparison_points(c))}</p>'
-            f'<p class="small">With the missing genotypes varied: {_pct(band_lo)}–{_pct(band_hi)}.</p>'
+            f'<p class="small">Model probability with the missing genotypes varied: {_pct(band_lo)}–'
+            f'{_pct(band_hi)}.</p>'
             + (f'<ul class="small assumed">{assumed}</ul>' if assumed else "") +
             f'<div><span class="{cov_cls}">{escape(c.coverage_badge)}</span>{rel}'
             f'{_flag_badges(c.flags)}</div></td><td class="card-chart">{chart}</td></tr></table>')
