@@ -59,6 +59,7 @@ models: $(VENV)/.runtime
 	done
 	$(PY) -m genolens train --vcf $(COHORT)/cohort.GRCh38.vcf.gz --phenotypes $(COHORT)/phenotypes.csv \
 	  --panel pharmacogenomics --kind response --out models/treatment_response/$(MODEL_VERSION) --seed 1
+	$(PY) -m genolens absolute-reference models/breast_cancer/$(MODEL_VERSION)
 	$(PY) -m genolens train-warfarin --out models/warfarin_dose/1.0.0 --seed 2009
 
 clean:

@@ -38,6 +38,7 @@ from genolens.genome.patient import patient_to_json, read_patient
 from genolens.genome.pgx import PgxReport, call_pgx, pgx_to_json
 from genolens.genome.qc import QC_RECORDS, panel_warnings
 from genolens.genome.vcf_check import configure_limits
+from genolens.modeling.absolute_reference import REFERENCE_SEED, REFERENCE_WOMEN
 from genolens.provenance import RESEARCH_USE, RESEARCH_USE_LINE, RESEARCH_USE_REPORT_LINE
 
 if TYPE_CHECKING:
@@ -77,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--json", action="store_true", help="print one JSON object")
     _add_cohort_commands(sub)
     _add_audit_command(sub)
+    ar = sub.add_parser("absolute-reference", help="simulate a breast-cancer bundle's reference women and write its "
+                                                   "baseline hazard (absolute_risk.npz) beside the bundle")
+    ar.add_argument("bundle", help="bundle folder, e.g. models/breast_cancer/1.1.0")
+    ar.add_argument("--n", type=int, default=REFERENCE_WOMEN, help=f"reference women (default: {REFERENCE_WOMEN})")
+    ar.add_argument("--seed", type=int, default=REFERENCE_SEED, help=f"seed (default: {REFERENCE_SEED})")
     pr = sub.add_parser("predict", help="predict with every shipped bundle for one sample",
                         epilog=f"--model {WARFARIN_MODEL} --json prints: {WARFARIN_KEYS}.")
     _add_read_options(pr)
@@ -281,6 +287,8 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         return 0, _build_bundle(args)
     if args.command == "train-warfarin":
         return 0, _train_warfarin(args)
+    if args.command == "absolute-reference":
+        return 0, _absolute_reference(args)
     if args.command == "cohort":
         return 0, _cohort(args)
     if args.command in ("predict", "explain") and args.model == WARFARIN_MODEL:
@@ -526,6 +534,15 @@ def _build_bundle(args: argparse.Namespace) -> str:
     else:
         out = import_pgs(args.scoring_file, args.out)
     return f"wrote bundle {out}"
+
+
+def _absolute_reference(args: argparse.Namespace) -> str:
+    from genolens.modeling.absolute_reference import write_absolute_reference
+    from genolens.modeling.bundle import load_bundle
+
+    started = time.perf_counter()
+    path = write_absolute_reference(load_bundle(args.bundle), n=args.n, seed=args.seed)
+    return f"wrote {path} ({args.n} reference women) in {time.perf_counter() - started:.1f} s"
 
 
 def _simulate(args: argparse.Namespace) -> str:

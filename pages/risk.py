@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import cached, choices, frame, ledger_chart, patient_details, tables, what_if
+from components import cached, choices, frame, ledger_chart, patient_details, risk_card, tables, what_if
 from components.errors import shown_errors
 from components.report_views import RISK_CHOICE
 
@@ -32,10 +32,12 @@ else:
     shown = base
 
 o = shown.output
-cols = st.columns(4)
 spec = bundle.info.output(o.output)
-cols[0].metric(f"Probability of {spec.outcome}", f"{o.probability:.1%}",
-               help=f"Calibrated ensemble probability. Time horizon: {spec.horizon}.")
+with shown_errors(f"absolute risk from {bundle.name}"):
+    has_absolute = risk_card.absolute_block(bundle, o.output, shown.prediction, inputs)
+cols = st.columns(4)
+cols[0].metric(f"Model probability of {spec.outcome}", f"{o.probability:.1%}",
+               help=f"Calibrated ensemble probability in the simulated population. Time horizon: {spec.horizon}.")
 cols[1].metric("Models range", f"{o.interval[0]:.1%}–{o.interval[1]:.1%}", help="5th–95th percentile of the ensemble.")
 cols[2].metric("Missing-data range", f"{shown.sensitivity_band[0]:.1%}–{shown.sensitivity_band[1]:.1%}",
                help=shown.sensitivity_note)
@@ -43,9 +45,15 @@ cols[3].metric("Explanation grade", shown.reliability.grade,
                help="\n\n".join(shown.reliability.reasons) or "Every check graded A.")
 for line in inputs.assumed:
     st.caption(f":material/info: {line[:1].upper()}{line[1:]}.")
-st.caption(f"{o.band.capitalize()} · {o.relative_risk:.2f}× the mean risk of the simulated reference population · "
-           f"{tables.percentile_words(o.percentile)} · "
+st.caption(f"Model probability of {spec.outcome} in the simulated population (time horizon: {spec.horizon}): "
+           f"{o.band} · {o.relative_risk:.2f}× the mean probability of the simulated reference population (men and "
+           f"women; carriers pull the mean above the typical person's) · "
+           f"{tables.percentile_words(o.percentile)} of that population · "
            f"missing-data range: {shown.sensitivity_note}.")
+st.caption("Comparison points differ: " + ("the absolute risks compare with the median woman of the same age; "
+                                          if has_absolute else "")
+           + "the model probability with the simulated population's mean; the ledger below adds up from its "
+             "baseline, named under Ledger.")
 for flag in o.flags:
     if flag.code in ("low_coverage", "ancestry_unusual", "clinical_out_of_range", "score_out_of_range"):
         st.warning(flag.message, icon=":material/warning:")

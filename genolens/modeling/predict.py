@@ -221,18 +221,25 @@ def prediction_json(pred: Prediction) -> dict[str, Any]:
 
 def predict_json(patient: PatientGenome, bundles: Sequence[Bundle], details: PatientDetails, *,
                  on: dt.date | None = None) -> dict[str, Any]:
-    """The CLI's ``predict --json`` record: ``{"predictions": {bundle: {output: {...}}}, "not_computed": ...}``.
+    """The CLI's ``predict --json`` record: ``{"predictions": {bundle: {output: {...}}}, "not_computed": ...,
+    "absolute_risk": {bundle: {output: {"risks": [...], "note": ...}}}}`` (the risks as on the report's cards).
 
     Each bundle reads ``details`` under :mod:`genolens.modeling.clinical`; a bundle that cannot (sex not
     given, or not meant for the patient's sex) is listed under ``not_computed`` with the reason.
     """
+    from genolens.modeling.absolute_reference import absolute_json
+
     preds: list[Prediction] = []
     skipped: dict[str, str] = {}
+    absolute: dict[str, dict[str, Any]] = {}
     for b in bundles:
         inputs = model_inputs(b.info, details, on=on, sexes=b.info.sexes)
         if inputs.missing:
             skipped[b.name] = inputs.missing
         else:
             preds.append(predict(b, features_for(patient, b), inputs))
+            if found := absolute_json(b, preds[-1], inputs):
+                absolute[b.name] = found
     return {"predictions": {p.bundle: prediction_json(p) for p in preds}, "not_computed": skipped,
+            "absolute_risk": absolute,
             "versions": {b.name: b.version for b in bundles}, "research_use_only": RESEARCH_USE_LINE}

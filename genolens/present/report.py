@@ -14,14 +14,32 @@ import json
 import math
 import types
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, fields, is_dataclass
+from dataclasses import MISSING, asdict, fields, is_dataclass
 from html import escape
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from genolens.errors import ReportError
-from genolens.present.summary import SECTIONS, DrugRow, Finding, LedgerLine, ReportSummary, RiskCard, output_title
-from genolens.present.words import comparison_words, model_words, percent, percentile_words, warfarin_words
+from genolens.present.summary import (
+    SECTIONS,
+    DrugRow,
+    Finding,
+    LedgerLine,
+    ReportSummary,
+    RiskCard,
+    band_basis,
+    output_title,
+)
+from genolens.present.words import (
+    absolute_basis,
+    absolute_words,
+    comparison_points,
+    comparison_words,
+    model_words,
+    percent,
+    percentile_words,
+    warfarin_words,
+)
 
 Format = Literal["html", "pdf", "json"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -64,7 +82,9 @@ def summary_from_json(text: str) -> ReportSummary:
 def _decode(tp: Any, value: Any) -> Any:
     if is_dataclass(tp) and isinstance(tp, type):
         hints = get_type_hints(tp)
-        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in fields(tp)})
+        # a field added later with a default (a card's absolute risks) may be absent from an older record
+        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in fields(tp)
+                     if f.name in value or f.default is MISSING})
     origin, args = get_origin(tp), get_args(tp)
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
@@ -224,13 +244,22 @@ def _card(c: RiskCard) -> str:
     chart = waterfall_svg(c.top_rows, c.ledger_total, baseline_probability=c.baseline_probability, outcome=c.title,
                           comparison=comparison_words(c.baseline_caption)) if c.top_rows else ""
     assumed = "".join(f"<li>{escape(a[:1].upper() + a[1:])}</li>" for a in c.assumed)
-    return (f'<table class="card"><tr><td class="card-text"><h3>{escape(c.title)}</h3>'
+    absolute = "".join(f'<p class="absolute"><b>{escape(absolute_words(r))}</b></p>' for r in c.absolute)
+    if c.absolute:
+        absolute += f'<p class="small">{escape(absolute_basis(c.absolute))}</p>'
+    if c.absolute_note:
+        absolute += f'<p class="small note">{escape(c.absolute_note)}</p>'
+    return (f'<table class="card"><tr><td class="card-text"><h3>{escape(c.title)} · '
+            f'<span class="band">{_BAND_WORDS.get(c.band, c.band)}</span> '
+            f'<span class="small">({escape(band_basis(c))})</span></h3>{absolute}'
             f'<div><span class="prob">{_pct(c.probability)}</span> '
-            f'<span class="small">probability of {escape(c.outcome)} · {_range(lo, hi)}</span> · '
-            f'<span class="band">{_BAND_WORDS.get(c.band, c.band)}</span></div>'
-            f'<p class="small">Time horizon: {escape(c.horizon)}. Comparison: {escape(c.comparison)}.</p>'
-            f'<p>{escape(c.plain)}</p>{percentile_svg(c.percentile)}'
-            f'<p class="small">With the missing genotypes varied: {_pct(band_lo)}–{_pct(band_hi)}.</p>'
+            f'<span class="small">model probability of {escape(c.outcome)} in the simulated population · '
+            f'{_range(lo, hi)}</span></div>'
+            f'<p class="small">Time horizon of the model probability: {escape(c.horizon)}.</p>'
+            f'<p>{escape(c.plain)}</p>{percentile_svg(c.absolute[0].percentile if c.absolute else c.percentile)}'
+            f'<p class="small">{escape(comparison_points(c))}</p>'
+            f'<p class="small">Model probability with the missing genotypes varied: {_pct(band_lo)}–'
+            f'{_pct(band_hi)}.</p>'
             + (f'<ul class="small assumed">{assumed}</ul>' if assumed else "") +
             f'<div><span class="{cov_cls}">{escape(c.coverage_badge)}</span>{rel}'
             f'{_flag_badges(c.flags)}</div></td><td class="card-chart">{chart}</td></tr></table>')
@@ -327,9 +356,10 @@ def _risks(s: ReportSummary) -> str:
     skipped = "".join(f"<li><b>{escape('; '.join(n.outcomes))}</b> ({escape(n.bundle)}): no estimate — "
                       f"{escape(n.reason)}.</li>" for n in s.not_computed)
     return (cards + (f"<ul class=skipped>{skipped}</ul>" if skipped else "") +
-            '<p class="small">Models trained on simulated cohorts. Each probability is of the outcome named on its '
-            "card, compared with the simulated reference population, and depends on the accuracy of the genotypes "
-            f"and the patient details entered.</p>{_risk_details(s)}")
+            '<p class="small">Models trained on simulated cohorts. Each model probability is of the outcome named on '
+            "its card in the simulated population, without a time horizon; where an absolute risk is given it is the "
+            "risk of a diagnosis between the ages named, from US incidence and mortality rates. Every number "
+            f"depends on the accuracy of the genotypes and the patient details entered.</p>{_risk_details(s)}")
 
 
 def _patient_details(s: ReportSummary) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from genolens.genome.cpic import Level
+from genolens.modeling.absolute_risk import AbsoluteRisk
 
 SCHEMA = "genolens.report/1"
 
@@ -113,8 +114,10 @@ class RiskCard:
     percentile: float
     relative_risk: float
     band: str
+    """Risk band: of the 10-year risk against the typical woman of the same age where :attr:`absolute` is given,
+    else of the model probability against the simulated population's mean (:func:`band_basis` says which)."""
     plain: str
-    """The risk against the reference population in one sentence."""
+    """The risk against the same comparison point as :attr:`band`, in one sentence."""
     coverage: float
     coverage_threshold: float
     coverage_badge: str
@@ -131,6 +134,12 @@ class RiskCard:
     """Largest ledger rows first; ``()`` when no explanation was made."""
     ledger_total: float
     """Prediction minus baseline on the logit scale: what every ledger row adds up to (0.0 without one)."""
+    absolute: tuple[AbsoluteRisk, ...] = ()
+    """Risk of a diagnosis between two ages (10-year, to age 80) beside the median woman of the same age;
+    ``()`` for an outcome without sourced incidence (CAD, T2D), a man, or a patient without an age."""
+    absolute_note: str = ""
+    """Why an absolute risk is not given (a man, no age, an age outside the rate tables); ``""`` otherwise or
+    for an outcome that never has one."""
 
 
 @dataclass(frozen=True)
@@ -310,6 +319,9 @@ LIMITATIONS = (
     "are paraphrases of the guideline named on each row: check the current guideline.",
     "The interval is the spread of the model ensemble (model uncertainty), not a confidence interval for the "
     "person's risk.",
+    "A breast-cancer risk between two ages applies the model's relative risk (its log-odds, age held at one value) "
+    "to US incidence and mortality rates for women; the relative risks come from simulated effect sizes and have "
+    "not been checked against observed penetrance, and no missing-data band or model range is computed for them.",
 )
 """Limitations that hold for every report; :func:`absent_limitation` adds the one that depends on the reading."""
 
@@ -335,13 +347,35 @@ def plain_risk(relative_risk: float, percentile: float) -> str:
     # "Average" is the population's mean risk, which a few high-risk people pull above the typical
     # person's: a median patient can be well below it, so the percentile is said beside it.
     if 0.9 <= relative_risk < 1.1:
-        rel = "about the mean risk of the reference population"
+        rel = "about the mean risk of the simulated reference population"
     elif relative_risk >= 1.0:
-        rel = f"about {relative_risk:.1f}× the mean risk of the reference population"
+        rel = f"about {relative_risk:.1f}× the mean risk of the simulated reference population"
     else:
-        rel = (f"about {relative_risk:.1f}× the mean risk of the reference population "
+        rel = (f"about {relative_risk:.1f}× the mean risk of the simulated reference population "
                f"({1 - relative_risk:.0%} lower)")
     among = ("more than 99" if percentile > 99 else "fewer than 1" if percentile < 1 else
              f"about {percentile:.0f}")
     return (f"{rel[0].upper()}{rel[1:]} (the mean is pulled up by a few high-risk people); {among} in 100 people "
             "of that population have a lower score.")
+
+
+def plain_absolute(r: AbsoluteRisk) -> str:
+    """An absolute risk against the typical woman of the same age in lay terms (the card's sentence for it)."""
+    whom = f"a typical woman aged {r.age_from} (the median woman of the reference population, not the mean)"
+    span = f"between age {r.age_from} and {r.age_to}"
+    if 0.9 <= r.ratio < 1.1:
+        rel = f"About the risk of {whom} {span}"
+    elif r.ratio >= 1.0:
+        rel = f"About {r.ratio:.1f}× the risk of {whom} {span}"
+    else:
+        rel = f"About {r.ratio:.1f}× the risk of {whom} {span} ({1 - r.ratio:.0%} lower)"
+    among = ("more than 99" if r.percentile > 99 else "fewer than 1" if r.percentile < 1 else
+             f"about {r.percentile:.0f}")
+    return f"{rel}; {among} in 100 women of that population have a lower risk."
+
+
+def band_basis(card: RiskCard) -> str:
+    """What a card's band compares, in words (the band follows the card's headline number)."""
+    if card.absolute:
+        return f"{card.absolute[0].horizon} risk against the typical woman of the same age"
+    return "model probability against the simulated population's mean"

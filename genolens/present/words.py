@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from genolens.present.summary import DrugRow, WarfarinLine
+from genolens.modeling.absolute_risk import AbsoluteRisk
+from genolens.present.summary import DrugRow, RiskCard, WarfarinLine
 
 
 def ordinal(n: int) -> str:
@@ -92,3 +93,57 @@ def warfarin_words(line: WarfarinLine) -> str:
     return (f"{head}: {line.dose_mg_per_week:.1f} mg/week ({line.dose_mg_per_week / 7:.2f} mg/day; 90% interval "
             f"{line.interval[0]:.1f}–{line.interval[1]:.1f}); the published IWPC algorithm gives "
             f"{line.iwpc_mg_per_week:.1f} mg/week on the same inputs ({genotypes}).")
+
+
+def risk_percent(p: float) -> str:
+    """An absolute risk as a percentage: one decimal, two below 1% (``"12.4%"``, ``"0.81%"``), never ``"0.0%"``."""
+    if p != p:
+        return "n/a"
+    if p < 0.0001:
+        return "<0.01%"
+    return f"{p:.2%}" if p < 0.01 else f"{p:.1%}"
+
+
+def absolute_title(r: AbsoluteRisk) -> str:
+    """What the number is: ``"Risk of a diagnosis of breast cancer between age 38 and 48"`` (outcome, horizon)."""
+    return f"Risk of {r.outcome} between age {r.age_from} and {r.age_to}"
+
+
+def absolute_comparison(r: AbsoluteRisk) -> str:
+    """The comparison in brackets: typical woman's risk, the ratio, the percentile."""
+    times = "about the same as" if 0.95 <= r.ratio < 1.05 else f"{r.ratio:.1f}×"
+    return (f"typical woman aged {r.age_from}: {risk_percent(r.typical_risk)}; {times} the risk of a typical "
+            f"woman this age; {percentile_words(r.percentile)}")
+
+
+def absolute_words(r: AbsoluteRisk) -> str:
+    """One absolute risk in one line, as every card, the report and the Risk page say it:
+    ``"Risk of a diagnosis of breast cancer between age 38 and 48: 3.21% (typical woman aged 38: 0.81%;
+    4.0× the risk of a typical woman this age; 95th percentile)"``."""
+    return f"{absolute_title(r)}: {risk_percent(r.risk)} ({absolute_comparison(r)})"
+
+
+def absolute_basis(risks: tuple[AbsoluteRisk, ...]) -> str:
+    """Where the absolute risks come from and whom they compare with, in one sentence (the card's small print)."""
+    if not risks:
+        return ""
+    r = risks[0]
+    return (f"Compared with {r.comparison} (the reference women's median relative risk, not their mean). "
+            f"Death from other causes competes. Rates: {'; '.join(r.sources)}.")
+
+
+def model_probability_words(c: RiskCard) -> str:
+    """What the model's own probability is the probability of: outcome, horizon and population, named."""
+    return (f"Model probability of {c.outcome} in the simulated population: {percent(c.probability)} "
+            f"(time horizon: {c.horizon})")
+
+
+def comparison_points(c: RiskCard) -> str:
+    """Every comparison point a card uses, named where they differ (absolute risks, model probability, ledger)."""
+    ledger = (f"the ledger adds up from {comparison_words(c.baseline_caption)} "
+              f"({percent(c.baseline_probability)})")
+    model = f"the model probability: {c.comparison}"
+    if c.absolute:
+        return (f"Comparison points differ: the absolute risks compare with the median woman of the same age; "
+                f"{model}; {ledger}.")
+    return f"Comparison points: {model}; {ledger}."

@@ -1,6 +1,7 @@
 """Use cases: one function per thing a user asks for, called by the CLI and the dashboard alike.
 
 - :func:`patient_report`: a patient's report (every bundle predicted and explained once).
+- :func:`absolute_risks`: a breast-cancer card's risk of diagnosis by age (the report and the Risk page).
 - :func:`explain_bundle`: one bundle explained for one patient; with ``overrides``/``clinical``, a what-if.
 - :func:`compare_methods` and :func:`bundle_randomisation`: method comparison (the explorer).
 - :func:`score_cohort` and :func:`gene_summary`: every sample of a multi-sample file.
@@ -19,7 +20,13 @@ if TYPE_CHECKING:
     from genolens.workflows.drugs import drug_row, drug_rows
     from genolens.workflows.explain import explain_bundle
     from genolens.workflows.findings import MONOGENIC_GENES, monogenic_findings
-    from genolens.workflows.report import BundleResult, PatientReport, model_card_summary, patient_report
+    from genolens.workflows.report import (
+        BundleResult,
+        PatientReport,
+        absolute_risks,
+        model_card_summary,
+        patient_report,
+    )
     from genolens.workflows.warfarin import (
         CYP2C9_DIPLOTYPES,
         VKORC1_GENOTYPES,
@@ -35,6 +42,7 @@ _HOMES = {
     "drug_row": "drugs", "drug_rows": "drugs", "explain_bundle": "explain",
     "MONOGENIC_GENES": "findings", "monogenic_findings": "findings",
     "BundleResult": "report", "PatientReport": "report", "model_card_summary": "report", "patient_report": "report",
+    "absolute_risks": "report",
     "CYP2C9_DIPLOTYPES": "warfarin", "VKORC1_GENOTYPES": "warfarin", "WarfarinDose": "warfarin",
     "installed_dose_bundle": "warfarin", "warfarin_dose": "warfarin", "with_dosages": "what_if",
 }
@@ -57,6 +65,7 @@ __all__ = [
     "MethodComparison",
     "PatientReport",
     "WarfarinDose",
+    "absolute_risks",
     "bundle_randomisation",
     "compare_methods",
     "drug_row",

@@ -25,8 +25,10 @@ from genolens.genome.encode import ABSENT_WORDS
 from genolens.genome.outside_calls import OutsideCall
 from genolens.genome.pgx import PgxReport, call_pgx
 from genolens.genome.qc import panel_warnings
+from genolens.modeling.absolute_reference import absolute_risks as absolute_risks
 from genolens.modeling.bundle import Bundle
 from genolens.modeling.clinical import ModelInputs, detail_of, model_inputs
+from genolens.modeling.predict import band as risk_band
 from genolens.modeling.predict import features_for, predict
 from genolens.present.summary import (
     LIMITATIONS,
@@ -48,9 +50,18 @@ from genolens.present.summary import (
     WarfarinLine,
     absent_limitation,
     output_title,
+    plain_absolute,
     plain_risk,
 )
-from genolens.present.words import BASELINE_WORDS, METHOD_WORDS, dose_words, percent
+from genolens.present.words import (
+    BASELINE_WORDS,
+    METHOD_WORDS,
+    absolute_basis,
+    absolute_words,
+    dose_words,
+    percent,
+    risk_percent,
+)
 from genolens.provenance import REPORT_PACKAGES, RESEARCH_USE_REPORT, package_versions
 from genolens.workflows.drugs import drug_rows
 from genolens.workflows.explain import explain_bundle
@@ -202,13 +213,26 @@ def key_findings(findings: Sequence[Finding], drugs: Sequence[DrugRow], cards: S
     dose = {WARFARIN_OUTPUT: f" {dose_words(warfarin)}"} if warfarin is not None else {}
     out += [KeyFinding("drug", f"{d.drug}: {d.guideline}", d.action + dose.get(d.output, ""), d.action_basis, d.output)
             for d in changing]
-    out += [KeyFinding("risk", f"{c.title}: {percent(c.probability)} ({c.band} band)", c.plain,
-                       f"Probability of {c.outcome}; {c.comparison}.", c.output) for c in cards if c.band == "high"]
+    out += [_risk_finding(c) for c in cards if c.band == "high"]
     if not out:
         out.append(KeyFinding("none", "No key finding",
                               "No tested high/moderate-penetrance variant is carried, no drug call changes a "
                               "prescription, and no risk is in the high band.", "See the sections below."))
     return tuple(out)
+
+
+def _risk_finding(c: RiskCard) -> KeyFinding:
+    """A high risk as a key finding: by age against the typical woman where given, else the model probability."""
+    model = (f"Model probability of {c.outcome} in the simulated population: {percent(c.probability)} (time "
+             f"horizon: {c.horizon}); {c.comparison}.")
+    if c.absolute:
+        r = c.absolute[0]
+        return KeyFinding("risk", f"{c.title}: {risk_percent(r.risk)} risk of a diagnosis between age {r.age_from} "
+                                  f"and {r.age_to} ({c.band} band)",
+                          " ".join(absolute_words(x) + "." for x in c.absolute),
+                          f"{absolute_basis(c.absolute)} {model}", c.output)
+    return KeyFinding("risk", f"{c.title}: {percent(c.probability)} model probability in the simulated population "
+                              f"({c.band} band)", c.plain, model, c.output)
 
 
 def _named_in(drug: str, text: str) -> bool:
@@ -307,18 +331,32 @@ def _risk_card(b: Bundle, patient: PatientGenome, result: BundleResult, k: int) 
     badge = (f"Coverage {pred.coverage:.0%} ({round(pred.coverage * n_read)} of {n_read} variants read)"
              + (f"; needs {b.coverage_threshold:.0%}" if low else ""))
     spec = b.info.output(output)
-    comparison = (f"compared with the mean probability of the simulated reference population "
-                  f"({percent(float(b.mean_probability[k]))}, {b.reference.logits.shape[1]:,} people)")
+    comparison = model_comparison(b, k)
+    absolute = absolute_risks(b, output, pred, result.inputs)
+    risks = absolute.risks if absolute else ()
+    # one reference point for the headline, the band and the sentence: the typical woman of the same age where a
+    # risk by age is given (the model probability's own band mixes in age and both sexes), else the model's
+    card_band, plain = ((risk_band(risks[0].ratio, b.bands), plain_absolute(risks[0])) if risks else
+                        (o.band, plain_risk(o.relative_risk, o.percentile)))
     return RiskCard(
         bundle=b.name, output=output, title=output_title(output), outcome=spec.outcome, horizon=spec.horizon,
         comparison=comparison, assumed=result.inputs.assumed, probability=float(o.probability),
         interval=(float(o.interval[0]), float(o.interval[1])), percentile=float(o.percentile),
-        relative_risk=float(o.relative_risk), band=o.band, plain=plain_risk(o.relative_risk, o.percentile),
+        relative_risk=float(o.relative_risk), band=card_band, plain=plain,
         coverage=float(pred.coverage), coverage_threshold=float(b.coverage_threshold), coverage_badge=badge,
         reliability_grade=grade, reliability_reasons=reasons,
         sensitivity_band=(float(band[0]), float(band[1])), sensitivity_note=note,
         flags=tuple(f.message for f in o.flags), baseline_caption=caption, baseline_probability=base_p,
-        top_rows=rows, ledger_total=total)
+        top_rows=rows, ledger_total=total, absolute=risks,
+        absolute_note=absolute.note if absolute else "")
+
+
+def model_comparison(b: Bundle, k: int) -> str:
+    """Whom the model's probability, relative risk and percentile compare the patient with, in words."""
+    return (f"relative risk against the mean probability of the simulated reference population "
+            f"({percent(float(b.mean_probability[k]))}: men and women of the training simulation, a mean that "
+            f"carriers pull above the typical person's); percentile among the same population "
+            f"({b.reference.logits.shape[1]:,} reference scores)")
 
 
 def model_card_summary(b: Bundle) -> ModelCardSummary:

@@ -107,10 +107,12 @@ def test_clinician_flow(page: Page, artifacts_dir: Path) -> None:
     main = page.get_by_test_id("stMain")
     expect(main.get_by_text("Patient DEMO_DPYD from dpyd_2A_heterozygote.vcf.gz", exact=False)).to_be_visible()
     for disease in DISEASES:  # one risk card per disease, each with its estimate
-        card = page.get_by_test_id("stColumn").filter(has_text=disease).filter(has_text="Estimated risk")
+        card = page.get_by_test_id("stColumn").filter(has_text=disease).filter(has_text="Model probability of")
         expect(card).to_have_count(1)
         expect(card.get_by_test_id("stMetricValue")).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
-    expect(page.get_by_test_id("stMetric").filter(has_text="Estimated risk")).to_have_count(3)
+    # a man: every card shows the model probability, and the breast card says why no risk by age is given
+    expect(page.get_by_test_id("stMetric").filter(has_text="Model probability (no time horizon)")).to_have_count(3)
+    expect(main).to_contain_text("No absolute risk of breast cancer is given for men")
     drugs = page.get_by_test_id("stTable").first  # the drug table comes before the details table
     expect(drugs).to_contain_text("Fluoropyrimidines")
     expect(drugs).to_contain_text("DPYD Intermediate Metabolizer")  # the demo's story: *2A heterozygote

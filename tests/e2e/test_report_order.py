@@ -271,7 +271,7 @@ def test_details_change_report_pdf_and_json_alike(page: Page, tmp_path: Path) ->
     assert no_sex["risk_cards"] == []
     assert no_sex["not_computed"], "no model says why it made no estimate"
     assert all("sex" in entry["reason"] for entry in no_sex["not_computed"]), no_sex["not_computed"]
-    expect(page.get_by_test_id("stMetric").filter(has_text="Estimated risk")).to_have_count(0)
+    expect(page.get_by_test_id("stMetric").filter(has_text="Model probability (no time horizon)")).to_have_count(0)
 
     submit("male", "80")
     older = json.loads(_download(page, "JSON", tmp_path / "older.json").read_text(encoding="utf-8"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -39,6 +41,11 @@ def _metric(at: AppTest, label: str) -> str:
     return next(str(m.value) for m in at.metric if m.label == label)
 
 
+def _card_metrics(at: AppTest) -> list[Any]:
+    """A risk card's headline: the risk of a diagnosis by age (women, breast cancer) or the model probability."""
+    return [m for m in at.metric if m.label.startswith(("Risk of diagnosis, age ", "Model probability (no time"))]
+
+
 @pytest.mark.parametrize("page", PATIENT_PAGES)
 def test_pages_without_a_patient_say_what_to_do(page: str) -> None:
     at = _app()
@@ -65,7 +72,7 @@ def test_every_page_runs_with_a_demo_patient() -> None:
 def test_report_shows_cards_drugs_and_opens_the_risk_page_on_a_card() -> None:
     at = _with_demo()
     at.switch_page("pages/report.py").run()
-    assert {"Estimated risk"} <= {m.label for m in at.metric}
+    assert len(_card_metrics(at)) == 3
     drugs = at.table[0].value
     assert any("Fluoropyrimidines" in d for d in drugs["drug"]) and "agreement" in drugs
     at.button(key="open_risk_type_2_diabetes_y_type_2_diabetes").click().run()
@@ -80,7 +87,7 @@ def test_what_if_changes_the_prediction() -> None:
     at = _with_demo()
     at.switch_page("pages/risk.py").run()
     at.selectbox(key="risk_output").set_value(("type_2_diabetes", "y_type_2_diabetes")).run()
-    before = next(str(m.value) for m in at.metric if m.label.startswith("Probability of"))
+    before = next(str(m.value) for m in at.metric if m.label.startswith("Model probability of"))
     assert not any(str(n.key).startswith("whatif_cov") for n in at.number_input)  # details: Patient page only
     genotype = next(s for s in at.selectbox if str(s.key).startswith("whatif_") and s.options[-1] == "2 effect alleles")
     for dosage in (2, 0):  # one of the two differs from the genotype as read
@@ -98,13 +105,13 @@ def test_patient_details_reach_the_report_and_without_sex_no_estimate_is_made() 
     key = next(str(s.key) for s in at.selectbox if str(s.key).endswith("_sex"))
     assert at.selectbox(key=key).value == "male"
     at.switch_page("pages/report.py").run()
-    stored = [m.value for m in at.metric if m.label == "Estimated risk"]
+    stored = [m.value for m in _card_metrics(at)]
     assert len(stored) == 3 and not at.exception
     at.switch_page("pages/patient.py").run()
     at.selectbox(key=key).set_value("not given")
     at.button[[b.label for b in at.button].index("Use these details")].click().run()
     at.switch_page("pages/report.py").run()
-    assert not at.exception and not [m for m in at.metric if m.label == "Estimated risk"]
+    assert not at.exception and not _card_metrics(at)
     assert _text(at.info).count("No estimate of") == 4  # three risk models and the drug model
     assert "sex not given" in _text(at.info)
     at.switch_page("pages/patient.py").run()
@@ -112,7 +119,7 @@ def test_patient_details_reach_the_report_and_without_sex_no_estimate_is_made() 
     at.number_input(key=key.replace("_sex", "_age")).set_value(80.0)
     at.button[[b.label for b in at.button].index("Use these details")].click().run()
     at.switch_page("pages/report.py").run()
-    older = [m.value for m in at.metric if m.label == "Estimated risk"]
+    older = [m.value for m in _card_metrics(at)]
     assert len(older) == 3 and older != stored  # age feeds every risk model
     assert "80 years" in _text(at.markdown)
 
@@ -124,6 +131,32 @@ def test_report_names_a_monogenic_carrier_without_an_error_box() -> None:
     at.switch_page("pages/report.py").run()
     assert not at.exception and not at.error
     assert "carrier] **BRCA1 185delAG (rs80357914)**" in _text(at.markdown)
+
+
+@needs_models
+def test_breast_card_and_risk_page_give_the_risk_of_diagnosis_by_age_against_the_typical_woman() -> None:
+    at = _app()
+    at.selectbox(key="demo_file").set_value(DEMO / "brca1_185delAG_carrier.vcf.gz").run()  # a woman of 38
+    at.switch_page("pages/report.py").run()
+    assert not at.exception and not at.error
+    labels = [m.label for m in _card_metrics(at)]
+    assert "Risk of diagnosis, age 38 to 48" in labels
+    assert labels.count("Model probability (no time horizon)") == 2  # CAD and T2D: no sourced incidence
+    words = _text(at.markdown)
+    for end in (48, 80):
+        assert f"Risk of a diagnosis of breast cancer between age 38 and {end}: " in words
+    assert "(typical woman aged 38: " in words and "the risk of a typical woman this age; >99th percentile)" in words
+    captions = _text(at.caption)
+    assert "the median woman aged 38 in the reference population of US women" in captions
+    assert "Comparison points differ: the absolute risks compare with the median woman of the same age" in captions
+    assert "Model probability of coronary artery disease in the simulated population" in captions
+    assert "time horizon: none: a simulated case status" in captions
+    at.switch_page("pages/risk.py").run()
+    at.selectbox(key="risk_output").set_value(("breast_cancer", "y_breast_cancer")).run()
+    assert not at.exception and not at.error
+    assert _metric(at, "Risk of a diagnosis of breast cancer between age 38 and 48").endswith("%")
+    assert "Risk of a diagnosis of breast cancer between age 38 and 80: " in _text(at.markdown)
+    assert "Comparison points differ: the absolute risks compare with the median woman" in _text(at.caption)
 
 
 @needs_models

@@ -97,7 +97,8 @@ def test_provenance_and_no_models(dpyd_demo: ReportSummary) -> None:
 
 
 def test_risk_in_plain_words() -> None:
-    assert plain_risk(2.1, 91.4).startswith("About 2.1× the mean risk of the reference population (the mean is")
+    assert plain_risk(2.1, 91.4).startswith("About 2.1× the mean risk of the simulated reference population (the "
+                                            "mean is")
     assert "about 91 in 100 people" in plain_risk(2.1, 91.4)
     assert plain_risk(1.02, 50).startswith("About the mean risk")
     assert "(60% lower)" in plain_risk(0.4, 20)

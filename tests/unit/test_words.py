@@ -27,3 +27,28 @@ def test_ordinal_suffixes_follow_english_usage(n: int, text: str) -> None:
     ("Against the cohort mean.", "Against the cohort mean")])
 def test_comparison_words_keep_who_the_patient_is_compared_with(caption: str, words: str) -> None:
     assert comparison_words(caption) == words
+
+
+def test_an_absolute_risk_names_outcome_ages_typical_woman_ratio_and_percentile() -> None:
+    from genolens.modeling.absolute_risk import AbsoluteRisk
+    from genolens.present.words import absolute_words, risk_percent
+
+    r = AbsoluteRisk(outcome="a diagnosis of breast cancer", horizon="10-year", age_from=38, age_to=48,
+                     risk=0.0321, typical_risk=0.00812, ratio=0.0321 / 0.00812, percentile=95.2,
+                     comparison="the median woman aged 38", sources=("x",))
+    assert absolute_words(r) == ("Risk of a diagnosis of breast cancer between age 38 and 48: 3.2% (typical woman "
+                                 "aged 38: 0.81%; 4.0× the risk of a typical woman this age; 95th percentile)")
+    same = AbsoluteRisk(**{**r.__dict__, "ratio": 1.0, "risk": 0.00812})
+    assert "(typical woman aged 38: 0.81%; about the same as the risk of a typical woman" in absolute_words(same)
+    assert (risk_percent(0.0), risk_percent(0.000123), risk_percent(0.5)) == ("<0.01%", "0.01%", "50.0%")
+
+
+def test_the_plain_sentence_of_an_absolute_risk_names_the_typical_woman_and_the_share_below() -> None:
+    from genolens.modeling.absolute_risk import AbsoluteRisk
+    from genolens.present.summary import plain_absolute
+
+    r = AbsoluteRisk(outcome="a diagnosis of breast cancer", horizon="10-year", age_from=60, age_to=70, risk=0.016,
+                     typical_risk=0.0227, ratio=0.7, percentile=31.6, comparison="x", sources=())
+    assert plain_absolute(r) == ("About 0.7× the risk of a typical woman aged 60 (the median woman of the reference "
+                                 "population, not the mean) between age 60 and 70 (30% lower); about 32 in 100 women "
+                                 "of that population have a lower risk.")
