@@ -218,7 +218,7 @@ def contend(name: str, vcf: Path, out: Path, chunk: int, plink2: str, n_scores: 
 
 
 def med(xs: list[float]) -> float:
-    return statistics.median(xs)
+    return statistics.median(xs) if xs else float("nan")
 
 
 def main() -> int:
@@ -228,6 +228,8 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=5, help="rounds per size up to --big (default 5)")
     ap.add_argument("--big", type=int, default=10_000, help="sizes above this get --big-repeats rounds")
     ap.add_argument("--big-repeats", type=int, default=1, help="rounds for the sizes above --big (default 1)")
+    ap.add_argument("--big-only", default="", help="contenders for the sizes above --big (default: all four; "
+                    "e.g. genolens_2w,plink2_2t when one 1-worker run would take too long)")
     ap.add_argument("--chunk-size", type=int, default=1000, help="samples per chunk (the job's default 1000)")
     args = ap.parse_args()
 
@@ -247,9 +249,10 @@ def main() -> int:
             folder = tmp / f"n{n}" if args.smoke else WORK / f"n{n}"
             vcf = cohort(n, folder, pool=pool)
             rounds = 1 if args.smoke else (args.repeats if n <= args.big else args.big_repeats)
-            contenders = ("genolens_1w", "plink2_1t", "genolens_2w", "plink2_2t")
-            runs: dict[str, list[Run]] = {k: [] for k in contenders}
-            names = list(contenders)
+            names = ["genolens_1w", "plink2_1t", "genolens_2w", "plink2_2t"]
+            if n > args.big and args.big_only and not args.smoke:
+                names = [c for c in names if c in args.big_only.split(",")]
+            runs: dict[str, list[Run]] = {k: [] for k in names}
             if not args.smoke:  # warm-up: page cache, Python bytecode (not counted)
                 run_process(plink2_cmd(plink2, vcf, tmp / f"plink-{n}-warm", 1, n_scores))
             for r in range(rounds):
@@ -274,14 +277,15 @@ def report(results: dict[int, dict[str, list[Run]]], smoke: bool) -> int:
           "| ratio | speed-up 1->2 | worker peak RSS | load (median) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n, runs in results.items():
+        runs = {k: runs.get(k, []) for k in ("genolens_1w", "plink2_1t", "genolens_2w", "plink2_2t")}
         g1, p1 = med([r.wall for r in runs["genolens_1w"]]), med([r.wall for r in runs["plink2_1t"]])
         g2, p2 = med([r.wall for r in runs["genolens_2w"]]), med([r.wall for r in runs["plink2_2t"]])
-        peak = max(r.worker_peak_mb for r in runs["genolens_1w"] + runs["genolens_2w"])
+        peak = max([r.worker_peak_mb for r in runs["genolens_1w"] + runs["genolens_2w"]], default=float("nan"))
         load = med([r.load for rs in runs.values() for r in rs])
         print(f"| {n:,} | {len(runs['genolens_1w'])} | {g1:.1f} s | {p1:.2f} s | {g1 / p1:.1f} | {g2:.1f} s | "
               f"{p2:.2f} s | {g2 / p2:.1f} | {g1 / g2:.2f} | {peak:.0f} MB | {load:.1f} |")
     print("(wall clock, medians; CPU seconds and per-run load above)")
-    big = max(results)
+    big = max(n for n, rs in results.items() if rs.get("genolens_1w") and rs.get("genolens_2w"))
     runs = results[big]
     phases = [r.phases for r in runs["genolens_1w"] if r.phases]
     two = [r.phases for r in runs["genolens_2w"] if r.phases]
@@ -307,7 +311,7 @@ def report(results: dict[int, dict[str, list[Run]]], smoke: bool) -> int:
           f"({target // 1000 // workers} waves), no scheduler bottleneck, and the efficiency seen at 2 workers "
           "holding at 100.")
     last = (f"cohort_ratio_1w={g1 / p1:.2f} cohort_speedup_1to2={g1 / g2:.2f} "
-            f"cohort_worker_peak_mb={max(r.worker_peak_mb for r in runs['genolens_1w']):.0f} "
+            f"cohort_worker_peak_mb={max(r.worker_peak_mb for r in runs['genolens_1w'] + runs['genolens_2w']):.0f} "
             f"cohort_projected_500k_100w_s={projected:.0f}")
     if smoke:
         print("(smoke: 40 samples, one round; these timings mean nothing)")
