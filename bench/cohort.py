@@ -276,15 +276,20 @@ def report(results: dict[int, dict[str, list[Run]]], smoke: bool) -> int:
     print("\n| samples | rounds | GenoLens 1 worker | plink2 1 thread | ratio | GenoLens 2 workers | plink2 2 threads "
           "| ratio | speed-up 1->2 | worker peak RSS | load (median) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
+    cpu = {n: {k: med([r.cpu for r in rs]) for k, rs in runs.items()} for n, runs in results.items()}
     for n, runs in results.items():
         runs = {k: runs.get(k, []) for k in ("genolens_1w", "plink2_1t", "genolens_2w", "plink2_2t")}
         g1, p1 = med([r.wall for r in runs["genolens_1w"]]), med([r.wall for r in runs["plink2_1t"]])
         g2, p2 = med([r.wall for r in runs["genolens_2w"]]), med([r.wall for r in runs["plink2_2t"]])
         peak = max([r.worker_peak_mb for r in runs["genolens_1w"] + runs["genolens_2w"]], default=float("nan"))
         load = med([r.load for rs in runs.values() for r in rs])
-        print(f"| {n:,} | {len(runs['genolens_1w'])} | {g1:.1f} s | {p1:.2f} s | {g1 / p1:.1f} | {g2:.1f} s | "
-              f"{p2:.2f} s | {g2 / p2:.1f} | {g1 / g2:.2f} | {peak:.0f} MB | {load:.1f} |")
-    print("(wall clock, medians; CPU seconds and per-run load above)")
+        c = {k: cpu[n].get(k, float("nan")) for k in runs}
+        print(f"| {n:,} | {len(runs['genolens_1w'])} | {g1:.1f} s ({c['genolens_1w']:.1f}) | {p1:.2f} s "
+              f"({c['plink2_1t']:.2f}) | {g1 / p1:.0f} ({c['genolens_1w'] / c['plink2_1t']:.0f}) | {g2:.1f} s "
+              f"({c['genolens_2w']:.1f}) | {p2:.2f} s ({c['plink2_2t']:.2f}) | {g2 / p2:.0f} "
+              f"({c['genolens_2w'] / c['plink2_2t']:.0f}) | {g1 / g2:.2f} | {peak:.0f} MB | {load:.1f} |")
+    print("(medians: wall clock, and in brackets CPU seconds of the process and its waited-for children; each run's "
+          "figures and load above)")
     big = max(n for n, rs in results.items() if rs.get("genolens_1w") and rs.get("genolens_2w"))
     runs = results[big]
     phases = [r.phases for r in runs["genolens_1w"] if r.phases]
