@@ -31,7 +31,7 @@ def _needs(bench: Path) -> list[pytest.MarkDecorator]:
         return [pytest.mark.skipif(missing and os.geteuid() != 0,
                                    reason="bcftools/bgzip absent and not root: apt-get install bcftools tabix")]
     if bench.name == "cohort.py":  # it installs plink2 itself when it may (root), as CI is (make system-test-deps)
-        return [pytest.mark.slow,  # two LocalCluster jobs and plink2 on 40 simulated samples: 30-60 s on 2 cores
+        return [pytest.mark.slow,  # two LocalCluster jobs and plink2 on 40 simulated samples: 1-6 min on 2 busy cores
                 pytest.mark.skipif(not shutil.which("plink2") and os.geteuid() != 0,
                                    reason="plink2 absent and not root: apt-get install plink2")]
     return []
