@@ -19,7 +19,8 @@ Its progress lines give the phases (start-up, conversion + site selection, chunk
 Cohorts come from ``python -m genolens simulate --n N --seed 20261204 --build GRCh38`` (msprime haplotypes at the
 real panel sites), cached under ``bench/work/cohort/nN/`` (git-ignored) with a details file per sample (sex, age,
 BMI from the simulated phenotypes, so every model gives an estimate) and plink2's score file. ``--smoke``: 40
-samples (a small haplotype pool) in a temporary folder, one round, 1 and 2 workers, a few seconds of work.
+samples (a small haplotype pool) in a temporary folder, one round, 1 and 2 workers (two whole jobs: about a
+minute on 2 cores).
 Needs ``plink2`` (Debian package ``plink2``; installed here with apt-get when missing and root, as CI does).
 """
 
