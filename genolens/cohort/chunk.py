@@ -25,13 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from genolens.cohort.batched_ig import ig_rows
 from genolens.cohort.store import Site, genotypes, open_store
 from genolens.datamodel import AbsentPolicy, Build, CohortRecord, Features, GenotypeOrigin
 from genolens.datamodel.clinical import NO_DETAILS, PatientDetails
 from genolens.errors import CohortJobError
 from genolens.explain.attribution import attribute_outputs
 from genolens.explain.baselines import population_average
+from genolens.explain.batched_rows import ig_rows
 from genolens.explain.explanation import context_for, use_one_thread
 from genolens.genome.encode import dosage_matrix
 from genolens.modeling.bundle import Bundle, load_bundle

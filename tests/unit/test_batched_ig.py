@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from genolens.cohort.batched_ig import ig_rows
 from genolens.explain.attribution import IG_STEPS, attribute_outputs
 from genolens.explain.baselines import population_average
+from genolens.explain.batched_rows import ig_rows
 from genolens.explain.explanation import context_for
 from genolens.modeling.bundle import bundle_paths, load_bundle
 
@@ -20,7 +20,7 @@ def test_every_row_equals_attribute_outputs_on_that_row_alone(name: str, strict:
     ladder = IG_STEPS
     if strict:  # the shipped models converge at 32 steps; a ladder from 1 step makes rows climb to different rungs
         ladder = (1, 2, 4, 8, 16, 32, 64)
-        for module in ("genolens.explain.attribution", "genolens.cohort.batched_ig"):
+        for module in ("genolens.explain.attribution", "genolens.explain.batched_rows"):
             monkeypatch.setattr(f"{module}.IG_STEPS", ladder)
     path = next(p for p in bundle_paths() if p.parent.name == name)
     bundle = load_bundle(path)

@@ -1,4 +1,4 @@
-"""Integrated Gradients of many samples at once: the single-patient result, one pass per block of samples.
+"""Integrated Gradients of many samples at once (a cohort chunk): the single-patient result, one pass per block.
 
 :func:`~genolens.explain.attribution.attribute_outputs` explains one patient: for an
 :class:`~genolens.modeling.networks.Ensemble` it runs every member and output in one forward and one backward
