@@ -6,8 +6,8 @@ PYTHON ?= python3
 # Debian packages the browser tests and reports need (never `playwright install`).
 # Debian packages the dashboard needs at run time (WeasyPrint renders PDF reports with Pango).
 APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-# bcftools and tabix (bgzip): bench/ingest.py, run in smoke mode by the tests.
-APT_TEST := chromium chromium-driver poppler-utils fonts-dejavu-core fonts-noto-color-emoji bcftools tabix
+# bcftools and tabix (bgzip): bench/ingest.py; plink2: bench/cohort.py; both run in smoke mode by the tests.
+APT_TEST := chromium chromium-driver poppler-utils fonts-dejavu-core fonts-noto-color-emoji bcftools tabix plink2
 
 .PHONY: run test lint bench models validate system-run-deps system-test-deps clean
 
@@ -32,7 +32,7 @@ run: $(VENV)/.runtime system-run-deps
 
 system-test-deps:
 	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null \
-	  || ! command -v bcftools >/dev/null || ! command -v bgzip >/dev/null; then \
+	  || ! command -v bcftools >/dev/null || ! command -v bgzip >/dev/null || ! command -v plink2 >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_TEST) >/dev/null; \
 	fi
 

@@ -31,10 +31,12 @@ from genolens.datamodel.clinical import NO_DETAILS, PatientDetails
 from genolens.errors import CohortJobError
 from genolens.explain.attribution import attribute_outputs
 from genolens.explain.baselines import population_average
+from genolens.explain.batched_rows import ig_rows
 from genolens.explain.explanation import context_for, use_one_thread
 from genolens.genome.encode import dosage_matrix
 from genolens.modeling.bundle import Bundle, load_bundle
 from genolens.modeling.clinical import model_inputs
+from genolens.modeling.networks import Ensemble
 from genolens.modeling.predict import predict
 
 PREDICTION_COLUMNS = ("sample", "sample_index", "bundle", "version", "output", "probability", "logit",
@@ -167,32 +169,73 @@ def _score_bundle(bundle: Bundle, ctx: Any, base: Any, dm: np.ndarray, origin: t
     table: dict[str, list[Any]] = {c: [] for c in (*ATTRIBUTION_KEYS, *names)}
     ids = tuple(v.id for v in bundle.panel.variants)
     targets = list(range(len(bundle.outputs)))
+    scored: list[tuple[int, Any]] = []  # (position in the chunk, its prediction or why it has none)
     for i, values in enumerate(dm):
-        sample, where = plan.samples[start + i], start + i
+        sample = plan.samples[start + i]
         inputs = model_inputs(bundle.info, plan.details.get(sample, NO_DETAILS), on=on, sexes=bundle.info.sexes)
-        common = {"sample": sample, "sample_index": where, "bundle": bundle.name, "version": bundle.version}
         if inputs.missing:
-            rows.extend({**common, **_empty(o, inputs.missing)} for o in bundle.outputs)
+            scored.append((i, inputs.missing))
             continue
         missing = np.isnan(values)
         features = Features(names=ids, values=values, missing=missing, policy=plan.absent,
                             origin=tuple("missing" if m else o for m, o in zip(missing, origin, strict=True)))
-        pred = predict(bundle, features, inputs)
-        attrs = attribute_outputs(bundle.model, pred.inputs.astype(np.float64), method="ig", baseline=base,
-                                  targets=targets, seed=0, context=ctx)
-        for o, a in zip(pred.outputs, attrs, strict=True):
+        scored.append((i, predict(bundle, features, inputs)))
+    preds = [(i, pred) for i, pred in scored if not isinstance(pred, str)]
+    attrs = _attributions(bundle, ctx, base, [pred.inputs for _, pred in preds], targets)
+    found = dict(zip((i for i, _ in preds), attrs, strict=True))
+    for i, pred in scored:
+        sample, where = plan.samples[start + i], start + i
+        common = {"sample": sample, "sample_index": where, "bundle": bundle.name, "version": bundle.version}
+        if isinstance(pred, str):
+            rows.extend({**common, **_empty(o, pred)} for o in bundle.outputs)
+            continue
+        for o, a in zip(pred.outputs, found[i], strict=True):
             rows.append({**common, "output": o.output, "probability": o.probability, "logit": o.logit,
                          "interval_low": o.interval[0], "interval_high": o.interval[1], "percentile": o.percentile,
                          "relative_risk": o.relative_risk, "band": o.band, "coverage": pred.coverage,
                          "n_imputed": len(pred.imputed), "flags": [f.code for f in o.flags], "not_computed": "",
-                         "ig_residual": a.residual, "ig_converged": a.converged,
-                         "ig_steps": int(a.parameters["n_steps"])})
+                         "ig_residual": a.residual, "ig_converged": a.converged, "ig_steps": a.n_steps})
             for key, value in zip(ATTRIBUTION_KEYS, (sample, where, o.output, a.prediction_logit,
                                                      a.baseline_logit, a.residual), strict=True):
                 table[key].append(value)
             for name, value in zip(names, a.values.tolist(), strict=True):
                 table[name].append(value)
     return table
+
+
+@dataclass(frozen=True)
+class _IG:
+    """What a chunk keeps of one (sample, output) attribution."""
+
+    values: np.ndarray
+    prediction_logit: float
+    baseline_logit: float
+    residual: float
+    converged: bool
+    n_steps: int
+
+
+def _attributions(bundle: Bundle, ctx: Any, base: Any, inputs: Sequence[np.ndarray],
+                  targets: Sequence[int]) -> list[list[_IG]]:
+    """IG of every sample (its model inputs) for every output: per sample, one entry per output.
+
+    An ensemble (every shipped bundle) is explained for the whole chunk at once (:func:`ig_rows`); any other
+    model one sample at a time through :func:`attribute_outputs`. Both are the single-patient path's numbers.
+    """
+    if not inputs:
+        return []
+    if isinstance(bundle.model, Ensemble):
+        r = ig_rows(bundle.model, np.stack(inputs).astype(np.float64), base.values, targets)
+        return [[_IG(r.values[i, j], float(r.prediction_logit[i, j]), float(r.baseline_logit[j]),
+                     float(r.residual[i, j]), bool(r.converged[i, j]), int(r.n_steps[i, j]))
+                 for j in range(len(targets))] for i in range(len(inputs))]
+    out = []
+    for x in inputs:
+        attrs = attribute_outputs(bundle.model, x.astype(np.float64), method="ig", baseline=base, targets=targets,
+                                  seed=0, context=ctx)
+        out.append([_IG(a.values, a.prediction_logit, a.baseline_logit, a.residual, a.converged,
+                        int(a.parameters["n_steps"])) for a in attrs])
+    return out
 
 
 def _empty(output: str, reason: str) -> dict[str, Any]:

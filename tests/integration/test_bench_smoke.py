@@ -30,11 +30,15 @@ def _needs(bench: Path) -> list[pytest.MarkDecorator]:
         missing = not (shutil.which("bcftools") and shutil.which("bgzip"))
         return [pytest.mark.skipif(missing and os.geteuid() != 0,
                                    reason="bcftools/bgzip absent and not root: apt-get install bcftools tabix")]
+    if bench.name == "cohort.py":  # it installs plink2 itself when it may (root), as CI is (make system-test-deps)
+        return [pytest.mark.slow,  # two LocalCluster jobs and plink2 on 40 simulated samples: 1-6 min on 2 busy cores
+                pytest.mark.skipif(not shutil.which("plink2") and os.geteuid() != 0,
+                                   reason="plink2 absent and not root: apt-get install plink2")]
     return []
 
 
 def test_the_glob_finds_the_benches() -> None:
-    assert {"predict.py", "explain.py", "ingest.py", "ui.py"} <= {b.name for b in BENCHES}
+    assert {"predict.py", "explain.py", "ingest.py", "ui.py", "cohort.py"} <= {b.name for b in BENCHES}
 
 
 @pytest.mark.parametrize("bench", [pytest.param(b, marks=_needs(b), id=b.name) for b in BENCHES])
