@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 FIXED = {"x-frame-options": "DENY", "x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
 # Each page and a text its finished drawing shows (the Patient page: after the demo patient is read).
 PAGES = (("Report", "Inherited variants tested"), ("Risk", "Ledger"), ("Treatment", "Why the model says so"),
-         ("Explorer", "Completeness"), ("Cohort", "Drill down"), ("Models", "Models"))
+         ("Explorer", "Completeness"), ("Cohort", "Multi-sample VCF"), ("Models", "Models"))
 LISTEN = """window.__csp = [];
 document.addEventListener('securitypolicyviolation',
   e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
