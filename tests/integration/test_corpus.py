@@ -188,9 +188,9 @@ def _block_panel(path: Path, n_blocks: int = 6) -> tuple[Panel, dict[int, str]]:
 def test_hail_gvcf_is_grch38_and_its_reference_blocks_are_used() -> None:
     path = need_shared("corpus", "patients", "hail-gvcfs", "HG00268.g.vcf.gz")
     panel, truth = _block_panel(path)
-    p = read_patient(path, panels=[panel])
+    p = read_patient(path, panels=[panel], qc_records=250_000)  # above its record count: QC examines them all
     assert p.build.build == "GRCh38" and p.build.source == "contigs"
-    assert p.qc.reference_blocks > 100_000
+    assert p.qc.sampling == "all" and p.qc.reference_blocks > 100_000
     sites = p.panels[0].sites
     assert len(sites) == len(truth) == 6
     assert all(s.status == "reference_block" and s.dosage == 0.0 and s.gq is not None for s in sites)
