@@ -35,7 +35,7 @@ from genolens.genome.isolated import read_patient_isolated
 from genolens.genome.outside_calls import OutsideCall, read_outside_calls
 from genolens.genome.panel import load_panels
 from genolens.genome.patient import patient_to_json, read_patient
-from genolens.genome.pgx import PgxReport, call_pgx, pgx_to_json
+from genolens.genome.pgx import PgxReport, call_pgx, pgx_to_json, strict_words
 from genolens.genome.qc import QC_RECORDS, panel_warnings
 from genolens.genome.vcf_check import configure_limits
 from genolens.modeling.absolute_reference import REFERENCE_SEED, REFERENCE_WOMEN
@@ -119,10 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="comparison point of the explanations (default: population average)")
     rep.add_argument("--qc-records", type=int, default=QC_RECORDS,
                      help=f"records examined for file QC (0: none; default {QC_RECORDS:,})")
+    _add_pgx_policy(rep)
     pgx = sub.add_parser("pgx", help="guideline (CPIC-style) phenotypes from the pharmacogenomic panel")
     _add_read_options(pgx)
     pgx.add_argument("--json", action="store_true", help="print one JSON object")
     pgx.add_argument("--outside-calls", metavar="TSV", help="outside calls in PharmCAT's format (see report)")
+    _add_pgx_policy(pgx)
     co = sub.add_parser("cohort", help="predict and explain every sample of a multi-sample VCF/BCF on Dask; "
                                        "Parquet results (README, Cohorts)")
     co.add_argument("path", help="multi-sample VCF, VCF.gz or BCF (with ##contig lines)")
@@ -312,7 +314,7 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
     if args.command == "report":
         return 0, _report(args, patient, bundles)
     if args.command == "pgx":
-        report = call_pgx(patient, _outside(args))
+        report = call_pgx(patient, _outside(args), missing=args.pgx_missing)
         return 0, json.dumps(pgx_to_json(report), indent=1) if args.json else _pgx_text(report)
     return 0, json.dumps(patient_to_json(patient), indent=1) if args.json else _text(patient)
 
@@ -493,7 +495,7 @@ def _report(args: argparse.Namespace, patient: PatientGenome, bundles: Sequence[
 
     summary = patient_report(patient, bundles, details=_details(args, patient.sample), report_date=_date(args),
                              outside=_outside(args), dose_bundle=installed_dose_bundle(), method=args.method,
-                             baseline=args.baseline).summary
+                             baseline=args.baseline, pgx_missing=args.pgx_missing).summary
     try:
         out = write_report(summary, args.out, args.format)
     except OSError as exc:
@@ -617,12 +619,20 @@ def _names(text: str | None) -> list[str] | None:
     return [x.strip() for x in text.split(",") if x.strip()] if text else None
 
 
+def _add_pgx_policy(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pgx-missing", choices=("pharmcat", "strict"), default="pharmcat",
+                   help="defining positions missing from the file: call from those present and list the missing "
+                        "(pharmcat, the default, as PharmCAT does), or Indeterminate whenever one is missing "
+                        "(strict; PharmCAT's result is shown beside it)")
+
+
 def _pgx_text(report: PgxReport) -> str:
     lines = []
     for g in report.genes:
         score = "" if g.activity_score is None else f", activity score {g.activity_score:g}"
         missing = f"; missing: {', '.join(g.missing_positions)}" if g.missing_positions else ""
-        lines.append(f"{g.gene}: {' or '.join(g.diplotypes) or 'no diplotype'} -> {g.phenotype}{score}{missing}")
+        lines.append(f"{g.gene}: {' or '.join(g.diplotypes) or 'no diplotype'} -> {g.phenotype}{score}"
+                     f"{strict_words(g)}{missing}")
     lines.append("Research use only; alleles defined by positions outside the panel are not tested.")
     return "\n".join(lines)
 

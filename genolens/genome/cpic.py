@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from genolens.datamodel import PatientGenome
-from genolens.genome.pgx import NO_RESULT, GeneCall
+from genolens.genome.pgx import NO_RESULT, GeneCall, strict_words
 
 _SHOWN = 6  # untested alleles named beside an action; the rest counted
 
@@ -308,6 +308,8 @@ def gene_words(g: GeneCall) -> str:
     if g.phenotype == NO_RESULT:
         return f"{gene}: no result (not called from a VCF)"
     parts = ["outside call"] if g.outside_call else []
+    if strict := strict_words(g):
+        parts.append(strict.strip(" ()"))
     parts += [] if g.activity_score is None else [f"activity score {g.activity_score:g}"]
     if g.phenotype == "Indeterminate" and g.possible_phenotypes:
         parts.append(f"possible: {' or '.join(g.possible_phenotypes)}")

@@ -534,6 +534,15 @@ POSITIONS_PANEL = "pharmcat_positions"
 PHARMCAT_GENES = ("CYP2C19", "CYP2C9", "VKORC1", "SLCO1B1", "TPMT", "NUDT15", "DPYD", "CYP3A5", "UGT1A1")
 """Genes called from PharmCAT's allele definitions, in report order."""
 MissingPolicy = Literal["pharmcat", "strict"]
+
+
+def strict_words(g: GeneCall) -> str:
+    """`` (strict policy; PharmCAT's policy: X)`` beside a strict call that differs from PharmCAT's, else ``""``."""
+    if g.policy != "strict" or not g.pharmcat_phenotype or g.pharmcat_phenotype == g.phenotype:
+        return ""
+    return f" (strict policy; PharmCAT's policy: {g.pharmcat_phenotype})"
+
+
 MISSING_POLICIES: tuple[MissingPolicy, ...] = ("pharmcat", "strict")
 """``pharmcat``: call from the positions present and list what is missing (PharmCAT's policy); ``strict``:
 ``Indeterminate`` whenever a defining position is missing, PharmCAT's result shown beside it."""

@@ -23,7 +23,7 @@ from genolens.explain.explanation import BaselineChoice, Explanation, sensitivit
 from genolens.genome.cpic import LEVEL_WORDS
 from genolens.genome.encode import ABSENT_WORDS
 from genolens.genome.outside_calls import OutsideCall
-from genolens.genome.pgx import PgxReport, call_pgx
+from genolens.genome.pgx import MissingPolicy, PgxReport, call_pgx
 from genolens.genome.qc import panel_warnings
 from genolens.modeling.absolute_reference import absolute_risks as absolute_risks
 from genolens.modeling.bundle import Bundle
@@ -102,7 +102,8 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details
                    report_date: dt.date | None = None, outside: Mapping[str, OutsideCall] | None = None,
                    dose_bundle: Path | None = None,
                    method: Method = "ig", baseline: BaselineChoice = "population",
-                   explain: bool = True, explained: ExplainProvider | None = None) -> PatientReport:
+                   explain: bool = True, explained: ExplainProvider | None = None,
+                   pgx_missing: MissingPolicy = "pharmcat") -> PatientReport:
     """Predict with every bundle, explain every risk output, call the guideline genes, and assemble the report.
 
     Parameters
@@ -122,6 +123,9 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details
     dose_bundle
         The warfarin dose bundle (``models/warfarin_dose/<version>``) for the report's warfarin dose line;
         ``None``: no such line.
+    pgx_missing
+        Defining positions missing from the file: ``"pharmcat"`` calls from those present and lists the missing
+        (PharmCAT's policy); ``"strict"`` gives Indeterminate whenever one is missing, PharmCAT's result beside it.
     report_date
         The date the report is made for (the CLI and the dashboard pass today); it is printed on the report
         and gives the age of a patient entered by date of birth. ``None``: undated.
@@ -170,7 +174,7 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details
         if result.explanations and not params:
             first = next(iter(result.explanations.values()))
             params = {k: str(v) for k, v in sorted(first.attribution.parameters.items())}
-    pgx = call_pgx(patient, outside)
+    pgx = call_pgx(patient, outside, missing=pgx_missing)
     warnings = [*patient.qc.warnings]
     for r in patient.panels:
         warnings += panel_warnings(r, patient.qc.chromosomes)

@@ -1,0 +1,42 @@
+"""The stricter missing-position policy, chosen by the user, is labelled as such beside PharmCAT's result.
+
+The DPYD demo carries *2A heterozygous and lacks 5 of DPYD's defining positions. Under PharmCAT's policy (the
+default, held to PharmCAT's own answers in test_pharmcat_known_answers.py) it is an Intermediate Metabolizer;
+under the strict policy any missing defining position makes it Indeterminate, and every output that shows the
+strict call also shows PharmCAT's.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from genolens.genome.patient import read_patient
+from genolens.workflows import patient_report
+from tests.factories import ROOT
+
+DPYD_DEMO = ROOT / "data" / "demo" / "dpyd_2A_heterozygote.vcf.gz"
+LABEL = "strict policy; PharmCAT's policy: Intermediate Metabolizer"
+
+
+def _pgx_line(*extra: str) -> str:
+    out = subprocess.run([sys.executable, "-m", "genolens", "pgx", str(DPYD_DEMO), *extra], cwd=ROOT, check=True,
+                         capture_output=True, text=True, timeout=300).stdout
+    return next(line for line in out.splitlines() if line.startswith("DPYD:"))
+
+
+def test_the_cli_labels_a_strict_call_beside_pharmcats() -> None:
+    default, strict = _pgx_line(), _pgx_line("--pgx-missing", "strict")
+    assert "-> Intermediate Metabolizer" in default and "strict" not in default
+    assert "-> Indeterminate" in strict and f"({LABEL})" in strict
+    assert default.split("; missing: ")[1] == strict.split("; missing: ")[1]  # the same positions are missing
+
+
+def test_the_report_drug_table_follows_the_chosen_policy_and_names_both() -> None:
+    patient = read_patient(DPYD_DEMO)
+    rows = {p: next(r for r in patient_report(patient, (), pgx_missing=p).summary.drugs
+                    if r.drug.startswith("Fluoropyrimidines")) for p in ("pharmcat", "strict")}
+    assert rows["pharmcat"].guideline.startswith("DPYD Intermediate Metabolizer")
+    assert "Reduce starting dose by 50%" in rows["pharmcat"].action and LABEL not in rows["pharmcat"].guideline
+    assert rows["strict"].guideline.startswith("DPYD Indeterminate") and LABEL in rows["strict"].guideline
+    assert rows["strict"].level != "green"
