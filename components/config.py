@@ -40,10 +40,16 @@ def input_limits() -> InputLimits:
 
 def server_vcf_dir() -> Path | None:
     """Return the server folder of patient files: ``$GENOLENS_VCF_DIR``, else genolens.toml's."""
-    raw = os.environ.get(VCF_DIR_ENV)
+    return _folder_setting(VCF_DIR_ENV, "patients", "server_vcf_dir")
+
+
+def _folder_setting(env: str, table: str, key: str) -> Path | None:
+    """A folder from ``$env``, else genolens.toml's ``[table] key`` (relative to the project root); ``None``
+    when neither is set."""
+    raw = os.environ.get(env)
     if not raw:
-        patients = _settings().get("patients", {})
-        raw = patients.get("server_vcf_dir") if isinstance(patients, dict) else None
+        section = _settings().get(table, {})
+        raw = section.get(key) if isinstance(section, dict) else None
     if not raw:
         return None
     path = Path(str(raw)).expanduser()
@@ -79,14 +85,7 @@ RESULTS_DIR_ENV = "GENOLENS_RESULTS_DIR"
 def cohort_results_dir() -> Path | None:
     """Return the server folder of cohort results: ``$GENOLENS_RESULTS_DIR``, else genolens.toml's
     ``[cohort] results_dir``; ``None`` when neither is set (the Cohort page then only runs jobs)."""
-    raw = os.environ.get(RESULTS_DIR_ENV)
-    if not raw:
-        cohort = _settings().get("cohort", {})
-        raw = cohort.get("results_dir") if isinstance(cohort, dict) else None
-    if not raw:
-        return None
-    path = Path(str(raw)).expanduser()
-    return path if path.is_absolute() else ROOT / path
+    return _folder_setting(RESULTS_DIR_ENV, "cohort", "results_dir")
 
 
 def cohort_result_folders(root: Path) -> list[Path]:
