@@ -396,14 +396,17 @@ class VcfFile:
             n += 1
         return tuple(chromosomes), unsorted
 
+    def _side_reader(self, path: Path) -> Any:
+        """A reader of one of the prefilter's small files, its failures named after the input."""
+        try:
+            return cyvcf2.VCF(str(path))
+        except Exception as exc:
+            raise open_error(self.info, exc) from None
+
     def _qc_file(self, path: Path, collector: QcCollector, numbers: Sequence[int]) -> None:
         """Every record of a QC sample file (the prefilter's ``qc.vcf``) into ``collector``; ``numbers``: the
         input's 1-based record number of each, for messages."""
-        try:
-            reader = cyvcf2.VCF(str(path))
-        except Exception as exc:
-            raise open_error(self.info, exc) from None
-        it = iter(reader)
+        it = iter(self._side_reader(path))
         for k in range(len(numbers) + 1):
             try:
                 v = next(it)
@@ -428,13 +431,7 @@ class VcfFile:
         wanted = set(sites)
         found: dict[Site, list[_R]] = {}
         size = max(os.path.getsize(path or self._read_path), 1)
-        if path is None:
-            reader = self._reader()
-        else:
-            try:
-                reader = cyvcf2.VCF(str(path))
-            except Exception as exc:
-                raise open_error(self.info, exc) from None
+        reader = self._reader() if path is None else self._side_reader(path)
         def number(k: int) -> int | None:  # the input's number of the k-th record read (1-based)
             if path is None:
                 return k
