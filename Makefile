@@ -65,6 +65,11 @@ models: $(VENV)/.runtime
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache artifacts
 
+# A fresh simulated population (a seed never used in training) against the published ORs and cited frequencies.
+.PHONY: check-simulation
+check-simulation: $(VENV)/.runtime
+	$(PY) -m genolens check-simulation --n 1000000 --seed 20261207
+
 # Check every bundle's explanations against the simulated truth on held-out patients; figures go into each card.
 .PHONY: validate
 validate: $(VENV)/.runtime

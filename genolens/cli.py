@@ -176,6 +176,14 @@ def _add_cohort_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     sim.add_argument("--out", required=True, help="folder to write the cohort into")
     sim.add_argument("--build", action="append", choices=BUILDS, help="build(s) to write (default: both)")
     sim.add_argument("--pool", type=int, help="diploid individuals per population per window")
+    chk = sub.add_parser("check-simulation",
+                         help="check a fresh simulated population against the published effects and frequencies",
+                         description="Draw a population in memory with a fresh seed and compare its per-allele odds "
+                                     "ratios, allele frequencies and 10-year breast-cancer incidence with the sources.")
+    chk.add_argument("--n", type=int, required=True, help="individuals to draw (500,000 gives ~150,000 European women)")
+    chk.add_argument("--seed", type=int, required=True, help="a seed never used for training")
+    chk.add_argument("--pool", type=int, help="diploid individuals per population per window")
+    chk.add_argument("--json", help="also write every row to this JSON file")
     val = sub.add_parser("validate",
                          help="check explanations against the simulated truth (python -m genolens validate --help)",
                          description="Check every bundle's explanations against a simulated cohort's truth.")
@@ -285,6 +293,8 @@ def _run(args: argparse.Namespace) -> tuple[int, str]:
         return 0, _simulate(args)
     if args.command == "validate":
         return _validate(args)
+    if args.command == "check-simulation":
+        return _check_simulation(args)
     if args.command in ("train", "import-pgs"):
         return 0, _build_bundle(args)
     if args.command == "train-warfarin":
@@ -555,6 +565,19 @@ def _simulate(args: argparse.Namespace) -> str:
     simulate_cohort(n=args.n, seed=args.seed, out_dir=args.out, builds=tuple(args.build or BUILDS),
                     pool=POOL_SIZE if args.pool is None else args.pool)
     return f"wrote {args.n} individuals to {args.out} in {time.perf_counter() - started:.1f} s"
+
+
+def _check_simulation(args: argparse.Namespace) -> tuple[int, str]:
+    """Status 1 when an odds ratio or a sourced frequency misses its source."""
+    from genolens.modeling.haplotypes import POOL_SIZE
+    from genolens.modeling.simulation_check import check_simulation, summary_lines
+
+    result = check_simulation(n=args.n, seed=args.seed, pool=POOL_SIZE if args.pool is None else args.pool)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    s = result["summary"]
+    missed = s["odds_ratios_passed"] < s["odds_ratios"] or s["frequencies_passed"] < s["frequencies_checked"]
+    return int(missed), "\n".join(summary_lines(result))
 
 
 def _validate(args: argparse.Namespace) -> tuple[int, str]:

@@ -4,6 +4,7 @@ The **true contribution** of input *i* to one patient's true logit, relative to 
 population-average baseline *b* the model is explained against, is the exact baseline Shapley value
 of *i* in each term of the true logit, summed over terms. For an additive term ``beta * x_i`` it is
 ``beta * (x_i - b_i)``; for a product ``beta * x_a * x_c`` it is ``beta * (x_a - b_a) * (x_c + b_c) / 2``
+(for a centred product ``beta * (x_a - c_a) * (x_c - c_c)``, the same with ``x - c`` and ``b - c``)
 to ``a`` (and symmetrically to ``c``) — in both cases exactly the Integrated Gradients of the true logit
 along the straight path from *b*. Derived genotype features (a capped count of no-function alleles, a
 DPYD activity deficit) are not differentiable in the dosages, so for them the Shapley value over the
@@ -36,6 +37,8 @@ def _inputs_of(truth: Mapping[str, Any], name: str) -> tuple[str, ...]:
     feature = truth["features"].get(name)
     if feature is None:
         return (name,)
+    if feature["kind"] == "age_table":
+        return (str(feature["input"]),)
     if feature["kind"] == "activity_deficit":
         return tuple(feature["values"])
     return tuple(i for group in feature["groups"] for i in group)
@@ -50,15 +53,17 @@ def _terms(truth: Mapping[str, Any]) -> list[tuple[tuple[str, ...], Callable[[Ma
     def single(name: str, beta: float) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
         return lambda v: beta * value(name, v)
 
-    def product(a: str, c: str, beta: float) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
-        return lambda v: beta * value(a, v) * value(c, v)
+    def product(a: str, c: str, beta: float, centre_a: float, centre_c: float
+                ) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
+        return lambda v: beta * (value(a, v) - centre_a) * (value(c, v) - centre_c)
 
     terms = [(_inputs_of(truth, n), single(n, float(beta)))
              for table in ("covariate_effects", "variant_effects", "feature_effects")
              for n, beta in truth[table].items()]
     for t in truth["interactions"]:
         players = tuple(dict.fromkeys((*_inputs_of(truth, t["a"]), *_inputs_of(truth, t["b"]))))
-        terms.append((players, product(t["a"], t["b"], float(t["beta"]))))
+        terms.append((players, product(t["a"], t["b"], float(t["beta"]), float(t.get("centre_a", 0.0)),
+                                       float(t.get("centre_b", 0.0)))))
     return terms
 
 

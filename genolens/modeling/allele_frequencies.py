@@ -75,3 +75,18 @@ def target_eaf(v: PanelVariant) -> float:
     h = int.from_bytes(hashlib.sha256(v.id.encode()).digest()[:4], "big") / 2**32
     return round(0.10 + 0.40 * h, 3)
 
+
+
+def eaf_source(v: PanelVariant) -> dict[str, str]:
+    """Where each population's target frequency comes from, or that none exists (said in truth.json and cards)."""
+    if v.id in CIS:
+        eur = "DEFAULT_EAF total (PharmGKB/gnomAD, rounded): TPMT *3C alone plus every *3B haplotype in cis"
+    elif v.eaf is not None:
+        eur = f"panel eaf: {v.source}"
+    elif v.id in DEFAULT_EAF:
+        eur = "DEFAULT_EAF (PharmGKB/gnomAD European frequency, rounded)"
+    else:
+        eur = "none: no sourced frequency; simulated at 0.10-0.50 by a hash of the id"
+    other = ("POP_EAF (gnomAD/PharmGKB, rounded)" if v.id in POP_EAF or v.id in CIS
+             else "none: not matched to any source (what the simulated demography gives)")
+    return {"EUR": eur, "AFR": other, "EAS": other}

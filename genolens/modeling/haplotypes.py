@@ -178,8 +178,8 @@ def _pick_site(positions: np.ndarray, freqs: np.ndarray, used: np.ndarray, targe
                primary: int, n_hap: int, *, band: bool) -> tuple[int, bool, bool]:
     """The free site whose frequency in population ``primary`` fits ``p``, near ``target_pos``, right of ``prev``.
 
-    ``freqs`` is (3, n_sites) in ``POPULATIONS`` order. The frequency fits within 15% (or one
-    haplotype); either allele of the site may play the effect allele. With ``band``, a site is
+    ``freqs`` is (3, n_sites) in ``POPULATIONS`` order. The frequency fits within :func:`_tolerance`;
+    either allele of the site may play the effect allele. With ``band``, a site is
     preferred whose other-population frequencies stay within a band around ``p`` (0.10, or half the
     frequency if larger, plus 0.05), so a rare European allele does not land on a site that is common
     elsewhere. The nearest fitting site is taken within 2, 5, 10, 25, then 50 kb of the real offset
@@ -220,8 +220,13 @@ def _nearest(mask: np.ndarray, distance: np.ndarray) -> int:
     return int(cand[np.argmin(distance[cand])])
 
 
+FREQUENCY_TOLERANCE = 0.015
+"""A site fits a target frequency within this (absolute), or 15% of the minor frequency if smaller, or one
+haplotype if larger (simulation v2; v1 allowed 15% of the minor frequency, up to 0.075)."""
+
+
 def _tolerance(p: float, n_hap: int) -> float:
-    return max(0.15 * min(p, 1 - p), 1.0 / n_hap)
+    return max(min(FREQUENCY_TOLERANCE, 0.15 * min(p, 1 - p)), 1.0 / n_hap)
 
 
 def simulate_windows(variants: Sequence[PanelVariant], *, seed: int, pool: int = POOL_SIZE,

@@ -1,25 +1,35 @@
 """The true outcome models of the simulated cohort: covariates, effects, interactions, oracle.
 
-Every outcome is a logistic model on one panel's effect-allele dosages, a few derived genotype
-features (an activity score, a count of no-function alleles), clinical covariates and at least one
-stated interaction; the outcome is a Bernoulli draw from its probability. The model is written out
-as a plain dict (the ``truth.json`` entry) so that :func:`oracle_logit` can recompute the true logit
-from dosages and covariates alone, without this module's tables.
+Every outcome is a model on one panel's effect-allele dosages, a few derived genotype features (an
+activity score, a count of no-function alleles), clinical covariates and at least one stated
+interaction. The model is written out as a plain dict (the ``truth.json`` entry) so that
+:func:`oracle_logit` can recompute the true logit from dosages and covariates alone.
 
-Effect sizes: breast cancer uses the published PGS000001 (Mavaddat 2015) log-ORs of the 77 PRS77
-variants (the other panel variants are non-causal) and published carrier odds ratios for the
-high-penetrance variants; coronary artery disease and type 2 diabetes use their panels' published
-log-ORs; the drug outcomes follow CPIC allele function with odds ratios of the size reported in the
-pharmacogenomic literature (rounded; stated in ``DRUG_MODELS``). Interaction terms are illustrative,
-not published: each adds ``beta * a * b`` (log-OR per unit of the product of the two dosages) on top
-of the published main effects, which stay as published. The disease interactions join common
-variants with log-ORs of 0.5-0.7 per unit of the product, so that a network trained on a few hundred
-thousand people can learn them and beat the linear score by a measurable margin; because the product
-is not centred they also raise the marginal per-allele effect of the variants involved.
+Simulation v2 (this module with :mod:`genolens.modeling.fixed_truth`):
+
+* **A fixed truth.** Intercepts and breast cancer's baseline hazard are set once from facts (stated
+  prevalences; SEER incidence) on a reference population, never re-solved on a simulated cohort, so
+  every seed simulates the same disease and a fixed model can stay calibrated on a fresh one.
+* **Published marginal effects.** Breast cancer uses the published PGS000001 (Mavaddat 2015)
+  log-ORs of the 77 PRS77 variants (the other panel variants are non-causal) and the population-based
+  carrier odds ratios of Hu et al. 2021 (:data:`HIGH_PENETRANCE_SOURCE`); coronary artery disease and
+  type 2 diabetes use their panels' published log-ORs. Every variant-by-variant interaction is
+  centred at the European carrier dosage (``beta * (a - 2p_a) * (b - 2p_b)``), so it adds no
+  per-allele effect on average and each variant's marginal per-allele odds ratio in the simulated
+  European population stays the published one (v1's uncentred products doubled several of them).
+  Interaction strengths are illustrative, not published, and said so.
+* **Breast cancer in women, on the time scale.** Its outcome is a diagnosis within 10 years of the
+  current age, drawn from age-specific hazards with competing mortality; men have no breast-cancer
+  outcome (empty in ``phenotypes.csv``), and ages at onset are written beside the cohort.
+
+The drug outcomes follow CPIC allele function with odds ratios of the size reported in the
+pharmacogenomic literature (rounded; stated in ``DRUG_MODELS``).
 """
 
 from __future__ import annotations
 
+import copy
+import itertools
 import math
 import re
 from collections.abc import Mapping
@@ -29,6 +39,8 @@ import numpy as np
 
 from genolens.datamodel import Panel
 from genolens.errors import CohortError
+from genolens.modeling.allele_frequencies import target_frequencies
+from genolens.modeling.fixed_truth import FOLLOW_UP_YEARS, age_table_values, draw_breast_onsets, fix_intercepts
 from genolens.modeling.logistic import sigmoid
 
 Truth = dict[str, Any]
@@ -50,16 +62,32 @@ PREVALENCE: Mapping[str, float] = {
     "y_simvastatin_myopathy": 0.05, "y_irinotecan_neutropenia": 0.12,
     "y_tacrolimus_underexposure": 0.12, "y_abacavir_hypersensitivity": 0.05,
 }
-"""Target prevalence per outcome; each intercept is solved on the simulated cohort to meet it."""
+"""Stated prevalence per logistic outcome (not sourced), met in the reference population of
+:mod:`~genolens.modeling.fixed_truth` by an intercept set once; breast cancer's is unused (its
+baseline is the SEER incidence)."""
 
-HIGH_PENETRANCE_LOG_OR: Mapping[str, float] = {
-    "rs80357914": math.log(10.0),  # BRCA1 185delAG
-    "rs80357906": math.log(10.0),  # BRCA1 5382insC
-    "rs80359550": math.log(6.0),   # BRCA2 6174delT
-    "rs180177102": math.log(5.0),  # PALB2
-    "rs555607708": math.log(2.3),  # CHEK2 1100delC
+HIGH_PENETRANCE_SOURCE: Mapping[str, tuple[str, float, float, float]] = {
+    # variant: (gene, OR, 95% CI low, high) for pathogenic variants in the gene, any breast cancer
+    "rs80357914": ("BRCA1", 7.62, 5.33, 11.27),  # BRCA1 185delAG
+    "rs80357906": ("BRCA1", 7.62, 5.33, 11.27),  # BRCA1 5382insC
+    "rs80359550": ("BRCA2", 5.23, 4.09, 6.77),   # BRCA2 6174delT
+    "rs180177102": ("PALB2", 3.83, 2.68, 5.63),  # PALB2 1592delT
+    "rs555607708": ("CHEK2", 2.47, 2.02, 3.05),  # CHEK2 1100delC
 }
-"""Breast-cancer log-OR per carried allele of the high/moderate-penetrance variants (published ORs, rounded)."""
+"""Carrier odds ratios of the high/moderate-penetrance variants: Hu C et al., "A Population-Based Study of
+Genes Previously Implicated in Breast Cancer", N Engl J Med 2021;384:440-451 (CARRIERS, 32,247 cases and
+32,544 controls; Table 2, adjusted for study, age, family history and race), per gene; constant with age
+(the table gives one odds ratio per gene)."""
+
+HIGH_PENETRANCE_CITATION = ("Hu C et al., N Engl J Med 2021;384:440-451, doi:10.1056/NEJMoa2005936 (CARRIERS), "
+                            "Table 2")
+
+HIGH_PENETRANCE_LOG_OR: Mapping[str, float] = {k: math.log(v[1]) for k, v in HIGH_PENETRANCE_SOURCE.items()}
+"""Breast-cancer log-OR per carried allele of the high/moderate-penetrance variants."""
+
+FAMILY_HISTORY_LOG_RR = math.log(1.80)
+"""Breast-cancer relative risk of one affected first-degree relative: 1.80 (99% CI 1.69-1.91),
+Collaborative Group on Hormonal Factors in Breast Cancer, Lancet 2001;358:1389-1399."""
 
 ILLUSTRATIVE = "illustrative strength, not a published estimate"
 """Said in the description of every disease interaction written to ``truth.json``."""
@@ -174,33 +202,50 @@ def prs77_log_or(panel: Panel) -> dict[str, float]:
 
 
 def outcome_models(panels: Mapping[str, Panel]) -> dict[str, Truth]:
-    """The true model of every outcome, without intercepts (see :func:`fit_intercepts`).
+    """The true model of every outcome, intercepts and baseline hazard set (see :mod:`~genolens.modeling.fixed_truth`).
 
     Returns
     -------
     dict
         Outcome column (``y_...``) -> truth entry with ``panel``, ``panel_sha256``,
         ``panel_variant_ids`` (panel order), ``covariates``, ``covariate_effects``,
-        ``variant_effects``, ``features``, ``feature_effects``, ``interactions``, ``link``.
+        ``variant_effects``, ``features``, ``feature_effects``, ``interactions`` (each with its
+        centres), ``link`` (``logit``, or ``hazard`` for breast cancer, which also holds
+        ``population``, ``follow_up_years``, ``baseline_hazard`` and ``mortality``).
     """
+    eur = {v.id: target_frequencies(v)["EUR"] for p in panels.values() for v in p.variants}
+
     def entry(panel: str, cov: dict[str, float], features: dict[str, Any], feat: dict[str, float],
-              var: dict[str, float], inter: list[tuple[str, str, float, str]]) -> Truth:
+              var: dict[str, float], inter: list[tuple[str, str, float, str]], *,
+              reads: tuple[str, ...] = ()) -> Truth:
         p = panels[panel]
+
+        def centre(name: str) -> float:  # variants: the European mean dosage; covariates, features: none
+            return round(2 * eur[name], 6) if name in eur and name not in features else 0.0
+
         return {"panel": panel, "panel_sha256": p.sha256, "panel_variant_ids": [v.id for v in p.variants],
-                "link": "logit", "intercept": 0.0, "covariates": sorted(cov), "covariate_effects": cov,
-                "variant_effects": var, "features": features, "feature_effects": feat,
-                "interactions": [{"a": a, "b": b, "beta": beta, "description": d} for a, b, beta, d in inter]}
+                "link": "logit", "intercept": 0.0, "covariates": sorted({*cov, *reads}),
+                "covariate_effects": dict(cov), "variant_effects": dict(var), "features": copy.deepcopy(features),
+                "feature_effects": dict(feat),
+                "interactions": [{"a": a, "b": b, "beta": beta, "centre_a": centre(a), "centre_b": centre(b),
+                                  "description": d} for a, b, beta, d in inter]}
 
     bc = {**prs77_log_or(panels["breast_cancer"]), **HIGH_PENETRANCE_LOG_OR}
     cad = {v.id: v.log_or for v in panels["coronary_artery_disease"].variants if v.log_or is not None}
     t2d = {v.id: v.log_or for v in panels["type_2_diabetes"].variants if v.log_or is not None}
+    breast = entry(
+        "breast_cancer", {"cov_family_history": round(FAMILY_HISTORY_LOG_RR, 6)}, {}, {"breast_age_logit": 1.0}, bc,
+        [("rs80359550", "rs2981579", 0.3, "FGFR2 risk allele raises risk further in BRCA2 carriers "
+          f"({ILLUSTRATIVE})"),
+         ("rs2981579", "rs3803662", 0.7, f"FGFR2 x TOX3 ({ILLUSTRATIVE})"),
+         ("rs889312", "rs13387042", 0.6, f"MAP3K1 x 2q35 ({ILLUSTRATIVE})")], reads=("cov_age",))
+    breast.update({"link": "hazard", "follow_up_years": FOLLOW_UP_YEARS,
+                   "population": {"cov_sex": 0.0, "words": "women"},
+                   "high_penetrance_source": HIGH_PENETRANCE_CITATION,
+                   "family_history_source": "Collaborative Group on Hormonal Factors in Breast Cancer, "
+                                            "Lancet 2001;358:1389-1399 (RR 1.80, one affected first-degree relative)"})
     models = {
-        "y_breast_cancer": entry(
-            "breast_cancer", {"cov_age": 0.04, "cov_sex": -4.0, "cov_family_history": 0.6}, {}, {}, bc,
-            [("rs80359550", "rs2981579", 0.3, "FGFR2 risk allele raises risk further in BRCA2 carriers "
-              f"({ILLUSTRATIVE})"),
-             ("rs2981579", "rs3803662", 0.7, f"FGFR2 x TOX3 ({ILLUSTRATIVE})"),
-             ("rs889312", "rs13387042", 0.6, f"MAP3K1 x 2q35 ({ILLUSTRATIVE})")]),
+        "y_breast_cancer": breast,
         "y_coronary_artery_disease": entry(
             "coronary_artery_disease", {"cov_age": 0.06, "cov_sex": 0.7, "cov_smoking": 0.6, "cov_ldl": 0.35,
                                         "cov_sbp": 0.015, "cov_bmi": 0.03}, {}, {}, cad,
@@ -216,20 +261,80 @@ def outcome_models(panels: Mapping[str, Panel]) -> dict[str, Truth]:
         models[name] = entry("pharmacogenomics", cov, features, feat, var, inter)
     for name, truth in models.items():
         ids = set(truth["panel_variant_ids"])
-        named = set(truth["variant_effects"]) | {i for f in truth["features"].values() for i in _feature_ids(f)}
+        named = set(truth["variant_effects"]) | {i for f in truth["features"].values() for i in _feature_ids(f)
+                                                 if not i.startswith("cov_")}
         if named - ids:
             raise CohortError(f"{name}: variants {sorted(named - ids)} are not in panel {truth['panel']}.")
+    for truth in models.values():
+        _solve_main_effects(truth, eur)
+    fix_intercepts(models, panels)
     return models
 
 
+def _solve_main_effects(truth: Truth, eur: Mapping[str, float]) -> None:
+    """Main effects of interacting variants such that each one's marginal per-allele log-OR is the published one.
+
+    Centring removes an interaction's average effect but not its curvature: averaged over the partner's
+    genotypes, ``exp(beta (a - c_a)(b - c_b))`` still bends the marginal risk of ``a``. For each connected
+    set of interacting variants (three at most here) every genotype combination is enumerated in
+    Hardy-Weinberg at the European frequencies, the marginal log relative risk of each variant's genotype
+    is ``log E[exp(lp) | g]`` (the rare-disease form) and its per-allele slope (weighted by genotype
+    frequency) is brought to the published log-OR by adjusting the variant's own main effect. The
+    published values stay in ``published_log_or``; ``variant_effects`` holds the solved ones.
+    """
+    var = truth["variant_effects"]
+    terms = [t for t in truth["interactions"] if t["a"] in var and t["b"] in var]
+    if not terms:
+        return
+    published = {i: float(var[i]) for t in terms for i in (t["a"], t["b"])}
+    groups: list[set[str]] = []
+    for t in terms:
+        joined = [g for g in groups if t["a"] in g or t["b"] in g]
+        merged = {t["a"], t["b"]}.union(*joined)
+        groups = [g for g in groups if g not in joined] + [merged]
+    for group in groups:
+        members = sorted(group)
+        k = len(members)
+        grid = np.array(list(itertools.product(range(3), repeat=k)), dtype=np.float64)  # (3^k, k)
+        freq = np.array([eur[m] for m in members])
+        hwe = np.stack([(1 - freq) ** 2, 2 * freq * (1 - freq), freq ** 2], axis=1)  # (k, 3)
+        prob = np.prod(hwe[np.arange(k), grid.astype(np.int64)], axis=1)  # (3^k,)
+        inter = np.zeros(len(grid))
+        for t in terms:
+            if t["a"] in group:
+                ia, ib = members.index(t["a"]), members.index(t["b"])
+                inter += float(t["beta"]) * (grid[:, ia] - t["centre_a"]) * (grid[:, ib] - t["centre_b"])
+        main = np.array([published[m] for m in members])
+        for _ in range(200):
+            risk = np.exp(grid @ main + inter)
+            slopes = np.empty(k)
+            for j in range(k):
+                levels = np.array([np.log((prob * risk)[grid[:, j] == g].sum() / prob[grid[:, j] == g].sum())
+                                   for g in range(3)])
+                w = hwe[j]
+                mean_g = float(w @ np.arange(3))
+                slopes[j] = float(w @ ((np.arange(3) - mean_g) * levels)) / float(w @ (np.arange(3) - mean_g) ** 2)
+            delta = np.array([published[m] for m in members]) - slopes
+            main = main + delta
+            if float(np.max(np.abs(delta))) < 1e-12:
+                break
+        for m, beta in zip(members, main, strict=True):
+            var[m] = round(float(beta), 6)
+    truth["published_log_or"] = {i: round(v, 6) for i, v in sorted(published.items())}
+
+
 def _feature_ids(feature: Mapping[str, Any]) -> list[str]:
+    if feature["kind"] == "age_table":
+        return [str(feature["input"])]
     if feature["kind"] == "activity_deficit":
         return list(feature["values"])
     return [i for g in feature["groups"] for i in g]
 
 
 def feature_values(feature: Mapping[str, Any], dosage: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Evaluate one derived feature (``activity_deficit`` or ``allele_count``) from dosages, shape (n,)."""
+    """A derived feature (``activity_deficit``, ``allele_count``, ``age_table``) from its inputs, shape (n,)."""
+    if feature["kind"] == "age_table":
+        return age_table_values(feature, dosage[str(feature["input"])])
     if feature["kind"] == "allele_count":
         total = np.zeros(next(iter(dosage.values())).shape[0])
         for group in feature["groups"]:
@@ -246,7 +351,8 @@ def feature_values(feature: Mapping[str, Any], dosage: Mapping[str, np.ndarray])
                 slots = [*slots, np.where(d > k, float(value), normal)]
         lowest: np.ndarray = np.sort(np.stack(slots, axis=1), axis=1)[:, :ploidy].sum(axis=1)
         return np.asarray(ploidy * normal - lowest, dtype=np.float64)
-    raise CohortError(f"Feature kind {feature['kind']!r} unknown. Choose from: activity_deficit, allele_count.")
+    raise CohortError(f"Feature kind {feature['kind']!r} unknown. Choose from: activity_deficit, allele_count, "
+                      "age_table.")
 
 
 def oracle_logit(truth_outcome: Mapping[str, Any], X_panel: np.ndarray,
@@ -297,7 +403,8 @@ def oracle_logit(truth_outcome: Mapping[str, Any], X_panel: np.ndarray,
         for name, beta in truth_outcome[table].items():
             logit += float(beta) * value(name)
     for term in truth_outcome["interactions"]:
-        logit += float(term["beta"]) * value(term["a"]) * value(term["b"])
+        logit += (float(term["beta"]) * (value(term["a"]) - float(term.get("centre_a", 0.0)))
+                  * (value(term["b"]) - float(term.get("centre_b", 0.0))))
     return logit
 
 
@@ -314,20 +421,35 @@ def fit_intercept(logit_without: np.ndarray, prevalence: float) -> float:
 
 
 
-def draw_outcomes(rng: np.random.Generator, models: dict[str, Truth], dosages: Mapping[str, np.ndarray],
-                  covariates: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Fit each intercept (stored into ``models``) and draw each outcome as Bernoulli(sigmoid(logit)).
+NOT_APPLICABLE = -1
+"""Outcome code of a person the outcome does not apply to (a man's breast cancer); written empty."""
 
-    ``dosages`` maps panel name -> float array (n, n_variants) in panel order. Returns outcome -> int8 (n,).
+
+def draw_outcomes(rng: np.random.Generator, models: Mapping[str, Truth], dosages: Mapping[str, np.ndarray],
+                  covariates: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Draw each outcome from its fixed truth: Bernoulli(sigmoid(logit)), or ages at onset for a hazard.
+
+    ``dosages`` maps panel name -> float array (n, n_variants) in panel order. Returns (outcome -> int8
+    (n,) with 0/1 and :data:`NOT_APPLICABLE`, outcome -> float64 (n,) age at onset (NaN: none or not
+    applicable), hazard outcomes only).
     """
-    out = {}
+    out, onsets = {}, {}
     for name, truth in models.items():
-        truth["intercept"] = 0.0
-        base = oracle_logit(truth, dosages[truth["panel"]], covariates)
-        truth["intercept"] = fit_intercept(base, PREVALENCE[name])
-        p = sigmoid(base + truth["intercept"])
+        x = dosages[truth["panel"]]
+        if truth["link"] == "hazard":
+            who = np.ones(x.shape[0], dtype=bool)
+            for column, value in truth["population"].items():
+                if column.startswith("cov_"):
+                    who &= np.asarray(covariates[column]) == value
+            onset, y = draw_breast_onsets(rng, truth, x[who], {k: v[who] for k, v in covariates.items()})
+            out[name] = np.full(x.shape[0], NOT_APPLICABLE, dtype=np.int8)
+            out[name][who] = y
+            onsets[name] = np.full(x.shape[0], np.nan)
+            onsets[name][who] = onset
+            continue
+        p = sigmoid(oracle_logit(truth, x, covariates))
         out[name] = (rng.random(p.shape[0]) < p).astype(np.int8)
-    return out
+    return out, onsets
 
 
 SIMULATED_HORIZON = ("none: a simulated case status (ever affected in the simulated cohort), not a risk "
@@ -335,7 +457,9 @@ SIMULATED_HORIZON = ("none: a simulated case status (ever affected in the simula
 """The time horizon of every simulated outcome, in words."""
 
 OUTCOME_WORDS: dict[str, dict[str, str]] = {
-    "y_breast_cancer": {"outcome": "breast cancer"},
+    "y_breast_cancer": {"outcome": "a breast-cancer diagnosis",
+                        "horizon": f"within {FOLLOW_UP_YEARS} years of the current age, in women free of breast "
+                                   "cancer at that age (simulated from US incidence and mortality)"},
     "y_coronary_artery_disease": {"outcome": "coronary artery disease"},
     "y_type_2_diabetes": {"outcome": "type 2 diabetes"},
     "y_fluoropyrimidine_toxicity": {"outcome": "severe (grade 3 or worse) fluoropyrimidine toxicity",

@@ -36,7 +36,7 @@ import tskit
 from genolens.datamodel import BUILDS, Build, Panel
 from genolens.errors import OptionError
 from genolens.genome.panel import load_panel
-from genolens.modeling.allele_frequencies import target_frequencies
+from genolens.modeling.allele_frequencies import eaf_source, target_frequencies
 from genolens.modeling.cohort_vcf import write_cohort_vcf
 from genolens.modeling.haplotypes import (
     FLANK,
@@ -54,6 +54,7 @@ from genolens.modeling.outcomes import (
     ANCESTRY_SHARES,
     COVARIATES,
     HIGH_PENETRANCE_LOG_OR,
+    NOT_APPLICABLE,
     draw_covariates,
     draw_outcomes,
     outcome_models,
@@ -61,6 +62,16 @@ from genolens.modeling.outcomes import (
 
 PANELS: tuple[str, ...] = ("breast_cancer", "coronary_artery_disease", "type_2_diabetes", "pharmacogenomics")
 """Panels a cohort carries, all of them."""
+
+
+def _write_onsets(path: Path, samples: Sequence[str], onsets: Mapping[str, np.ndarray]) -> None:
+    """One row per diagnosis within follow-up: sample, outcome, age at onset (years, 2 decimals)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["sample", "outcome", "age_at_onset"])
+        for name, ages in onsets.items():
+            for i in np.flatnonzero(~np.isnan(ages)).tolist():
+                w.writerow([samples[i], name, f"{ages[i]:.2f}"])
 
 
 def _write_phenotypes(path: Path, samples: Sequence[str], ancestry: np.ndarray, cov: Mapping[str, np.ndarray],
@@ -71,7 +82,7 @@ def _write_phenotypes(path: Path, samples: Sequence[str], ancestry: np.ndarray, 
         for lo in range(0, len(samples), chunk):  # in chunks: 300k rows of Python strings would need GBs
             part = slice(lo, lo + chunk)
             cols = [[f"{x:g}" for x in cov[c][part]] for c in COVARIATES]
-            cols += [o[part].astype(str).tolist() for o in outcomes.values()]
+            cols += [["" if x == NOT_APPLICABLE else str(x) for x in o[part].tolist()] for o in outcomes.values()]
             anc = [POPULATIONS[a] for a in ancestry[part]]
             w.writerows(zip(samples[part], anc, *cols, strict=True))
 
@@ -94,7 +105,9 @@ class SimulatedCohort:
     covariates: dict[str, np.ndarray]
     """``cov_<name>`` -> float64, shape (n,)."""
     outcomes: dict[str, np.ndarray]
-    """``y_<name>`` -> int8, shape (n,): 0/1."""
+    """``y_<name>`` -> int8, shape (n,): 0/1, or -1 where it does not apply (a man's breast cancer)."""
+    onsets: dict[str, np.ndarray]
+    """Hazard outcomes (breast cancer) -> float64, shape (n,): age at diagnosis within follow-up, else NaN."""
     files: tuple[Path, ...]
     """Paths written."""
 
@@ -128,13 +141,62 @@ def simulate_cohort(*, n: int, seed: int, out_dir: str | Path, builds: Sequence[
     GenoLensError
         When ``n`` is not positive or a build is unknown.
     """
+    drawn = draw_population(n=n, seed=seed, pool=pool, panels=panels, builds=builds)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    models, windows, ordered, h1, h2 = drawn.truth, drawn.windows, drawn.ordered, drawn.h1, drawn.h2
+    ancestry, cov, dosages, outcomes, onsets = drawn.ancestry, drawn.covariates, drawn.dosages, drawn.outcomes, \
+        drawn.onsets
+    samples = [f"S{i + 1:06d}" for i in range(n)]
+    source = f"genolens.modeling.simulate n={n} seed={seed} pool={pool}"
+    for b in builds:
+        write_cohort_vcf(out / f"cohort.{b}.vcf.gz", b, ordered, h1, h2, samples, source=source)
+    _write_phenotypes(out / "phenotypes.csv", samples, ancestry, cov, outcomes)
+    _write_onsets(out / "onsets.csv", samples, onsets)
+    truth = {**models, "_simulation": _provenance(n, seed, pool, windows),
+             "_variants": _variant_table(windows)}
+    (out / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    files = (*(out / f"cohort.{b}.vcf.gz" for b in builds), out / "phenotypes.csv", out / "onsets.csv",
+             out / "truth.json")
+    return SimulatedCohort(truth, tuple(samples), np.array(POPULATIONS)[ancestry], dosages, cov, outcomes, onsets,
+                           files)
+
+
+@dataclass(frozen=True)
+class Population:
+    """One simulated population in memory (:func:`draw_population`): what a cohort's files are written from."""
+
+    truth: dict[str, Any]
+    """Outcome -> true model (no ``_simulation``/``_variants`` entries)."""
+    windows: list[Window]
+    ordered: list[Any]
+    """Panel variants in window order (the VCF's record order)."""
+    h1: np.ndarray
+    h2: np.ndarray
+    """uint8, shape (n, n_variants): the two haplotypes' effect alleles, ``ordered`` columns."""
+    ancestry: np.ndarray
+    """int8, shape (n,): index into POPULATIONS."""
+    covariates: dict[str, np.ndarray]
+    dosages: dict[str, np.ndarray]
+    """Panel name -> uint8 (n, n_variants), panel order."""
+    outcomes: dict[str, np.ndarray]
+    onsets: dict[str, np.ndarray]
+
+
+def draw_population(*, n: int, seed: int, pool: int = POOL_SIZE, panels: Mapping[str, Panel] | None = None,
+                    builds: Sequence[Build] = ("GRCh38",)) -> Population:
+    """Draw ``n`` people (haplotypes, ancestry, covariates, outcomes) in memory; see :func:`simulate_cohort`.
+
+    Raises
+    ------
+    GenoLensError
+        When ``n`` is not positive or a build is unknown.
+    """
     if n < 1:
         raise OptionError(f"Cohort size must be positive, got {n}.")
     bad = [b for b in builds if b not in BUILDS]
     if bad:
         raise OptionError(f"Build {bad[0]!r} unknown. Choose from: {', '.join(BUILDS)}.")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     panels = dict(panels) if panels is not None else {p: load_panel(p) for p in PANELS}
     variants = list({v.id: v for p in PANELS for v in panels[p].variants}.values())
     windows = simulate_windows(variants, seed=seed, pool=pool, background=False)
@@ -152,17 +214,8 @@ def simulate_cohort(*, n: int, seed: int, out_dir: str | Path, builds: Sequence[
     dosages = {p: (h1[:, [col[v.id] for v in panels[p].variants]] + h2[:, [col[v.id] for v in panels[p].variants]])
                for p in PANELS}
     models = outcome_models(panels)
-    outcomes = draw_outcomes(rng, models, dosages, cov)
-    samples = [f"S{i + 1:06d}" for i in range(n)]
-    source = f"genolens.modeling.simulate n={n} seed={seed} pool={pool}"
-    for b in builds:
-        write_cohort_vcf(out / f"cohort.{b}.vcf.gz", b, ordered, h1, h2, samples, source=source)
-    _write_phenotypes(out / "phenotypes.csv", samples, ancestry, cov, outcomes)
-    truth = {**models, "_simulation": _provenance(n, seed, pool, windows),
-             "_variants": _variant_table(windows)}
-    (out / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    files = (*(out / f"cohort.{b}.vcf.gz" for b in builds), out / "phenotypes.csv", out / "truth.json")
-    return SimulatedCohort(truth, tuple(samples), np.array(POPULATIONS)[ancestry], dosages, cov, outcomes, files)
+    outcomes, onsets = draw_outcomes(rng, models, dosages, cov)
+    return Population(models, windows, ordered, h1, h2, ancestry, cov, dosages, outcomes, onsets)
 
 
 def _variant_table(windows: Sequence[Window]) -> dict[str, Any]:
@@ -172,13 +225,14 @@ def _variant_table(windows: Sequence[Window]) -> dict[str, Any]:
             pool_freq = {p: round(float(w.haps[w.pop == a, i].mean()), 5) for a, p in enumerate(POPULATIONS)}
             table[v.id] = {"chrom": v.grch38.chrom, "pos_grch38": v.grch38.pos, "pos_grch37": v.grch37.pos,
                            "effect_allele": v.grch38.effect_allele, "target_eaf": target_frequencies(v),
+                           "eaf_source": eaf_source(v),
                            "pool_eaf": pool_freq, "window": wi, "simulated_offset": int(w.sim_pos[i])}
     return table
 
 
 def _provenance(n: int, seed: int, pool: int, windows: Sequence[Window]) -> dict[str, Any]:
     return {
-        "n": n, "seed": seed, "pool_per_population": pool, "windows": len(windows),
+        "version": 2, "n": n, "seed": seed, "pool_per_population": pool, "windows": len(windows),
         "ancestry_shares": dict(ANCESTRY_SHARES),
         "demography": ooa_demography.__doc__.strip() if ooa_demography.__doc__ else "",
         "recombination_rate": RECOMBINATION_RATE, "mutation_rate": MUTATION_RATE,

@@ -39,7 +39,7 @@ def cohort(cohort_dir: Path) -> SimulatedCohort:
 def test_files_and_columns(cohort: SimulatedCohort, cohort_dir: Path) -> None:
     names = sorted(p.name for p in cohort_dir.iterdir())
     assert names == ["cohort.GRCh37.vcf.gz", "cohort.GRCh37.vcf.gz.tbi", "cohort.GRCh38.vcf.gz",
-                     "cohort.GRCh38.vcf.gz.tbi", "phenotypes.csv", "truth.json"]
+                     "cohort.GRCh38.vcf.gz.tbi", "onsets.csv", "phenotypes.csv", "truth.json"]
     with (cohort_dir / "phenotypes.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == N and rows[0]["sample"] == "S000001" and rows[-1]["sample"] == f"S{N:06d}"
@@ -48,15 +48,32 @@ def test_files_and_columns(cohort: SimulatedCohort, cohort_dir: Path) -> None:
     assert [c for c in header if c.startswith("y_")] == list(PREVALENCE)
     assert {r["ancestry"] for r in rows} == set(POPULATIONS)
     assert {r["cov_sex"] for r in rows} == {"0", "1"}
+    # breast cancer is an outcome of women only: empty for every man, 0/1 for every woman
+    assert {r["y_breast_cancer"] for r in rows if r["cov_sex"] == "1"} == {""}
+    assert {r["y_breast_cancer"] for r in rows if r["cov_sex"] == "0"} == {"0", "1"}
     truth = json.loads((cohort_dir / "truth.json").read_text())
     for name in PREVALENCE:
         t = truth[name]
-        assert t["link"] == "logit" and t["panel"] in PANELS
-        assert set(t["covariates"]) == set(t["covariate_effects"]) and all(c in header for c in t["covariates"])
+        assert t["panel"] in PANELS and all(c in header for c in t["covariates"])
         assert len(t["interactions"]) >= (2 if t["panel"] != "pharmacogenomics" else 0)
-    bc = truth["y_breast_cancer"]["variant_effects"]
+        if name != "y_breast_cancer":
+            assert t["link"] == "logit" and set(t["covariates"]) == set(t["covariate_effects"])
+    breast = truth["y_breast_cancer"]
+    assert breast["link"] == "hazard" and breast["covariates"] == ["cov_age", "cov_family_history"]
+    assert breast["covariate_effects"] == {"cov_family_history": pytest.approx(np.log(1.80), abs=1e-6)}
+    bc = breast["variant_effects"]
     assert len(bc) == 77 + 5  # PRS77 (PGS000001 log-ORs) + high-penetrance carriers; PRS313-only are null
     assert bc["rs78540526"] == pytest.approx(0.1622) and bc["rs2588809"] == pytest.approx(-0.0646)
+    assert bc["rs80357914"] == pytest.approx(np.log(7.62))  # BRCA1, Hu et al. NEJM 2021 Table 2
+    # FGFR2 is in two interactions: its published log-OR is kept, its main effect solved below it
+    assert breast["published_log_or"]["rs2981579"] == pytest.approx(0.2251, abs=1e-4)
+    assert bc["rs2981579"] < 0.2251
+    with (cohort_dir / "onsets.csv").open(newline="") as fh:
+        onsets = list(csv.DictReader(fh))
+    cases = {r["sample"] for r in rows if r["y_breast_cancer"] == "1"}
+    assert {o["sample"] for o in onsets} == cases and {o["outcome"] for o in onsets} == {"y_breast_cancer"}
+    age = {r["sample"]: float(r["cov_age"]) for r in rows}
+    assert all(age[o["sample"]] <= float(o["age_at_onset"]) < age[o["sample"]] + 10 for o in onsets)
 
 
 def test_same_seed_gives_identical_files(cohort: SimulatedCohort, cohort_dir: Path, tmp_path: Path) -> None:
@@ -108,10 +125,23 @@ def test_ld_between_real_neighbours_decays_with_distance(cohort: SimulatedCohort
     assert np.mean(unlinked) < 0.01 < np.mean(near)
 
 
+def test_the_truth_is_fixed_across_seeds(cohort: SimulatedCohort, tmp_path: Path) -> None:
+    other = simulate_cohort(n=300, seed=SEED + 1, out_dir=tmp_path, pool=POOL, builds=("GRCh38",))
+    for name in PREVALENCE:
+        a, b = cohort.truth[name], other.truth[name]
+        for key in ("intercept", "variant_effects", "interactions", "covariate_effects", "features"):
+            assert a[key] == b[key], (name, key)
+    assert cohort.truth["y_breast_cancer"]["baseline_hazard"] == other.truth["y_breast_cancer"]["baseline_hazard"]
+
+
 def test_prevalence_in_range(cohort: SimulatedCohort) -> None:
     for name, target in PREVALENCE.items():
-        assert abs(cohort.outcomes[name].mean() - target) < 0.03, name
-    assert cohort.outcomes["y_breast_cancer"][cohort.covariates["cov_sex"] == 1].mean() < 0.01
+        if name == "y_breast_cancer":
+            continue
+        assert 0.5 * target < cohort.outcomes[name].mean() < 1.6 * target, name
+    women = cohort.covariates["cov_sex"] == 0
+    assert set(np.unique(cohort.outcomes["y_breast_cancer"][~women])) == {-1}  # not applicable to men
+    assert 0.01 < cohort.outcomes["y_breast_cancer"][women].mean() < 0.08  # 10-year incidence, ages 25-85
 
 
 @pytest.mark.parametrize("build", ["GRCh38", "GRCh37"])
@@ -134,8 +164,12 @@ def test_oracle_recomputes_the_probabilities(cohort: SimulatedCohort) -> None:
             continue
         logit = oracle_logit(truth, cohort.dosages[truth["panel"]], cohort.covariates)
         p = 1 / (1 + np.exp(-logit))
-        assert p.mean() == pytest.approx(PREVALENCE[name], abs=1e-4)  # the intercept was solved on this cohort
-        y = cohort.outcomes[name]
+        y = cohort.outcomes[name].astype(float)
+        if truth["link"] == "hazard":  # women only; the oracle is the rare-disease form of the hazard model
+            women = cohort.covariates["cov_sex"] == 0
+            p, y = p[women], y[women]
+        se = np.sqrt(p.mean() * (1 - p.mean()) / len(p))
+        assert abs(y.mean() - p.mean()) < 4 * se + 0.01 * p.mean(), name  # drawn from these probabilities
         assert p[y == 1].mean() > p[y == 0].mean()
     with pytest.raises(GenoLensError, match=r"X_panel has shape \(2, 3\); expected \(n, 37\)"):
         oracle_logit(cohort.truth["y_abacavir_hypersensitivity"], np.zeros((2, 3)), cohort.covariates)
@@ -169,7 +203,7 @@ def test_log_or_recovered_by_logistic_regression() -> None:
     truth = {"panel": "t2d_subset", "panel_variant_ids": ids, "intercept": 0.0, "covariates": [],
              "covariate_effects": {}, "features": {}, "feature_effects": {}, "interactions": [],
              "variant_effects": {v.id: v.log_or for v in chosen}, "link": "logit"}
-    y = draw_outcomes(rng, {"y_type_2_diabetes": truth}, {"t2d_subset": X}, {})["y_type_2_diabetes"]
+    y = draw_outcomes(rng, {"y_type_2_diabetes": truth}, {"t2d_subset": X}, {})[0]["y_type_2_diabetes"]
     beta = _logistic_fit(X, y.astype(float))
     for j, vid in enumerate(ids):
         assert beta[j + 1] == pytest.approx(truth["variant_effects"][vid], abs=0.1), vid
