@@ -50,9 +50,13 @@ bench: $(VENV)/.dev
 
 # Regenerate the simulated training cohort and retrain every shipped bundle (deterministic seeds).
 COHORT := data/cohorts/sim-1m
-MODEL_VERSION := 1.1.0
+# A cohort simulated with a seed never used in training, selection or calibration: every card's
+# [validation] (explanations) and [fresh_validation] (discrimination, calibration, 10-year E/O) figures.
+FRESH := data/cohorts/fresh-200k
+MODEL_VERSION := 2.0.0
 models: $(VENV)/.runtime
 	$(PY) -m genolens simulate --n 1000000 --seed 20261126 --out $(COHORT)
+	$(PY) -m genolens simulate --n 200000 --seed 20261208 --out $(FRESH) --build GRCh38
 	for panel in breast_cancer coronary_artery_disease type_2_diabetes; do \
 	  $(PY) -m genolens train --vcf $(COHORT)/cohort.GRCh38.vcf.gz --phenotypes $(COHORT)/phenotypes.csv \
 	    --panel $$panel --out models/$$panel/$(MODEL_VERSION) --seed 1 || exit 1; \
@@ -70,7 +74,7 @@ clean:
 check-simulation: $(VENV)/.runtime
 	$(PY) -m genolens check-simulation --n 1000000 --seed 20261207
 
-# Check every bundle's explanations against the simulated truth on held-out patients; figures go into each card.
+# Check every bundle against the fresh cohort's truth (explanations, discrimination, calibration); figures go into each card.
 .PHONY: validate
 validate: $(VENV)/.runtime
-	$(PY) -m genolens validate --cohort $(COHORT)
+	$(PY) -m genolens validate --cohort $(FRESH) --fresh

@@ -51,6 +51,7 @@ def card(bundle: Bundle) -> None:
                               key=f"card_output_{bundle.name}")
     _output(bundle, output, metrics.get(output, {}), metrics.get("curves", {}).get(output, {}))
     _validation(bundle)
+    _fresh(bundle)
     with st.expander("Limitations and provenance"):
         for line in info.limitations:
             st.markdown(f"- {plain(line)}")
@@ -71,7 +72,8 @@ def _validation(bundle: Bundle) -> None:
         return
     st.markdown("#### Explanations checked against the simulated truth")
     method = _METHOD.get(str(v.get("method")), v.get("method"))
-    st.caption(f"{v.get('n_patients')} held-out patients of {v.get('cohort')}, {method} against the "
+    st.caption(f"{v.get('n_patients')} patients of {v.get('cohort')} ({v.get('patients', 'held out')}), {method} "
+               "against the "
                f"{str(v.get('baseline', '')).replace('_', ' ')} baseline. Targets: mean per-patient r ≥ "
                f"{v.get('r_target')}, causal AUROC ≥ {v.get('auroc_target')} (blank where every input is causal); "
                "the randomisation check passes when re-initialising the network destroys the explanation.")
@@ -82,6 +84,29 @@ def _validation(bundle: Bundle) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder="—", width="stretch",
                  column_config={k: st.column_config.NumberColumn(k, format="%.3f")
                                 for k in ("mean r", "r per locus", "causal AUROC")})
+
+
+def _fresh(bundle: Bundle) -> None:
+    """The card's [fresh_validation] table: discrimination and calibration on a cohort never used in training."""
+    f = bundle.info.fresh_validation
+    if not f:
+        return
+    st.markdown("#### Checked on a fresh simulated cohort")
+    st.caption(f"{f.get('people', 0):,} people of {f.get('cohort')}, simulated with seed {f.get('cohort_seed')}, "
+               f"never used in training, selection or calibration. Targets: {f.get('rule', '')}.")
+    rows = []
+    for o, r in f.items():
+        if not (isinstance(r, dict) and "network_auroc" in r):
+            continue
+        eo = r.get("absolute_10y", {}).get("e_over_o")
+        rows.append({"output": output_label(o), "people": r.get("n"), "AUROC": r.get("network_auroc"),
+                     "oracle AUROC": r.get("oracle_auroc"), "calibration slope": r.get("calibration_slope"),
+                     "ECE": r.get("ece"), "mean predicted": r.get("mean_predicted"), "observed": r.get("observed"),
+                     "10-year E/O": eo, "targets met": "yes" if r.get("passed") else "no"})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder="—", width="stretch",
+                 column_config={k: st.column_config.NumberColumn(k, format="%.3f")
+                                for k in ("AUROC", "oracle AUROC", "calibration slope", "ECE", "mean predicted",
+                                          "observed", "10-year E/O")})
 
 
 def _metrics_file(bundle: Bundle) -> dict[str, Any]:

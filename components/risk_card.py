@@ -62,7 +62,8 @@ def card(c: RiskCard, *, key: str) -> bool:
                       help=f"{absolute_title(first)}, death from other causes competing; compared with "
                            f"{first.comparison}.")
         else:
-            st.metric("Model probability (no time horizon)", f"{c.probability:.1%}",
+            label = "no time horizon" if c.horizon.startswith("none") else c.horizon.split(",")[0]
+            st.metric(f"Model probability ({label})", f"{c.probability:.1%}",
                       help=f"Calibrated probability of {c.outcome} in the simulated population, from the model "
                            f"ensemble. Time horizon: {c.horizon}.")
         absolute_lines(c.absolute, c.absolute_note)

@@ -4,7 +4,7 @@ Each line is one entry::
 
     {"seq": 3, "time": "2026-05-01T09:30:12.123456+00:00", "user": "a.smith@example.org", "role": "clinician",
      "action": "open_patient", "patient": {"sha256": "<64 hex>", "sample": "NA12878"},
-     "models": ["breast_cancer 1.1.0"], "detail": "", "prev": "<hash of entry 2>", "hash": "<sha256 of this entry>"}
+     "models": ["breast_cancer 2.0.0"], "detail": "", "prev": "<hash of entry 2>", "hash": "<sha256 of this entry>"}
 
 ``hash`` is the SHA-256 of the entry's canonical JSON (keys sorted, no spaces, UTF-8) without the
 ``hash`` key; ``prev`` is the previous entry's ``hash`` (:data:`GENESIS` for the first). Editing,

@@ -58,6 +58,8 @@ WARFARIN_KEYS = (
     "missing: why there is no dose (age, height, weight or race not given)")
 """The keys of ``predict --model warfarin_dose --json``, in words (the help and the README say the same)."""
 SETTINGS_FILE = Path(__file__).resolve().parents[1] / "genolens.toml"
+COHORT_COMMANDS = ("train", "validate")
+"""Commands that read simulated cohort VCFs, not patient files: their limits are raised (``COHORT_FLOORS``)."""
 """The project's settings, as the dashboard reads them; the CLI uses their ``[input_limits]``."""
 
 
@@ -80,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_audit_command(sub)
     ar = sub.add_parser("absolute-reference", help="simulate a breast-cancer bundle's reference women and write its "
                                                    "baseline hazard (absolute_risk.npz) beside the bundle")
-    ar.add_argument("bundle", help="bundle folder, e.g. models/breast_cancer/1.1.0")
+    ar.add_argument("bundle", help="bundle folder, e.g. models/breast_cancer/2.0.0")
     ar.add_argument("--n", type=int, default=REFERENCE_WOMEN, help=f"reference women (default: {REFERENCE_WOMEN})")
     ar.add_argument("--seed", type=int, default=REFERENCE_SEED, help=f"seed (default: {REFERENCE_SEED})")
     pr = sub.add_parser("predict", help="predict with every shipped bundle for one sample",
@@ -192,6 +194,9 @@ def _add_cohort_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     val.add_argument("--bundle", action="append", default=[], help="bundle name to validate (default: every one)")
     val.add_argument("--n-patients", type=int, default=200, help="held-out patients per bundle (default 200)")
     val.add_argument("--seed", type=int, default=0, help="seed of the draw and the attributions (default 0)")
+    val.add_argument("--fresh", action="store_true",
+                     help="the cohort was simulated with a seed never used in training: draw patients from all of it "
+                          "and also measure discrimination, calibration and 10-year E/O into [fresh_validation]")
     val.add_argument("--dry-run", action="store_true",
                      help="print the figures without writing them into the bundles")
     tr = sub.add_parser("train", help="train a bundle from a cohort VCF and a phenotype table")
@@ -252,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
-        configure_limits(_settings())
+        configure_limits(_settings(), cohort=args.command in COHORT_COMMANDS)
         status, text = _run(args)
     except GenoLensError as exc:  # the one place a domain error becomes a message
         print(f"error: {exc}", file=sys.stderr)
@@ -583,7 +588,8 @@ def _check_simulation(args: argparse.Namespace) -> tuple[int, str]:
 def _validate(args: argparse.Namespace) -> tuple[int, str]:
     """Check each bundle's explanations against the truth; status 1 when a target is missed."""
     from genolens.explain.ground_truth import validate_bundle, validation_summary
-    from genolens.modeling.bundle import MODELS_DIR, bundle_paths
+    from genolens.modeling.bundle import MODELS_DIR, bundle_paths, load_bundle
+    from genolens.modeling.fresh_metrics import fresh_metrics, fresh_summary, write_fresh_validation
 
     models = str(MODELS_DIR) if args.models is None else args.models
     paths = [q for q in bundle_paths(Path(models)) if not args.bundle or q.parent.name in args.bundle]
@@ -594,11 +600,19 @@ def _validate(args: argparse.Namespace) -> tuple[int, str]:
     for path in paths:
         try:
             out = validate_bundle(path, args.cohort, n_patients=args.n_patients, seed=args.seed,
-                                  write=not args.dry_run)
+                                  write=not args.dry_run, fresh=args.fresh)
+            if args.fresh:
+                bundle = load_bundle(path)
+                table = fresh_metrics(bundle, args.cohort)
+                if not args.dry_run:
+                    write_fresh_validation(bundle, table)
         except GenoLensError as exc:  # say which bundle
             raise GroundTruthError(f"{path.parent.name}: {exc}") from None
         failed |= not out["passed"] or out["randomisation"] != "pass"
         lines.append(validation_summary(path.parent.name, out))
+        if args.fresh:
+            failed |= not table["passed"]
+            lines.append(fresh_summary(path.parent.name, table, bundle.outputs))
     return (1 if failed else 0), "\n".join(lines)
 
 

@@ -60,16 +60,18 @@ from genolens.explain.truth_metrics import (
 from genolens.modeling.bundle import dumps_toml, json_safe, load_bundle
 from genolens.modeling.train import simulator_truth
 from genolens.modeling.train_config import TrainConfig
-from genolens.modeling.training_data import impute, load_cohort, split_indices
+from genolens.modeling.training_data import impute, known_outcomes_only, load_cohort, split_indices
 
 
 def held_out_patients(bundle_card: Mapping[str, Any], cohort_dir: Path, panel: Panel, outputs: Sequence[str],
                       covariates: Sequence[str], feature_mean: np.ndarray, *, n_patients: int,
-                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+                      seed: int, fresh: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Read the cohort as training did; return (test-part row indices used, inputs (n, n_features)).
 
     The split is :func:`~genolens.modeling.training_data.split_indices` with the bundle's recorded
-    training settings, so only people the network never saw (nor was calibrated on) are used.
+    training settings, so only people the network never saw (nor was calibrated on) are used. With
+    ``fresh`` the cohort is one simulated with a seed never used in training: anyone may be drawn.
+    People none of whose outcomes apply (men, for a women-only model) are left out, as training did.
     """
     training = bundle_card["training"]
     cfg = TrainConfig(**{f.name: training[f.name] for f in fields(TrainConfig) if f.name in training})
@@ -77,8 +79,12 @@ def held_out_patients(bundle_card: Mapping[str, Any], cohort_dir: Path, panel: P
     pheno = cohort_dir / "phenotypes.csv"
     if not vcf.is_file() or not pheno.is_file():
         raise GroundTruthError(f"Cohort folder {cohort_dir} lacks {vcf.name} or phenotypes.csv; run make models.")
-    cohort = load_cohort(vcf, pheno, panel, outcomes=outputs, covariates=covariates,
-                         build=bundle_card["panel"].get("build_of_training_vcf", "auto"))
+    cohort = known_outcomes_only(load_cohort(vcf, pheno, panel, outcomes=outputs, covariates=covariates,
+                                             build=bundle_card["panel"].get("build_of_training_vcf", "auto")))
+    if fresh:
+        rows = np.sort(np.random.default_rng(seed).choice(len(cohort.samples), size=min(n_patients,
+                                                          len(cohort.samples)), replace=False))
+        return rows, np.hstack([impute(cohort.genetic[rows], feature_mean), cohort.covariates[rows]])
     expected = sum(int(training[f"n_{k}"]) for k in ("train", "val", "calibration", "test"))
     if len(cohort.samples) != expected:
         raise GroundTruthError(f"The cohort has {len(cohort.samples)} usable people, the bundle was trained on "
@@ -90,7 +96,7 @@ def held_out_patients(bundle_card: Mapping[str, Any], cohort_dir: Path, panel: P
 
 
 def validate_bundle(bundle_path: str | Path, cohort_dir: str | Path, *, n_patients: int = 200, seed: int = 0,
-                    write: bool = True, panel_dir: Path | None = None) -> dict[str, Any]:
+                    write: bool = True, panel_dir: Path | None = None, fresh: bool = False) -> dict[str, Any]:
     """Validate every output of a bundle against the simulated cohort's truth; write the figures into the bundle.
 
     Parameters
@@ -106,6 +112,8 @@ def validate_bundle(bundle_path: str | Path, cohort_dir: str | Path, *, n_patien
         Seed of the draw, the attributions and the re-initialisation.
     write : bool
         Add ``[validation]`` to ``card.toml`` and ``validation`` to ``metrics.json``.
+    fresh : bool
+        ``cohort_dir`` was simulated with a seed never used in training: patients are drawn from all of it.
     panel_dir : path, optional
         Where the bundle's panel lives (default ``data/panels``), as for :func:`load_bundle`.
 
@@ -134,7 +142,7 @@ def validate_bundle(bundle_path: str | Path, cohort_dir: str | Path, *, n_patien
     ctx = context_for(bundle, seed=seed)
     base = population_average(ctx)
     _rows, x = held_out_patients(bundle.card, cohort, bundle.panel, bundle.outputs, bundle.covariates,
-                                 bundle.reference.feature_mean, n_patients=n_patients, seed=seed)
+                                 bundle.reference.feature_mean, n_patients=n_patients, seed=seed, fresh=fresh)
     raw = json.loads((cohort / "truth.json").read_text(encoding="utf-8")).get("_variants", {})
     windows = {vid: int(v["window"]) for vid, v in raw.items() if isinstance(v, Mapping) and "window" in v}
     threads = torch.get_num_threads()
@@ -144,7 +152,9 @@ def validate_bundle(bundle_path: str | Path, cohort_dir: str | Path, *, n_patien
                                     windows=windows, seed=seed) for k, o in enumerate(bundle.outputs)]
     finally:
         torch.set_num_threads(threads)
-    table = _table(results, n_patients=len(x), seed=seed, baseline=base, cohort=cohort)
+    simulation = json.loads((cohort / "truth.json").read_text(encoding="utf-8")).get("_simulation", {})
+    table = _table(results, n_patients=len(x), seed=seed, baseline=base, cohort=cohort, fresh=fresh,
+                   cohort_seed=simulation.get("seed"))
     if write:
         write_validation(folder, table, details={r.output: {"pearson_r": r.pearson_r.tolist(), "ld": list(r.ld)}
                                                  for r in results})
@@ -153,7 +163,7 @@ def validate_bundle(bundle_path: str | Path, cohort_dir: str | Path, *, n_patien
 
 
 def _table(results: Sequence[OutcomeValidation], *, n_patients: int, seed: int, baseline: Baseline,
-           cohort: Path) -> dict[str, Any]:
+           cohort: Path, fresh: bool = False, cohort_seed: Any = None) -> dict[str, Any]:
     """The ``[validation]`` table: method and settings, worst figures over outputs, then one sub-table per output."""
     per = {r.output: r.record() for r in results}
 
@@ -163,7 +173,10 @@ def _table(results: Sequence[OutcomeValidation], *, n_patients: int, seed: int, 
 
     return {
         "n_patients": n_patients, "seed": seed, "cohort": cohort.name,
-        "patients": "drawn from the test part of the bundle's own training split (never trained or calibrated on)",
+        **({"cohort_seed": cohort_seed} if cohort_seed is not None else {}),
+        "patients": (f"drawn from a cohort simulated with seed {cohort_seed}, never used in training, selection or "
+                     "calibration" if fresh else
+                     "drawn from the test part of the bundle's own training split (never trained or calibrated on)"),
         "method": "ig", "method_description": "Integrated Gradients of the calibrated ensemble logit, member by "
                                               "member, completeness-checked (genolens.explain.attribution)",
         "baseline": baseline.kind, "baseline_caption": baseline.caption, "truth": TRUTH_DEFINITION,

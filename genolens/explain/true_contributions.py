@@ -79,7 +79,7 @@ def true_contributions(truth: Mapping[str, Any], x: np.ndarray, *, baseline: np.
     Parameters
     ----------
     truth : mapping
-        One outcome entry of ``truth.json`` (see :func:`~genolens.modeling.outcomes.outcome_models`).
+        One outcome entry of ``truth.json`` (see :func:`~genolens.modeling.fixed_truth.truth_models`).
     x : numpy.ndarray
         float, shape (n, n_features): patients' inputs (dosages, then covariates) in ``feature_names`` order.
     baseline : numpy.ndarray

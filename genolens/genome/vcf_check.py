@@ -150,7 +150,13 @@ def limits_from_settings(settings: Mapping[str, object]) -> InputLimits:
     return DEFAULT_LIMITS if table is None else limits_from_table(table)
 
 
-def configure_limits(settings: Mapping[str, object], env: MutableMapping[str, str] | None = None) -> InputLimits:
+COHORT_FLOORS: Mapping[str, int] = {"max_samples": 10_000_000, "max_expansion": 1_000, "max_line_bytes": 1 << 28}
+"""What a training or validation cohort VCF (written by ``simulate``: one column per person, genotypes compressing
+far better than a patient's text) is always allowed, whatever ``[input_limits]`` says for patient files."""
+
+
+def configure_limits(settings: Mapping[str, object], env: MutableMapping[str, str] | None = None, *,
+                     cohort: bool = False) -> InputLimits:
     """Put the limits of a parsed ``genolens.toml`` in force for this process and the read workers it starts.
 
     Parameters
@@ -159,6 +165,8 @@ def configure_limits(settings: Mapping[str, object], env: MutableMapping[str, st
         The parsed ``genolens.toml`` (``{}`` without one: the defaults).
     env
         Where to write :data:`INPUT_LIMITS_ENV` (default ``os.environ``, which worker processes inherit).
+    cohort
+        The command reads cohort files (``train``, ``validate``): :data:`COHORT_FLOORS` raise the limits.
 
     Returns
     -------
@@ -172,6 +180,8 @@ def configure_limits(settings: Mapping[str, object], env: MutableMapping[str, st
     """
     env = os.environ if env is None else env
     limits = limits_from_settings(settings)
+    if cohort:
+        limits = dataclasses.replace(limits, **{k: max(getattr(limits, k), v) for k, v in COHORT_FLOORS.items()})
     changed = {k: v for k, v in dataclasses.asdict(limits).items() if v != getattr(DEFAULT_LIMITS, k)}
     if changed:
         env[INPUT_LIMITS_ENV] = json.dumps(changed, sort_keys=True)

@@ -1,22 +1,26 @@
 """A risk bundle's absolute risks: its reference women, its baseline hazard, and a patient's risk by age.
 
-A breast-cancer bundle gives a calibrated log-odds of "ever affected in the simulated cohort"; that
-is no risk over a stated time. :mod:`genolens.modeling.absolute_risk` turns a relative risk into the
-risk of a diagnosis between two ages (iCARE's method) from the age-specific incidence and competing
-mortality of US women (:mod:`genolens.modeling.incidence`). The decisions this module makes:
+A breast-cancer bundle gives a calibrated log-odds of a diagnosis within 10 years of the current age
+in the simulated population of women (simulation v2: SEER-derived hazards, :mod:`genolens.modeling.fixed_truth`).
+:mod:`genolens.modeling.absolute_risk` turns its relative risk into the risk of a diagnosis between
+two ages (iCARE's method) from the age-specific incidence and competing mortality of US women
+(:mod:`genolens.modeling.incidence`). The decisions this module makes:
 
 * **The relative risk** is ``exp(lp)`` with ``lp`` the bundle's calibrated log-odds (ensemble mean
-  logit). For a disease this rare (about 7% ever affected) the odds ratio stands in for the relative
-  risk, as iCARE's own logistic models do.
+  logit). For a disease this rare (a few per cent in 10 years) the odds ratio stands in for the
+  relative risk, as iCARE's own logistic models do.
 * **Age is counted once.** The bundle reads age, but the incidence table carries the age pattern, so
   the patient's ``lp`` and every reference woman's ``lp`` are computed with age held at
-  :data:`AGE_HELD` (55, the training cohort's mean age). The risk network adds its clinical inputs
-  linearly on the logit scale, so any held age shifts every ``lp`` by the same constant, which the
+  :data:`AGE_HELD` (55, the training cohort's mean age). The risk network adds a function of its
+  clinical inputs alone (a linear path and a small covariate MLP, never mixed with the genotype), so
+  any held age shifts every ``lp`` with the same family history by the same constant, which the
   baseline hazard absorbs: the risks do not depend on the value chosen (a test checks this). The
   patient's own age enters only as the start of the interval.
-* **The reference population** is women only: :data:`REFERENCE_WOMEN` women drawn by the training
-  simulator (:mod:`genolens.modeling.simulate`: same msprime demography, ancestry shares, panel
-  frequencies and family-history model as the training cohort, seed :data:`REFERENCE_SEED`), the
+* **The reference population** is women only: :data:`REFERENCE_WOMEN` women of European ancestry drawn
+  by the training simulator (:mod:`genolens.modeling.simulate`: same msprime demography, panel
+  frequencies and family-history model as the training cohort, seed :data:`REFERENCE_SEED`; European
+  because the simulation anchors its incidence to SEER in European women, and only their frequencies
+  are sourced for most variants), the
   bundle's inputs as that simulator makes them, sex female, age held as above and family history as
   drawn. The training people themselves are not shipped (the 1,000,000-person cohort is rebuilt by
   ``make models``); these women are a fresh sample of the same simulated population.
@@ -69,6 +73,10 @@ REFERENCE_WOMEN = 10_000
 REFERENCE_SEED = 20261204
 """Seed of the reference women's simulation."""
 
+REFERENCE_ANCESTRY = "EUR"
+"""The reference women's simulated ancestry: the population whose incidence the simulation anchors to the
+SEER rates (:mod:`genolens.modeling.fixed_truth`), so that the baseline hazard derived here is the simulation's."""
+
 RATE_FILES = ("breast_cancer_incidence_women.csv", "all_cause_mortality_women.csv")
 """The rate tables the shipped hazard was derived from; their SHA-256 is stored with it."""
 
@@ -113,19 +121,19 @@ def log_rr(bundle: Bundle, x: np.ndarray, output: str = BREAST_OUTPUT) -> np.nda
 def simulate_reference_women(bundle: Bundle, *, n: int = REFERENCE_WOMEN, seed: int = REFERENCE_SEED) -> np.ndarray:
     """The bundle's inputs for ``n`` simulated women, shape (n, n_genetic + n_covariates), float32.
 
-    Genotypes: the training simulator's msprime windows over the bundle's panel and its ancestry shares;
+    Genotypes: the training simulator's msprime windows over the bundle's panel, European ancestry
+    (:data:`REFERENCE_ANCESTRY`);
     family history as the simulator draws it (more often in carriers); age :data:`AGE_HELD`; sex female.
     Any other covariate is set to the bundle's mean.
     """
     from genolens.modeling.haplotypes import POPULATIONS, draw_haplotypes, simulate_windows
-    from genolens.modeling.outcomes import ANCESTRY_SHARES, HIGH_PENETRANCE_LOG_OR, draw_covariates
+    from genolens.modeling.outcomes import HIGH_PENETRANCE_LOG_OR, draw_covariates
 
     variants = list(bundle.panel.variants)
     windows = simulate_windows(variants, seed=seed, background=False)
     col = {v.id: j for j, v in enumerate(v for w in windows for v in w.variants)}
     rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
-    shares = np.array([ANCESTRY_SHARES[p] for p in POPULATIONS])
-    ancestry = rng.choice(len(POPULATIONS), size=n, p=shares / shares.sum()).astype(np.int8)
+    ancestry = np.full(n, POPULATIONS.index(REFERENCE_ANCESTRY), dtype=np.int8)
     h1, h2 = draw_haplotypes(windows, ancestry, rng)
     order = [col[v.id] for v in variants]
     genetic = (h1[:, order] + h2[:, order]).astype(np.float32)  # (n, n_genetic), panel order
@@ -257,6 +265,8 @@ def absolute_risks(bundle: Bundle, output: str, prediction: Prediction, inputs: 
         return None
     sex_value = inputs.covariates.get("cov_sex") if "cov_sex" in inputs.given else None
     sex = None if sex_value is None else "male" if sex_value == 1.0 else "female"
+    if sex is None and len(bundle.info.sexes) == 1 and not inputs.missing:
+        sex = bundle.info.sexes[0]  # a model for one sex reads none: it predicted, so the patient is of that sex
     age = inputs.covariates.get("cov_age") if "cov_age" in inputs.given else None
     lp = float(log_rr(bundle, prediction.inputs[None, :], output)[0])
     return risks_for(engine, lp, sex=sex, age=age)

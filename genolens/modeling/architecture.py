@@ -44,6 +44,10 @@ class NetworkConfig:
     """Width of the interaction path / shared trunk."""
     members: int = 5
     """Ensemble members (1 for ``linear``)."""
+    covariate_hidden: int = 0
+    """Width of a risk network's covariate-shape path: a small MLP over the covariates alone, added to the
+    logit, so that a clinical input such as age can act non-linearly (incidence is not log-linear in age);
+    0: none (the covariates act linearly)."""
 
 
 _STORAGES = {"FloatStorage": "<f4", "DoubleStorage": "<f8", "HalfStorage": "<f2", "LongStorage": "<i8",
@@ -121,6 +125,10 @@ def weight_shapes(cfg: NetworkConfig) -> dict[str, tuple[int, ...]]:
                        p + "interaction.0.bias": (h,), p + "interaction_out.weight": (k, h)}
             if cfg.n_covariates:
                 shapes[p + "covariate.weight"] = (k, cfg.n_covariates)
+            if cfg.n_covariates and cfg.covariate_hidden:
+                c = cfg.covariate_hidden
+                shapes |= {p + "covariate_shape.0.weight": (c, cfg.n_covariates), p + "covariate_shape.0.bias": (c,),
+                           p + "covariate_shape_out.weight": (k, c)}
         elif cfg.kind == "response":
             shapes |= {p + "trunk.0.weight": (h, n_in), p + "trunk.0.bias": (h,)}
             for j in range(k):
@@ -168,6 +176,9 @@ def member_logits(weights: Mapping[str, np.ndarray], cfg: NetworkConfig, x: np.n
                 weights, p + "interaction_out", _silu(_linear(weights, p + "interaction.0", g)), bias=False)
             if cfg.n_covariates:
                 out = out + _linear(weights, p + "covariate", z[:, cfg.n_genetic:], bias=False)
+            if cfg.n_covariates and cfg.covariate_hidden:
+                out = out + _linear(weights, p + "covariate_shape_out",
+                                    _silu(_linear(weights, p + "covariate_shape.0", z[:, cfg.n_genetic:])), bias=False)
         elif cfg.kind == "response":
             h = _silu(_linear(weights, p + "trunk.0", z))  # (batch, hidden)
             out = np.concatenate([_linear(weights, f"{p}additive.{j}", z) + _linear(weights, f"{p}heads.{j}", h,

@@ -7,6 +7,7 @@ a :class:`ModelCard`. A covariate's kind is written by training from the values 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
@@ -84,6 +85,9 @@ class ModelCard:
     """The card's ``[provenance]`` table as written (weights hash, package versions), for display."""
     validation: Mapping[str, Any]
     """The card's ``[validation]`` table (explanations against a simulated truth); empty when not run."""
+    fresh_validation: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """The card's ``[fresh_validation]`` table (discrimination, calibration and 10-year E/O on a cohort
+    simulated with a seed never used in training); empty when not run."""
 
     def output(self, name: str) -> OutputSpec:
         """The spec of output ``name`` (with or without ``y_``).
@@ -145,6 +149,7 @@ def read_card(card: Mapping[str, Any]) -> ModelCard:
         calibration=str(card.get("calibration", {}).get("method", "none")),
         provenance=dict(card["provenance"]),
         validation=dict(card.get("validation", {})),
+        fresh_validation=dict(card.get("fresh_validation", {})),
     )
 
 

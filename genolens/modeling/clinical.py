@@ -106,6 +106,9 @@ def model_inputs(card: ModelCard, details: PatientDetails, *, on: dt.date | None
     missing = ""
     if sexes and details.sex is not None and details.sex not in sexes:
         missing = f"this model is meant for {' and '.join(sexes)} patients only; the patient is {details.sex}"
+    elif sexes and details.sex is None:
+        missing = (f"sex not given (this model is meant for {' and '.join(sexes)} patients only: enter the sex to "
+                   "see the estimate)")
     for spec in card.covariates:
         if spec.name == "cov_sex":
             if details.sex is None:

@@ -31,7 +31,7 @@ from genolens.modeling.networks import NetworkKind
 from genolens.modeling.outcomes import COVARIATE_UNITS, OUTCOME_WORDS, SIMULATED_HORIZON
 from genolens.modeling.train import TrainResult, simulator_oracle, simulator_truth, train_cohort
 from genolens.modeling.train_config import TrainConfig
-from genolens.modeling.training_data import Cohort, load_cohort
+from genolens.modeling.training_data import Cohort, known_outcomes_only, load_cohort
 from genolens.provenance import RESEARCH_USE
 
 DEFAULT_BANDS = {"below_average": 0.8, "above_average": 1.25, "high": 2.0}
@@ -52,8 +52,12 @@ def reference_quantiles(scores: np.ndarray) -> np.ndarray:
 
 
 def write_trained_bundle(out: Path, result: TrainResult, cohort: Cohort, panel: Panel, *,
-                         source: Mapping[str, str], units: Mapping[str, str]) -> Path:
-    """Write the bundle of a trained ensemble (name and version from ``out``'s last two parts)."""
+                         source: Mapping[str, str], units: Mapping[str, str], sexes: tuple[str, ...] = ()) -> Path:
+    """Write the bundle of a trained ensemble (name and version from ``out``'s last two parts).
+
+    ``sexes``: the sexes the model is meant for (its cohort's outcomes apply to them only); empty: any.
+    """
+    people = " and ".join({"female": "women", "male": "men"}[s] for s in sexes) if sexes else "adults"
     groups = tuple(sorted(set(result.test_ancestry))) if result.test_ancestry is not None else ()
     logits = reference_quantiles(result.test_logits.T)  # (n_outputs, <= REFERENCE_POINTS)
     by_group = {g: reference_quantiles(result.test_logits[result.test_ancestry == g].T) for g in groups}
@@ -73,9 +77,9 @@ def write_trained_bundle(out: Path, result: TrainResult, cohort: Cohort, panel: 
                    "research_use_only": RESEARCH_USE,
                    "intended_use": f"Research estimate of the probability of {_outcomes(cohort.outcome_names)} "
                                    "from the "
-                                   f"{panel.title} panel and the patient's clinical details, for adults like the "
+                                   f"{panel.title} panel and the patient's clinical details, for {people} like the "
                                    "simulated training cohort (ages 25-85). Not validated for clinical use.",
-                   "seed": result.config.seed},
+                   "seed": result.config.seed, **({"sexes": list(sexes)} if sexes else {})},
         "architecture": asdict(result.network),
         "panel": {"name": panel.name, "sha256": panel.sha256, "file": "", "build_of_training_vcf": cohort.build},
         "inputs": {"genetic": list(cohort.genetic_names), "covariates": list(cohort.covariate_names),
@@ -132,13 +136,21 @@ def train_bundle(vcf: str | os.PathLike[str], phenotypes: str | os.PathLike[str]
         outcomes = sorted(mine)
     if covariates is None and mine:
         covariates = sorted({c for k in outcomes or () if k in mine for c in mine[k]["covariates"]})
-    cohort = load_cohort(vcf, phenotypes, chosen, outcomes=outcomes, covariates=covariates, build=build)
+    cohort = known_outcomes_only(load_cohort(vcf, phenotypes, chosen, outcomes=outcomes, covariates=covariates,
+                                             build=build))
     cfg = config or TrainConfig(members=members, seed=seed, select=select)
     known = all(o in mine and mine[o].get("panel_sha256") == chosen.sha256
                 and set(mine[o]["covariates"]) <= set(cohort.covariate_names) for o in cohort.outcome_names)
     result = train_cohort(cohort, cfg, kind=kind, oracle=simulator_oracle(mine) if mine and known else None)
+    sexes = sorted({_SEX_WORDS[float(mine[o]["population"]["cov_sex"])] for o in cohort.outcome_names
+                    if o in mine and "cov_sex" in mine[o].get("population", {})})
     return write_trained_bundle(Path(out), result, cohort, chosen, source={"vcf": str(vcf),
-                                "phenotypes": str(phenotypes)}, units=units or {})
+                                "phenotypes": str(phenotypes)}, units=units or {}, sexes=tuple(sexes))
+
+
+_SEX_WORDS = {0.0: "female", 1.0: "male"}
+"""``cov_sex`` coding of the simulated cohorts (1 = male)."""
+
 
 
 def _outcomes(names: Sequence[str]) -> str:

@@ -36,16 +36,26 @@ import numpy as np
 from genolens.datamodel import Panel
 from genolens.modeling.absolute_risk import absolute_risk, baseline_hazard
 from genolens.modeling.allele_frequencies import target_frequencies
+from genolens.modeling.haplotypes import POPULATIONS
 from genolens.modeling.incidence import RateTable, breast_cancer_rates
+from genolens.modeling.logistic import sigmoid
+from genolens.modeling.outcomes import (
+    ANCESTRY_SHARES,
+    FOLLOW_UP_YEARS,
+    HIGH_PENETRANCE_LOG_OR,
+    PREVALENCE,
+    Truth,
+    draw_covariates,
+    fit_intercept,
+    oracle_logit,
+    outcome_models,
+)
 
 REFERENCE_N = 100_000
 """People in the reference population the intercepts and the baseline hazard are set on."""
 
 REFERENCE_SEED = 20261205
 """Seed of the reference population (never a cohort's seed)."""
-
-FOLLOW_UP_YEARS = 10
-"""A simulated woman's breast-cancer outcome: a diagnosis within this many years of her current age."""
 
 LAST_AGE = 100
 """Rates are extended to this age (the oldest simulated woman is 85 and followed 10 years)."""
@@ -74,9 +84,6 @@ def reference_population(panels: Mapping[str, Panel], reads: set[str], *, n: int
 
     Only the variants in ``reads`` are drawn (the others stay 0: no true model reads them).
     """
-    from genolens.modeling.haplotypes import POPULATIONS
-    from genolens.modeling.outcomes import ANCESTRY_SHARES, HIGH_PENETRANCE_LOG_OR, draw_covariates
-
     rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
     shares = np.array([ANCESTRY_SHARES[p] for p in POPULATIONS])
     ancestry = rng.choice(len(POPULATIONS), size=n, p=shares / shares.sum()).astype(np.int8)
@@ -105,6 +112,13 @@ _FIXED: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {}
 """What :func:`fix_intercepts` set, per panel set (names and SHA-256): it is the same every time."""
 
 
+def truth_models(panels: Mapping[str, Panel]) -> dict[str, Truth]:
+    """Every outcome's true model (:func:`~genolens.modeling.outcomes.outcome_models`), intercepts and baseline set."""
+    models = outcome_models(panels)
+    fix_intercepts(models, panels)
+    return models
+
+
 def fix_intercepts(models: dict[str, dict[str, Any]], panels: Mapping[str, Panel]) -> None:
     """Set every logistic intercept and breast cancer's baseline hazard once, on the reference population."""
     key = tuple(f"{name}:{panels[name].sha256}" for name in sorted(panels))
@@ -115,9 +129,6 @@ def fix_intercepts(models: dict[str, dict[str, Any]], panels: Mapping[str, Panel
 
 
 def _fixed_values(models: dict[str, dict[str, Any]], panels: Mapping[str, Panel]) -> dict[str, dict[str, Any]]:
-    from genolens.modeling.haplotypes import POPULATIONS
-    from genolens.modeling.outcomes import PREVALENCE, fit_intercept, oracle_logit
-
     reads = {i for t in models.values() for i in t["variant_effects"]} | {
         i for t in models.values() for term in t["interactions"] for i in (term["a"], term["b"])} | {
         i for t in models.values() for f in t["features"].values()
@@ -153,8 +164,6 @@ def _fixed_values(models: dict[str, dict[str, Any]], panels: Mapping[str, Panel]
 
 def breast_log_rr(truth: Mapping[str, Any], x_panel: np.ndarray, covariates: Mapping[str, np.ndarray]) -> np.ndarray:
     """Each woman's log relative risk ``lp``: the true logit without the age term (shape (n,))."""
-    from genolens.modeling.outcomes import oracle_logit
-
     without_age = {**truth, "feature_effects": {k: v for k, v in truth["feature_effects"].items()
                                                 if k != "breast_age_logit"}, "intercept": 0.0}
     return oracle_logit(without_age, x_panel, covariates)
@@ -216,9 +225,32 @@ def draw_breast_onsets(rng: np.random.Generator, truth: Mapping[str, Any], x_pan
     return onset, (~np.isnan(onset)).astype(np.int8)
 
 
-def age_table_values(feature: Mapping[str, Any], age: np.ndarray) -> np.ndarray:
-    """Look up an ``age_table`` feature at each (whole-year, clipped) age, shape (n,)."""
-    values = np.asarray(feature["values"], dtype=np.float64)
-    i = np.clip(np.floor(np.asarray(age, dtype=np.float64)).astype(np.int64) - int(feature["first_age"]),
-                0, len(values) - 1)
-    return np.asarray(values[i], dtype=np.float64)
+NOT_APPLICABLE = -1
+"""Outcome code of a person the outcome does not apply to (a man's breast cancer); written empty."""
+
+
+def draw_outcomes(rng: np.random.Generator, models: Mapping[str, Truth], dosages: Mapping[str, np.ndarray],
+                  covariates: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Draw each outcome from its fixed truth: Bernoulli(sigmoid(logit)), or ages at onset for a hazard.
+
+    ``dosages`` maps panel name -> float array (n, n_variants) in panel order. Returns (outcome -> int8
+    (n,) with 0/1 and :data:`NOT_APPLICABLE`, outcome -> float64 (n,) age at onset (NaN: none or not
+    applicable), hazard outcomes only).
+    """
+    out, onsets = {}, {}
+    for name, truth in models.items():
+        x = dosages[truth["panel"]]
+        if truth["link"] == "hazard":
+            who = np.ones(x.shape[0], dtype=bool)
+            for column, value in truth["population"].items():
+                if column.startswith("cov_"):
+                    who &= np.asarray(covariates[column]) == value
+            onset, y = draw_breast_onsets(rng, truth, x[who], {k: v[who] for k, v in covariates.items()})
+            out[name] = np.full(x.shape[0], NOT_APPLICABLE, dtype=np.int8)
+            out[name][who] = y
+            onsets[name] = np.full(x.shape[0], np.nan)
+            onsets[name][who] = onset
+            continue
+        p = sigmoid(oracle_logit(truth, x, covariates))
+        out[name] = (rng.random(p.shape[0]) < p).astype(np.int8)
+    return out, onsets

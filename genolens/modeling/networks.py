@@ -36,7 +36,8 @@ class _Standardise(nn.Module):
 
 
 class RiskNet(nn.Module):
-    """Logit = additive genetic path + interaction path (MLP over genetics) + covariate path."""
+    """Logit = additive genetic path + interaction path (MLP over genetics) + covariate path (linear, plus an
+    optional small MLP over the covariates alone: ``NetworkConfig.covariate_hidden``)."""
 
     def __init__(self, cfg: NetworkConfig) -> None:
         super().__init__()
@@ -46,6 +47,10 @@ class RiskNet(nn.Module):
         self.interaction = nn.Sequential(nn.Linear(cfg.n_genetic, cfg.hidden), nn.SiLU())
         self.interaction_out = nn.Linear(cfg.hidden, cfg.n_outputs, bias=False)
         self.covariate = nn.Linear(cfg.n_covariates, cfg.n_outputs, bias=False) if cfg.n_covariates else None
+        shaped = bool(cfg.n_covariates and cfg.covariate_hidden)
+        self.covariate_shape = (nn.Sequential(nn.Linear(cfg.n_covariates, cfg.covariate_hidden), nn.SiLU())
+                                if shaped else None)
+        self.covariate_shape_out = nn.Linear(cfg.covariate_hidden, cfg.n_outputs, bias=False) if shaped else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z = self.scale(x)  # (batch, n_genetic + n_covariates)
@@ -53,6 +58,8 @@ class RiskNet(nn.Module):
         out: torch.Tensor = self.additive(g) + self.interaction_out(self.interaction(g))  # (batch, n_outputs)
         if self.covariate is not None:
             out = out + self.covariate(z[:, self.n_genetic :])  # (batch, n_outputs)
+        if self.covariate_shape is not None and self.covariate_shape_out is not None:
+            out = out + self.covariate_shape_out(self.covariate_shape(z[:, self.n_genetic :]))  # (batch, n_outputs)
         return out
 
 
@@ -162,6 +169,8 @@ class Ensemble(nn.Module):
                     if m.covariate is not None:
                         m.covariate.weight.copy_(coef[:, m.n_genetic :])
                     m.interaction_out.weight.zero_()
+                    if m.covariate_shape_out is not None:
+                        m.covariate_shape_out.weight.zero_()
                 elif isinstance(m, ResponseNet):
                     for k, (add, head) in enumerate(zip(m.additive, m.heads, strict=True)):
                         _linear(add).weight.copy_(coef[k : k + 1])  # (1, n_in)
@@ -182,6 +191,8 @@ class Ensemble(nn.Module):
                     _linear(m.interaction[0]).weight[:, g] = 0.0
                     if m.covariate is not None:
                         m.covariate.weight[:, mask[m.n_genetic :]] = 0.0
+                    if m.covariate_shape is not None:
+                        _linear(m.covariate_shape[0]).weight[:, mask[m.n_genetic :]] = 0.0
                 elif isinstance(m, ResponseNet):
                     _linear(m.trunk[0]).weight[:, mask] = 0.0
                     for add in m.additive:

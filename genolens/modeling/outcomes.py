@@ -40,7 +40,6 @@ import numpy as np
 from genolens.datamodel import Panel
 from genolens.errors import CohortError
 from genolens.modeling.allele_frequencies import target_frequencies
-from genolens.modeling.fixed_truth import FOLLOW_UP_YEARS, age_table_values, draw_breast_onsets, fix_intercepts
 from genolens.modeling.logistic import sigmoid
 
 Truth = dict[str, Any]
@@ -88,6 +87,9 @@ HIGH_PENETRANCE_LOG_OR: Mapping[str, float] = {k: math.log(v[1]) for k, v in HIG
 FAMILY_HISTORY_LOG_RR = math.log(1.80)
 """Breast-cancer relative risk of one affected first-degree relative: 1.80 (99% CI 1.69-1.91),
 Collaborative Group on Hormonal Factors in Breast Cancer, Lancet 2001;358:1389-1399."""
+
+FOLLOW_UP_YEARS = 10
+"""A simulated woman's breast-cancer outcome: a diagnosis within this many years of her current age."""
 
 ILLUSTRATIVE = "illustrative strength, not a published estimate"
 """Said in the description of every disease interaction written to ``truth.json``."""
@@ -202,7 +204,10 @@ def prs77_log_or(panel: Panel) -> dict[str, float]:
 
 
 def outcome_models(panels: Mapping[str, Panel]) -> dict[str, Truth]:
-    """The true model of every outcome, intercepts and baseline hazard set (see :mod:`~genolens.modeling.fixed_truth`).
+    """The true model of every outcome, before its intercept and baseline hazard are set.
+
+    :func:`genolens.modeling.fixed_truth.truth_models` sets them (once, on a reference population); a
+    simulated cohort uses that.
 
     Returns
     -------
@@ -267,7 +272,6 @@ def outcome_models(panels: Mapping[str, Panel]) -> dict[str, Truth]:
             raise CohortError(f"{name}: variants {sorted(named - ids)} are not in panel {truth['panel']}.")
     for truth in models.values():
         _solve_main_effects(truth, eur)
-    fix_intercepts(models, panels)
     return models
 
 
@@ -333,8 +337,10 @@ def _feature_ids(feature: Mapping[str, Any]) -> list[str]:
 
 def feature_values(feature: Mapping[str, Any], dosage: Mapping[str, np.ndarray]) -> np.ndarray:
     """A derived feature (``activity_deficit``, ``allele_count``, ``age_table``) from its inputs, shape (n,)."""
-    if feature["kind"] == "age_table":
-        return age_table_values(feature, dosage[str(feature["input"])])
+    if feature["kind"] == "age_table":  # a value per whole year of age, clipped to the table's ages
+        values = np.asarray(feature["values"], dtype=np.float64)
+        age = np.floor(np.asarray(dosage[str(feature["input"])], dtype=np.float64)).astype(np.int64)
+        return np.asarray(values[np.clip(age - int(feature["first_age"]), 0, len(values) - 1)], dtype=np.float64)
     if feature["kind"] == "allele_count":
         total = np.zeros(next(iter(dosage.values())).shape[0])
         for group in feature["groups"]:
@@ -419,37 +425,6 @@ def fit_intercept(logit_without: np.ndarray, prevalence: float) -> float:
             hi = mid
     return round((lo + hi) / 2, 6)
 
-
-
-NOT_APPLICABLE = -1
-"""Outcome code of a person the outcome does not apply to (a man's breast cancer); written empty."""
-
-
-def draw_outcomes(rng: np.random.Generator, models: Mapping[str, Truth], dosages: Mapping[str, np.ndarray],
-                  covariates: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Draw each outcome from its fixed truth: Bernoulli(sigmoid(logit)), or ages at onset for a hazard.
-
-    ``dosages`` maps panel name -> float array (n, n_variants) in panel order. Returns (outcome -> int8
-    (n,) with 0/1 and :data:`NOT_APPLICABLE`, outcome -> float64 (n,) age at onset (NaN: none or not
-    applicable), hazard outcomes only).
-    """
-    out, onsets = {}, {}
-    for name, truth in models.items():
-        x = dosages[truth["panel"]]
-        if truth["link"] == "hazard":
-            who = np.ones(x.shape[0], dtype=bool)
-            for column, value in truth["population"].items():
-                if column.startswith("cov_"):
-                    who &= np.asarray(covariates[column]) == value
-            onset, y = draw_breast_onsets(rng, truth, x[who], {k: v[who] for k, v in covariates.items()})
-            out[name] = np.full(x.shape[0], NOT_APPLICABLE, dtype=np.int8)
-            out[name][who] = y
-            onsets[name] = np.full(x.shape[0], np.nan)
-            onsets[name][who] = onset
-            continue
-        p = sigmoid(oracle_logit(truth, x, covariates))
-        out[name] = (rng.random(p.shape[0]) < p).astype(np.int8)
-    return out, onsets
 
 
 SIMULATED_HORIZON = ("none: a simulated case status (ever affected in the simulated cohort), not a risk "

@@ -38,6 +38,7 @@ from genolens.errors import OptionError
 from genolens.genome.panel import load_panel
 from genolens.modeling.allele_frequencies import eaf_source, target_frequencies
 from genolens.modeling.cohort_vcf import write_cohort_vcf
+from genolens.modeling.fixed_truth import NOT_APPLICABLE, draw_outcomes, truth_models
 from genolens.modeling.haplotypes import (
     FLANK,
     LOCUS_GAP,
@@ -54,10 +55,7 @@ from genolens.modeling.outcomes import (
     ANCESTRY_SHARES,
     COVARIATES,
     HIGH_PENETRANCE_LOG_OR,
-    NOT_APPLICABLE,
     draw_covariates,
-    draw_outcomes,
-    outcome_models,
 )
 
 PANELS: tuple[str, ...] = ("breast_cancer", "coronary_artery_disease", "type_2_diabetes", "pharmacogenomics")
@@ -213,7 +211,7 @@ def draw_population(*, n: int, seed: int, pool: int = POOL_SIZE, panels: Mapping
     cov = draw_covariates(rng, ancestry, carrier)
     dosages = {p: (h1[:, [col[v.id] for v in panels[p].variants]] + h2[:, [col[v.id] for v in panels[p].variants]])
                for p in PANELS}
-    models = outcome_models(panels)
+    models = truth_models(panels)
     outcomes, onsets = draw_outcomes(rng, models, dosages, cov)
     return Population(models, windows, ordered, h1, h2, ancestry, cov, dosages, outcomes, onsets)
 

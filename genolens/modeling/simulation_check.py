@@ -30,9 +30,9 @@ from genolens.errors import OptionError
 from genolens.genome.panel import load_panel
 from genolens.modeling.absolute_risk import absolute_risk
 from genolens.modeling.allele_frequencies import CIS, DEFAULT_EAF, POP_EAF, eaf_source, target_frequencies
-from genolens.modeling.fixed_truth import FOLLOW_UP_YEARS, breast_log_rr, breast_rates
+from genolens.modeling.fixed_truth import breast_log_rr, breast_rates
 from genolens.modeling.haplotypes import POOL_SIZE, POPULATIONS
-from genolens.modeling.outcomes import HIGH_PENETRANCE_SOURCE
+from genolens.modeling.outcomes import FOLLOW_UP_YEARS, HIGH_PENETRANCE_SOURCE
 from genolens.modeling.simulate import PANELS, draw_population
 
 OR_TOLERANCE = 0.10

@@ -73,7 +73,8 @@ def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk"
     xt = torch.as_tensor(x_all, dtype=torch.float32)
     yt = torch.as_tensor(cohort.outcomes, dtype=torch.float32)
     net = NetworkConfig(kind=kind, n_genetic=cohort.genetic.shape[1], n_covariates=cohort.covariates.shape[1],
-                        n_outputs=cohort.outcomes.shape[1], hidden=cfg.hidden, members=cfg.members)
+                        n_outputs=cohort.outcomes.shape[1], hidden=cfg.hidden, members=cfg.members,
+                        covariate_hidden=cfg.covariate_hidden if kind == "risk" else 0)
     torch.manual_seed(cfg.seed)
     ensemble = Ensemble(net, seed=cfg.seed)
     train, x_test = x_all[idx["train"]], x_all[idx["test"]]

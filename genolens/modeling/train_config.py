@@ -13,6 +13,9 @@ class TrainConfig:
     """Ensemble members (each on its own bootstrap resample, initialisation and shuffling)."""
     hidden: int = 16
     """Width of the interaction path (risk) or shared trunk (response)."""
+    covariate_hidden: int = 8
+    """Width of a risk network's covariate-shape path (a small MLP over the covariates alone, so that
+    age can act non-linearly, as incidence does); 0: covariates act linearly."""
     epochs: int = 200
     """Upper bound on passes over the training part; early stopping usually ends far sooner (small
     cohorts need many passes, large ones few)."""

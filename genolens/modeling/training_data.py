@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -133,6 +133,21 @@ def _columns(table: pd.DataFrame, id_col: str, anc_col: str | None, outcomes: Se
     if not outs:
         raise CohortError(f"No outcome column (0/1) found in {name}; name them with outcomes=[...].")
     return outs, covs
+
+
+def known_outcomes_only(cohort: Cohort) -> Cohort:
+    """The cohort without the people none of whose outcomes is known (a man in a breast-cancer cohort of women).
+
+    They would train nothing, and would enter the reference distribution and the card's means as if they belonged
+    to the population the model describes.
+    """
+    known = ~np.isnan(cohort.outcomes).all(axis=1)
+    if known.all():
+        return cohort
+    return replace(cohort, samples=tuple(s for s, k in zip(cohort.samples, known, strict=True) if k),
+                   genetic=cohort.genetic[known], covariates=cohort.covariates[known],
+                   outcomes=cohort.outcomes[known],
+                   ancestry=cohort.ancestry[known] if cohort.ancestry is not None else None)
 
 
 def split_indices(n: int, cfg: TrainConfig) -> dict[str, np.ndarray]:

@@ -357,7 +357,8 @@ def _risks(s: ReportSummary) -> str:
                       f"{escape(n.reason)}.</li>" for n in s.not_computed)
     return (cards + (f"<ul class=skipped>{skipped}</ul>" if skipped else "") +
             '<p class="small">Models trained on simulated cohorts. Each model probability is of the outcome named on '
-            "its card in the simulated population, without a time horizon; where an absolute risk is given it is the "
+            "its card in the simulated population, over the time horizon the card names (none for most); where an "
+            "absolute risk is given it is the "
             "risk of a diagnosis between the ages named, from US incidence and mortality rates. Every number "
             f"depends on the accuracy of the genotypes and the patient details entered.</p>{_risk_details(s)}")
 

@@ -91,9 +91,18 @@ def test_json_carries_every_absolute_field_and_rebuilds_the_card(bundles: tuple[
 
 
 def test_a_man_gets_no_breast_number_and_a_patient_without_age_is_asked_for_it(bundles: tuple[Bundle, ...]) -> None:
-    man = _cards(bundles[:1], PatientDetails(sex="male", values={"age": 50.0}))["breast_cancer"]
-    assert man.absolute == () and "No absolute risk of breast cancer is given for men" in man.absolute_note
-    assert "No absolute risk of breast cancer is given for men" in render_html_of(bundles[:1], "male")
+    # the breast-cancer model is for women: a man gets no breast-cancer card at all, and the report says why
+    patient = read_patient(BRCA1, qc_records=0, absent="reference")
+    summary = patient_report(patient, bundles[:1], details=PatientDetails(sex="male", values={"age": 50.0}),
+                             explain=False).summary
+    assert [c.bundle for c in summary.risk_cards] == []
+    assert [(n.bundle, n.reason) for n in summary.not_computed] == [
+        ("breast_cancer", "this model is meant for female patients only; the patient is male")]
+    assert "this model is meant for female patients only; the patient is male" in render_html_of(bundles[:1], "male")
+    # a model that reads sex (not women-only) still gets the men's sentence from the absolute-risk step
+    engine = breast_engine(bundles[0])
+    assert engine is not None
+    assert "No absolute risk of breast cancer is given for men" in risks_for(engine, 0.0, sex="male", age=50.0).note
     no_age = _cards(bundles[:1], PatientDetails(sex="female"))["breast_cancer"]
     assert no_age.absolute == () and "age not given" in no_age.absolute_note
 

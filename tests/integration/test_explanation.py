@@ -147,4 +147,5 @@ def test_the_band_ignores_missing_sites_the_network_does_not_read(bundles: dict[
     batch[:, np.flatnonzero(unread)] = rng.integers(0, 3, size=(20, 50))
     with torch.inference_mode():
         p = torch.sigmoid(b.model(torch.as_tensor(batch, dtype=torch.float32)))[:, 0].double().numpy()
-    assert np.ptp(p) == 0.0 and p[0] == pytest.approx(lo, abs=1e-7)
+    # float32 rounding only (one unit in the last place is 3e-8 here); a site that is read moves it by far more
+    assert np.ptp(p) <= 1e-7 and p[0] == pytest.approx(lo, abs=1e-7)

@@ -56,7 +56,7 @@ def cohort_script() -> None:
 
     from components import cohort_views
 
-    manifest = {"input": {"sha256": "ab" * 32}, "bundles": [{"name": "breast_cancer", "version": "1.1.0"}]}
+    manifest = {"input": {"sha256": "ab" * 32}, "bundles": [{"name": "breast_cancer", "version": "2.0.0"}]}
     results = SimpleNamespace(manifest=manifest)
     cohort_views.download(results, None, "breast_cancer", "y_breast_cancer")  # type: ignore[arg-type]
 
@@ -91,7 +91,7 @@ def test_each_cohort_csv_download_is_one_export_entry(local_mode: None, buttons:
     new = entries()[before:]
     assert [(e["action"], e["detail"], e["user"]) for e in new] == [("export", "cohort matrix csv y_breast_cancer",
                                                                     "local user")]
-    assert new[0]["patient"] == {"sha256": SHA, "sample": ""} and new[0]["models"] == ["breast_cancer 1.1.0"]
+    assert new[0]["patient"] == {"sha256": SHA, "sample": ""} and new[0]["models"] == ["breast_cancer 2.0.0"]
     assert b"'=cmd" in first  # the data is the CSV the button always gave (formula cells made inert)
     clicks(csv[-1]["data"], 2)
     assert [e["action"] for e in entries()[before:]] == ["export"] * 3  # one entry per click

@@ -20,6 +20,7 @@ from genolens.errors import OptionError, VcfReadError
 from genolens.genome.isolated import read_patient_isolated
 from genolens.genome.patient import read_patient
 from genolens.genome.vcf_check import (
+    COHORT_FLOORS,
     DEFAULT_LIMITS,
     INPUT_LIMITS_ENV,
     InputLimits,
@@ -86,6 +87,18 @@ def test_configure_carries_changed_limits_in_the_environment_and_defaults_clear_
     assert active_limits(env) == limits
     assert configure_limits({}, env) == DEFAULT_LIMITS and env == {}
     assert active_limits(env) == DEFAULT_LIMITS
+
+
+def test_cohort_commands_raise_the_sample_and_expansion_limits_only() -> None:
+    env: dict[str, str] = {}
+    patient = configure_limits({"input_limits": {"max_samples": 2, "max_line_bytes": 4096}}, env)
+    cohort = configure_limits({"input_limits": {"max_samples": 2, "max_line_bytes": 4096}}, env, cohort=True)
+    assert patient.max_samples == 2 and cohort.max_samples == COHORT_FLOORS["max_samples"]
+    assert cohort.max_expansion == COHORT_FLOORS["max_expansion"] > DEFAULT_LIMITS.max_expansion
+    assert cohort.max_line_bytes == 4096  # what the settings say for other limits still holds
+    assert active_limits(env) == cohort
+    assert configure_limits({}, env) == DEFAULT_LIMITS and env == {}
+    assert "train" in cli.COHORT_COMMANDS and "inspect" not in cli.COHORT_COMMANDS
 
 
 def test_a_bad_environment_value_names_the_variable_and_the_key() -> None:

@@ -66,14 +66,14 @@ def test_the_models_page_builds_only_the_open_card_and_one_outcomes_curves() -> 
     assert not at.exception and not at.error
     labels = [t.label for t in at.tabs]
     assert labels[0] == "breast cancer" and labels[-1] == DOSE_TAB and "treatment response" in labels
-    assert [h.value for h in at.subheader if " · v" in h.value] == ["breast_cancer · v1.1.0"]
+    assert [h.value for h in at.subheader if " · v" in h.value] == ["breast_cancer · v2.0.0"]
     assert len(at.get("plotly_chart")) == 2  # ROC and calibration of the open card's one outcome
 
     at.session_state[CARD_TAB] = "treatment response"
     at.run()
     assert not at.exception and not at.error
-    assert [h.value for h in at.subheader if " · v" in h.value] == ["treatment_response · v1.1.0"]
-    metrics = json.loads((ROOT / "models" / "treatment_response" / "1.1.0" / "metrics.json").read_text())
+    assert [h.value for h in at.subheader if " · v" in h.value] == ["treatment_response · v2.0.0"]
+    metrics = json.loads((ROOT / "models" / "treatment_response" / "2.0.0" / "metrics.json").read_text())
     outputs = [o for o in metrics if o.startswith("y_")]
     assert len(outputs) == 8
     label = {o: o.removeprefix("y_").replace("_", " ").capitalize() for o in outputs}

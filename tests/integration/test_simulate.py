@@ -16,8 +16,9 @@ from genolens.genome.panel import load_panel
 from genolens.genome.patient import read_patient
 from genolens.genome.vcf import open_vcf, read_header
 from genolens.modeling.allele_frequencies import target_eaf
+from genolens.modeling.fixed_truth import draw_outcomes
 from genolens.modeling.haplotypes import POPULATIONS, draw_haplotypes, simulate_windows
-from genolens.modeling.outcomes import PREVALENCE, draw_outcomes, feature_values, oracle_logit, prs77_log_or
+from genolens.modeling.outcomes import PREVALENCE, feature_values, oracle_logit, prs77_log_or
 from genolens.modeling.simulate import PANELS, SimulatedCohort, simulate_cohort
 from tests.factories import DEMO
 

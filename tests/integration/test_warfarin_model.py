@@ -40,7 +40,8 @@ def test_the_card_figures_are_those_of_the_shipped_weights_on_the_held_out_patie
     for name, groups in held_out.items():
         for group, figures in groups.items():
             for key, value in figures.items():
-                assert written["metrics"]["validation"][name][group][key] == pytest.approx(value, rel=1e-9), \
+                # float32 network arithmetic: another CPU's kernels round differently (2e-9 seen), never by 1e-6
+                assert written["metrics"]["validation"][name][group][key] == pytest.approx(value, rel=1e-6), \
                     (name, group, key)
     assert written["metrics"]["interval_coverage_90"]["validation"] == pytest.approx(coverage, rel=1e-12)
     # the published IWPC algorithm on our held-out patients lies within 1 mg/week of the paper's 8.8

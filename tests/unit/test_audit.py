@@ -25,7 +25,7 @@ def _log(tmp_path: Path, n: int = 4) -> Path:
     actions = ("sign_in", "open_patient", "view_page", "export", "what_if", "sign_out")
     for i in range(n):
         append(path, user=f"user{i}@example.org", role="clinician", action=actions[i % len(actions)],  # type: ignore[arg-type]
-               patient=PatientRef(SHA, "NA12878") if i % 2 else None, models=("breast_cancer 1.1.0",),
+               patient=PatientRef(SHA, "NA12878") if i % 2 else None, models=("breast_cancer 2.0.0",),
                detail=f"step {i}", now=WHEN + dt.timedelta(minutes=i))
     return path
 

@@ -19,7 +19,7 @@ DAY = dt.date(2026, 12, 3)
 
 
 def card(name: str) -> ModelCard:
-    return read_card(tomllib.loads((ROOT / "models" / name / "1.1.0" / "card.toml").read_text(encoding="utf-8")))
+    return read_card(tomllib.loads((ROOT / "models" / name / "2.0.0" / "card.toml").read_text(encoding="utf-8")))
 
 
 def test_sex_is_a_word_and_a_model_that_reads_it_refuses_without_it() -> None:
@@ -35,6 +35,14 @@ def test_sex_is_a_word_and_a_model_that_reads_it_refuses_without_it() -> None:
 def test_a_model_for_one_sex_says_so_for_the_other() -> None:
     got = model_inputs(card("breast_cancer"), patient_details({"sex": "male"}), on=DAY, sexes=("female",))
     assert got.missing == "this model is meant for female patients only; the patient is male"
+
+
+def test_a_model_for_one_sex_predicts_nothing_without_the_sex() -> None:
+    # a women-only model need not read sex to need it: without it the patient may be a man
+    got = model_inputs(card("breast_cancer"), PatientDetails(), on=DAY, sexes=("female",))
+    assert got.missing.startswith("sex not given (this model is meant for female patients only")
+    assert model_inputs(card("breast_cancer"), patient_details({"sex": "female"}), on=DAY,
+                        sexes=("female",)).missing == ""
 
 
 def test_details_not_given_are_named_with_the_value_shown() -> None:

@@ -9,15 +9,14 @@ import pytest
 
 from genolens.genome.panel import load_panel
 from genolens.modeling.allele_frequencies import target_frequencies
-from genolens.modeling.fixed_truth import FOLLOW_UP_YEARS, draw_breast_onsets
-from genolens.modeling.outcomes import outcome_models
+from genolens.modeling.fixed_truth import FOLLOW_UP_YEARS, draw_breast_onsets, truth_models
 from genolens.modeling.simulate import PANELS
 from genolens.modeling.simulation_check import check_simulation, logistic_fit
 
 
 @pytest.fixture(scope="module")
 def truth() -> dict:
-    return outcome_models({p: load_panel(p) for p in PANELS})
+    return truth_models({p: load_panel(p) for p in PANELS})
 
 
 def test_onsets_follow_the_hazards_in_closed_form(truth: dict) -> None:

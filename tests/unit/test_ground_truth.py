@@ -23,6 +23,7 @@ from genolens.explain.true_contributions import causal_inputs, true_contribution
 from genolens.explain.truth_metrics import randomised, validate_outcome
 from genolens.modeling.bundle import Reference, load_bundle, write_bundle
 from genolens.modeling.export import write_trained_bundle
+from genolens.modeling.fresh_metrics import fresh_metrics
 from genolens.modeling.networks import Ensemble, NetworkConfig
 from genolens.modeling.outcomes import oracle_logit
 from genolens.modeling.train import TrainResult
@@ -205,7 +206,8 @@ def at_the_truth(cohort: Cohort, cfg: TrainConfig, beta: np.ndarray, cov_beta: n
     return TrainResult(model, net, cfg, sizes, cohort.genetic.mean(axis=0), logits, None, metrics)
 
 
-def test_validate_bundle_end_to_end_on_a_tiny_simulated_cohort(tmp_path: Path) -> None:
+def tiny_bundle_and_cohort(tmp_path: Path) -> tuple[Path, Cohort, dict[str, Any]]:
+    """A bundle at the truth of a tiny simulated cohort, the cohort folder (VCF, phenotypes, truth) beside it."""
     cohort = replace(synthetic_cohort(1_000, seed=4), ancestry=None)  # 20 variants, age and bmi
     effects = {f"rs{i + 1}": float(b) for i, b in enumerate(np.linspace(-0.4, 0.5, 20))}
     cfg = replace(FAST, members=2, test_fraction=0.3)
@@ -224,12 +226,39 @@ def test_validate_bundle_end_to_end_on_a_tiny_simulated_cohort(tmp_path: Path) -
                        "intercept": -2.0, "covariates": ["age", "bmi"], "covariate_effects": {"age": 0.04, "bmi": 0.05},
                        "variant_effects": effects, "features": {}, "feature_effects": {}, "interactions": []}}
     (tmp_path / "cohort" / "truth.json").write_text(json.dumps(t))
+    return folder, cohort, t
+
+
+def test_validate_bundle_end_to_end_on_a_tiny_simulated_cohort(tmp_path: Path) -> None:
+    folder, _cohort, _t = tiny_bundle_and_cohort(tmp_path)
     out = validate_bundle(folder, tmp_path / "cohort", n_patients=15, seed=1, panel_dir=tmp_path / "panels")
     assert out["n_patients"] == 15 and out["y_disease"]["mean_pearson_r"] == pytest.approx(1.0, abs=1e-4)
     assert out["passed"] and out["randomisation"] == "pass"
     card = tomllib.loads((folder / "card.toml").read_text())
     assert card["validation"]["y_disease"]["n_causal"] == 22 and card["validation"]["method"] == "ig"
     assert load_bundle(folder, panel_dir=tmp_path / "panels").card["validation"]["passed"] is True
+
+
+def test_a_fresh_cohort_draws_from_everyone_and_a_bundle_at_the_truth_ranks_as_the_oracle(tmp_path: Path) -> None:
+    folder, cohort, t = tiny_bundle_and_cohort(tmp_path)
+    (tmp_path / "cohort" / "truth.json").write_text(json.dumps({**t, "_simulation": {"seed": 99}}))
+    out = validate_bundle(folder, tmp_path / "cohort", n_patients=15, seed=1, panel_dir=tmp_path / "panels",
+                          fresh=True, write=False)
+    assert out["cohort_seed"] == 99 and "seed 99, never used in training" in out["patients"]
+    assert out["y_disease"]["mean_pearson_r"] == pytest.approx(1.0, abs=1e-4)
+    table = fresh_metrics(load_bundle(folder, panel_dir=tmp_path / "panels"), tmp_path / "cohort")
+    row = table["y_disease"]
+    y = cohort.outcomes[:, 0]
+    assert table["cohort_seed"] == 99 and row["n"] == len(y) and row["cases"] == int(y.sum())
+    # the network is the truth itself: same ranking, so the same AUROC as the oracle's
+    assert row["network_auroc"] == pytest.approx(row["oracle_auroc"], abs=1e-4)
+    # the oracle's AUROC by counting pairs (Mann-Whitney), not by evaluate.auroc's ranks
+    covariates = {"age": cohort.covariates[:, 0], "bmi": cohort.covariates[:, 1]}
+    logit = oracle_logit(t["y_disease"], cohort.genetic, covariates)
+    case, control = logit[y == 1], logit[y == 0]
+    pairs = (case[:, None] > control[None, :]).mean() + 0.5 * (case[:, None] == control[None, :]).mean()
+    assert row["oracle_auroc"] == pytest.approx(pairs, abs=1e-4)
+    assert row["observed"] == pytest.approx(y.mean(), abs=1e-5) and 0 < row["mean_predicted"] < 1
 
 
 def test_the_command_says_when_there_is_no_bundle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
