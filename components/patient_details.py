@@ -72,6 +72,13 @@ def inputs(patient: PatientGenome, bundle: Bundle) -> ModelInputs:
     return model_inputs(bundle.info, current(patient), on=today(), sexes=bundle.info.sexes)
 
 
+def meant_for(patient: PatientGenome, bundles: tuple[Bundle, ...]) -> tuple[Bundle, ...]:
+    """The bundles meant for the patient's sex (a women-only model is left out for a man); all when none is left."""
+    sex = current(patient).sex
+    kept = tuple(b for b in bundles if not b.info.sexes or sex is None or sex in b.info.sexes)
+    return kept or bundles
+
+
 def in_words(d: PatientDetails) -> str:
     """The details in use in one line of words (``"female, 38 years, 2 first-degree relatives with ..."``)."""
     parts = [d.sex or "sex not given", d.race or "race not given"]
@@ -154,8 +161,9 @@ def need_inputs(patient: PatientGenome, bundle: Bundle) -> ModelInputs:
     """The bundle's inputs from the patient's details; when it cannot predict, say why and stop the page."""
     got = inputs(patient, bundle)
     if got.missing:
-        st.info(f"**No estimate from {bundle.name}:** {got.missing}. Enter the patient's details on the Patient "
-                "page.", icon=":material/person_edit:")
+        advice = ("" if got.missing.startswith("this model is meant for") else
+                  " Enter the patient's details on the Patient page.")
+        st.info(f"**No estimate from {bundle.name}:** {got.missing}.{advice}", icon=":material/person_edit:")
         st.page_link("pages/patient.py", label="Open the Patient page", icon="🧬")
         st.stop()
     return got

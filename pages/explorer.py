@@ -12,7 +12,7 @@ patient, bundles = frame.patient_page(
 )
 
 top = st.columns(4)
-bundle, output = choices.output(bundles, key="explorer_output", column=top[0])
+bundle, output = choices.output(patient_details.meant_for(patient, bundles), key="explorer_output", column=top[0])
 baseline, ancestry = choices.baseline(bundle, key="explorer_baseline", column=top[1])
 method, steps, methods = explorer_views.controls(top[2], top[3])
 

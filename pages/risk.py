@@ -13,7 +13,8 @@ patient, bundles = frame.patient_page(
 )
 
 left, right = st.columns(2)
-bundle, output = choices.output(bundles, key="risk_output", choice=st.session_state.get(RISK_CHOICE), column=left)
+offered = patient_details.meant_for(patient, bundles)  # a man is not offered the women-only breast model
+bundle, output = choices.output(offered, key="risk_output", choice=st.session_state.get(RISK_CHOICE), column=left)
 baseline, ancestry = choices.baseline(bundle, key="risk_baseline", column=right)
 
 inputs = patient_details.need_inputs(patient, bundle)

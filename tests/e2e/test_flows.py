@@ -109,13 +109,13 @@ def test_clinician_flow(page: Page, artifacts_dir: Path) -> None:
     _go(page, "Report", "Inherited variants tested")
     main = page.get_by_test_id("stMain")
     expect(main.get_by_text("Patient DEMO_DPYD from dpyd_2A_heterozygote.vcf.gz", exact=False)).to_be_visible()
-    for disease in DISEASES:  # one risk card per disease, each with its estimate
+    for disease in DISEASES[1:]:  # one risk card per disease meant for him, each with its estimate
         card = page.get_by_test_id("stColumn").filter(has_text=disease).filter(has_text="Model probability of")
         expect(card).to_have_count(1)
         expect(card.get_by_test_id("stMetricValue")).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
-    # a man: every card shows the model probability, and the breast card says why no risk by age is given
-    expect(page.get_by_test_id("stMetric").filter(has_text="Model probability (no time horizon)")).to_have_count(3)
-    expect(main).to_contain_text("No absolute risk of breast cancer is given for men")
+    # a man: no breast-cancer card (the model is for women), and the report says why
+    expect(page.get_by_test_id("stMetric").filter(has_text="Model probability (no time horizon)")).to_have_count(2)
+    expect(main).to_contain_text("this model is meant for female patients only; the patient is male")
     drugs = page.get_by_test_id("stTable").first  # the drug table comes before the details table
     expect(drugs).to_contain_text("Fluoropyrimidines")
     expect(drugs).to_contain_text("DPYD Intermediate Metabolizer")  # the demo's story: *2A heterozygote
@@ -140,7 +140,7 @@ def test_clinician_flow(page: Page, artifacts_dir: Path) -> None:
     assert pngs and all(p.stat().st_size > 5_000 for p in pngs), pngs
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True,
                           timeout=60).stdout
-    for expected in ("GenoLens patient report", "DEMO_DPYD", "Risk estimates", *DISEASES, "Drug table",
+    for expected in ("GenoLens patient report", "DEMO_DPYD", "Risk estimates", *DISEASES[1:], "Drug table",
                      "Fluoropyrimidines", "Clopidogrel", "Research use only"):
         assert expected in text, f"{expected!r} missing from the PDF text"
     assert "DEMO_BRCA1" not in text
