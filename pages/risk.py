@@ -47,8 +47,9 @@ cols[3].metric("Explanation grade", shown.reliability.grade,
 for line in inputs.assumed:
     st.caption(f":material/info: {line[:1].upper()}{line[1:]}.")
 st.caption(f"Model probability of {spec.outcome} in the simulated population (time horizon: {spec.horizon}): "
-           f"{o.band} · {o.relative_risk:.2f}× the mean probability of the simulated reference population (men and "
-           f"women; carriers pull the mean above the typical person's) · "
+           f"{o.band} · {o.relative_risk:.2f}× the mean probability of the simulated reference population "
+           f"({bundle.info.people}; "
+           f"carriers pull the mean above the typical person's) · "
            f"{tables.percentile_words(o.percentile)} of that population · "
            f"missing-data range: {shown.sensitivity_note}.")
 st.caption("Comparison points differ: " + ("the absolute risks compare with the median woman of the same age; "

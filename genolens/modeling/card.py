@@ -89,6 +89,11 @@ class ModelCard:
     """The card's ``[fresh_validation]`` table (discrimination, calibration and 10-year E/O on a cohort
     simulated with a seed never used in training); empty when not run."""
 
+    @property
+    def people(self) -> str:
+        """Whom the model was trained on and is meant for, in words (``"women"``, or ``"men and women"``)."""
+        return " and ".join({"female": "women", "male": "men"}.get(x, x) for x in self.sexes) or "men and women"
+
     def output(self, name: str) -> OutputSpec:
         """The spec of output ``name`` (with or without ``y_``).
 

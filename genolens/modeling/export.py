@@ -57,7 +57,7 @@ def write_trained_bundle(out: Path, result: TrainResult, cohort: Cohort, panel: 
 
     ``sexes``: the sexes the model is meant for (its cohort's outcomes apply to them only); empty: any.
     """
-    people = " and ".join({"female": "women", "male": "men"}[s] for s in sexes) if sexes else "adults"
+    people = " and ".join({"female": "women", "male": "men"}.get(s, s) for s in sexes) if sexes else "adults"
     groups = tuple(sorted(set(result.test_ancestry))) if result.test_ancestry is not None else ()
     logits = reference_quantiles(result.test_logits.T)  # (n_outputs, <= REFERENCE_POINTS)
     by_group = {g: reference_quantiles(result.test_logits[result.test_ancestry == g].T) for g in groups}

@@ -357,9 +357,8 @@ def _risk_card(b: Bundle, patient: PatientGenome, result: BundleResult, k: int) 
 
 def model_comparison(b: Bundle, k: int) -> str:
     """Whom the model's probability, relative risk and percentile compare the patient with, in words."""
-    who = " and ".join({"female": "women", "male": "men"}[s] for s in b.info.sexes) or "men and women"
     return (f"relative risk against the mean probability of the simulated reference population "
-            f"({percent(float(b.mean_probability[k]))}: {who} of the training simulation, a mean that "
+            f"({percent(float(b.mean_probability[k]))}: {b.info.people} of the training simulation, a mean that "
             f"carriers pull above the typical person's); percentile among the same population "
             f"({b.reference.logits.shape[1]:,} reference scores)")
 
