@@ -91,11 +91,12 @@ def test_configure_carries_changed_limits_in_the_environment_and_defaults_clear_
 
 def test_cohort_commands_raise_the_sample_and_expansion_limits_only() -> None:
     env: dict[str, str] = {}
-    patient = configure_limits({"input_limits": {"max_samples": 2, "max_line_bytes": 4096}}, env)
-    cohort = configure_limits({"input_limits": {"max_samples": 2, "max_line_bytes": 4096}}, env, cohort=True)
+    patient = configure_limits({"input_limits": {"max_samples": 2, "max_header_bytes": 4096}}, env)
+    cohort = configure_limits({"input_limits": {"max_samples": 2, "max_header_bytes": 4096}}, env, cohort=True)
     assert patient.max_samples == 2 and cohort.max_samples == COHORT_FLOORS["max_samples"]
     assert cohort.max_expansion == COHORT_FLOORS["max_expansion"] > DEFAULT_LIMITS.max_expansion
-    assert cohort.max_line_bytes == 4096  # what the settings say for other limits still holds
+    assert cohort.max_line_bytes == COHORT_FLOORS["max_line_bytes"]  # a million sample names on the #CHROM line
+    assert cohort.max_header_bytes == 4096  # what the settings say for other limits still holds
     assert active_limits(env) == cohort
     assert configure_limits({}, env) == DEFAULT_LIMITS and env == {}
     assert "train" in cli.COHORT_COMMANDS and "inspect" not in cli.COHORT_COMMANDS
