@@ -96,14 +96,13 @@ def fresh_metrics(bundle: Bundle, cohort_dir: str | Path) -> dict[str, Any]:
             age = np.floor(cov["cov_age"][known]).astype(np.int64)
             young = age <= 74
             lp = log_rr(bundle, x[known][young])
-            expected = float(absolute_risk(lp, age[young], age[young] + 10, hazard0=engine.hazard0,
-                                           incidence=engine.incidence, mortality=engine.mortality).sum())
+            risk = absolute_risk(lp, age[young], age[young] + 10, hazard0=engine.hazard0,
+                                 incidence=engine.incidence, mortality=engine.mortality)  # (women,)
+            expected = float(risk.sum())
             observed = int(y[known][young].sum())
             row["absolute_10y"] = {"women": int(young.sum()), "expected": round(expected, 1), "observed": observed,
                                    "e_over_o": round(expected / observed, 4) if observed else float("nan")}
             if cohort.ancestry is not None:  # the simulated incidence is anchored to SEER in European women
-                risk = absolute_risk(lp, age[young], age[young] + 10, hazard0=engine.hazard0,
-                                     incidence=engine.incidence, mortality=engine.mortality)
                 group = cohort.ancestry[known][young]
                 for g in sorted(set(group)):
                     e, o = float(risk[group == g].sum()), int(y[known][young][group == g].sum())
