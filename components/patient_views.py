@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import cached, inert, tables
-from genolens.datamodel import BuildCall, FileQC, PanelResult, PatientGenome, ReferenceCheck
+from genolens.datamodel import AncestryEstimate, BuildCall, FileQC, PanelResult, PatientGenome, ReferenceCheck
 from genolens.genome import ORIGIN_WORDS, panel_warnings
 from genolens.genome.qc import sampling_words
 
@@ -66,6 +66,19 @@ def build_summary(build: BuildCall, reference: ReferenceCheck | None = None) -> 
         st.caption(f"Reference FASTA {inert.name(reference.name)} ({reference.build}): {reference.compared} panel "
                    f"sites compared with the file's REF, {len(reference.mismatches)} mismatches; "
                    f"{reference.filled} panel sites got their REF from it.")
+
+
+def ancestry_summary(a: AncestryEstimate | None) -> None:
+    """Show the continental-ancestry estimate from the 1000 Genomes markers, or why there is none."""
+    if a is None:
+        return
+    st.subheader("Ancestry")
+    shown = " · ".join(f"{g} {p:.1%}" for g, p in a.posterior[:3])
+    st.markdown(a.words + (f"  \nPosterior: {shown}." if shown else ""))
+    st.caption("Likelihood of the sample's genotypes at ancestry-informative SNPs under the allele frequencies "
+               "of the five 1000 Genomes superpopulations (AFR, AMR, EAS, EUR, SAS). It checks whether the "
+               "models, trained on simulated EUR/AFR/EAS people, suit this patient; it is not a statement "
+               "about identity.")
 
 
 def qc_summary(qc: FileQC) -> None:

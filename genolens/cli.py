@@ -368,6 +368,8 @@ def _text(p: PatientGenome) -> str:
                  f"het/hom-alt {_num(qc.het_hom_alt)}, median DP {_num(qc.dp_median)}, GQ {_num(qc.gq_median)}")
     lines += [f"  warning: {w}" for w in qc.warnings]
     lines.append(f"  sites absent from the file are treated as: {p.absent_policy}")
+    if p.ancestry is not None:
+        lines.append(f"  ancestry: {p.ancestry.words}")
     for r in p.panels:
         counts: dict[str, int] = {}
         for s in r.sites:

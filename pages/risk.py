@@ -50,8 +50,10 @@ st.caption(f"Model probability of {spec.outcome} in the simulated population (ti
            f"{o.band} · {o.relative_risk:.2f}× the mean probability of the simulated reference population "
            f"({bundle.info.people}; "
            f"carriers pull the mean above the typical person's) · "
-           f"{tables.percentile_words(o.percentile)} of that population · "
-           f"missing-data range: {shown.sensitivity_note}.")
+           f"{tables.percentile_words(o.percentile)} of that population"
+           + (f" ({tables.percentile_words(o.ancestry_percentile[1])} of its {o.ancestry_percentile[0]} people, the "
+              "patient's ancestry from the 1000 Genomes markers)" if o.ancestry_percentile else "")
+           + f" · missing-data range: {shown.sensitivity_note}.")
 st.caption("Comparison points differ: " + ("the absolute risks compare with the median woman of the same age; "
                                           if has_absolute else "")
            + "the model probability with the simulated population's mean; the ledger below adds up from its "

@@ -340,6 +340,34 @@ class PatientGenome:
     """How records were read, in words (``"region queries on index"``, ``"single scan"``)."""
     reference: ReferenceCheck | None = None
     """What the user's reference FASTA said (``None``: none given; the shipped REF facts serve)."""
+    ancestry: AncestryEstimate | None = None
+    """Continental ancestry from the 1000 Genomes markers (``None``: not asked for)."""
+
+
+AncestryStatus = Literal["assigned", "uncertain", "unusual", "not_estimated"]
+
+
+@dataclass(frozen=True)
+class AncestryEstimate:
+    """The sample's continental ancestry, from its genotypes at ancestry-informative 1000 Genomes markers."""
+
+    status: AncestryStatus
+    """``assigned`` (one superpopulation fits clearly), ``uncertain`` (two or more fit about as well),
+    ``unusual`` (the best fits worse than almost every member of it would) or ``not_estimated``."""
+    group: str | None
+    """The best-fitting superpopulation (``AFR``, ``AMR``, ``EAS``, ``EUR``, ``SAS``); ``None`` when not estimated."""
+    posterior: tuple[tuple[str, float], ...]
+    """Posterior probability of each superpopulation (flat prior), best first; empty when not estimated."""
+    markers_used: int
+    """Markers whose genotype entered the estimate (observed or assumed reference)."""
+    markers_assumed_reference: int
+    """Of those, markers absent from a declared whole-genome call set and taken as reference."""
+    markers_considered: int
+    """Markers on the chromosomes the file has records on (the denominator of the coverage check)."""
+    fit_z: float | None
+    """How well the best superpopulation fits: (log-likelihood - its expectation) / SD under that group."""
+    words: str
+    """One sentence for the user: the result, or why there is none and what to do."""
 
 
 @dataclass(frozen=True)

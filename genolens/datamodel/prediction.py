@@ -46,6 +46,10 @@ class OutputPrediction:
     """Risk band from ``relative_risk`` with the thresholds stated in the bundle's card."""
     flags: tuple[Flag, ...]
     """Out-of-distribution and input-quality flags; ``()`` when none applies."""
+    ancestry_percentile: tuple[str, float] | None = None
+    """(group, percentile 0..100 of ``logit`` among the bundle's reference people of that ancestry group):
+    given when the patient's ancestry was assigned from the 1000 Genomes markers to a group the bundle's
+    reference has; ``None`` otherwise."""
 
 
 @dataclass(frozen=True)

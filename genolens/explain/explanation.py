@@ -191,7 +191,7 @@ def explain_all(bundle: Bundle, patient: PatientGenome, *, outputs: Sequence[str
     every = range(len(bundle.outputs))
     wanted = sorted({output_index(bundle, o) for o in outputs}) if outputs is not None else list(every)
     features = features_for(patient, bundle)
-    pred = predict(bundle, features, clinical)
+    pred = predict(bundle, features, clinical, ancestry=patient.ancestry)
     ctx = context_for(bundle, seed=seed)
     if baseline == "relative" and relative_values is not None:
         relative_values = np.concatenate([np.where(np.isnan(relative_values), bundle.reference.feature_mean,

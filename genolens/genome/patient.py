@@ -28,6 +28,8 @@ from genolens.datamodel import (
     ReferenceCheck,
 )
 from genolens.errors import OptionError, ReferenceFastaError, VcfReadError
+from genolens.genome.ancestry import ancestry_json, marker_dosages, marker_sites
+from genolens.genome.ancestry import estimate as estimate_ancestry
 from genolens.genome.build import build_from_header, decide_build, ref_tallies
 from genolens.genome.encode import call_panel, encode
 from genolens.genome.panel import load_panels
@@ -64,6 +66,7 @@ def read_patient(
     index_dir: str | os.PathLike[str] | None = None,
     references: Sequence[str | os.PathLike[str]] = (),
     progress: Progress | None = None,
+    ancestry: bool = True,
 ) -> PatientGenome:
     """Read one sample's genotypes at every panel site, with build evidence and QC.
 
@@ -102,6 +105,9 @@ def read_patient(
         ``()``: the shipped REF facts serve.
     progress
         Called with (fraction 0..1, message) while reading.
+    ancestry
+        Also read the 1000 Genomes ancestry markers and estimate the sample's continental ancestry
+        (:mod:`genolens.genome.ancestry`; ``PatientGenome.ancestry``).
 
     Raises
     ------
@@ -123,6 +129,9 @@ def read_patient(
     targets: dict[str, list[int]] = {}
     for chrom, pos in _sites(chosen, BUILDS):  # both builds: the build is decided after the text check
         targets.setdefault(chrom, []).append(pos)
+    if ancestry:
+        for chrom, pos in (s for b in BUILDS for s in marker_sites(b)):
+            targets.setdefault(chrom, []).append(pos)
     with ExitStack() as stack:
         # A FASTA's build is told against every shipped REF fact, not only those of the panels read now.
         shipped = load_panels() if references and panels is not None else ()
@@ -134,7 +143,9 @@ def read_patient(
         header_only = header_build_call(vf, build)
         builds: tuple[Build, ...] = (header_only.build,) if header_only else BUILDS
         sites = _sites(chosen, builds)
-        report(0.05, f"Reading {len(sites)} panel sites and the QC sample")
+        if ancestry:
+            sites = sorted({*sites, *(s for b in builds for s in marker_sites(b))})
+        report(0.05, f"Reading {len(sites)} panel and ancestry-marker sites and the QC sample")
         records, mode, sample_qc = vf.read_sites_and_qc(idx, sites, qc_records=max(qc_records, 0),
                                                         progress=lambda f, m: report(0.05 + 0.6 * f, m))
 
@@ -160,6 +171,11 @@ def read_patient(
         qc = file_qc(sample_qc)
         if checked is not None and checked.mismatches:
             qc = replace(qc, warnings=(*qc.warnings, reference_warning(checked)))
+        estimate = None
+        if ancestry:
+            on_file = {*qc.chromosomes, *(chrom for chrom, _ in records)}
+            dosages = marker_dosages(call.build, records, absent=absent, chromosomes=sorted(on_file))
+            estimate = estimate_ancestry(*dosages, absent=absent)
         info = vf.info
     report(1.0, "Done")
     return PatientGenome(
@@ -173,6 +189,7 @@ def read_patient(
         qc=qc,
         read_mode=mode,
         reference=checked,
+        ancestry=estimate,
     )
 
 
@@ -261,6 +278,7 @@ def patient_to_json(p: PatientGenome) -> dict[str, Any]:
             "ref_mismatches": [{"chrom": m.chrom, "pos": m.pos, "file_ref": m.file_ref, "fasta_ref": m.fasta_ref,
                                 "variants": list(m.variants)} for m in p.reference.mismatches],
         },
+        "ancestry": None if p.ancestry is None else ancestry_json(p.ancestry),
         "qc": {k: list(v) if isinstance(v, tuple) else v for k, v in p.qc.__dict__.items()},
         "panels": {
             r.panel: {

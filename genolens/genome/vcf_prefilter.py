@@ -96,12 +96,16 @@ class SitePrefilter:
 
     def covers(self, sites: Sequence[tuple[str, int]]) -> bool:
         """Whether every (normalised chromosome, position) is a target, so ``sites.vcf`` holds its records."""
+        by_chrom: dict[str, list[int]] = {}
         for chrom, pos in sites:
+            by_chrom.setdefault(chrom, []).append(pos)
+        for chrom, positions in by_chrom.items():
             wanted = self._targets.get(chrom)
-            if wanted is None:
+            if wanted is None or len(wanted) == 0:
                 return False
-            at = int(np.searchsorted(wanted, pos))
-            if at >= len(wanted) or int(wanted[at]) != pos:
+            asked = np.asarray(positions, dtype=wanted.dtype)
+            at = np.minimum(np.searchsorted(wanted, asked), len(wanted) - 1)
+            if not np.array_equal(wanted[at], asked):
                 return False
         return True
 

@@ -16,7 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from genolens.datamodel import Features, Flag, OutputPrediction, PatientGenome, Prediction, RiskBand
+from genolens.datamodel import (
+    AncestryEstimate,
+    Features,
+    Flag,
+    OutputPrediction,
+    PatientGenome,
+    Prediction,
+    RiskBand,
+)
 from genolens.datamodel.clinical import PatientDetails
 from genolens.errors import BundleError
 from genolens.modeling.architecture import member_logits
@@ -63,7 +71,7 @@ def features_for(patient: PatientGenome, bundle: Bundle) -> Features:
 
 
 def predict(bundle: Bundle, features: Features, clinical: Mapping[str, float] | None = None, *,
-            options: PredictOptions | None = None) -> Prediction:
+            options: PredictOptions | None = None, ancestry: AncestryEstimate | None = None) -> Prediction:
     """Predict every output of one bundle for one patient.
 
     Parameters
@@ -76,6 +84,9 @@ def predict(bundle: Bundle, features: Features, clinical: Mapping[str, float] | 
         Covariate values by card name (units as in the card); absent ones take the population mean.
     options
         Interval percentiles.
+    ancestry
+        The patient's ancestry from the 1000 Genomes markers (``PatientGenome.ancestry``): when estimated, it
+        decides the ancestry flag; otherwise the bundle's own simulated per-ancestry frequencies are used.
 
     Raises
     ------
@@ -116,22 +127,31 @@ def predict(bundle: Bundle, features: Features, clinical: Mapping[str, float] | 
     imputed = tuple(n for n, m in zip(features.names, missing, strict=True) if m)
     imputed_read = tuple(n for n, m, r in zip(features.names, missing, reads, strict=True) if m and r)
     shared = _flags(bundle, values, coverage, imputed, imputed_read, defaulted, out_of_range, int(reads.sum()),
-                    assumed)
-    outputs = tuple(_output(bundle, k, logits[:, k], shared, opts) for k in range(len(bundle.outputs)))
+                    assumed, ancestry)
+    matched = ancestry.group if ancestry is not None and ancestry.status == "assigned" else None
+    outputs = tuple(_output(bundle, k, logits[:, k], shared, opts, matched) for k in range(len(bundle.outputs)))
     return Prediction(bundle=bundle.name, version=bundle.version, outputs=outputs, inputs=x,
                       input_names=(*features.names, *bundle.covariates), imputed=imputed, defaulted=tuple(defaulted),
                       coverage=coverage)
 
 
-def _output(bundle: Bundle, k: int, logits: np.ndarray, shared: list[Flag], opts: PredictOptions) -> OutputPrediction:
-    """One output from its calibrated member logits (shape (members,))."""
+def _percentile(ref: np.ndarray, z: float) -> float:
+    """Mid-rank percentile 0..100 of ``z`` in the sorted scores ``ref``."""
+    below, at_or_below = np.searchsorted(ref, z, side="left"), np.searchsorted(ref, z, side="right")
+    return float(100.0 * (below + at_or_below) / 2.0 / len(ref))
+
+
+def _output(bundle: Bundle, k: int, logits: np.ndarray, shared: list[Flag], opts: PredictOptions,
+            group: str | None = None) -> OutputPrediction:
+    """One output from its calibrated member logits (shape (members,)); ``group``: the patient's assigned ancestry."""
     z = float(logits.mean())
     p = sigmoid(z)
     probs = sigmoid(logits)
     lo, hi = np.percentile(probs, opts.interval)
     ref = bundle.reference.logits[k]
-    below, at_or_below = np.searchsorted(ref, z, side="left"), np.searchsorted(ref, z, side="right")
-    percentile = float(100.0 * (below + at_or_below) / 2.0 / len(ref))
+    percentile = _percentile(ref, z)
+    by_group = bundle.reference.logits_by_ancestry
+    matched = (group, _percentile(by_group[group][k], z)) if group is not None and group in by_group else None
     rr = p / float(bundle.mean_probability[k])
     flags = list(shared)
     if len(logits) == 1:
@@ -141,7 +161,8 @@ def _output(bundle: Bundle, k: int, logits: np.ndarray, shared: list[Flag], opts
                                                 "reference people; the percentile is at its limit."))
     return OutputPrediction(output=bundle.outputs[k], logit=z, probability=p,
                             interval=(min(float(lo), p), max(float(hi), p)), percentile=percentile,
-                            relative_risk=rr, band=band(rr, bundle.bands), flags=tuple(flags))
+                            relative_risk=rr, band=band(rr, bundle.bands), flags=tuple(flags),
+                            ancestry_percentile=matched)
 
 
 
@@ -158,7 +179,7 @@ def band(relative_risk: float, thresholds: Mapping[str, float]) -> RiskBand:
 
 def _flags(bundle: Bundle, values: np.ndarray, coverage: float, imputed: tuple[str, ...],
            imputed_read: tuple[str, ...], defaulted: list[str], out_of_range: Mapping[str, float],
-           n_read: int, assumed: Mapping[str, str]) -> list[Flag]:
+           n_read: int, assumed: Mapping[str, str], ancestry: AncestryEstimate | None = None) -> list[Flag]:
     flags = []
     n = len(values)
     what = f"the {n} genetic inputs" if n_read == n else f"the {n_read} variants the model reads (of {n})"
@@ -186,12 +207,21 @@ def _flags(bundle: Bundle, values: np.ndarray, coverage: float, imputed: tuple[s
         flags.append(Flag("clinical_out_of_range", f"{info.label} lies {z:+.1f} SD from the training mean "
                                                    f"{info.mean:.4g} ({info.units}); the model has seen few "
                                                    "people like this."))
-    flags.append(_ancestry_flag(bundle, values))
+    flags.append(_ancestry_flag(bundle, values, ancestry))
     return [f for f in flags if f.code != "ancestry_ok"]
 
 
-def _ancestry_flag(bundle: Bundle, values: np.ndarray) -> Flag:
+def _ancestry_flag(bundle: Bundle, values: np.ndarray, ancestry: AncestryEstimate | None) -> Flag:
     ref = bundle.reference
+    trained = ", ".join(ref.ancestries) or "not recorded"
+    if ancestry is not None and ancestry.status == "unusual":
+        return Flag("ancestry_unusual", f"{ancestry.words} The model was trained on simulated people of "
+                                        f"{trained} ancestry; it may not transfer to this patient.")
+    if ancestry is not None and ancestry.status != "not_estimated" and ancestry.group not in ref.ancestries:
+        return Flag("ancestry_unusual", f"{ancestry.words} The model was trained on simulated people of {trained} "
+                                        "ancestry only; it may not transfer to this patient.")
+    if ancestry is not None and ancestry.status != "not_estimated":
+        return Flag("ancestry_ok", ancestry.words)
     if not ref.ancestries or not np.isfinite(ref.ancestry_floor):
         return Flag("ancestry_not_checked", "Ancestry was not checked: the bundle has no per-ancestry "
                                             "reference frequencies.")
@@ -214,6 +244,8 @@ def _ancestry_flag(bundle: Bundle, values: np.ndarray) -> Flag:
 def prediction_json(pred: Prediction) -> dict[str, Any]:
     """JSON-ready form of one bundle's prediction: ``{output: {probability, interval, ...}}``."""
     return {o.output: {"probability": o.probability, "interval": list(o.interval), "percentile": o.percentile,
+                       "ancestry_percentile": None if o.ancestry_percentile is None else {
+                           "group": o.ancestry_percentile[0], "percentile": o.ancestry_percentile[1]},
                        "relative_risk": o.relative_risk, "band": o.band,
                        "flags": [{"code": f.code, "message": f.message} for f in o.flags]}
             for o in pred.outputs}
@@ -237,7 +269,7 @@ def predict_json(patient: PatientGenome, bundles: Sequence[Bundle], details: Pat
         if inputs.missing:
             skipped[b.name] = inputs.missing
         else:
-            preds.append(predict(b, features_for(patient, b), inputs))
+            preds.append(predict(b, features_for(patient, b), inputs, ancestry=patient.ancestry))
             if found := absolute_json(b, preds[-1], inputs):
                 absolute[b.name] = found
     return {"predictions": {p.bundle: prediction_json(p) for p in preds}, "not_computed": skipped,

@@ -405,7 +405,8 @@ def _provenance(s: ReportSummary) -> str:
     details = ", ".join(f"{k}={v}" for k, v in p.details.items()) or "none entered"
     items = [("Input", f"{p.file}, sample {p.sample}; sites absent from the file: {p.absent_policy}; read by "
                        f"{p.read_mode}"), ("SHA-256", f"<code>{p.sha256}</code>"),
-             ("Build", f"{p.build} ({p.build_source}): {'; '.join(p.build_evidence)}"), ("Patient details", details),
+             ("Build", f"{p.build} ({p.build_source}): {'; '.join(p.build_evidence)}"), ("Ancestry", p.ancestry),
+             ("Patient details", details),
              ("Models", models), ("Attribution", f"{p.method}, baseline {p.baseline}; {params}"),
              ("Packages", ", ".join(f"{k} {v}" for k, v in p.packages.items()))]
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{v if k == 'SHA-256' else escape(v)}</td></tr>" for k, v in items)

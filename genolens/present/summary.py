@@ -256,6 +256,8 @@ class Provenance:
     baseline: str
     attribution_parameters: Mapping[str, str]
     packages: Mapping[str, str]
+    ancestry: str = "not estimated"
+    """The 1000 Genomes ancestry estimate in words (or why there is none)."""
 
 
 @dataclass(frozen=True)

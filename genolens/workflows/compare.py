@@ -46,7 +46,7 @@ def compare_methods(patient: PatientGenome, bundle: Bundle, *, output: str, meth
     is the patient's clinical inputs (:class:`~genolens.modeling.clinical.ModelInputs`), as the report uses.
     """
     ctx = context_for(bundle)
-    pred = predict(bundle, features_for(patient, bundle), clinical)
+    pred = predict(bundle, features_for(patient, bundle), clinical, ancestry=patient.ancestry)
     x = pred.inputs.astype(np.float64)
     target = output_index(bundle, output)
     point = make_baseline(ctx, baseline, patient=patient, ancestry=ancestry)

@@ -160,7 +160,8 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details
                 no_model.update({o: inputs.missing for o in b.outputs})
             continue
         if b.info.kind == "response" or not explain:
-            result = BundleResult(b.name, inputs, predict(b, features_for(patient, b), inputs))
+            pred = predict(b, features_for(patient, b), inputs, ancestry=patient.ancestry)
+            result = BundleResult(b.name, inputs, pred)
         else:
             explanations = dict(provider(b, inputs))
             result = BundleResult(b.name, inputs, next(iter(explanations.values())).prediction, explanations)
@@ -378,6 +379,7 @@ def _provenance(p: PatientGenome, bundles: Sequence[Bundle], details: PatientDet
     return Provenance(file=p.source_name, sha256=p.sha256, sample=p.sample, build=p.build.build,
                       build_source=p.build.source, build_evidence=p.build.evidence, absent_policy=p.absent_policy,
                       read_mode=p.read_mode,
+                      ancestry=p.ancestry.words if p.ancestry is not None else "not estimated (not asked for)",
                       details={k: str(v) for k, v in sorted(details_record(details).items())}, bundles=refs,
                       method=method, outside_calls={g: c.diplotype for g, c in sorted(outside.items())},
                       baseline=baseline, attribution_parameters=dict(params),
