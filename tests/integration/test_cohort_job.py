@@ -107,13 +107,20 @@ def test_every_sample_equals_the_single_patient_path_on_the_real_100_sample_file
     assert _assert_single_patient_equal(vcf, bundles, "reference", tmp_path / "out", details) >= 90
 
 
-def test_the_demo_trio_equals_the_single_patient_path_with_every_shipped_bundle(tmp_path: Path) -> None:
+@pytest.mark.parametrize("absent", ["missing", "reference"])
+def test_the_demo_trio_equals_the_single_patient_path_with_every_shipped_bundle(
+        absent: AbsentPolicy, tmp_path: Path) -> None:
+    """Both absent-site policies; MOTHER without details, so a model that reads sex gives her no estimate and
+    says why, as the single-patient path does."""
     vcf = DEMO / "trio_cyp2c19_brca2.vcf.gz"
     paths = bundle_paths()
-    details = details_tables((DEMO / "details.toml").read_text(), "details.toml")
-    run_cohort_job(vcf, tmp_path / "out", bundles=paths, chunk_size=2, details=details)
+    details = {s: d for s, d in details_tables((DEMO / "details.toml").read_text(), "details.toml").items()
+               if s != "MOTHER"}
+    run_cohort_job(vcf, tmp_path / "out", bundles=paths, chunk_size=2, absent=absent, details=details)
     bundles = [load_bundle(p) for p in paths]
-    assert _assert_single_patient_equal(vcf, bundles, "missing", tmp_path / "out", details) >= 3 * len(bundles)
+    assert _assert_single_patient_equal(vcf, bundles, absent, tmp_path / "out", details) >= 2 * len(bundles)
+    mother = [r for (s, _, _), r in cohort_job_rows(tmp_path / "out").items() if s == "MOTHER"]
+    assert any(str(r["not_computed"]).startswith("sex not given") for r in mother)
 
 
 _KILLABLE = """
