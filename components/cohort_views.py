@@ -87,8 +87,8 @@ def choose_file() -> PatientSource | None:
 def _uploaded() -> PatientSource | None:
     """An uploaded multi-sample file (kept in memory; the job reads a private temporary copy of it)."""
     upload = st.file_uploader("Multi-sample VCF, VCF.gz or BCF", type=patient_input.UPLOAD_TYPES, key="cohort_vcf",
-                              help="A file with several chromosomes must be bgzipped (bgzip) for a job; the job "
-                                   "indexes it privately.")
+                              help="A file with several chromosomes must be sorted (bcftools sort); the job "
+                                   "bgzips and indexes a private copy when it has no index.")
     if upload is None:
         return None
     digests: dict[str, str] = st.session_state.setdefault("cohort_digests", {})

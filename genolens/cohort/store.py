@@ -12,6 +12,7 @@ patient. Workers then read only ``call_genotype`` at those rows for their own sa
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import shutil
@@ -23,11 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from genolens.datamodel import Build, CohortRecord
+from genolens.datamodel import Build, CohortRecord, VcfInfo
 from genolens.errors import CohortJobError, VcfReadError
 from genolens.genome.build import normalise_chrom
 from genolens.genome.vcf import index_vcf, read_header
 from genolens.modeling.bundle import Bundle
+from genolens.modeling.cohort_vcf import BgzfWriter
 
 Site = tuple[str, int]
 """(normalised chromosome, position) on the file's build."""
@@ -53,6 +55,8 @@ def convert_once(vcf: str | os.PathLike[str], results: Path, sha256: str, *, sam
 
     bio2zarr explodes the file into its intermediate columnar format, then encodes it; both go to private
     temporary folders that are renamed into place only when complete, so an interrupted conversion is redone.
+    It splits a file with several chromosomes by its tabix index, so a file without one is read through a private
+    indexed copy (:func:`_indexed`), removed with the temporary folders.
 
     Raises
     ------
@@ -73,14 +77,14 @@ def convert_once(vcf: str | os.PathLike[str], results: Path, sha256: str, *, sam
     tmp, icf = target.parent / f".{target.name}.tmp-{token}", target.parent / f".icf-{token}"
     work = target.parent / f".input-{token}"
     try:
-        source = _indexed(Path(vcf), info.index, info.compression, work)
+        source = _indexed(Path(vcf), info, work)
         b2z.convert([os.fspath(source)], os.fspath(tmp), samples_chunk_size=samples_chunk_size, worker_processes=0,
                     show_progress=show_progress, icf_path=os.fspath(icf))
         tmp.rename(target)
     except (ValueError, KeyError, OSError, RuntimeError) as exc:
         raise CohortJobError(f"bio2zarr could not convert {Path(vcf).name} to VCF Zarr "
-                             f"({type(exc).__name__}: {exc}). A file with several chromosomes must be bgzipped "
-                             "and sorted (bgzip; bcftools sort); check it with bcftools view, then run the job "
+                             f"({type(exc).__name__}: {exc}). A file with several chromosomes must be sorted by "
+                             "chromosome and position (bcftools sort); check it with bcftools view, then run the job "
                              "again.") from None
     finally:
         for folder in (icf, tmp, work):
@@ -88,19 +92,38 @@ def convert_once(vcf: str | os.PathLike[str], results: Path, sha256: str, *, sam
     return target
 
 
-def _indexed(vcf: Path, index: str | None, compression: str, work: Path) -> Path:
-    """The input, or a private link to it with a tabix index beside it when a bgzipped file has none (bio2zarr
-    splits a file with several chromosomes by its index). A file that cannot be indexed is passed as it is."""
-    if index is not None or compression != "bgzf":
+def _indexed(vcf: Path, info: VcfInfo, work: Path) -> Path:
+    """The input as bio2zarr splits it by chromosome: bgzipped, with a tabix index beside it, in ``work``.
+
+    A file with an index is passed as it is; a bgzipped one without gets a private link, indexed; a plain or
+    gzip (not bgzip) VCF gets a private bgzipped copy, indexed. When the index cannot be built (records not
+    sorted) the input is passed as it is: bio2zarr reads one chromosome without an index and refuses the rest.
+    """
+    if info.index is not None:
         return vcf
     work.mkdir()
-    link = work / vcf.name
-    link.symlink_to(vcf.resolve())
+    if info.compression == "bgzf":
+        source = work / vcf.name
+        source.symlink_to(vcf.resolve())
+    else:
+        source = work / (vcf.name if vcf.name.endswith(".gz") else f"{vcf.name}.gz")
+        _bgzip_copy(vcf, source, gzipped=info.compression == "gzip")
     try:
-        index_vcf(link)
+        index_vcf(source)
     except VcfReadError:
         return vcf
-    return link
+    return source
+
+
+def _bgzip_copy(vcf: Path, target: Path, *, gzipped: bool) -> None:
+    """Write the text of a plain or gzip-compressed VCF to ``target`` as bgzip, 1 MiB at a time."""
+    out = BgzfWriter(target, level=4)
+    try:
+        with gzip.open(vcf, "rb") if gzipped else open(vcf, "rb") as fh:
+            while piece := fh.read(1 << 20):
+                out.write(piece)
+    finally:
+        out.close()
 
 
 def open_store(path: Path) -> Any:

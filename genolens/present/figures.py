@@ -414,44 +414,6 @@ def deletion_curve_figure(curve: DeletionCurve) -> go.Figure:
     return fig
 
 
-def risk_distribution_figure(probabilities: Mapping[str, Sequence[float]], samples: Sequence[str], *,
-                             highlight: str | None = None) -> go.Figure:
-    """One strip of points per output (probability of every sample), hover naming the sample."""
-    fig = go.Figure()
-    for k, (output, probs) in enumerate(probabilities.items()):
-        label = output.removeprefix("y_").replace("_", " ")
-        fig.add_trace(go.Box(
-            x=list(probs), y=[label] * len(probs), name=label, orientation="h", boxpoints="all", jitter=0.4,
-            pointpos=0, marker={"color": OKABE_ITO["blue"], "size": 7, "opacity": 0.8},
-            line={"color": "#777777", "width": 1 if len(probs) >= 10 else 0}, fillcolor="rgba(0,0,0,0)",
-            text=list(samples),
-            hovertemplate="%{text}<br>" + label + " %{x:.1%}<extra></extra>"))
-        if highlight is not None and highlight in samples:
-            i = list(samples).index(highlight)
-            fig.add_trace(go.Scatter(x=[probs[i]], y=[label], mode="markers", name=highlight, showlegend=k == 0,
-                                     marker={"color": OKABE_ITO["vermillion"], "size": 13, "symbol": "diamond"},
-                                     hovertemplate=f"{highlight}<br>{label} %{{x:.1%}}<extra></extra>"))
-    fig.update_layout(xaxis={"title": "predicted probability", "tickformat": ".0%"}, showlegend=False,
-                      height=120 + 45 * len(probabilities), margin={"l": 10, "r": 10, "t": 10, "b": 40},
-                      yaxis={"automargin": True, "autorange": "reversed"})
-    return fig
-
-
-def mean_contribution_figure(genes: Sequence[str], mean_abs: Sequence[float], mean_signed: Sequence[float], *,
-                             n_samples: int) -> go.Figure:
-    """Mean |contribution| per gene across samples, coloured by the sign of the mean contribution."""
-    order = sorted(range(len(genes)), key=lambda i: -mean_abs[i])
-    fig = go.Figure(go.Bar(
-        orientation="h", y=[genes[i] for i in order], x=[mean_abs[i] for i in order],
-        marker={"color": [_sign_colour(mean_signed[i]) for i in order]},
-        hovertemplate=[f"<b>{genes[i]}</b><br>mean |contribution| {mean_abs[i]:.3f} log-odds<br>mean signed "
-                       f"{mean_signed[i]:+.3f} over {n_samples} samples<extra></extra>" for i in order]))
-    fig.update_layout(xaxis_title=f"mean |contribution| (log-odds) · colour: sign of the mean, {SIGN_WORDS}",
-                      yaxis={"autorange": "reversed", "automargin": True}, height=max(240, 24 * len(genes) + 80),
-                      margin={"l": 10, "r": 10, "t": 10, "b": 40})
-    return fig
-
-
 def binned_risk_figure(edges: Sequence[float], counts: Sequence[int], *, label: str,
                        quantiles: Mapping[float, float], highlight: tuple[str, float] | None = None) -> go.Figure:
     """A histogram drawn from pre-binned counts (no sample crosses to the browser), with the median and 90th

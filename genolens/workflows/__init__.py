@@ -4,7 +4,6 @@
 - :func:`absolute_risks`: a breast-cancer card's risk of diagnosis by age (the report and the Risk page).
 - :func:`explain_bundle`: one bundle explained for one patient; with ``overrides``/``clinical``, a what-if.
 - :func:`compare_methods` and :func:`bundle_randomisation`: method comparison (the explorer).
-- :func:`score_cohort` and :func:`gene_summary`: every sample of a multi-sample file.
 - :func:`warfarin_dose`: the weekly warfarin dose from the model trained on the real IWPC patients.
 
 Layers: ``workflows -> present -> explain -> modeling -> genome -> datamodel/errors``; nothing here
@@ -15,7 +14,6 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from genolens.workflows.cohort import CohortResult, gene_summary, score_cohort
     from genolens.workflows.compare import MethodComparison, bundle_randomisation, compare_methods
     from genolens.workflows.drugs import drug_row, drug_rows
     from genolens.workflows.explain import explain_bundle
@@ -37,7 +35,6 @@ if TYPE_CHECKING:
     from genolens.workflows.what_if import with_dosages
 
 _HOMES = {
-    "CohortResult": "cohort", "gene_summary": "cohort", "score_cohort": "cohort",
     "MethodComparison": "compare", "bundle_randomisation": "compare", "compare_methods": "compare",
     "drug_row": "drugs", "drug_rows": "drugs", "explain_bundle": "explain",
     "MONOGENIC_GENES": "findings", "monogenic_findings": "findings",
@@ -61,7 +58,6 @@ __all__ = [
     "MONOGENIC_GENES",
     "VKORC1_GENOTYPES",
     "BundleResult",
-    "CohortResult",
     "MethodComparison",
     "PatientReport",
     "WarfarinDose",
@@ -71,12 +67,10 @@ __all__ = [
     "drug_row",
     "drug_rows",
     "explain_bundle",
-    "gene_summary",
     "installed_dose_bundle",
     "model_card_summary",
     "monogenic_findings",
     "patient_report",
-    "score_cohort",
     "warfarin_dose",
     "with_dosages",
 ]

@@ -4,8 +4,11 @@ and the ``cohort`` command on a local Dask cluster."""
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +25,7 @@ from genolens.datamodel.clinical import NO_DETAILS, PatientDetails, details_tabl
 from genolens.errors import CohortJobError
 from genolens.genome.panel import load_panel
 from genolens.genome.patient import read_patient
-from genolens.genome.vcf import open_vcf
+from genolens.genome.vcf import index_vcf, open_vcf
 from genolens.modeling.bundle import Bundle, bundle_paths, load_bundle
 from genolens.modeling.clinical import model_inputs
 from genolens.workflows import explain_bundle
@@ -107,13 +110,20 @@ def test_every_sample_equals_the_single_patient_path_on_the_real_100_sample_file
     assert _assert_single_patient_equal(vcf, bundles, "reference", tmp_path / "out", details) >= 90
 
 
-def test_the_demo_trio_equals_the_single_patient_path_with_every_shipped_bundle(tmp_path: Path) -> None:
+@pytest.mark.parametrize("absent", ["missing", "reference"])
+def test_the_demo_trio_equals_the_single_patient_path_with_every_shipped_bundle(
+        absent: AbsentPolicy, tmp_path: Path) -> None:
+    """Both absent-site policies; MOTHER without details, so a model that reads sex gives her no estimate and
+    says why, as the single-patient path does."""
     vcf = DEMO / "trio_cyp2c19_brca2.vcf.gz"
     paths = bundle_paths()
-    details = details_tables((DEMO / "details.toml").read_text(), "details.toml")
-    run_cohort_job(vcf, tmp_path / "out", bundles=paths, chunk_size=2, details=details)
+    details = {s: d for s, d in details_tables((DEMO / "details.toml").read_text(), "details.toml").items()
+               if s != "MOTHER"}
+    run_cohort_job(vcf, tmp_path / "out", bundles=paths, chunk_size=2, absent=absent, details=details)
     bundles = [load_bundle(p) for p in paths]
-    assert _assert_single_patient_equal(vcf, bundles, "missing", tmp_path / "out", details) >= 3 * len(bundles)
+    assert _assert_single_patient_equal(vcf, bundles, absent, tmp_path / "out", details) >= 2 * len(bundles)
+    mother = [r for (s, _, _), r in cohort_job_rows(tmp_path / "out").items() if s == "MOTHER"]
+    assert any(str(r["not_computed"]).startswith("sex not given") for r in mother)
 
 
 _KILLABLE = """
@@ -200,6 +210,56 @@ def test_a_file_without_contig_lines_is_refused_with_what_to_do(tiny: tuple[Path
     bare.write_text("".join(ln for ln in vcf.read_text().splitlines(keepends=True) if not ln.startswith("##contig")))
     with pytest.raises(CohortJobError, match=r"declares no ##contig lines.*bcftools reheader"):
         run_cohort_job(bare, tmp_path / "out", bundles=[bundle_dir], panel_dir=panels)
+
+
+TRIO = DEMO / "trio_cyp2c19_brca2.vcf.gz"  # bgzipped, records on 22 chromosomes, no index beside it
+
+
+@pytest.fixture(scope="module")
+def trio_indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], dict[str, PatientDetails]]:
+    """(results of the demo trio, bgzipped and tabix-indexed, with the CAD bundle; the bundle; the trio's details)."""
+    root = tmp_path_factory.mktemp("trio_indexed")
+    vcf = root / TRIO.name
+    shutil.copyfile(TRIO, vcf)
+    index_vcf(vcf)
+    paths = [p for p in bundle_paths() if p.parent.name == "coronary_artery_disease"]
+    details = details_tables((DEMO / "details.toml").read_text(), "details.toml")
+    run_cohort_job(vcf, root / "out", bundles=paths, chunk_size=2, details=details)
+    return root / "out", paths, details
+
+
+@pytest.mark.parametrize("compression", ["none", "gzip"])
+def test_a_plain_or_gzip_file_with_several_chromosomes_equals_the_same_file_bgzipped_and_indexed(
+        compression: str, trio_indexed: tuple[Path, list[Path], dict[str, PatientDetails]], tmp_path: Path) -> None:
+    """bio2zarr reads a file with several chromosomes only when bgzipped and indexed: the job converts a private
+    bgzipped copy, removes it, and the manifest names the file given."""
+    expected, paths, details = trio_indexed
+    text = gzip.decompress(TRIO.read_bytes())
+    assert len({ln.split(b"\t", 1)[0] for ln in text.splitlines() if not ln.startswith(b"#")}) > 1
+    vcf = tmp_path / ("trio.vcf" if compression == "none" else "trio.vcf.gz")
+    vcf.write_bytes(text if compression == "none" else gzip.compress(text))
+    done = run_cohort_job(vcf, tmp_path / "out", bundles=paths, chunk_size=2, details=details)
+    assert done.manifest["sites"]["in_file"] > 0
+    _assert_same_results(cohort_job_rows(tmp_path / "out"), cohort_job_rows(expected))
+    assert done.manifest["input"]["name"] == vcf.name
+    assert done.manifest["input"]["sha256"] == hashlib.sha256(vcf.read_bytes()).hexdigest()
+    assert [p.name for p in (tmp_path / "out" / "vcz").iterdir()] == [Path(done.manifest["input"]["vcz"]).name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", vcf.name]  # no copy left beside the input
+
+
+def test_an_unsorted_file_with_several_chromosomes_is_refused_with_what_to_do(
+        tiny: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    bundle_dir, panels, vcf = tiny
+    lines = vcf.read_text().splitlines()
+    header = [ln for ln in lines if ln.startswith("#")]
+    body = [ln.split("\t") for ln in lines if not ln.startswith("#")]
+    body[1][0] = "2"  # chromosome 1, 2, then 1 again: the blocks of a chromosome must be contiguous
+    header.insert(2, "##contig=<ID=2,length=242193529>")
+    unsorted = tmp_path / "unsorted.vcf"
+    unsorted.write_text("\n".join([*header, *("\t".join(f) for f in body)]) + "\n")
+    with pytest.raises(CohortJobError, match=r"unsorted.vcf.*sorted by chromosome and position \(bcftools sort"):
+        run_cohort_job(unsorted, tmp_path / "out", bundles=[bundle_dir], panel_dir=panels)
+    assert not [p for p in (tmp_path / "out" / "vcz").iterdir()]
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,6 @@ Patient page's choices kept in the address bar, and no widget-state warning when
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Iterator
 
@@ -15,19 +14,12 @@ import pytest
 from streamlit.elements.lib import policies
 from streamlit.testing.v1 import AppTest
 
-from genolens.datamodel.clinical import read_details
-from genolens.errors import CohortError
-from genolens.genome import read_patient
-from genolens.modeling import bundle_paths, features_for, load_bundle, predict
-from genolens.modeling.clinical import model_inputs
-from genolens.workflows import score_cohort
+from genolens.modeling import bundle_paths, load_bundle
 from tests.factories import DATA, DEMO, ROOT
 
 TRIO = DEMO / "trio_cyp2c19_brca2.vcf.gz"
 TPMT = DEMO / "tpmt_3A_heterozygote_phased.vcf.gz"
 NO_PANEL_SITES = DATA / "cohort_no_panel_sites.vcf"
-DAY = dt.date(2026, 12, 3)
-TRIO_DETAILS = {s: read_details(DEMO / "details.toml", s) for s in ("CHILD", "MOTHER", "FATHER")}
 
 pytestmark = pytest.mark.usefixtures("fresh_caches")
 
@@ -38,42 +30,6 @@ def bundles() -> tuple:  # type: ignore[type-arg]
     if not paths:
         pytest.skip("no model bundles installed (make models)")
     return tuple(load_bundle(p) for p in paths)
-
-
-@pytest.mark.parametrize("absent", ["missing", "reference"])
-def test_cohort_scores_each_sample_as_the_patient_read_does(bundles: tuple, absent: str) -> None:  # type: ignore[type-arg]
-    result = score_cohort(TRIO, bundles, absent=absent, details=TRIO_DETAILS, on=DAY)  # type: ignore[arg-type]
-    assert result.absent_policy == absent
-    i = result.samples.index("CHILD")
-    child = read_patient(TRIO, sample="CHILD", absent=absent)  # type: ignore[arg-type]
-    for b in bundles:
-        alone = predict(b, features_for(child, b), model_inputs(b.info, TRIO_DETAILS["CHILD"], on=DAY))
-        assert result.coverage[b.name][i] == pytest.approx(alone.coverage)
-        assert result.imputed[b.name][i] == alone.imputed
-        for j, o in enumerate(b.outputs):
-            assert result.probabilities[b.name][o][i] == pytest.approx(alone.outputs[j].probability, rel=1e-6)
-
-
-def test_a_sample_without_sex_gets_no_estimate_and_says_why(bundles: tuple) -> None:  # type: ignore[type-arg]
-    result = score_cohort(TRIO, bundles, absent="reference", details={"CHILD": TRIO_DETAILS["CHILD"]}, on=DAY)
-    i, mother = result.samples.index("CHILD"), result.samples.index("MOTHER")
-    for b in bundles:
-        assert result.not_computed[b.name][i] == "" and result.not_computed[b.name][mother].startswith("sex not given")
-        assert all(np.isnan(result.probabilities[b.name][o][mother]) for o in b.outputs)
-        assert np.isnan(result.inputs[b.name][mother]).all() and not np.isnan(result.inputs[b.name][i]).any()
-        assert 0 < result.coverage[b.name][mother] <= 1  # the genotypes were still read
-
-
-def test_whole_genome_cohort_fills_absent_sites(bundles: tuple) -> None:  # type: ignore[type-arg]
-    missing = score_cohort(TRIO, bundles, absent="missing")
-    reference = score_cohort(TRIO, bundles, absent="reference")
-    assert all((reference.coverage[b.name] >= missing.coverage[b.name]).all() for b in bundles)
-    assert any((reference.coverage[b.name] > missing.coverage[b.name]).any() for b in bundles)
-
-
-def test_a_cohort_file_without_any_panel_site_is_refused(bundles: tuple) -> None:  # type: ignore[type-arg]
-    with pytest.raises(CohortError, match=r"no record at any of the \d+ variant sites"):
-        score_cohort(NO_PANEL_SITES, bundles)
 
 
 # --- AppTest ---------------------------------------------------------------------------------------------------

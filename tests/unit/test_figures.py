@@ -35,10 +35,8 @@ from genolens.present.figures import (
     genome_track_figure,
     ledger_waterfall,
     logit_ticks,
-    mean_contribution_figure,
     method_agreement_figure,
     odds_ticks,
-    risk_distribution_figure,
     roc_figure,
 )
 
@@ -179,8 +177,7 @@ def _colours(fig: go.Figure) -> set[str]:
 
 def test_every_colour_word_in_a_figure_names_a_colour_it_draws() -> None:
     by_word = {word: hex_ for hex_, word in COLOUR_NAMES.items()}
-    figures = [ledger_waterfall(LEDGER), gene_rollup_figure(LEDGER), gene_rollup_figure(TINY_CHANGE),
-               mean_contribution_figure(["G1", "G2"], [0.1, 0.3], [0.1, -0.3], n_samples=2)]
+    figures = [ledger_waterfall(LEDGER), gene_rollup_figure(LEDGER), gene_rollup_figure(TINY_CHANGE)]
     for fig in figures:
         words = set(re.findall(r"[a-z]+", _captions(fig).lower())) & set(COLOUR_WORDS)
         assert words, "a sign-coloured figure says which colour is which"
@@ -251,14 +248,6 @@ def test_deletion_curve_draws_random_band_then_the_attribution_order() -> None:
     assert [t.name for t in fig.data] == ["random orders (5–95%)", "random orders (median)",
                                           "largest contribution first"]
     assert list(fig.data[-1].y) == [1.0, 0.2, 0.0] and "100%" in fig.layout.title.text
-
-
-def test_cohort_figures_name_samples_and_genes() -> None:
-    fig = risk_distribution_figure({"y_breast_cancer": [0.1, 0.3]}, ["A", "B"], highlight="B")
-    assert list(fig.data[0].text) == ["A", "B"] and fig.data[1].x[0] == 0.3 and fig.data[1].name == "B"
-    bars = mean_contribution_figure(["G1", "G2"], [0.1, 0.3], [0.1, -0.3], n_samples=2).data[0]
-    assert list(bars.y) == ["G2", "G1"] and list(bars.marker.color) == [DOWN, UP]
-    assert "over 2 samples" in bars.hovertemplate[0]
 
 
 def test_binned_risk_figure_draws_the_given_counts_at_their_bins_and_marks_quantiles() -> None:
