@@ -256,6 +256,9 @@ class Provenance:
     baseline: str
     attribution_parameters: Mapping[str, str]
     packages: Mapping[str, str]
+    pgx_missing: str = "pharmcat"
+    """The missing-position policy of the pharmacogenomic calls: ``"pharmcat"`` or ``"strict"`` (a record written
+    before the choice existed has none: PharmCAT's policy, the only one then)."""
 
 
 @dataclass(frozen=True)
