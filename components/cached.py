@@ -45,7 +45,7 @@ from genolens.datamodel import (
 )
 from genolens.datamodel.clinical import PatientDetails, details_record
 from genolens.explain import BaselineChoice, Explanation, Method, output_index
-from genolens.genome import OutsideCall
+from genolens.genome import MissingPolicy, OutsideCall
 from genolens.genome.isolated import list_samples_isolated, read_patient_isolated
 from genolens.modeling import Bundle, bundle_paths, load_bundle
 from genolens.modeling.clinical import ModelInputs
@@ -273,19 +273,23 @@ def warfarin(patient: PatientGenome, details: PatientDetails, day: dt.date,
 @st.cache_data(scope="session", max_entries=_PATIENTS_PER_SESSION, show_spinner=False)
 def _report(key: tuple[str, str, str, str], bundles: tuple[tuple[str, str], ...], details: tuple[tuple[str, Any], ...],
             outside: tuple[tuple[str, str, str, float | None], ...], day: dt.date, dose: str | None,
-            _patient: PatientGenome, _bundles: tuple[Bundle, ...], _details: PatientDetails,
-            _outside: Mapping[str, OutsideCall], _waiting: Waiting | None = None) -> PatientReport:
+            pgx_missing: MissingPolicy, _patient: PatientGenome, _bundles: tuple[Bundle, ...],
+            _details: PatientDetails, _outside: Mapping[str, OutsideCall], _waiting: Waiting | None = None,
+            ) -> PatientReport:
     return work_queue.shared().run(
-        ("report", key, bundles, details, outside, day, dose),
+        ("report", key, bundles, details, outside, day, dose, pgx_missing),
         lambda: patient_report(_patient, _bundles, details=_details, report_date=day, outside=_outside,
-                               dose_bundle=None if dose is None else Path(dose),
+                               dose_bundle=None if dose is None else Path(dose), pgx_missing=pgx_missing,
                                explained=lambda b, inputs: explanations(_patient, b, clinical=inputs)),
         _waiting)
 
 
 def report(patient: PatientGenome, bundles: tuple[Bundle, ...], details: PatientDetails,
-           outside: Mapping[str, OutsideCall], day: dt.date) -> PatientReport:
+           outside: Mapping[str, OutsideCall], day: dt.date, *, pgx_missing: MissingPolicy) -> PatientReport:
     """The patient's report (key findings, risk cards, drug table, findings, QC, provenance) and its numbers.
+
+    ``pgx_missing`` (the missing-position policy of the pharmacogenomic calls) is part of the key: switching it
+    makes a new report, whose explanations are the cached ones (they do not depend on it).
 
     Its explanations go through :func:`explanations` with the default settings and the patient's clinical
     inputs, so the Risk page shows the very entries the report computed.
@@ -295,4 +299,4 @@ def report(patient: PatientGenome, bundles: tuple[Bundle, ...], details: Patient
         _patient_key(patient), tuple((b.name, b.version) for b in bundles),
         tuple(sorted(details_record(details).items())),
         tuple((g, c.diplotype, c.phenotype, c.activity_score) for g, c in sorted(outside.items())), day,
-        None if dose is None else str(dose), patient, bundles, details, outside, waiting))
+        None if dose is None else str(dose), pgx_missing, patient, bundles, details, outside, waiting))

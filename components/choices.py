@@ -1,4 +1,5 @@
-"""Selectors shared by the risk, treatment and explorer pages: model output, baseline, ancestry."""
+"""Selectors shared by the pages: model output, baseline, ancestry (risk, explorer); the missing-position policy of
+the pharmacogenomic calls (report, treatment)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from typing import Any
 
 import streamlit as st
 
+from components import state
 from components.frame import output_label
 from genolens.explain import BaselineChoice
+from genolens.genome import MISSING_POLICIES, MISSING_WORDS, MissingPolicy
 from genolens.modeling import Bundle
 
 BASELINE_WORDS: dict[BaselineChoice, str] = {
@@ -16,6 +19,9 @@ BASELINE_WORDS: dict[BaselineChoice, str] = {
     "ancestry": "Average person of one ancestry group",
     "distribution": "A reference cohort (distribution; for the Shap methods)",
 }
+PGX_MISSING = "pgx_missing"
+"""Widget key of the missing-position policy switch (the same on every page that draws it)."""
+PGX_MISSING_LABELS: dict[str, str] = {"pharmcat": "PharmCAT's policy", "strict": "Strict"}
 
 
 def output(bundles: tuple[Bundle, ...], *, key: str, choice: tuple[str, str] | None = None,
@@ -48,3 +54,21 @@ def baseline(bundle: Bundle, *, key: str, column: Any = None,
                                              key=key, help="The explanation says how this patient differs from it.")
     group = where.selectbox("Ancestry group", ancestries, key=f"{key}_ancestry") if chosen == "ancestry" else None
     return chosen, group
+
+
+def pgx_missing(*, column: Any = None) -> MissingPolicy:
+    """Choose how pharmacogenomic positions missing from the file are handled; kept in the session, so the Report
+    and Treatment pages and the exports all follow the last choice."""
+    now = state.session()
+    # The session object holds the choice: a widget's own state does not follow it to another page.
+    st.session_state[PGX_MISSING] = now.pgx_missing
+    where = column or st
+    where.radio("Pharmacogenomic positions missing from the file", MISSING_POLICIES, key=PGX_MISSING,
+                horizontal=True, format_func=PGX_MISSING_LABELS.__getitem__, on_change=_keep_pgx_missing,
+                help=" ".join(f"**{PGX_MISSING_LABELS[p]}**: {MISSING_WORDS[p]}." for p in MISSING_POLICIES)
+                + " The Report, the Treatment page and the exports follow this choice.")
+    return now.pgx_missing
+
+
+def _keep_pgx_missing() -> None:
+    state.session().pgx_missing = st.session_state[PGX_MISSING]

@@ -153,8 +153,10 @@ def form(patient: PatientGenome) -> None:
 
 
 def report(patient: PatientGenome, bundles: tuple[Bundle, ...]) -> PatientReport:
-    """The patient's report with the details and outside calls in use, dated today (one route for every page)."""
-    return cached.report(patient, bundles, current(patient), outside(patient), today())
+    """The patient's report with the details, outside calls and missing-position policy in use, dated today (one
+    route for every page)."""
+    return cached.report(patient, bundles, current(patient), outside(patient), today(),
+                         pgx_missing=state.session().pgx_missing)
 
 
 def need_inputs(patient: PatientGenome, bundle: Bundle) -> ModelInputs:

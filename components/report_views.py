@@ -143,6 +143,7 @@ def provenance(summary: ReportSummary) -> None:
             "- Models: " + ("; ".join(f"{b.name} {b.version} (weights {b.weights_sha256[:16]}…)" for b in p.bundles)
                              or "none"),
             f"- Attribution: {p.method}, baseline {p.baseline}",
+            f"- Pharmacogenomics: positions missing from the file: {p.pgx_missing} policy",
             "- Packages: " + ", ".join(f"{k} {v}" for k, v in p.packages.items()),
         ]))
 

@@ -12,6 +12,7 @@ import streamlit as st
 
 from genolens.datamodel import PatientGenome
 from genolens.datamodel.clinical import PatientDetails
+from genolens.genome import MissingPolicy
 
 _KEY = "genolens"
 
@@ -32,6 +33,9 @@ class Session:
     """Choices restored from the address bar still to apply when their widget is drawn (file, sample, wgs)."""
     choice: tuple[object, ...] = ()
     """What ``patient`` was read for: (source SHA-256, sample, build, absent policy); empty without a patient."""
+    pgx_missing: MissingPolicy = "pharmcat"
+    """The missing-position policy of the pharmacogenomic calls, as last chosen (``components.choices.pgx_missing``):
+    the Report and Treatment pages and the exports all use it, for every patient of the session."""
 
 
 def init() -> Session:

@@ -9,7 +9,7 @@ from components import cached, inert, patient_details, what_if
 from components.drug_table import LIGHT
 from genolens.datamodel import PatientGenome
 from genolens.explain import Explanation
-from genolens.genome import PgxReport
+from genolens.genome import PgxReport, strict_words
 from genolens.present import DrugRow, percentile_words
 from genolens.workflows import WarfarinDose
 from genolens.workflows.warfarin import WARFARIN_OUTPUT
@@ -23,7 +23,7 @@ def guideline(row: DrugRow, pgx: PgxReport) -> None:
     for g in row.genes:
         call = pgx.gene(g.gene)
         with st.container(border=True):
-            st.markdown(f"**{g.gene}**: {inert.message(g.phenotype)}"
+            st.markdown(f"**{g.gene}**: {inert.message(g.phenotype + strict_words(call))}"
                         + (" · outside call (another test)" if g.outside_call else ""))
             if g.diplotypes:
                 st.markdown("Diplotype" + (f"s that fit ({len(g.diplotypes)})" if len(g.diplotypes) > 1 else "")

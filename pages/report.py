@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import frame, inert, patient_details, report_views
+from components import choices, frame, inert, patient_details, report_views
 from components.errors import shown_errors
 
 patient, bundles = frame.patient_page(
@@ -11,6 +11,7 @@ patient, bundles = frame.patient_page(
     "inherited variants tested, and how the numbers were made. The PDF, HTML and JSON exports say the same.",
 )
 
+choices.pgx_missing()
 with st.spinner("Predicting with every model and explaining each risk…"), shown_errors("building the report"):
     summary = patient_details.report(patient, bundles).summary
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import cached, frame, ledger_chart, patient_details, treatment_views
+from components import cached, choices, frame, ledger_chart, patient_details, treatment_views
 from components.errors import shown_errors
 from components.report_views import DRUG_CHOICE
 
@@ -12,6 +12,7 @@ patient, bundles = frame.patient_page(
     "guideline (CPIC or DPWG) phenotype called from the patient's genotypes, and says whether they agree.",
 )
 
+choices.pgx_missing()
 with st.spinner("Calling guideline phenotypes and predicting…"), shown_errors("building the drug table"):
     report = patient_details.report(patient, bundles)
 rows = {r.output: r for r in report.summary.drugs}

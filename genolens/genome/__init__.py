@@ -48,12 +48,16 @@ from genolens.genome.patient import (
     read_patient,
 )
 from genolens.genome.pgx import (
+    MISSING_POLICIES,
+    MISSING_WORDS,
     NO_RESULT,
     OUTSIDE_ONLY,
     GeneCall,
+    MissingPolicy,
     PgxReport,
     call_pgx,
     pgx_to_json,
+    strict_words,
 )
 from genolens.genome.qc import (
     file_qc,
@@ -77,6 +81,8 @@ __all__ = [
     "DRUGS",
     "KNOWN_GENES",
     "LEVEL_WORDS",
+    "MISSING_POLICIES",
+    "MISSING_WORDS",
     "NO_RESULT",
     "ORIGIN_WORDS",
     "OUTSIDE_ONLY",
@@ -85,6 +91,7 @@ __all__ = [
     "GeneCall",
     "GuidelineCall",
     "Level",
+    "MissingPolicy",
     "OutsideCall",
     "PgxReport",
     "VcfFile",
@@ -114,5 +121,6 @@ __all__ = [
     "read_outside_calls",
     "read_patient",
     "spooled_upload",
+    "strict_words",
     "sweep_stale_uploads",
 ]

@@ -546,6 +546,11 @@ def strict_words(g: GeneCall) -> str:
 MISSING_POLICIES: tuple[MissingPolicy, ...] = ("pharmcat", "strict")
 """``pharmcat``: call from the positions present and list what is missing (PharmCAT's policy); ``strict``:
 ``Indeterminate`` whenever a defining position is missing, PharmCAT's result shown beside it."""
+MISSING_WORDS: Mapping[str, str] = {
+    "pharmcat": "PharmCAT's policy (each gene called from the positions present, the missing ones listed)",
+    "strict": "strict policy (a gene with a defining position missing is Indeterminate, PharmCAT's call beside it)",
+}
+"""What each missing-position policy does, in words (report settings, the dashboard's switch)."""
 _MAX_HETS = 14  # 2**13 phase arrangements at most
 _IUPAC = {"R": "AG", "Y": "CT", "S": "GC", "W": "AT", "K": "GT", "M": "AC", "B": "CGT", "D": "AGT", "H": "ACT",
           "V": "ACG", "N": "ACGT"}

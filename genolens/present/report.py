@@ -408,6 +408,7 @@ def _provenance(s: ReportSummary) -> str:
              ("Build", f"{p.build} ({p.build_source}): {'; '.join(p.build_evidence)}"), ("Ancestry", p.ancestry),
              ("Patient details", details),
              ("Models", models), ("Attribution", f"{p.method}, baseline {p.baseline}; {params}"),
+             ("Pharmacogenomics", f"positions missing from the file: {p.pgx_missing} policy"),
              ("Packages", ", ".join(f"{k} {v}" for k, v in p.packages.items()))]
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{v if k == 'SHA-256' else escape(v)}</td></tr>" for k, v in items)
     return f'<p class="small">Full hashes and every figure: the JSON record.</p><table class="small">{rows}</table>'

@@ -258,6 +258,9 @@ class Provenance:
     packages: Mapping[str, str]
     ancestry: str = "not estimated"
     """The 1000 Genomes ancestry estimate in words (or why there is none)."""
+    pgx_missing: str = "pharmcat"
+    """The missing-position policy of the pharmacogenomic calls: ``"pharmcat"`` or ``"strict"`` (a record written
+    before the choice existed has none: PharmCAT's policy, the only one then)."""
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from genolens.explain.explanation import BaselineChoice, Explanation, sensitivit
 from genolens.genome.cpic import LEVEL_WORDS
 from genolens.genome.encode import ABSENT_WORDS
 from genolens.genome.outside_calls import OutsideCall
-from genolens.genome.pgx import MissingPolicy, PgxReport, call_pgx
+from genolens.genome.pgx import MISSING_WORDS, MissingPolicy, PgxReport, call_pgx
 from genolens.genome.qc import panel_warnings
 from genolens.modeling.absolute_reference import absolute_risks as absolute_risks
 from genolens.modeling.bundle import Bundle
@@ -183,7 +183,7 @@ def patient_report(patient: PatientGenome, bundles: Sequence[Bundle], *, details
     drugs = drug_rows({g.gene: g for g in pgx.genes}, patient, response, bands, no_model, outcomes)
     findings = monogenic_findings(patient)
     provenance = _provenance(patient, bundles, details, method if params else "none",
-                             baseline if params else "none", params, outside or {})
+                             baseline if params else "none", params, outside or {}, pgx_missing)
     warfarin = _warfarin_line(patient, details, report_date, dose_bundle)
     summary = ReportSummary(
         schema=SCHEMA, research_use=RESEARCH_USE_REPORT, sections=tuple(sid for sid, _ in SECTIONS),
@@ -253,7 +253,8 @@ def _header(p: PatientGenome, d: PatientDetails, day: dt.date | None, prov: Prov
                 f"{ABSENT_WORDS.get(p.absent_policy, p.absent_policy)}; explanations by "
                 f"{METHOD_WORDS.get(prov.method, prov.method)} against "
                 f"{BASELINE_WORDS.get(prov.baseline, prov.baseline)}; results from other tests: "
-                f"{', '.join(f'{g} {c}' for g, c in prov.outside_calls.items()) or 'none'}")
+                f"{', '.join(f'{g} {c}' for g, c in prov.outside_calls.items()) or 'none'}; pharmacogenomic "
+                f"positions missing from the file: {MISSING_WORDS.get(prov.pgx_missing, prov.pgx_missing)}")
     return ReportHeader(patient_id=d.patient_id, sample=p.sample, sex=d.sex or "not given",
                         age=f"{age:g} years{born}" if age is not None else "not given",
                         report_date=day.isoformat() if day else "not dated", file=p.source_name, sha256=p.sha256,
@@ -374,7 +375,8 @@ def model_card_summary(b: Bundle) -> ModelCardSummary:
 
 
 def _provenance(p: PatientGenome, bundles: Sequence[Bundle], details: PatientDetails, method: str,
-                baseline: str, params: Mapping[str, str], outside: Mapping[str, OutsideCall]) -> Provenance:
+                baseline: str, params: Mapping[str, str], outside: Mapping[str, OutsideCall],
+                pgx_missing: MissingPolicy) -> Provenance:
     refs = tuple(BundleRef(b.name, b.version, b.info.weights_sha256, b.panel.name, b.panel.sha256) for b in bundles)
     return Provenance(file=p.source_name, sha256=p.sha256, sample=p.sample, build=p.build.build,
                       build_source=p.build.source, build_evidence=p.build.evidence, absent_policy=p.absent_policy,
@@ -383,4 +385,4 @@ def _provenance(p: PatientGenome, bundles: Sequence[Bundle], details: PatientDet
                       details={k: str(v) for k, v in sorted(details_record(details).items())}, bundles=refs,
                       method=method, outside_calls={g: c.diplotype for g, c in sorted(outside.items())},
                       baseline=baseline, attribution_parameters=dict(params),
-                      packages=package_versions(REPORT_PACKAGES))
+                      packages=package_versions(REPORT_PACKAGES), pgx_missing=pgx_missing)

@@ -105,8 +105,8 @@ def test_an_ancestry_the_model_was_not_trained_on_is_flagged_and_a_matched_perce
         ref = bundle.reference.logits_by_ancestry["EUR"][k]
         expected = 100.0 * (np.mean(ref < o.logit) + 0.5 * np.mean(ref == o.logit))
         assert o.ancestry_percentile[1] == pytest.approx(expected, abs=1e-9)
-    sas: AncestryEstimate = dataclasses.replace(patient.ancestry, group="SAS",
-                                                words="Ancestry most like the 1000 Genomes South Asian superpopulation.")
+    words = "Ancestry most like the 1000 Genomes South Asian superpopulation."
+    sas: AncestryEstimate = dataclasses.replace(patient.ancestry, group="SAS", words=words)
     flagged = predict(bundle, features, ancestry=sas)
     for o in flagged.outputs:
         codes = {f.code: f.message for f in o.flags}

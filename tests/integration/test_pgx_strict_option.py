@@ -8,10 +8,14 @@ strict call also shows PharmCAT's.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from html import escape
 
 from genolens.genome.patient import read_patient
+from genolens.genome.pgx import MISSING_WORDS
+from genolens.present.report import render_html, render_json, summary_from_json
 from genolens.workflows import patient_report
 from tests.factories import ROOT
 
@@ -40,3 +44,18 @@ def test_the_report_drug_table_follows_the_chosen_policy_and_names_both() -> Non
     assert "Reduce starting dose by 50%" in rows["pharmcat"].action and LABEL not in rows["pharmcat"].guideline
     assert rows["strict"].guideline.startswith("DPYD Indeterminate") and LABEL in rows["strict"].guideline
     assert rows["strict"].level != "green"
+
+
+def test_the_report_names_the_policy_it_used_in_its_settings_and_provenance() -> None:
+    patient = read_patient(DPYD_DEMO)
+    for policy in ("pharmcat", "strict"):
+        summary = patient_report(patient, (), pgx_missing=policy).summary
+        assert summary.provenance.pgx_missing == policy
+        assert summary.header.settings.endswith(f"pharmacogenomic positions missing from the file: "
+                                                f"{MISSING_WORDS[policy]}")
+        html = render_html(summary)
+        assert escape(MISSING_WORDS[policy]) in html and f"positions missing from the file: {policy} policy" in html
+        assert summary_from_json(render_json(summary)) == summary
+    record = json.loads(render_json(summary))
+    del record["provenance"]["pgx_missing"]  # a record written before the choice: PharmCAT's policy, the only one
+    assert summary_from_json(json.dumps(record)).provenance.pgx_missing == "pharmcat"

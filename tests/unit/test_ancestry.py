@@ -74,7 +74,8 @@ def test_the_fit_z_of_a_group_member_is_standard_normal_on_independent_markers()
 def test_a_first_generation_african_european_mix_fits_no_group() -> None:
     rng = np.random.default_rng(11)
     f = load_markers().alt_freq
-    g = (rng.random(len(f)) < f[:, GROUPS.index("AFR")]).astype(float) + (rng.random(len(f)) < f[:, GROUPS.index("EUR")])
+    afr, eur = f[:, GROUPS.index("AFR")], f[:, GROUPS.index("EUR")]
+    g = (rng.random(len(f)) < afr).astype(float) + (rng.random(len(f)) < eur)
     e = estimate(g, np.zeros(len(f), dtype=bool), len(f), absent="missing")
     assert e.status == "unusual" and "fit no 1000 Genomes superpopulation" in e.words
 
