@@ -196,7 +196,7 @@ def overview(results: cr.CohortResults) -> None:
     models = ", ".join(f"{b['name'].replace('_', ' ')} {b['version']}" for b in m["bundles"])
     st.caption(f"{inert.name(m['input']['name'])} · {results.n:,} samples · {models} · build "
                f"{m['settings_used']['build']} · {ABSENT_WORDS.get(m['settings']['absent'], '?')} · finished "
-               f"{m.get('finished', '?')} · {cr.NO_ANCESTRY}.")
+               f"{m.get('finished', '?')} · ancestry from the 1000 Genomes markers: {_ancestry_counts(results)}.")
     summary = m.get("summary", {})
     low = [(b["name"], mean) for b in m["bundles"]
            if (mean := summary.get(b["name"], {}).get("coverage_mean")) is not None and mean < b["coverage_threshold"]]
@@ -205,6 +205,12 @@ def overview(results: cr.CohortResults) -> None:
                    + ", ".join(f"{n.replace('_', ' ')} {c:.0%} on average" for n, c in low)
                    + ". Missing genotypes were set to the population mean, so these distributions say little "
                    "about these people.", icon=":material/warning:")
+
+
+def _ancestry_counts(results: cr.CohortResults) -> str:
+    names, counts = np.unique(results.ancestry.astype(str), return_counts=True)
+    order = sorted(zip(names.tolist(), counts.tolist(), strict=True), key=lambda g: (g[0] == cr.NOT_ASSIGNED, -g[1]))
+    return ", ".join(f"{inert.short(g)} {c:,}" for g, c in order)
 
 
 def choose_output(results: cr.CohortResults) -> tuple[str, str]:
@@ -220,8 +226,16 @@ def distributions(results: cr.CohortResults, bundle: str, output: str, highlight
         mark = (inert.figure_text(highlight), float(results.probability[(bundle, output)][where[0]])) \
             if where.size else None
         st.plotly_chart(binned_risk_figure(d.edges, d.counts, label=output_label(output), quantiles=d.quantiles,
-                                           highlight=mark), key="cohort_histogram")
-        st.caption(f"{d.scored:,} samples scored, {d.no_estimate:,} without an estimate · {d.groups}.")
+                                           highlight=mark, groups=d.group_counts, rest=cr.NOT_ASSIGNED),
+                        key="cohort_histogram")
+        st.caption(f"{d.scored:,} samples scored, {d.no_estimate:,} without an estimate · {d.groups} (samples not "
+                   "assigned: too few markers in the file, or no superpopulation fits clearly).")
+        if len(d.group_quantiles) > 1:
+            st.dataframe(pd.DataFrame([{"ancestry": g, "scored": int(d.group_counts[g].sum()),
+                                        **{f"{k:.0%}": q.get(k) for k in cr.QUANTILES}}
+                                       for g, q in d.group_quantiles.items()]),
+                         hide_index=True, width="stretch", column_config={
+                f"{k:.0%}": st.column_config.NumberColumn(f"{k:.0%}", format="percent") for k in cr.QUANTILES})
         rows = []
         for b, o in results.outputs:
             q = cr.distribution(results, b, o)

@@ -26,13 +26,15 @@ from typing import Any
 import numpy as np
 
 from genolens.cohort.store import Site, genotypes, open_store
-from genolens.datamodel import AbsentPolicy, Build, CohortRecord, Features, GenotypeOrigin
+from genolens.datamodel import AbsentPolicy, AncestryEstimate, Build, CohortRecord, Features, GenotypeOrigin, Panel
 from genolens.datamodel.clinical import NO_DETAILS, PatientDetails
 from genolens.errors import CohortJobError
 from genolens.explain.attribution import attribute_outputs
 from genolens.explain.baselines import population_average
 from genolens.explain.batched_rows import ig_rows
 from genolens.explain.explanation import context_for, use_one_thread
+from genolens.genome.ancestry import complete_dosages, counted_markers, load_markers
+from genolens.genome.ancestry import estimate as estimate_ancestry
 from genolens.genome.encode import dosage_matrix
 from genolens.modeling.bundle import Bundle, load_bundle
 from genolens.modeling.clinical import model_inputs
@@ -41,7 +43,8 @@ from genolens.modeling.predict import predict
 
 PREDICTION_COLUMNS = ("sample", "sample_index", "bundle", "version", "output", "probability", "logit",
                       "interval_low", "interval_high", "percentile", "relative_risk", "band", "coverage",
-                      "n_imputed", "flags", "not_computed", "ig_residual", "ig_converged", "ig_steps")
+                      "n_imputed", "flags", "not_computed", "ig_residual", "ig_converged", "ig_steps",
+                      "ancestry", "ancestry_status", "ancestry_percentile")
 """Columns of ``predictions.parquet``, one row per sample x bundle x output."""
 ATTRIBUTION_KEYS = ("sample", "sample_index", "output", "prediction_logit", "baseline_logit", "residual")
 """Leading columns of ``attributions-<bundle>.parquet``; one float64 column per model input follows."""
@@ -75,6 +78,8 @@ class Plan:
     """Each sample's details by name; a sample without gets none (no estimate from a model that reads sex)."""
     results: str
     """The results folder."""
+    chromosomes: tuple[str, ...] = ()
+    """Normalised chromosomes the file has records on (ancestry markers under the whole-genome policy)."""
 
 
 def chunk_dir(results: str | os.PathLike[str], index: int) -> Path:
@@ -101,13 +106,15 @@ def score_chunk(plan: Plan, index: int, start: int, stop: int) -> int:
     use_one_thread()
     gt = genotypes(open_store(Path(plan.store)), plan.rows, start, stop)  # (n_rows, n, ploidy)
     by_ploidy = _records_by_ploidy(plan, gt)
+    ancestries = _ancestries(plan, by_ploidy, stop - start)
     on = dt.date.fromisoformat(plan.on) if plan.on else None
     predictions: list[dict[str, Any]] = []
     attributions: dict[str, dict[str, list[Any]]] = {}
     for path in plan.bundles:
         bundle, ctx, base = _loaded(path, plan.panel_dir)
         dm, origin = _dosages(bundle, plan, by_ploidy, stop - start)
-        attributions[bundle.name] = _score_bundle(bundle, ctx, base, dm, origin, plan, start, on, predictions)
+        attributions[bundle.name] = _score_bundle(bundle, ctx, base, dm, origin, plan, start, on, predictions,
+                                                  ancestries)
     tmp = final.parent / f".{final.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir(parents=True)
     try:
@@ -158,8 +165,29 @@ def _dosages(bundle: Bundle, plan: Plan, by_ploidy: Mapping[int, Mapping[Site, S
     return dm, tuple(origin)
 
 
+def _ancestries(plan: Plan, by_ploidy: Mapping[int, Mapping[Site, Sequence[CohortRecord]]],
+                n: int) -> list[AncestryEstimate]:
+    """Each sample's ancestry from the markers, as :func:`~genolens.genome.patient.read_patient` estimates it."""
+    markers = load_markers().panel
+    any_ploidy = next(iter(by_ploidy.values()), {})
+    counted, has_record = counted_markers(plan.build, any_ploidy, absent=plan.absent, chromosomes=plan.chromosomes)
+    present = np.flatnonzero(has_record)
+    sub = Panel(markers.name, markers.title, tuple(markers.variants[i] for i in present), "")
+    values = np.full((n, len(markers.variants)), np.nan)
+    found = np.full((n, len(present)), np.nan)
+    for records in by_ploidy.values():
+        found = np.where(np.isnan(found), dosage_matrix(sub, plan.build, records, n), found)
+    values[:, present] = found
+    out = []
+    for i in range(n):
+        v, assumed, considered = complete_dosages(values[i], counted, has_record, absent=plan.absent)
+        out.append(estimate_ancestry(v, assumed, considered, absent=plan.absent))
+    return out
+
+
 def _score_bundle(bundle: Bundle, ctx: Any, base: Any, dm: np.ndarray, origin: tuple[GenotypeOrigin, ...],
-                  plan: Plan, start: int, on: dt.date | None, rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+                  plan: Plan, start: int, on: dt.date | None, rows: list[dict[str, Any]],
+                  ancestries: Sequence[AncestryEstimate]) -> dict[str, list[Any]]:
     """Predict and attribute every sample of the chunk; append prediction rows; return the attribution table."""
     names = ctx.feature_names
     clash = set(names) & set(ATTRIBUTION_KEYS)
@@ -179,13 +207,16 @@ def _score_bundle(bundle: Bundle, ctx: Any, base: Any, dm: np.ndarray, origin: t
         missing = np.isnan(values)
         features = Features(names=ids, values=values, missing=missing, policy=plan.absent,
                             origin=tuple("missing" if m else o for m, o in zip(missing, origin, strict=True)))
-        scored.append((i, predict(bundle, features, inputs)))
+        scored.append((i, predict(bundle, features, inputs, ancestry=ancestries[i])))
     preds = [(i, pred) for i, pred in scored if not isinstance(pred, str)]
     attrs = _attributions(bundle, ctx, base, [pred.inputs for _, pred in preds], targets)
     found = dict(zip((i for i, _ in preds), attrs, strict=True))
     for i, pred in scored:
         sample, where = plan.samples[start + i], start + i
-        common = {"sample": sample, "sample_index": where, "bundle": bundle.name, "version": bundle.version}
+        a_i = ancestries[i]
+        common = {"sample": sample, "sample_index": where, "bundle": bundle.name, "version": bundle.version,
+                  "ancestry": a_i.group if a_i.status == "assigned" and a_i.group else "",
+                  "ancestry_status": a_i.status}
         if isinstance(pred, str):
             rows.extend({**common, **_empty(o, pred)} for o in bundle.outputs)
             continue
@@ -194,7 +225,8 @@ def _score_bundle(bundle: Bundle, ctx: Any, base: Any, dm: np.ndarray, origin: t
                          "interval_low": o.interval[0], "interval_high": o.interval[1], "percentile": o.percentile,
                          "relative_risk": o.relative_risk, "band": o.band, "coverage": pred.coverage,
                          "n_imputed": len(pred.imputed), "flags": [f.code for f in o.flags], "not_computed": "",
-                         "ig_residual": a.residual, "ig_converged": a.converged, "ig_steps": a.n_steps})
+                         "ig_residual": a.residual, "ig_converged": a.converged, "ig_steps": a.n_steps,
+                         "ancestry_percentile": o.ancestry_percentile[1] if o.ancestry_percentile else float("nan")})
             for key, value in zip(ATTRIBUTION_KEYS, (sample, where, o.output, a.prediction_logit,
                                                      a.baseline_logit, a.residual), strict=True):
                 table[key].append(value)
@@ -243,12 +275,14 @@ def _empty(output: str, reason: str) -> dict[str, Any]:
     nan = float("nan")
     return {"output": output, "probability": nan, "logit": nan, "interval_low": nan, "interval_high": nan,
             "percentile": nan, "relative_risk": nan, "band": "no estimate", "coverage": nan, "n_imputed": 0,
-            "flags": [], "not_computed": reason, "ig_residual": nan, "ig_converged": False, "ig_steps": 0}
+            "flags": [], "not_computed": reason, "ig_residual": nan, "ig_converged": False, "ig_steps": 0,
+            "ancestry_percentile": nan}
 
 
 _PREDICTION_TYPES = {"sample": "string", "sample_index": "int64", "bundle": "string", "version": "string",
                      "output": "string", "band": "string", "n_imputed": "int64", "flags": "list<string>",
-                     "not_computed": "string", "ig_converged": "bool", "ig_steps": "int64"}
+                     "not_computed": "string", "ig_converged": "bool", "ig_steps": "int64", "ancestry": "string",
+                     "ancestry_status": "string"}
 _ATTRIBUTION_TYPES = {"sample": "string", "sample_index": "int64", "output": "string"}
 
 

@@ -26,18 +26,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from genolens import __version__
 from genolens.cohort.chunk import Plan, chunk_dir, score_chunk
 from genolens.cohort.store import convert_once, file_sha256, open_store, sample_ids, select_sites, zarr_path
 from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, AbsentPolicy, BuildChoice
 from genolens.datamodel.clinical import PatientDetails, details_record
 from genolens.errors import CohortJobError, OptionError
+from genolens.genome.ancestry import load_markers
+from genolens.genome.build import normalise_chrom
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import Bundle, load_bundle
 from genolens.provenance import RESEARCH_USE_LINE, package_versions
 
-FORMAT = "genolens-cohort-results/1"
-"""``manifest.json``'s ``format``: the layout above, version 1."""
+FORMAT = "genolens-cohort-results/2"
+"""``manifest.json``'s ``format``: the layout above, version 2 (version 1 had no ancestry columns)."""
 JOB_PACKAGES = ("genolens", "numpy", "torch", "captum", "dask", "distributed", "bio2zarr", "zarr", "pyarrow")
 """Package versions recorded in the manifest."""
 
@@ -126,9 +130,11 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
         raise CohortJobError(f"{Path(vcf).name} has no sample columns; a cohort job needs a multi-sample file.")
     call = read_patient(vcf, sample=samples[0], build=build, absent=absent, panels=[b.panel for b in loaded],
                         qc_records=0).build
-    site_rows = select_sites(store, loaded, call.build)
-    n_sites = len({(v.locus(call.build).chrom, v.locus(call.build).pos) for b in loaded for v in b.panel.variants})
-    if not site_rows.sites and absent == "missing":
+    markers = load_markers().panel
+    site_rows = select_sites(store, loaded, call.build, extra=(markers,))
+    panel_sites = {(v.locus(call.build).chrom, v.locus(call.build).pos) for b in loaded for v in b.panel.variants}
+    n_sites = len(panel_sites)
+    if not panel_sites & site_rows.sites.keys() and absent == "missing":
         raise CohortJobError(
             f"{Path(vcf).name} has no record at any of the {n_sites} variant sites the models read (build "
             f"{call.build}), so every prediction would be the population average. Choose a file that covers the "
@@ -138,14 +144,16 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
                 "settings_used": {"on": day, "build": call.build, "build_source": call.source,
                                   "build_evidence": list(call.evidence)},
                 "bundles": [_bundle_entry(b) for b in loaded],
-                "sites": {"panel_sites": n_sites, "in_file": len(site_rows.sites), "records": len(site_rows.rows)},
+                "sites": {"panel_sites": n_sites, "in_file": len(panel_sites & site_rows.sites.keys()),
+                          "records": len(site_rows.rows),
+                          "ancestry_markers_in_file": len(site_rows.sites.keys() - panel_sites)},
                 "chunks": {"count": len(starts), "size": chunk_size, "folder": "chunks/chunk-{index:05d}"},
                 "status": "running", "started": manifest.get("started") or _now()}
     _write_manifest(out, manifest)
     plan = Plan(store=os.fspath(store_path), samples=samples, rows=site_rows.rows, records=site_rows.records,
                 sites=site_rows.sites, bundles=tuple(os.fspath(p) for p in bundles),
                 panel_dir=os.fspath(panel_dir) if panel_dir else None, build=call.build, absent=absent, on=day,
-                details=given, results=os.fspath(out))
+                details=given, results=os.fspath(out), chromosomes=_chromosomes(store))
     _remove_half_written(out)
     skipped = tuple(i for i in range(len(starts)) if chunk_dir(out, i).is_dir())
     todo = [i for i in range(len(starts)) if i not in skipped]
@@ -213,6 +221,12 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
                            host="127.0.0.1", dashboard_address=None)
     with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield client
+
+
+def _chromosomes(store: Any) -> tuple[str, ...]:
+    """Normalised names of the contigs the file has records on (the whole-genome policy's chromosomes)."""
+    names = [normalise_chrom(str(c)) for c in store["contig_id"][:]]
+    return tuple(names[int(i)] for i in np.unique(np.asarray(store["variant_contig"][:], dtype=np.int64)))
 
 
 def _settings(sha: str, bundles: Sequence[Bundle], absent: str, build: str, chunk_size: int,

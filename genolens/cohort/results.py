@@ -6,8 +6,9 @@ keeps one bundle output's attributions in memory at a time (float32), and return
 counts, quantiles, at most ``top`` rows of the gene matrix, per-variant means in the top risk decile, one sample's
 rows. Opened folders are cached by (resolved path, manifest mtime), so a finished rerun is read again.
 
-Ancestry: the job records no population per sample (the bundles' ``ancestry_not_checked`` flag says the models
-do not check it either), so distributions are over all scored samples and say so (:data:`NO_ANCESTRY`).
+Ancestry: the job records each sample's continental ancestry from the 1000 Genomes markers
+(:mod:`genolens.genome.ancestry`): assigned (one superpopulation, posterior >= 0.99) or not. Distributions give
+counts and quantiles per assigned group beside the whole; samples not assigned form their own group.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from genolens.cohort.job import FORMAT
 from genolens.errors import CohortJobError, OptionError
 from genolens.explain.rollup import groups
 
-NO_ANCESTRY = "ancestry not recorded: the results carry no population per sample, so one distribution covers all"
-"""What the page says instead of per-ancestry distributions."""
+NOT_ASSIGNED = "not assigned"
+"""The group of samples whose ancestry was not assigned (too few markers, uncertain, or unusual)."""
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.9, 0.95)
 """Quantiles of each risk distribution."""
-PREDICTION_READ = ("sample", "sample_index", "bundle", "output", "probability", "band", "not_computed")
+PREDICTION_READ = ("sample", "sample_index", "bundle", "output", "probability", "band", "not_computed", "ancestry")
 """The prediction columns kept in memory for every sample (the rest is read per sample on drill-down)."""
 
 SortKey = Literal["risk", "gene"]
@@ -54,6 +55,8 @@ class CohortResults:
     """(bundle, output) -> object, shape (n,): the risk band words per sample."""
     not_computed: dict[tuple[str, str], np.ndarray]
     """(bundle, output) -> object, shape (n,): why no estimate ('' when scored)."""
+    ancestry: np.ndarray
+    """object, shape (n,): each sample's assigned 1000 Genomes superpopulation, or :data:`NOT_ASSIGNED`."""
 
     @property
     def n(self) -> int:
@@ -107,6 +110,9 @@ def _open(path: Path, mtime: int) -> CohortResults:
     samples = np.empty(n, dtype=object)
     samples[frame["sample_index"].to_numpy()] = frame["sample"].to_numpy()
     outputs = tuple((b["name"], o) for b in manifest["bundles"] for o in b["outputs"])
+    ancestry = np.full(n, NOT_ASSIGNED, dtype=object)
+    assigned = frame[frame["ancestry"] != ""]
+    ancestry[assigned["sample_index"].to_numpy()] = assigned["ancestry"].to_numpy(dtype=object)
     prob, band, why = {}, {}, {}
     for (name, output), rows in frame.groupby(["bundle", "output"], sort=False):
         key = (str(name), str(output))
@@ -114,7 +120,7 @@ def _open(path: Path, mtime: int) -> CohortResults:
         prob[key] = _spread(n, where, rows["probability"].to_numpy(dtype=np.float64), np.nan)
         band[key] = _spread(n, where, rows["band"].to_numpy(dtype=object), "")
         why[key] = _spread(n, where, rows["not_computed"].to_numpy(dtype=object), "not in the results")
-    return CohortResults(path, manifest, samples, tuple(k for k in outputs if k in prob), prob, band, why)
+    return CohortResults(path, manifest, samples, tuple(k for k in outputs if k in prob), prob, band, why, ancestry)
 
 
 def _spread(n: int, where: np.ndarray, values: np.ndarray, fill: Any) -> np.ndarray:
@@ -159,7 +165,12 @@ class Distribution:
     quantiles: dict[float, float]
     """q -> probability, for :data:`QUANTILES` (empty when nothing was scored)."""
     groups: str
-    """How samples are grouped: :data:`NO_ANCESTRY` (the only case the results allow today)."""
+    """How samples are grouped, in words (scored samples per ancestry group)."""
+    group_counts: dict[str, np.ndarray]
+    """Ancestry group -> int64, shape (bins,): its scored samples per bin (the groups' counts add up to
+    ``counts``); groups in descending size, :data:`NOT_ASSIGNED` last."""
+    group_quantiles: dict[str, dict[float, float]]
+    """Ancestry group -> its quantiles, for every group with at least 20 scored samples."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -173,8 +184,19 @@ def distribution(results: CohortResults, bundle: str, output: str, *, bins: int 
         qs = dict(zip(QUANTILES, np.quantile(scored, QUANTILES).tolist(), strict=True))
     else:
         counts, edges, qs = np.zeros(bins, dtype=np.int64), np.linspace(0.0, 1.0, bins + 1), {}
+    ok = ~np.isnan(p)
+    names = sorted(set(results.ancestry[ok].tolist()), key=lambda g: (g == NOT_ASSIGNED, -int(
+        (results.ancestry[ok] == g).sum()), g))
+    group_counts, group_qs = {}, {}
+    for g in names:
+        mine = p[ok & (results.ancestry == g)]
+        group_counts[g] = np.histogram(mine, bins=edges)[0].astype(np.int64)
+        if mine.size >= 20:
+            group_qs[g] = dict(zip(QUANTILES, np.quantile(mine, QUANTILES).tolist(), strict=True))
+    words = ("ancestry from the 1000 Genomes markers: " + ", ".join(
+        f"{g} {int(c.sum()):,}" for g, c in group_counts.items())) if names else "no sample scored"
     return Distribution(bundle, output, int(scored.size), int(p.size - scored.size), edges,
-                        counts.astype(np.int64), qs, NO_ANCESTRY)
+                        counts.astype(np.int64), qs, words, group_counts, group_qs)
 
 
 # --- attributions ----------------------------------------------------------------------------------------------
@@ -356,6 +378,6 @@ def sample_rows(results: CohortResults, sample: str) -> SampleRows:
     return SampleRows(sample, predictions, attrs)
 
 
-__all__ = ["NO_ANCESTRY", "QUANTILES", "Attributions", "CohortResults", "Distribution", "Drivers", "MatrixView",
+__all__ = ["NOT_ASSIGNED", "QUANTILES", "Attributions", "CohortResults", "Distribution", "Drivers", "MatrixView",
            "SampleRows", "attributions", "distribution", "gene_matrix", "open_results", "sample_rows",
            "top_decile_drivers"]

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from genolens.datamodel import Build, CohortRecord, VcfInfo
+from genolens.datamodel import Build, CohortRecord, Panel, VcfInfo
 from genolens.errors import CohortJobError, VcfReadError
 from genolens.genome.build import normalise_chrom
 from genolens.genome.vcf import index_vcf, read_header
@@ -151,11 +151,12 @@ class SiteRows:
     absent from the file is not a key."""
 
 
-def select_sites(store: Any, bundles: Sequence[Bundle], build: Build) -> SiteRows:
-    """Find every record at a site some bundle reads, on ``build``."""
+def select_sites(store: Any, bundles: Sequence[Bundle], build: Build, *, extra: Sequence[Panel] = ()) -> SiteRows:
+    """Find every record at a site some bundle reads, or some ``extra`` panel lists (ancestry markers), on
+    ``build``."""
     wanted: dict[str, list[int]] = {}
-    for b in bundles:
-        for v in b.panel.variants:
+    for panel in (*(b.panel for b in bundles), *extra):
+        for v in panel.variants:
             loc = v.locus(build)
             wanted.setdefault(loc.chrom, []).append(loc.pos)
     by_chrom = {c: np.unique(np.array(p, dtype=np.int64)) for c, p in wanted.items()}

@@ -31,6 +31,7 @@ from genolens.datamodel import (
     Panel,
     PanelVariant,
     Record,
+    RecordSite,
 )
 from genolens.errors import PanelError
 from genolens.genome.encode import call_site
@@ -124,41 +125,64 @@ def marker_sites(build: Build) -> list[Site]:
     return _build_index(build)[0]
 
 
+def counted_markers(build: Build, records: Mapping[Site, Sequence[RecordSite]], *, absent: AbsentPolicy,
+                    chromosomes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Which markers count, and which have records, given the records read (keyed by normalised (chrom, pos)).
+
+    A marker counts (the coverage check's denominator): under the whole-genome policy when it lies on one of
+    ``chromosomes`` (those the file has records on); under either policy when it lies between the first and
+    last record read on its chromosome, so that a file covering part of a chromosome (a gVCF slice) is judged
+    on the stretch it covers. Returns two boolean masks over the markers: counted, and has a record.
+    """
+    _, index, chroms, positions = _build_index(build)
+    counted = np.zeros(len(positions), dtype=bool)
+    if absent == "reference":
+        counted |= np.isin(chroms, list(chromosomes))
+    span: dict[str, tuple[int, int]] = {}
+    has_record = np.zeros(len(positions), dtype=bool)
+    for (chrom, pos), recs in records.items():
+        lo, hi = span.get(chrom, (pos, pos))
+        span[chrom] = (min(lo, pos), max([hi, pos, *(r.end for r in recs)]))
+        i = index.get((chrom, pos))
+        if i is not None and recs:
+            has_record[i] = True
+    for chrom, (lo, hi) in span.items():
+        counted |= (chroms == chrom) & (positions >= lo) & (positions <= hi)
+    return counted, has_record
+
+
+def complete_dosages(values: np.ndarray, counted: np.ndarray, has_record: np.ndarray, *,
+                     absent: AbsentPolicy) -> tuple[np.ndarray, np.ndarray, int]:
+    """Fill the absent counted markers under the whole-genome policy (reference), clear the uncounted ones.
+
+    ``values``: ALT dosage per marker from the records (NaN where unusable). Returns the dosages, the mask of
+    those assumed reference, and how many markers count.
+    """
+    out = np.where(counted, values, np.nan)
+    assumed = counted & ~has_record if absent == "reference" else np.zeros(len(values), dtype=bool)
+    out[assumed] = 0.0
+    return out, assumed, int(counted.sum())
+
+
 def marker_dosages(build: Build, records: Mapping[Site, Sequence[Record]], *, absent: AbsentPolicy,
                    chromosomes: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
-    """ALT dosage at every marker, NaN where unusable, from records keyed by normalised (chrom, pos).
-
-    Which markers count (the coverage check's denominator): under the whole-genome policy every marker
-    on ``chromosomes`` (those the file has records on), an absent one taken as reference; otherwise the
-    markers between the first and last record read on each chromosome, so that a file covering part of
-    a chromosome (a gVCF slice) is judged on the stretch it covers.
+    """ALT dosage at every marker for one sample (NaN where unusable), from records keyed by normalised
+    (chrom, pos); which markers count and which are assumed reference as in :func:`counted_markers`.
 
     Returns the dosages (n_markers,), a mask of those assumed reference, and how many markers count.
     """
     variants = load_markers().panel.variants
-    _, index, chroms, positions = _build_index(build)
-    counted = np.zeros(len(variants), dtype=bool)
-    if absent == "reference":
-        counted |= np.isin(chroms, list(chromosomes))
-    span: dict[str, tuple[int, int]] = {}
-    for (chrom, pos), recs in records.items():
-        lo, hi = span.get(chrom, (pos, pos))
-        span[chrom] = (min(lo, pos), max([hi, pos, *(r.end for r in recs)]))
-    for chrom, (lo, hi) in span.items():
-        counted |= (chroms == chrom) & (positions >= lo) & (positions <= hi)
+    index = _build_index(build)[1]
+    counted, has_record = counted_markers(build, records, absent=absent, chromosomes=chromosomes)
     values = np.full(len(variants), np.nan)
-    has_record = np.zeros(len(variants), dtype=bool)
     for site, recs in records.items():
         i = index.get(site)
         if i is None or not recs:
             continue
-        has_record[i] = True
         call = call_site(variants[i], build, recs)
         if call.status in ("called", "reference_block") and call.dosage is not None and not call.from_ds:
             values[i] = call.dosage
-    assumed = counted & ~has_record if absent == "reference" else np.zeros(len(variants), dtype=bool)
-    values[assumed] = 0.0
-    return values, assumed, int(counted.sum())
+    return complete_dosages(values, counted, has_record, absent=absent)
 
 
 def _genotype_logpmf(g: np.ndarray, f: np.ndarray) -> np.ndarray:

@@ -80,11 +80,12 @@ class QcSample:
     """True when the reader saw a record before its predecessor on the same chromosome."""
 
 
-def empty_sample(sampling: QcSampling = "none") -> QcSample:
-    """A sample of no records (QC skipped, or a file with no records)."""
+def empty_sample(sampling: QcSampling = "none", chromosomes: tuple[str, ...] = ()) -> QcSample:
+    """A sample of no records (QC skipped, or a file with no records); ``chromosomes``: those the file has
+    records on, when the read learnt them anyway."""
     ints, strs, floats = np.zeros(0, np.int32), np.zeros(0, np.str_), np.zeros(0, np.float64)
     return QcSample(np.zeros(0, np.int8), np.zeros(0, np.bool_), ints, ints, strs, strs, strs, floats, floats,
-                    (), sampling == "all", sampling)
+                    chromosomes, sampling == "all", sampling)
 
 
 def qc_windows(contigs: Sequence[tuple[str, int | None]], *, records: int,

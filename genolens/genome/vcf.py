@@ -185,7 +185,7 @@ class VcfFile:
         if pf is not None and pf.covers(wanted) and (qc_records == 0 or qc_records >= pf.cap):
             found = self._scan(wanted, convert, progress, path=pf.sites_path, numbers=pf.site_ordinals)[0]
             if qc_records == 0:
-                return found, pf.mode_words(), empty_sample()
+                return found, pf.mode_words(), empty_sample(chromosomes=tuple(pf.chromosomes))
             kept = QcCollector(sample_idx, qc_records, self.info)
             self._qc_file(pf.qc_path, kept, pf.qc_numbers)
             kept.stride = pf.stride
@@ -196,12 +196,13 @@ class VcfFile:
         if index is not None:
             reader = self._reader()
             found = self._query(wanted, convert, progress, reader)
-            qc = self._qc_indexed(reader, sample_idx, qc_records) if qc_records > 0 else empty_sample()
+            qc = self._qc_indexed(reader, sample_idx, qc_records) if qc_records > 0 else empty_sample(
+                chromosomes=tuple(dict.fromkeys(normalise_chrom(n) for n, _ in self._contigs_with_records(reader))))
             return found, f"region queries ({index})", qc
         collector = QcCollector(sample_idx, qc_records, self.info) if qc_records > 0 else None
         found, chromosomes, unsorted = self._scan(wanted, convert, progress, collector)
         if collector is None:
-            return found, self._scan_mode(), empty_sample()
+            return found, self._scan_mode(), empty_sample(chromosomes=tuple(chromosomes))
         stride = collector.stride
         qc = collector.sample(chromosomes=chromosomes, complete=stride == 1, unsorted=unsorted,
                               sampling="all" if stride == 1 else "stride")

@@ -414,16 +414,27 @@ def deletion_curve_figure(curve: DeletionCurve) -> go.Figure:
     return fig
 
 
+GROUP_COLOURS = ("blue", "orange", "green", "purple", "sky", "vermillion", "yellow")
+"""Okabe-Ito colours of the stacked groups, in order (a last "not assigned" group is grey)."""
+
+
 def binned_risk_figure(edges: Sequence[float], counts: Sequence[int], *, label: str,
-                       quantiles: Mapping[float, float], highlight: tuple[str, float] | None = None) -> go.Figure:
+                       quantiles: Mapping[float, float], highlight: tuple[str, float] | None = None,
+                       groups: Mapping[str, Sequence[int]] | None = None, rest: str = "") -> go.Figure:
     """A histogram drawn from pre-binned counts (no sample crosses to the browser), with the median and 90th
-    percentile marked and, optionally, one sample's probability."""
+    percentile marked and, optionally, one sample's probability. ``groups``: counts per group (adding up to
+    ``counts``), stacked in their order; the group named ``rest`` is drawn grey."""
     e = np.asarray(edges, dtype=np.float64)
     mids, widths = (e[:-1] + e[1:]) / 2, np.diff(e)
-    fig = go.Figure(go.Bar(
-        x=mids, y=list(counts), width=widths, marker={"color": OKABE_ITO["blue"]},
-        customdata=np.column_stack([e[:-1], e[1:]]),
-        hovertemplate="%{customdata[0]:.2%}–%{customdata[1]:.2%}<br>%{y} samples<extra></extra>"))
+    custom = np.column_stack([e[:-1], e[1:]])
+    fig = go.Figure()
+    stacks = dict(groups) if groups else {"": counts}
+    colours = iter(GROUP_COLOURS)
+    for name, c in stacks.items():
+        colour = "#999999" if name == rest and name else OKABE_ITO[next(colours, "black")]
+        fig.add_bar(x=mids, y=list(c), width=widths, marker={"color": colour}, name=name, customdata=custom,
+                    hovertemplate=f"{name + ': ' if name else ''}%{{customdata[0]:.2%}}–%{{customdata[1]:.2%}}"
+                                  "<br>%{y} samples<extra></extra>")
     for q, dash in ((0.5, "dash"), (0.9, "dot")):
         if q in quantiles:
             fig.add_vline(x=quantiles[q], line={"color": OKABE_ITO["orange"], "dash": dash},
@@ -432,7 +443,7 @@ def binned_risk_figure(edges: Sequence[float], counts: Sequence[int], *, label: 
         fig.add_vline(x=highlight[1], line={"color": OKABE_ITO["vermillion"], "width": 3},
                       annotation_text=highlight[0], annotation_position="bottom right")
     fig.update_layout(xaxis={"title": f"{label}: predicted probability", "tickformat": ".1%"},
-                      yaxis_title="samples", bargap=0, height=300, showlegend=False,
+                      yaxis_title="samples", bargap=0, height=300, showlegend=len(stacks) > 1, barmode="stack",
                       margin={"l": 10, "r": 10, "t": 30, "b": 40})
     return fig
 

@@ -50,6 +50,8 @@ def test_upload_read_error_and_recover(page: Page, artifacts_dir: Path) -> None:
     _upload(page, GVCF)
     _expect_read(page)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    # HG00268 is Finnish (1000 Genomes FIN): its markers in the slice place it in EUR.
+    expect(page.get_by_text("Ancestry most like the 1000 Genomes European superpopulation (EUR")).to_be_visible()
     screenshot(page, artifacts_dir / "patient_gvcf.png", READ_TIMEOUT_MS)
 
     _upload(page, MALFORMED)

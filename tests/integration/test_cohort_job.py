@@ -72,6 +72,11 @@ def _assert_single_patient_equal(vcf: Path, bundles: Sequence[Bundle], absent: A
                 assert got["band"] == want.band and got["flags"] == [f.code for f in want.flags]
                 np.testing.assert_allclose(got["attribution"], e.attribution.values, rtol=0, atol=TOLERANCE)
                 assert got["ig_steps"] == e.attribution.parameters["n_steps"]
+                a = patient.ancestry
+                assert a is not None and got["ancestry_status"] == a.status
+                assert got["ancestry"] == (a.group if a.status == "assigned" else "")
+                want_pct = want.ancestry_percentile[1] if want.ancestry_percentile else float("nan")
+                np.testing.assert_allclose(got["ancestry_percentile"], want_pct, rtol=0, atol=TOLERANCE)
                 compared += 1
     return compared
 
@@ -90,7 +95,7 @@ def test_every_sample_equals_the_single_patient_path_on_the_simulated_cohort(
     assert rows[("s3", "tiny_risk", "y_disease")]["n_imputed"] == 2  # rs7 absent and rs3 ./.
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["input"]["samples"] == 60
-    assert manifest["sites"] == {"panel_sites": 20, "in_file": 19, "records": 19}
+    assert manifest["sites"] == {"panel_sites": 20, "in_file": 19, "records": 19, "ancestry_markers_in_file": 0}
     assert manifest["summary"]["tiny_risk"]["flags"]["imputed_genetic"] == 60
 
 

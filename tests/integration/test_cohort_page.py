@@ -54,7 +54,7 @@ def test_the_page_reads_a_results_folder_and_drills_down(root: Path, monkeypatch
     at.selectbox(key="cohort_results").set_value(root / "tiny").run()
     assert not at.exception and not at.error, _text(at.error)
     captions = _text(at.caption)
-    assert "60 samples" in captions and "ancestry not recorded" in captions
+    assert "60 samples" in captions and "ancestry from the 1000 Genomes markers: not assigned 60" in captions
     assert len(at.get("plotly_chart")) == 3  # histogram, gene matrix, top-decile drivers
     assert "60 of 60 matching samples" in captions
 

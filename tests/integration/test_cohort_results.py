@@ -73,7 +73,10 @@ def test_distribution_is_numpys_histogram_and_quantiles_of_the_probabilities(job
     np.testing.assert_allclose([d.quantiles[q] for q in cr.QUANTILES], np.nanquantile(p, cr.QUANTILES), atol=1e-15)
     assert (d.scored, d.no_estimate) == (int((~np.isnan(p)).sum()), int(np.isnan(p).sum()))
     assert d.scored + d.no_estimate == results.n == 60
-    assert d.groups.startswith("ancestry not recorded")
+    # The simulated cohort carries no ancestry marker: every sample is "not assigned", one group of the whole.
+    assert (results.ancestry == cr.NOT_ASSIGNED).all() and list(d.group_counts) == [cr.NOT_ASSIGNED]
+    np.testing.assert_array_equal(d.group_counts[cr.NOT_ASSIGNED], d.counts)
+    assert d.groups == f"ancestry from the 1000 Genomes markers: {cr.NOT_ASSIGNED} {d.scored}"
 
 
 @pytest.mark.parametrize(("sort_by", "gene", "risk", "descending"), [
