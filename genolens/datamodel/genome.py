@@ -154,7 +154,9 @@ class Record(RecordSite):
     gt: tuple[int, ...]
     """Allele indices of the sample's genotype (0 = REF); -1 for a missing allele; ``()`` when no GT."""
     phased: bool
-    """True when every separator of GT is ``|``."""
+    """True when every separator of GT is ``|`` and FORMAT/PS, when given, is readable (a PS that is not a
+    non-negative integer makes the genotype unphased: cis/trans is never read from a phase set that cannot be
+    told apart from the others)."""
     gt_text: str | None
     """GT as written in the VCF (``"0/1"``, ``"1|0"``, ``"./."``); ``None`` when the record has no GT."""
     ds: float | None
@@ -163,6 +165,10 @@ class Record(RecordSite):
     """FORMAT/GQ; ``None`` when absent or missing."""
     dp: int | None
     """FORMAT/DP (or the sum of AD); ``None`` when absent or missing."""
+    ps: int | None
+    """FORMAT/PS, the phase set of a phased genotype (non-negative; by convention the POS of the set's first
+    variant); ``None`` when GT is unphased (the VCF spec ignores PS there), or PS is absent or ``.`` (every
+    phased genotype without PS is in one set)."""
 
 
 @dataclass(frozen=True)
@@ -201,6 +207,9 @@ class SiteCall:
     """Genotype quality of the call or of the covering block; ``None`` when not given."""
     dp: int | None
     """Read depth; ``None`` when not given."""
+    phase_set: int | None
+    """``Record.ps``: the FORMAT/PS phase set of a phased genotype; ``None`` when unphased, not given or ``.``.
+    Phased genotypes are in known cis/trans relation only within one phase set."""
     note: str
     """Why this status, in words (the match log line)."""
 

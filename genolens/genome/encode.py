@@ -80,7 +80,7 @@ def call_site(variant: PanelVariant, build: Build, records: Sequence[Record]) ->
     locus = variant.locus(build)
     base = SiteCall(variant_id=variant.id, rsid=variant.rsid, gene=variant.gene, chrom=locus.chrom,
                     pos=locus.pos, status="absent", genotype=None, alleles=None, dosage=None, from_ds=False,
-                    gq=None, dp=None, note="no record at this position in the file")
+                    gq=None, dp=None, phase_set=None, note="no record at this position in the file")
     at_pos = [r for r in records if r.pos == locus.pos and not r.is_reference_block]
     blocks = [r for r in records if r.is_reference_block]
     if at_pos:
@@ -127,7 +127,7 @@ def _best_record(locus: Locus, records: Sequence[_R]) -> _R:
 def _call_from_record(locus: Locus, rec: Record, base: SiteCall) -> SiteCall:
     labels = _allele_map(locus, rec)
     shown = f"{rec.ref}>{','.join(rec.alts) or '.'}"
-    base = replace(base, genotype=rec.gt_text, gq=rec.gq, dp=rec.dp)
+    base = replace(base, genotype=rec.gt_text, gq=rec.gq, dp=rec.dp, phase_set=rec.ps)
     if labels is None:
         expected = locus.ref or f"{locus.other_allele} or {locus.effect_allele}"
         return replace(base, status="ref_mismatch", alleles=None, dosage=None, from_ds=False,
@@ -172,7 +172,7 @@ def _call_from_ds(locus: Locus, rec: Record, labels: list[str], base: SiteCall,
 
 def _call_from_block(locus: Locus, block: Record, base: SiteCall) -> SiteCall:
     span = f"gVCF reference block {block.chrom}:{block.pos}-{block.end}"
-    base = replace(base, genotype=block.gt_text, gq=block.gq, dp=block.dp)
+    base = replace(base, genotype=block.gt_text, gq=block.gq, dp=block.dp, phase_set=block.ps)
     if block.filters:
         return replace(base, status="filtered", alleles=None, dosage=None,
                         note=f"{span} FILTER={';'.join(block.filters)} (not PASS)")

@@ -300,6 +300,7 @@ def patient_to_json(p: PatientGenome) -> dict[str, Any]:
                         "origin": t,
                         "gq": s.gq,
                         "dp": s.dp,
+                        "phase_set": s.phase_set,
                         "note": s.note,
                     }
                     for s, t in zip(r.sites, r.features.origin, strict=True)

@@ -8,14 +8,21 @@ every position it specifies agrees (IUPAC codes allowed, unspecified positions m
 score is the number of positions its alleles specify; the best score is PharmCAT's call, and every diplotype
 that fits is listed after it. Two rules are GenoLens's own and never give a confident phenotype PharmCAT would
 not: a called non-reference allele must be specified by the allele it is placed on (a variant no allele
-combination explains makes the gene ``Indeterminate`` with the variant named), and unphased calls whose phase
+combination explains makes the gene ``Indeterminate`` with the variant named), and calls of unknown phase whose
 arrangements give different phenotypes give ``"A or B"`` (PharmCAT's top score is listed first).
 
 Missing positions (absent, no-call, filtered, or REF mismatch) are handled as PharmCAT does: the gene is called
 from the positions present, the missing ones are listed, and the alleles that could not be tested (every defining
 position missing) are named. ``missing="strict"`` makes such a gene ``Indeterminate`` instead, with PharmCAT's
 answer kept beside it. Phenotypes are PharmCAT's (``phenotype/<GENE>.json``: function pair or activity score ->
-phenotype). Phased calls (GT with ``|``) are read as one phase set per gene (FORMAT/PS is not read).
+phenotype).
+
+Phase is read by phase set (FORMAT/PS): phased calls (GT with ``|``) are in known cis/trans relation only when
+they share a PS. Each phase set keeps its order, and is otherwise one more unit whose orientation is unknown,
+like an unphased heterozygous call: the first unit is fixed, every other is tried both ways as a block. As in
+VCF 4.3, phased calls without PS (or with ``.``) are one set, apart from those with a PS; a PS that is not a
+non-negative integer leaves its call unphased (``genolens.genome.vcf_records``). A gene whose phased
+heterozygous calls lie in several sets says so in its note.
 
 G6PD (classes from PyPGx ``allele-table.csv``) and the HLA-B*57:01 tag SNP are called from the
 ``pharmacogenomics`` panel with the rules in ``GENES``, as summarised in ``../shared/facts/pgx_variants.tsv``.
@@ -24,12 +31,12 @@ G6PD (classes from PyPGx ``allele-table.csv``) and the HLA-B*57:01 tag SNP are c
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import combinations_with_replacement, product
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from genolens.datamodel import USABLE_STATUSES, Build, Locus, Panel, PatientGenome, SiteCall
 from genolens.errors import OptionError, OutsideCallError, PanelError
@@ -426,22 +433,56 @@ def _copies(site: SiteCall, locus: Locus) -> tuple[str, ...] | None:
     return labels if labels.count("E") == effect else None
 
 
-def _fits(dip: tuple[_Allele, ...], obs: Mapping[str, tuple[str, ...]], phased: set[str]) -> bool:
-    """True when ``dip`` carries each observed effect-allele count, and in the phased arrangement."""
+_K = TypeVar("_K", str, int)
+PhaseSets = dict[int | None, list[str]]
+"""FORMAT/PS -> the heterozygous positions phased in that set, in gene order (``None``: phased without PS)."""
+
+
+def _phase_sets(phased: Mapping[_K, int | None], hets: Sequence[_K]) -> dict[int | None, list[_K]]:
+    """Group the phased heterozygous positions by phase set, in order of their first position (VCF 4.3
+    FORMAT/PS: the genotypes phased without PS are one set, apart from those with one)."""
+    sets: dict[int | None, list[_K]] = {}
+    for key in hets:
+        if key in phased:
+            sets.setdefault(phased[key], []).append(key)
+    return sets
+
+
+def _split_note(sets: PhaseSets) -> list[str]:
+    """The note saying the phase sets split a gene (``[]`` when one set or none holds its phased hets)."""
+    if len(sets) < 2:
+        return []
+    listed = "; ".join(f"{'no PS' if ps is None else f'PS {ps}'}: {', '.join(labels)}" for ps, labels in sets.items())
+    return [f"Phased in {len(sets)} phase sets ({listed}): cis/trans between sets unknown."]
+
+
+def _phase_unknown(sets: PhaseSets, unphased: Sequence[str]) -> tuple[str, str]:
+    """(the note's sentence, the uncertainty's ending) for a gene whose phase arrangements differ in phenotype."""
+    if not sets:
+        return ("The calls are unphased; phased calls (GT with '|') would decide between the diplotypes",
+                "phased calls would decide")
+    rest = f", and {', '.join(unphased)} {'is' if len(unphased) == 1 else 'are'} unphased" if unphased else ""
+    return (f"Phase is known only within a phase set{rest}; calls phased in one phase set would decide between "
+            "the diplotypes", "calls phased in one phase set would decide")
+
+
+def _fits(dip: tuple[_Allele, ...], obs: Mapping[str, tuple[str, ...]], sets: PhaseSets) -> bool:
+    """True when ``dip`` carries each observed effect-allele count, and each phase set's arrangement (the
+    sets' orientations relative to each other unknown)."""
     if any(sum(rs in a.variants for a in dip) != labels.count("E") for rs, labels in obs.items()):
         return False
-    het = [rs for rs in phased if len(set(obs[rs])) > 1]
-    if len(dip) != 2 or not het:
+    if len(dip) != 2:
         return True
-    return any(all((rs in x.variants) == (obs[rs][0] == "E") and (rs in y.variants) == (obs[rs][1] == "E")
-                   for rs in het) for x, y in ((dip[0], dip[1]), (dip[1], dip[0])))
+    return all(any(all((rs in x.variants) == (obs[rs][0] == "E") and (rs in y.variants) == (obs[rs][1] == "E")
+                       for rs in het) for x, y in ((dip[0], dip[1]), (dip[1], dip[0]))) for het in sets.values())
 
 
 def _observe(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]], notes: list[str]) -> tuple[
-        dict[str, tuple[str, ...]], set[str], list[str], list[str], list[str]]:
-    """Split the gene's positions into observed copies, phased ones, missing, unknown and foreign."""
+        dict[str, tuple[str, ...]], dict[str, int | None], list[str], list[str], list[str]]:
+    """Split the gene's positions into observed copies, phased ones (with their phase set), missing, unknown and
+    foreign."""
     obs: dict[str, tuple[str, ...]] = {}
-    phased: set[str] = set()
+    phased: dict[str, int | None] = {}
     missing: list[str] = []
     free: list[str] = []  # missing, or called but not splittable by copy: every allele is tried there
     foreign: list[str] = []
@@ -461,7 +502,7 @@ def _observe(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]], notes: li
         else:
             obs[rs] = labels
             if site.genotype and "|" in site.genotype:
-                phased.add(rs)
+                phased[rs] = site.phase_set
     if missing:
         notes.append(f"Not called: {', '.join(missing)} (never assumed reference).")
     return obs, phased, missing, free, foreign
@@ -494,7 +535,10 @@ def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> Gene
     if not obs or len(ploidies) != 1 or not ({1, 2} if gene.haploid_ok else {2}) >= ploidies:
         notes.append("No defining position was usable." if not obs else f"Unexpected ploidy {sorted(ploidies)}.")
         return done("Indeterminate", why=not_called or "No defining position was usable")
-    cands = tuple(d for d in combinations_with_replacement(gene.alleles, ploidies.pop()) if _fits(d, obs, phased))
+    hets = [rs for rs in gene.positions if rs in obs and len(set(obs[rs])) > 1]
+    sets = _phase_sets(phased, hets)
+    notes.extend(_split_note(sets))
+    cands = tuple(d for d in combinations_with_replacement(gene.alleles, ploidies.pop()) if _fits(d, obs, sets))
     if not cands:
         notes.append("No combination of the tested alleles explains the calls.")
         return done("Indeterminate", why="No combination of the tested alleles explains the calls")
@@ -505,7 +549,8 @@ def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> Gene
         if free:
             notes.append(f"The phenotype is the same whatever {', '.join(free)} carry.")
         elif len(cands) > 1:
-            notes.append(f"{len(cands)} diplotypes fit the unphased calls; all give this phenotype.")
+            fit = "the unphased calls" if not sets else "the calls (cis/trans known only within a phase set)"
+            notes.append(f"{len(cands)} diplotypes fit {fit}; all give this phenotype.")
         return done(phenos[0], cands, score)
     unknown = sorted({a.name for d in cands for a in d if a.function == "unknown"})
     if free or "Indeterminate" in phenos:
@@ -519,9 +564,10 @@ def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> Gene
                              "assigned phenotype; read as normal or as decreased function, it gives "
                              f"{' or '.join(phenos)}")
         return done("Indeterminate", cands, score, tuple(p for p in phenos if p != "Indeterminate"), why)
-    notes.append("The calls are unphased; phased calls (GT with '|') would decide between the diplotypes.")
+    sentence, decide = _phase_unknown(sets, [rs for rs in hets if rs not in phased])
+    notes.append(f"{sentence}.")
     return done(" or ".join(phenos), cands, score, tuple(phenos),
-                f"Phase unknown: {' or '.join('/'.join(a.name for a in d) for d in cands)}; phased calls would decide")
+                f"Phase unknown: {' or '.join('/'.join(a.name for a in d) for d in cands)}; {decide}")
 
 
 # --- Star alleles from PharmCAT's definitions ------------------------------------------------------------------
@@ -686,14 +732,15 @@ def _fits_cell(cell: str | None, allele: str) -> bool:
 class _Observed:
     copies: dict[int, tuple[str, ...]]
     """Position index -> the VCF allele (PharmCAT form) on each chromosome copy."""
-    phased: set[int]
+    phased: dict[int, int | None]
+    """Position index -> FORMAT/PS of a phased call (``None``: phased without PS)."""
     missing: list[int]
     unplaced: list[str]
     notes: list[str]
 
 
 def _observe_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]) -> _Observed:
-    obs = _Observed({}, set(), [], [], [])
+    obs = _Observed({}, {}, [], [], [])
     for i, p in enumerate(d.positions):
         found = [sites.get(vid) for vid in p.ids()]
         rows = [x for x in found if x is not None]
@@ -720,7 +767,7 @@ def _observe_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locu
             continue
         obs.copies[i] = tuple(a for a in per_copy if a is not None)
         if site.genotype and "|" in site.genotype:
-            obs.phased.add(i)
+            obs.phased[i] = site.phase_set
     return obs
 
 
@@ -803,19 +850,25 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
         notes.append(f"{why}.")
         return done("Indeterminate", why=why)
     hets = [i for i in present if len(set(obs.copies[i])) > 1]
-    unphased = [i for i in hets if i not in obs.phased]
-    if len(unphased) > _MAX_HETS:
-        notes.append(f"{len(unphased)} unphased heterozygous positions: too many phase arrangements to try.")
-        return done("Indeterminate", why=f"{len(unphased)} unphased heterozygous positions")
-    # Phased hets keep their order (one phase set per gene); the first unphased het is fixed (symmetry).
+    by_set = _phase_sets(obs.phased, hets)
+    sets = {ps: [d.positions[i].label() for i in idx] for ps, idx in by_set.items()}
+    unphased = [d.positions[i].label() for i in hets if i not in obs.phased]
+    notes.extend(_split_note(sets))
+    # Units whose relative phase is unknown: each phase set (its hets keep their order) and each unphased het.
+    # The first unit is fixed (symmetry); every other is flipped as a block.
+    units = [*by_set.values(), *([i] for i in hets if i not in obs.phased)]
+    if len(units) > _MAX_HETS:
+        what = f"{len(unphased)} unphased heterozygous positions" + (f" and {len(sets)} phase sets" if sets else "")
+        notes.append(f"{what}: too many phase arrangements to try.")
+        return done("Indeterminate", why=what)
     # Every pair that explains one phase arrangement, with its PharmCAT score (the number of defining positions
     # its alleles specify among those present); per arrangement, the best-scoring pairs are that phase's answer.
     fits: dict[tuple[str, str], tuple[int, _Named, _Named]] = {}
     phase_best: dict[tuple[str, str], tuple[int, _Named, _Named]] = {}
-    for flips in product((False, True), repeat=max(len(unphased) - 1, 0)):
-        flip = dict(zip(unphased[1:], flips, strict=True))
-        h1 = {i: obs.copies[i][1 if flip.get(i) else 0] for i in present}
-        h2 = {i: obs.copies[i][0 if flip.get(i) else 1] for i in present}
+    for flips in product((False, True), repeat=max(len(units) - 1, 0)):
+        flip = {i for unit, f in zip(units[1:], flips, strict=True) if f for i in unit}
+        h1 = {i: obs.copies[i][1 if i in flip else 0] for i in present}
+        h2 = {i: obs.copies[i][0 if i in flip else 1] for i in present}
         m1, m2 = _hap_matches(d, testable, present, h1), _hap_matches(d, testable, present, h2)
         if not m1 or not m2:
             continue
@@ -848,16 +901,16 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
         notes.append("Other diplotypes fit with a lower PharmCAT score (fewer defining positions specified): "
                      + ", ".join(f"{x.name}/{y.name}" for x, y in (*phases, *lower)) + "; as PharmCAT, the "
                      "best-scoring diplotype gives the phenotype" + (", except where only phase separates them."
-                                                                     if alt_phen and unphased else "."))
-    if alt_phen and unphased:
+                                                                     if alt_phen and len(units) > 1 else "."))
+    if alt_phen and len(units) > 1:
         # Only phase separates them: PharmCAT reports its top score; GenoLens does not guess the phase.
         arranged = tuple(top + phases)
         phenos_all = list(dict.fromkeys(d.phenotype(x, y) for x, y in arranged))
-        notes.append("The calls are unphased; phased calls (GT with '|') would decide between the diplotypes; "
-                     f"PharmCAT reports {' or '.join(f'{x.name}/{y.name}' for x, y in top)} ({' or '.join(phenos)}).")
+        sentence, decide = _phase_unknown(sets, unphased)
+        notes.append(f"{sentence}; PharmCAT reports {' or '.join(f'{x.name}/{y.name}' for x, y in top)} "
+                     f"({' or '.join(phenos)}).")
         listed = " or ".join(f"{x.name}/{y.name}" for x, y in arranged)
-        return done(" or ".join(phenos_all), listed_all, score, tuple(phenos_all),
-                    f"Phase unknown: {listed}; phased calls would decide")
+        return done(" or ".join(phenos_all), listed_all, score, tuple(phenos_all), f"Phase unknown: {listed}; {decide}")
     if len(phenos) > 1:
         return done(" or ".join(phenos), listed_all, score, tuple(phenos),
                     "Several diplotypes fit equally: " + " or ".join(f"{x.name}/{y.name}" for x, y in top))

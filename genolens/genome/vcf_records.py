@@ -27,11 +27,17 @@ def to_record(v: Any, idx: int, info: VcfInfo, n: int | None, *, strict: bool = 
         filt = v.FILTER
         gt: tuple[int, ...] = ()
         phased = False
+        ps: int | None = None
         gt_text: str | None = None
         if "GT" in fmt:
             g = v.genotypes[idx]
             gt = tuple(int(a) for a in g[:-1])
             phased = bool(g[-1]) and len(gt) > 1
+            if phased and "PS" in fmt:
+                try:
+                    ps = _phase_set(v, idx)
+                except ValueError:
+                    phased = False  # a phase set that cannot be told apart from others: never read cis/trans
             gt_text = ("|" if phased else "/").join("." if a < 0 else str(a) for a in gt)
             if strict and gt and max(gt) > len(alts):
                 raise allele_error(info, n, max(gt), len(alts))
@@ -45,6 +51,7 @@ def to_record(v: Any, idx: int, info: VcfInfo, n: int | None, *, strict: bool = 
             ds=_float_field(v, "DS", idx) if "DS" in fmt else None,
             gq=_int_field(v, "GQ", idx) if "GQ" in fmt else None,
             dp=_int_field(v, "DP", idx) if "DP" in fmt else None,
+            ps=ps,
         )
     except VcfReadError:
         raise
@@ -105,3 +112,28 @@ def _int_field(v: Any, key: str, idx: int) -> int | None:
     except (TypeError, ValueError):
         return None  # a header that declares the field as Float/String: treat as not given
     return None if value <= _INT_MISSING + 1 else value
+
+
+def _phase_set(v: Any, idx: int) -> int | None:
+    """FORMAT/PS of sample ``idx``: ``None`` when missing; raises ValueError unless a non-negative integer.
+
+    A header may declare PS as a String (or not at all: htslib then reads it as a String), so the whole
+    text is read, not its first character.
+    """
+    arr = v.format("PS")
+    if arr is None:
+        return None
+    x = arr[idx]
+    if isinstance(x, str | bytes):
+        text = (x.decode("utf-8", "replace") if isinstance(x, bytes) else str(x)).strip()
+        if text in ("", "."):
+            return None
+        if not (text.isascii() and text.isdigit()):
+            raise ValueError(text)
+        return int(text)
+    value = float(x[0])
+    if math.isnan(value) or value <= _INT_MISSING + 1:
+        return None
+    if value < 0 or not value.is_integer():
+        raise ValueError(value)
+    return int(value)

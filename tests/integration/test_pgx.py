@@ -64,6 +64,59 @@ def test_tpmt_phased_cis_is_star3a_and_trans_is_star3b_star3c() -> None:
     assert (trans.diplotypes, trans.phenotype) == (("*3B/*3C",), "Poor Metabolizer")
 
 
+def _tpmt_ps(sample: str) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+    tpmt = _report("pgx_tpmt_phase_sets.vcf", sample=sample).gene("TPMT")
+    return tpmt.diplotypes, tpmt.phenotype, tpmt.possible_phenotypes
+
+
+_TPMT_UNKNOWN_PHASE = (("*1/*3A", "*3B/*3C"), "Intermediate Metabolizer or Poor Metabolizer",
+                       ("Intermediate Metabolizer", "Poor Metabolizer"))
+
+
+@pytest.mark.parametrize("sample", ["SAME_PS", "PS_MISSING"])
+def test_tpmt_phased_hets_in_one_phase_set_are_cis(sample: str) -> None:
+    # rs1142345 (*3C) and rs1800460 (*3B) 0|1 in one set (one PS, or both '.': VCF 4.3 puts phased genotypes
+    # without PS in one set): both on one copy, *3A = *3B + *3C in cis.
+    assert _tpmt_ps(sample) == (("*1/*3A",), "Intermediate Metabolizer", ())
+
+
+@pytest.mark.parametrize("sample", ["OTHER_PS", "OTHER_PS_TRANS", "ONE_PS_MISSING", "MIXED_UNPHASED"])
+def test_tpmt_hets_in_different_phase_sets_are_of_unknown_phase(sample: str) -> None:
+    # Phased in different sets (two PS, or one PS and one without), or one het unphased: cis/trans between them
+    # is unknown, whatever order the GTs are written in, so the answer is the unphased double het's.
+    unphased = _report("pgx_tpmt_unphased_double_het.vcf").gene("TPMT")
+    assert (unphased.diplotypes, unphased.phenotype, unphased.possible_phenotypes) == _TPMT_UNKNOWN_PHASE
+    assert _tpmt_ps(sample) == _TPMT_UNKNOWN_PHASE
+    tpmt = _report("pgx_tpmt_phase_sets.vcf", sample=sample).gene("TPMT")
+    assert tpmt.pharmcat_diplotypes == unphased.pharmcat_diplotypes == ("*1/*3A",)
+    assert tpmt.uncertainty == "Phase unknown: *1/*3A or *3B/*3C; calls phased in one phase set would decide"
+
+
+def test_gene_split_by_phase_sets_says_so() -> None:
+    note = _report("pgx_tpmt_phase_sets.vcf", sample="OTHER_PS").gene("TPMT").note
+    assert ("Phased in 2 phase sets (PS 18130687: rs1142345; PS 18138997: rs1800460): cis/trans between sets "
+            "unknown.") in note
+    assert "phase sets" not in _report("pgx_tpmt_phase_sets.vcf", sample="SAME_PS").gene("TPMT").note
+    mixed = _report("pgx_tpmt_phase_sets.vcf", sample="ONE_PS_MISSING").gene("TPMT").note
+    assert "(PS 18130687: rs1142345; no PS: rs1800460)" in mixed
+
+
+def test_ps_of_unphased_genotypes_is_ignored() -> None:
+    # VCF 4.3: "If the genotype in the GT field is unphased, the corresponding PS field is ignored."
+    assert _tpmt_ps("UNPHASED_SAME_PS") == _TPMT_UNKNOWN_PHASE
+
+
+@pytest.mark.parametrize(("sample", "diplotypes"), [
+    ("SAME_PS", ("B (reference)/A- 202A_376G",)),
+    ("OTHER_PS", ("B (reference)/A- 202A_376G", "A/Asahi")),
+    ("UNPHASED", ("B (reference)/A- 202A_376G", "A/Asahi")),
+])
+def test_g6pd_a_minus_needs_both_variants_in_one_phase_set(sample: str, diplotypes: tuple[str, ...]) -> None:
+    # G6PD A- is 376G (rs1050829) + 202A (rs1050828) in cis; in trans the copies are A and Asahi. A heterozygous
+    # female is Variable either way, so only the diplotypes show the phase.
+    g6pd = _report("pgx_g6pd_phase_sets.vcf", sample=sample).gene("G6PD")
+    assert (g6pd.diplotypes, g6pd.phenotype) == (diplotypes, "Variable")
+
 def test_dpyd_star2a_het_scores_one() -> None:
     dpyd = _report("pgx_dpyd_2a_het.vcf").gene("DPYD")
     # AS = 1 (normal allele) + 0 (c.1905+1G>A, no function) = 1.0 -> Intermediate Metabolizer (AS 1-1.5).

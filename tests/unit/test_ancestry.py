@@ -91,7 +91,7 @@ def test_too_few_markers_gives_no_estimate_and_says_why() -> None:
 
 def _record(chrom: str, pos: int, ref: str, alt: str, gt: tuple[int, int], end: int | None = None) -> Record:
     return Record(chrom=chrom, pos=pos, end=end if end is not None else pos, ref=ref, alts=(alt,), filters=(),
-                  gt=gt, phased=False, gt_text="/".join(map(str, gt)), ds=None, gq=None, dp=None)
+                  gt=gt, phased=False, gt_text="/".join(map(str, gt)), ds=None, gq=None, dp=None, ps=None)
 
 
 def test_a_variant_only_file_under_the_default_policy_is_not_read_as_all_alt() -> None:

@@ -137,3 +137,20 @@ def test_vcf44_explicit_phase_prefix_is_read_with_the_separators_between_alleles
         b, _ = vf.read_sites(1, [("1", 1000), ("1", 2000)])
     assert [(r.gt, r.phased) for r in a[("1", 1000)] + a[("1", 2000)]] == [((0, 1), True), ((0, 1), False)]
     assert [(r.gt, r.phased) for r in b[("1", 1000)] + b[("1", 2000)]] == [((1,), False), ((0, 1), False)]
+
+
+def _phase(path: Path, samples: int) -> list[tuple[str | None, int | None]]:
+    with open_vcf(path) as vf:
+        return [(r.gt_text, r.ps) for i in range(samples) for r in vf.read_sites(i, [("1", 1000)])[0][("1", 1000)]]
+
+
+def test_phase_set_is_read_for_phased_genotypes_only() -> None:
+    # VCF 4.3 FORMAT/PS: phased genotypes without PS form one set; PS of an unphased genotype is ignored.
+    assert _phase(DATA / "phase_set_ps_integer.vcf", 4) == [("0|1", 1000), ("0|1", None), ("0|1", None),
+                                                           ("0/1", None)]
+
+
+def test_phase_set_declared_as_text_is_read_whole_and_an_unreadable_one_unphases_the_genotype() -> None:
+    # Undeclared, htslib reads PS as a String: 98765 must not become its first character. A PS that is not a
+    # non-negative integer cannot be told apart from other sets, so no cis/trans is read from it.
+    assert _phase(DATA / "phase_set_ps_undeclared.vcf", 3) == [("0|1", 98765), ("0/1", None), ("0|1", None)]
