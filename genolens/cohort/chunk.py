@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from genolens.cohort.store import Site, genotypes, open_store
-from genolens.datamodel import AbsentPolicy, AncestryEstimate, Build, CohortRecord, Features, GenotypeOrigin, Panel
+from genolens.datamodel import AbsentPolicy, AncestryEstimate, Build, CohortRecord, Features, GenotypeOrigin
 from genolens.datamodel.clinical import NO_DETAILS, PatientDetails
 from genolens.errors import CohortJobError
 from genolens.explain.attribution import attribute_outputs
@@ -168,12 +168,12 @@ def _dosages(bundle: Bundle, plan: Plan, by_ploidy: Mapping[int, Mapping[Site, S
 def _ancestries(plan: Plan, by_ploidy: Mapping[int, Mapping[Site, Sequence[CohortRecord]]],
                 n: int) -> list[AncestryEstimate]:
     """Each sample's ancestry from the markers, as :func:`~genolens.genome.patient.read_patient` estimates it."""
-    markers = load_markers().panel
+    markers = load_markers()
     any_ploidy = next(iter(by_ploidy.values()), {})
     counted, has_record = counted_markers(plan.build, any_ploidy, absent=plan.absent, chromosomes=plan.chromosomes)
     present = np.flatnonzero(has_record)
-    sub = Panel(markers.name, markers.title, tuple(markers.variants[i] for i in present), "")
-    values = np.full((n, len(markers.variants)), np.nan)
+    sub = markers.panel(present)
+    values = np.full((n, len(markers)), np.nan)
     found = np.full((n, len(present)), np.nan)
     for records in by_ploidy.values():
         found = np.where(np.isnan(found), dosage_matrix(sub, plan.build, records, n), found)

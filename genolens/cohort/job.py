@@ -34,7 +34,7 @@ from genolens.cohort.store import convert_once, file_sha256, open_store, sample_
 from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, AbsentPolicy, BuildChoice
 from genolens.datamodel.clinical import PatientDetails, details_record
 from genolens.errors import CohortJobError, OptionError
-from genolens.genome.ancestry import load_markers
+from genolens.genome.ancestry import marker_sites
 from genolens.genome.build import normalise_chrom
 from genolens.genome.patient import read_patient
 from genolens.modeling.bundle import Bundle, load_bundle
@@ -130,8 +130,7 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
         raise CohortJobError(f"{Path(vcf).name} has no sample columns; a cohort job needs a multi-sample file.")
     call = read_patient(vcf, sample=samples[0], build=build, absent=absent, panels=[b.panel for b in loaded],
                         qc_records=0).build
-    markers = load_markers().panel
-    site_rows = select_sites(store, loaded, call.build, extra=(markers,))
+    site_rows = select_sites(store, loaded, call.build, extra=marker_sites(call.build))
     panel_sites = {(v.locus(call.build).chrom, v.locus(call.build).pos) for b in loaded for v in b.panel.variants}
     n_sites = len(panel_sites)
     if not panel_sites & site_rows.sites.keys() and absent == "missing":

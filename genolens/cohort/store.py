@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from genolens.datamodel import Build, CohortRecord, Panel, VcfInfo
+from genolens.datamodel import Build, CohortRecord, VcfInfo
 from genolens.errors import CohortJobError, VcfReadError
 from genolens.genome.build import normalise_chrom
 from genolens.genome.vcf import index_vcf, read_header
@@ -151,14 +151,16 @@ class SiteRows:
     absent from the file is not a key."""
 
 
-def select_sites(store: Any, bundles: Sequence[Bundle], build: Build, *, extra: Sequence[Panel] = ()) -> SiteRows:
-    """Find every record at a site some bundle reads, or some ``extra`` panel lists (ancestry markers), on
+def select_sites(store: Any, bundles: Sequence[Bundle], build: Build, *, extra: Sequence[Site] = ()) -> SiteRows:
+    """Find every record at a site some bundle reads, or at one of the ``extra`` sites (ancestry markers), on
     ``build``."""
     wanted: dict[str, list[int]] = {}
-    for panel in (*(b.panel for b in bundles), *extra):
-        for v in panel.variants:
+    for b in bundles:
+        for v in b.panel.variants:
             loc = v.locus(build)
             wanted.setdefault(loc.chrom, []).append(loc.pos)
+    for site_chrom, site_pos in extra:
+        wanted.setdefault(site_chrom, []).append(site_pos)
     by_chrom = {c: np.unique(np.array(p, dtype=np.int64)) for c, p in wanted.items()}
     contigs = [normalise_chrom(str(c)) for c in store["contig_id"][:]]
     contig = np.asarray(store["variant_contig"][:], dtype=np.int64)

@@ -64,14 +64,41 @@ FREQ_FLOOR = 0.001
 500-670 people, so a frequency of 0 means "not seen", not "impossible"."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Markers:
-    """The marker panel and its frequencies."""
+    """The markers as arrays (one row each; a few MB), and their frequencies. A marker becomes a
+    :class:`PanelVariant` (effect allele = ALT, REF known on both builds) only when a read needs it."""
 
-    panel: Panel
-    """One variant per marker: effect allele = ALT, with REF known on both builds."""
+    rsid: np.ndarray
+    """str, shape (n,)."""
+    chrom: np.ndarray
+    """str, shape (n,): normalised chromosome (the same on both builds)."""
+    pos: dict[Build, np.ndarray]
+    """Build -> int64, shape (n,): 1-based position."""
+    ref: np.ndarray
+    """str, shape (n,): the genome's REF (the same on both builds)."""
+    alt: np.ndarray
+    """str, shape (n,)."""
     alt_freq: np.ndarray
-    """(n_markers, len(GROUPS)) ALT frequency per superpopulation."""
+    """float64, shape (n, len(GROUPS)): ALT frequency per superpopulation."""
+
+    def __len__(self) -> int:
+        return len(self.rsid)
+
+    def variant(self, i: int) -> PanelVariant:
+        """Marker ``i`` as a panel variant."""
+        chrom, ref, alt = str(self.chrom[i]), str(self.ref[i]), str(self.alt[i])
+        rsid = str(self.rsid[i])
+        return PanelVariant(
+            id=rsid, rsid=rsid, gene="", grch38=Locus(chrom, int(self.pos["GRCh38"][i]), ref, alt, ref),
+            grch37=Locus(chrom, int(self.pos["GRCh37"][i]), ref, alt, ref), evidence="ancestry-informative marker",
+            log_or=None, function="", activity_value=None, allele_name="",
+            eaf=float(self.alt_freq[i, GROUPS.index("EUR")]), source=SOURCE)
+
+    def panel(self, indices: Sequence[int] | np.ndarray) -> Panel:
+        """The markers at ``indices`` as a panel (in that order)."""
+        return Panel("ancestry_markers", "Ancestry-informative markers (1000 Genomes)",
+                     tuple(self.variant(int(i)) for i in indices), "")
 
 
 @lru_cache(maxsize=1)
@@ -93,31 +120,28 @@ def load_markers(path: Path = MARKER_FILE) -> Markers:
     want = ["rsid", "chrom", "pos_grch37", "pos_grch38", "ref", "alt", *(f"alt_freq_{g}" for g in GROUPS)]
     if header != want:
         raise PanelError(f"Ancestry markers {path}: columns {header}, expected {want}.")
-    variants = []
-    freq = np.empty((len(lines) - 1, len(GROUPS)))
-    for i, line in enumerate(lines[1:]):
-        r = line.split("\t")
-        if len(r) != len(want):
-            raise PanelError(f"Ancestry markers {path}, row {i + 2}: {len(r)} fields, expected {len(want)}.")
-        rsid, chrom, p37, p38, ref, alt = r[:6]
-        variants.append(PanelVariant(
-            id=rsid, rsid=rsid, gene="", grch38=Locus(chrom, int(p38), ref, alt, ref),
-            grch37=Locus(chrom, int(p37), ref, alt, ref), evidence="ancestry-informative marker",
-            log_or=None, function="", activity_value=None, allele_name="", eaf=float(r[6 + GROUPS.index("EUR")]),
-            source=SOURCE))
-        freq[i] = [float(x) for x in r[6:]]
+    rows = [line.split("\t") for line in lines[1:]]
+    bad = next((i for i, r in enumerate(rows) if len(r) != len(want)), None)
+    if bad is not None:
+        raise PanelError(f"Ancestry markers {path}, row {bad + 2}: {len(rows[bad])} fields, expected {len(want)}.")
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(want)
+    try:
+        pos37, pos38 = np.array(cols[2], dtype=np.int64), np.array(cols[3], dtype=np.int64)
+        freq = np.array(cols[6:], dtype=np.float64).T.copy()
+    except ValueError as exc:
+        raise PanelError(f"Ancestry markers {path}: a position or frequency is not a number ({exc}).") from None
     if not np.all((freq >= 0) & (freq <= 1)):
         raise PanelError(f"Ancestry markers {path}: a frequency lies outside 0..1.")
-    return Markers(Panel("ancestry_markers", "Ancestry-informative markers (1000 Genomes)", tuple(variants), ""),
-                   freq)
+    return Markers(np.array(cols[0]), np.array(cols[1]), {"GRCh37": pos37, "GRCh38": pos38}, np.array(cols[4]),
+                   np.array(cols[5]), freq)
 
 
 @lru_cache(maxsize=2)
 def _build_index(build: Build) -> tuple[list[Site], dict[Site, int], np.ndarray, np.ndarray]:
-    sites = [(v.locus(build).chrom, v.locus(build).pos) for v in load_markers().panel.variants]
-    chroms = np.array([c for c, _ in sites])
-    positions = np.array([p for _, p in sites], dtype=np.int64)
-    return sites, {s: i for i, s in enumerate(sites)}, chroms, positions
+    m = load_markers()
+    positions = m.pos[build]
+    sites = list(zip(m.chrom.tolist(), positions.tolist(), strict=True))
+    return sites, {s: i for i, s in enumerate(sites)}, m.chrom, positions
 
 
 def marker_sites(build: Build) -> list[Site]:
@@ -171,15 +195,15 @@ def marker_dosages(build: Build, records: Mapping[Site, Sequence[Record]], *, ab
 
     Returns the dosages (n_markers,), a mask of those assumed reference, and how many markers count.
     """
-    variants = load_markers().panel.variants
+    markers = load_markers()
     index = _build_index(build)[1]
     counted, has_record = counted_markers(build, records, absent=absent, chromosomes=chromosomes)
-    values = np.full(len(variants), np.nan)
+    values = np.full(len(markers), np.nan)
     for site, recs in records.items():
         i = index.get(site)
         if i is None or not recs:
             continue
-        call = call_site(variants[i], build, recs)
+        call = call_site(markers.variant(i), build, recs)
         if call.status in ("called", "reference_block") and call.dosage is not None and not call.from_ds:
             values[i] = call.dosage
     return complete_dosages(values, counted, has_record, absent=absent)

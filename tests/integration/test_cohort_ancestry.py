@@ -28,7 +28,7 @@ def _cohort(path: Path) -> list[str]:
     m = load_markers()
     rng = np.random.default_rng(20261204)
     samples = [f"{g}{i}" for g in DRAWN for i in range(PER_GROUP)]
-    on22 = [(i, v) for i, v in enumerate(m.panel.variants) if v.grch38.chrom == "22"]
+    on22 = [(i, m.variant(i)) for i in np.flatnonzero(m.chrom == "22")]
     lines = ["##fileformat=VCFv4.2", "##contig=<ID=chr22,length=50818468>",
              '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(samples)]

@@ -37,14 +37,15 @@ def _full(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 def test_the_marker_table_is_whole_and_consistent() -> None:
     m = load_markers()
-    assert len(m.panel.variants) == m.alt_freq.shape[0] == 29_259
+    assert len(m) == m.alt_freq.shape[0] == 29_259
     assert m.alt_freq.shape[1] == len(GROUPS)
     assert np.all((m.alt_freq >= 0) & (m.alt_freq <= 1))
-    for v in m.panel.variants:
-        assert v.grch37.chrom == v.grch38.chrom and v.grch37.chrom in {str(i) for i in range(1, 23)}
-        assert v.grch37.ref == v.grch38.ref != v.grch38.effect_allele
-        assert len(v.grch37.ref) == len(v.grch38.effect_allele) == 1
-    assert len(set(marker_sites("GRCh38"))) == len(m.panel.variants)
+    assert set(m.chrom.tolist()) == {str(i) for i in range(1, 23)}
+    assert set(m.ref.tolist()) | set(m.alt.tolist()) <= set("ACGT") and not (m.ref == m.alt).any()
+    v = m.variant(0)  # a marker as the reads see it
+    assert (v.grch37.pos, v.grch38.pos) == (int(m.pos["GRCh37"][0]), int(m.pos["GRCh38"][0]))
+    assert v.grch38.ref == v.grch38.other_allele == str(m.ref[0]) and v.grch38.effect_allele == str(m.alt[0])
+    assert len(set(marker_sites("GRCh38"))) == len(set(marker_sites("GRCh37"))) == len(m)
 
 
 @pytest.mark.parametrize("group", GROUPS)
@@ -98,7 +99,7 @@ def test_a_variant_only_file_under_the_default_policy_is_not_read_as_all_alt() -
     """Only the markers where the person carries ALT are listed; the hom-ref ones are absent. Read as they
     stand, every usable marker would be non-reference: the coverage check refuses, and says what to do."""
     m = load_markers()
-    on21 = [(i, v) for i, v in enumerate(m.panel.variants) if v.grch38.chrom == "21"]
+    on21 = [(i, m.variant(i)) for i in np.flatnonzero(m.chrom == "21")]
     records = {(v.grch38.chrom, v.grch38.pos): [_record("21", v.grch38.pos, v.grch38.ref, v.grch38.effect_allele,
                                                         (0, 1))]
                for i, v in on21[::2]}
@@ -108,7 +109,7 @@ def test_a_variant_only_file_under_the_default_policy_is_not_read_as_all_alt() -
     # Declared whole-genome: the other markers of chromosome 21 count as reference, and no marker elsewhere.
     values, assumed, considered = marker_dosages("GRCh38", records, absent="reference", chromosomes=["21"])
     assert considered == len(on21) and int(assumed.sum()) == len(on21) - len(records)
-    on_other = np.array([v.grch38.chrom != "21" for v in m.panel.variants])
+    on_other = m.chrom != "21"
     assert np.isnan(values[on_other]).all() and not assumed[on_other].any()
     assert set(values[~on_other]) == {0.0, 1.0}
 
@@ -116,7 +117,7 @@ def test_a_variant_only_file_under_the_default_policy_is_not_read_as_all_alt() -
 def test_a_gvcf_slice_is_judged_on_the_stretch_it_covers() -> None:
     """A reference block over a marker gives dosage 0 (observed); markers outside the slice do not count."""
     m = load_markers()
-    on20 = [v for v in m.panel.variants if v.grch38.chrom == "20"][:30]
+    on20 = [m.variant(i) for i in np.flatnonzero(m.chrom == "20")[:30]]
     start, stop = on20[0].grch38.pos, on20[-1].grch38.pos
     block = _record("20", start, on20[0].grch38.ref, "<NON_REF>", (0, 0), end=stop)
     records = {("20", v.grch38.pos): [block] for v in on20}
