@@ -9,6 +9,7 @@ import streamlit as st
 from components import config
 from components.errors import shown_errors
 from genolens.genome import sweep_stale_uploads
+from genolens.genome.isolated import keep_worker_warm
 from genolens.genome.vcf_check import InputLimits
 
 _LOG = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ def sweep_temp_folders() -> tuple[str, ...]:
     removed = tuple(p.name for p in sweep_stale_uploads())
     if removed:
         _LOG.info("Removed %d stale temporary folder(s): %s", len(removed), ", ".join(removed))
+    keep_worker_warm()  # after the sweep: the first upload's read finds a worker already started
     return removed
 
 

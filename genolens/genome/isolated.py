@@ -10,6 +10,12 @@ result or the error come back pickled on its stdout. A crash, a kill or a timeou
 :class:`~genolens.errors.VcfReadError` for that read, and every temporary file the child wrote
 (normalised copies, indexes) is removed whatever happened, because its temporary folder is made and
 deleted here.
+
+A long-running caller (the dashboard) can keep one worker started ahead (:func:`keep_worker_warm`): a fresh
+process that has already imported the reader and loaded the panels and ancestry markers, waiting for its one
+job. Every read still gets a process of its own that ends with it; the next spare is started as one is taken.
+A spare started under other settings (``GENOLENS_*`` variables, e.g. input limits changed since, or another
+``PYTHONPATH``) is not used.
 """
 
 from __future__ import annotations
@@ -42,6 +48,81 @@ _ROOT = Path(__file__).resolve().parents[2]
 """The folder that holds the ``genolens`` package (the child's working directory and import path)."""
 _T = TypeVar("_T")
 Progress = Callable[[float, str], None]
+
+
+_SPARE_LOCK = threading.Lock()
+_SPARES: list[tuple[subprocess.Popen[bytes], str, dict[str, str]]] = []
+"""At most one (process, its temporary folder, the environment it started under) waiting for a job."""
+_KEEP_WARM: list[bool] = [False]
+
+
+def _settings() -> dict[str, str]:
+    """The environment a worker's answer depends on: GenoLens's own variables and the import path."""
+    return {k: v for k, v in os.environ.items() if k.startswith("GENOLENS_") or k == "PYTHONPATH"}
+
+
+def keep_worker_warm() -> None:
+    """Keep one worker process started ahead of the next isolated call, in this process from now on."""
+    if not _KEEP_WARM[0]:
+        _KEEP_WARM[0] = True
+        atexit.register(_drop_spares)
+    _refill()
+
+
+def _spawn() -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
+    """A new worker, with its own 0700 temporary folder as TMPDIR (owned by this process, so that a sweep of
+    stale folders never takes a spare's folder while it waits)."""
+    workdir = tempfile.mkdtemp(prefix="genolens-worker-")
+    os.chmod(workdir, 0o700)
+    (Path(workdir) / OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
+    base = _settings()
+    env = {**os.environ, "TMPDIR": workdir, "PYTHONPATH": os.pathsep.join(
+        [str(_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    proc = subprocess.Popen([sys.executable, "-m", "genolens.genome.isolated"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=_ROOT, env=env,
+                            start_new_session=True)
+    return proc, workdir, base
+
+
+def _end(proc: subprocess.Popen[bytes], workdir: str) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            stream.close()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _refill() -> None:
+    with _SPARE_LOCK:
+        if not _SPARES:
+            _SPARES.append(_spawn())
+
+
+def _drop_spares() -> None:
+    with _SPARE_LOCK:
+        while _SPARES:
+            proc, workdir, _ = _SPARES.pop()
+            _end(proc, workdir)
+
+
+def _worker() -> tuple[subprocess.Popen[bytes], str]:
+    """A spare started under the current environment, else a new worker; starts the next spare when kept warm."""
+    taken = None
+    with _SPARE_LOCK:
+        while _SPARES and taken is None:
+            proc, workdir, env = _SPARES.pop()
+            if proc.poll() is None and env == _settings():
+                taken = (proc, workdir)
+            else:
+                _end(proc, workdir)
+    if _KEEP_WARM[0]:
+        _refill()
+    if taken is None:
+        proc, workdir, _ = _spawn()
+        taken = (proc, workdir)
+    return taken
 
 
 def read_patient_isolated(path: str | os.PathLike[str], *, timeout: float = READ_TIMEOUT_S,
@@ -153,15 +234,9 @@ def run_isolated(func: Callable[..., _T], args: tuple[Any, ...], kwargs: dict[st
     GenoLensError
         What ``func`` raised; a :class:`~genolens.errors.VcfReadError` on a crash, kill or timeout.
     """
-    workdir = tempfile.mkdtemp(prefix="genolens-worker-")
-    os.chmod(workdir, 0o700)
-    env = {**os.environ, "TMPDIR": workdir, "PYTHONPATH": os.pathsep.join(
-        [str(_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     job = pickle.dumps((func.__module__, func.__code__.co_filename, func.__qualname__, args, kwargs,
                         progress is not None))
-    proc = subprocess.Popen([sys.executable, "-m", "genolens.genome.isolated"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=_ROOT, env=env,
-                            start_new_session=True)
+    proc, workdir = _worker()
     messages: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
     assert proc.stdin is not None and proc.stdout is not None
     reader = threading.Thread(target=_read_messages, args=(proc.stdout, messages), daemon=True)
@@ -197,11 +272,7 @@ def run_isolated(func: Callable[..., _T], args: tuple[Any, ...], kwargs: dict[st
         proc.wait(5)
         raise VcfReadError(_crash_message(name, proc.returncode))
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        proc.stdout.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+        _end(proc, workdir)
 
 
 def _read_messages(stream: IO[bytes], out: queue.Queue[tuple[Any, ...] | None]) -> None:
@@ -227,8 +298,23 @@ def _module(name: str, source: str) -> Any:
         return module
 
 
+def _preload() -> None:
+    """What every read needs, loaded while the worker waits for its job (a spare is started ahead)."""
+    try:
+        from genolens.genome.ancestry import marker_sites
+        from genolens.genome.panel import load_panels
+        from genolens.genome.patient import read_patient  # noqa: F401  # imported for its import time
+
+        load_panels()
+        marker_sites("GRCh37")
+        marker_sites("GRCh38")
+    except Exception:  # the job itself will meet the problem and report it
+        pass
+
+
 def _child() -> None:
     """The worker (``python -m genolens.genome.isolated``): run the job from stdin, answer on stdout."""
+    _preload()
     module, source, qualname, args, kwargs, report = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing the job prints may corrupt the answer

@@ -70,3 +70,36 @@ def test_sample_names_listed_in_a_worker_equal_the_in_process_list_and_errors_pa
     with pytest.raises(VcfReadError) as isolated:
         list_samples_isolated(DATA / "not_a_vcf.txt")
     assert str(isolated.value) == str(in_process.value)
+
+
+def _pid(progress: Callable[[float, str], None] | None = None) -> int:
+    return os.getpid()
+
+
+@pytest.fixture
+def warm() -> object:
+    """Spares on for one test, and off (every spare ended) afterwards."""
+    from genolens.genome import isolated
+
+    isolated.keep_worker_warm()
+    yield isolated
+    isolated._KEEP_WARM[0] = False
+    isolated._drop_spares()
+
+
+def test_a_warm_spare_serves_the_next_call_and_is_replaced(warm: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each call still runs in a process of its own that ends with it; the spare started ahead is that process."""
+    iso = warm
+    (spare, folder, _), = iso._SPARES  # type: ignore[attr-defined]
+    assert spare.poll() is None and Path(folder).is_dir()
+    assert run_isolated(_pid, (), {}, name="pid", timeout=60) == spare.pid
+    assert spare.poll() is not None and not Path(folder).exists()  # ended, its folder removed
+    (second, _, _), = iso._SPARES  # type: ignore[attr-defined]
+    assert second.pid != spare.pid and second.poll() is None
+    # Changed environment (e.g. new input limits): the spare started before is not used.
+    monkeypatch.setenv("GENOLENS_TEST_SPARE", "1")  # a GenoLens setting
+    assert run_isolated(_pid, (), {}, name="pid", timeout=60) != second.pid
+    assert second.poll() is not None
+    (third, _, env), = iso._SPARES  # type: ignore[attr-defined]
+    assert env.get("GENOLENS_TEST_SPARE") == "1"
+    assert run_isolated(_pid, (), {}, name="pid", timeout=60) == third.pid
