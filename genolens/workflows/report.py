@@ -204,17 +204,20 @@ def key_findings(findings: Sequence[Finding], drugs: Sequence[DrugRow], cards: S
                  reason: str = "", warfarin: WarfarinLine | None = None) -> tuple[KeyFinding, ...]:
     """The report's first section, most important first.
 
-    Carried high/moderate-penetrance variants (with their action); then drug calls that change a
-    prescription: a drug the reason for the report names first, then red before amber; then risks in the
-    ``high`` band. One ``none`` line when there is none of these.
+    Carried high/moderate-penetrance variants (with their action); then drug calls that change or may change a
+    prescription (red or amber, including a gene that cannot be called exactly: "either way: reduce the dose"
+    still changes it, and "cannot call" asks for genotyping before prescribing): a drug the reason for the report
+    names first, then exact calls before inexact ones, then red before amber; then risks in the ``high`` band.
+    One ``none`` line when there is none of these.
     """
     out = [KeyFinding("variant", f"{f.variant if f.variant.startswith(f.gene) else f'{f.gene} {f.variant}'}: "
                                  f"carried ({f.genotype})",
                       "Refer for genetic counselling and confirmatory testing in an accredited laboratory.",
                       f.evidence, f.variant) for f in findings if f.status == "carrier"]
     asked = reason.lower()
-    changing = [d for d in drugs if d.level in ("red", "amber") and d.level_text == LEVEL_WORDS[d.level]]
-    changing.sort(key=lambda d: (not _named_in(d.drug, asked), ("red", "amber").index(d.level)))
+    changing = [d for d in drugs if d.level in ("red", "amber")]
+    changing.sort(key=lambda d: (not _named_in(d.drug, asked), d.level_text != LEVEL_WORDS[d.level],
+                                 ("red", "amber").index(d.level)))
     dose = {WARFARIN_OUTPUT: f" {dose_words(warfarin)}"} if warfarin is not None else {}
     out += [KeyFinding("drug", f"{d.drug}: {d.guideline}", d.action + dose.get(d.output, ""), d.action_basis, d.output)
             for d in changing]

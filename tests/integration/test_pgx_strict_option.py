@@ -59,3 +59,14 @@ def test_the_report_names_the_policy_it_used_in_its_settings_and_provenance() ->
     record = json.loads(render_json(summary))
     del record["provenance"]["pgx_missing"]  # a record written before the choice: PharmCAT's policy, the only one
     assert summary_from_json(json.dumps(record)).provenance.pgx_missing == "pharmcat"
+
+
+def test_a_strict_call_that_changes_the_dose_either_way_stays_a_key_finding() -> None:
+    """Strict DPYD is Indeterminate, but every possibility reduces the starting dose: the report must not say
+    "No key finding"."""
+    patient = read_patient(DPYD_DEMO)
+    for policy in ("pharmcat", "strict"):
+        keys = patient_report(patient, (), pgx_missing=policy).summary.key_findings
+        drug = [k for k in keys if k.kind == "drug" and k.title.startswith("Fluoropyrimidines")]
+        assert len(drug) == 1 and "Reduce starting dose by 50%" in drug[0].action, (policy, keys)
+        assert not any(k.kind == "none" for k in keys)
