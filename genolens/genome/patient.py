@@ -129,16 +129,18 @@ def read_patient(
     targets: dict[str, list[int]] = {}
     for chrom, pos in _sites(chosen, BUILDS):  # both builds: the build is decided after the text check
         targets.setdefault(chrom, []).append(pos)
+    side: dict[str, list[int]] = {}
     if ancestry:
         for chrom, pos in (s for b in BUILDS for s in marker_sites(b)):
-            targets.setdefault(chrom, []).append(pos)
+            side.setdefault(chrom, []).append(pos)
     with ExitStack() as stack:
         # A FASTA's build is told against every shipped REF fact, not only those of the panels read now.
         shipped = load_panels() if references and panels is not None else ()
         facts = [*variants, *(v for p in shipped for v in p.variants)]
         fastas = [(f, *fasta_build(f, facts)) for f in (stack.enter_context(ReferenceFasta(r)) for r in references)]
         _one_per_build(fastas)
-        vf = stack.enter_context(open_vcf(path, index_cache=cache, targets=targets, qc_cap=max(qc_records, 0)))
+        vf = stack.enter_context(open_vcf(path, index_cache=cache, targets=targets, qc_cap=max(qc_records, 0),
+                                          side_targets=side or None))
         idx = vf.sample_index(sample)
         header_only = header_build_call(vf, build)
         builds: tuple[Build, ...] = (header_only.build,) if header_only else BUILDS

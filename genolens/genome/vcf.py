@@ -69,12 +69,24 @@ class VcfFile:
     """An open VCF/BCF file; create it with :func:`open_vcf`."""
 
     def __init__(self, path: Path, workdir: Path, index_cache: Path | None = None,
-                 targets: Mapping[str, Sequence[int]] | None = None, qc_cap: int = 0) -> None:
+                 targets: Mapping[str, Sequence[int]] | None = None, qc_cap: int = 0,
+                 side_targets: Mapping[str, Sequence[int]] | None = None) -> None:
         self._workdir = workdir
         self._index_cache = index_cache
-        # A file without an index: the text check keeps the lines a read needs (module vcf_prefilter).
+        # A file without an index: the text check keeps the lines a read needs (module vcf_prefilter), for the
+        # targets and the side targets. With an index, it keeps those of the side targets only (many sites, one
+        # region query each would cost more than the text check): the targets are region-queried as before.
         has_index = any(os.path.exists(f"{path}{ext}") for ext in (".tbi", ".csi"))
-        pf = SitePrefilter(workdir, targets, qc_cap=qc_cap) if targets is not None and not has_index else None
+        pf = None
+        self._side_sites: frozenset[Site] = frozenset()
+        if targets is not None and not has_index:
+            merged: dict[str, list[int]] = {c: list(p) for c, p in targets.items()}
+            for c, p in (side_targets or {}).items():
+                merged.setdefault(c, []).extend(p)
+            pf = SitePrefilter(workdir, merged, qc_cap=qc_cap)
+        elif side_targets and has_index:
+            pf = SitePrefilter(workdir, side_targets, qc_cap=0)
+            self._side_sites = frozenset((c, int(p)) for c, ps in side_targets.items() for p in ps)
         try:
             self.info, self._read_path, reader = _sniff_and_prepare(path, workdir, pf)
         finally:
@@ -82,7 +94,9 @@ class VcfFile:
                 pf.close()
         if pf is not None and self.info.kind != "bcf" and self._read_path == path:
             pf.finish()
-        self._prefilter = pf if pf is not None and pf.usable else None
+        usable = pf if pf is not None and pf.usable else None
+        self._prefilter = usable if not self._side_sites else None
+        self._side = usable if self._side_sites else None
         # The header's reader is handed out once more (opening an indexed file loads its index).
         self._spare: tuple[Path, Any] | None = (self._read_path, reader)
         self._index: str | bool | None = False  # False: not looked for yet; None: none could be built
@@ -195,7 +209,12 @@ class VcfFile:
         index = self._ensure_index() if self.indexable else None
         if index is not None:
             reader = self._reader()
-            found = self._query(wanted, convert, progress, reader)
+            side = self._side
+            from_side = [s for s in wanted if s in self._side_sites] if side is not None else []
+            queried = [s for s in wanted if s not in self._side_sites] if side is not None else wanted
+            found = self._query(queried, convert, progress, reader)
+            if side is not None and from_side:
+                found.update(self._scan(from_side, convert, None, path=side.sites_path, numbers=side.site_ordinals)[0])
             qc = self._qc_indexed(reader, sample_idx, qc_records) if qc_records > 0 else empty_sample(
                 chromosomes=tuple(dict.fromkeys(normalise_chrom(n) for n, _ in self._contigs_with_records(reader))))
             return found, f"region queries ({index})", qc
@@ -485,7 +504,8 @@ class VcfFile:
 
 @contextmanager
 def open_vcf(path: str | os.PathLike[str], *, index_cache: str | os.PathLike[str] | None = None,
-             targets: Mapping[str, Sequence[int]] | None = None, qc_cap: int = 0) -> Iterator[VcfFile]:
+             targets: Mapping[str, Sequence[int]] | None = None, qc_cap: int = 0,
+             side_targets: Mapping[str, Sequence[int]] | None = None) -> Iterator[VcfFile]:
     """Open a VCF/VCF.gz/BCF file for reading; private temporary files are removed on exit.
 
     Parameters
@@ -503,6 +523,10 @@ def open_vcf(path: str | os.PathLike[str], *, index_cache: str | os.PathLike[str
         neither an index nor a second pass over the file.
     qc_cap
         See ``targets``.
+    side_targets
+        Further positions (normalised chromosome -> positions; the ancestry markers): kept by the text check
+        like ``targets`` for a file without an index; for an indexed file too, and read from what it kept
+        rather than by one region query each (the targets are still region-queried there).
 
     Raises
     ------
@@ -512,7 +536,8 @@ def open_vcf(path: str | os.PathLike[str], *, index_cache: str | os.PathLike[str
     workdir = Path(tempfile.mkdtemp(prefix="genolens-read-"))
     os.chmod(workdir, 0o700)
     try:
-        yield VcfFile(Path(path), workdir, Path(index_cache) if index_cache is not None else None, targets, qc_cap)
+        yield VcfFile(Path(path), workdir, Path(index_cache) if index_cache is not None else None, targets, qc_cap,
+                      side_targets)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -111,3 +111,35 @@ def test_an_ancestry_the_model_was_not_trained_on_is_flagged_and_a_matched_perce
         codes = {f.code: f.message for f in o.flags}
         assert "ancestry_unusual" in codes and "South Asian" in codes["ancestry_unusual"]
         assert o.ancestry_percentile is None
+
+
+def test_an_indexed_file_reads_its_markers_from_the_text_check_as_region_queries_would(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """With an index, the panel sites are region-queried and the 29k markers are kept by the text check (one region
+    query each would cost more than the check). The oracle: the same read with the text check's copy unusable, so
+    every marker is region-queried too."""
+    import shutil
+    import subprocess
+
+    from genolens.genome.vcf import VcfFile
+    from genolens.genome.vcf_prefilter import SitePrefilter
+
+    path = tmp_path / PLATINUM.name
+    shutil.copyfile(_need(PLATINUM), path)
+    subprocess.run(["tabix", "-p", "vcf", str(path)], check=True)
+    queried: list[int] = []
+    real_query = VcfFile._query
+
+    def counting(self: VcfFile, sites: list, *args: object, **kwargs: object) -> object:
+        queried.append(len(sites))
+        return real_query(self, sites, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(VcfFile, "_query", counting)
+    fast = read_patient(path, absent="reference")
+    with monkeypatch.context() as m:
+        m.setattr(SitePrefilter, "usable", property(lambda self: False))
+        slow = read_patient(path, absent="reference")
+    assert queried[0] < 1_000 < 20_000 < queried[1]  # panel sites only, against panel sites and every marker
+    assert fast.read_mode.startswith("region queries") and fast.read_mode == slow.read_mode
+    assert fast.ancestry == slow.ancestry and fast.ancestry is not None and fast.ancestry.group == "EUR"
+    assert [r.sites for r in fast.panels] == [r.sites for r in slow.panels]
