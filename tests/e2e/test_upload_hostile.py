@@ -69,7 +69,8 @@ class Server:
 
         A worker process's private index folder (``genolens-index-*``, removed when the process exits) is no
         leftover while it holds only indexes named by an upload's SHA-256 and size (no VCF byte, no genotype);
-        anything else in it is reported.
+        anything else in it is reported. Nor is the one folder of the read worker the server keeps started ahead
+        (``genolens-worker-*`` holding only the server's owner file: it has read nothing yet).
         """
         index = re.compile(r"[0-9a-f]{64}-[0-9]+\.(tbi|csi)|" + re.escape(OWNER_FILE))
 
@@ -77,7 +78,13 @@ class Server:
             return (p.name.startswith(INDEX_PREFIX) and p.is_dir()
                     and all(index.fullmatch(f.name) for f in p.iterdir()))
 
-        return sorted(p.name for p in self.tmp.iterdir() if p.name.startswith("genolens-") and not kept_index(p))
+        def waiting_worker(p: Path) -> bool:
+            return p.name.startswith("genolens-worker-") and p.is_dir() and [f.name for f in p.iterdir()] == [
+                OWNER_FILE]
+
+        found = [p for p in self.tmp.iterdir() if p.name.startswith("genolens-") and not kept_index(p)]
+        spares = [p for p in found if waiting_worker(p)]
+        return sorted(p.name for p in found if p not in spares[:1])
 
     def alive(self) -> bool:
         try:
