@@ -104,7 +104,8 @@ def score_chunk(plan: Plan, index: int, start: int, stop: int) -> int:
     if final.is_dir():
         return index
     use_one_thread()
-    gt = genotypes(open_store(Path(plan.store)), plan.rows, start, stop)  # (n_rows, n, ploidy)
+    blocks = np.array([r.is_reference_block for r in plan.records], dtype=bool)
+    gt = genotypes(open_store(Path(plan.store)), plan.rows, start, stop, blocks)  # (n_rows, n, ploidy)
     by_ploidy = _records_by_ploidy(plan, gt)
     ancestries = _ancestries(plan, by_ploidy, stop - start)
     on = dt.date.fromisoformat(plan.on) if plan.on else None

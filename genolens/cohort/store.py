@@ -214,8 +214,23 @@ def _records(store: Any, rows: np.ndarray) -> tuple[CohortRecord, ...]:
     return tuple(out)
 
 
-def genotypes(store: Any, rows: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """``call_genotype`` at ``rows`` for samples ``start:stop``: int16, shape (n_rows, n, ploidy)."""
+def genotypes(store: Any, rows: np.ndarray, start: int, stop: int,
+              blocks: np.ndarray | None = None) -> np.ndarray:
+    """``call_genotype`` at ``rows`` for samples ``start:stop``: int16, shape (n_rows, n, ploidy).
+
+    ``blocks``: which of ``rows`` are gVCF reference blocks; a sample's block call with GQ 0 or DP 0 is made
+    missing, as for one patient (:data:`genolens.genome.encode.NO_DATA_BLOCK_POLICY`).
+    """
     if not len(rows):
         return np.zeros((0, stop - start, 2), dtype=np.int16)
-    return np.asarray(store["call_genotype"].oindex[rows, start:stop], dtype=np.int16)
+    gt = np.asarray(store["call_genotype"].oindex[rows, start:stop], dtype=np.int16)
+    if blocks is not None and blocks.any():
+        at = np.flatnonzero(blocks)
+        unsupported = np.zeros((len(at), stop - start), dtype=bool)
+        for name in ("call_GQ", "call_DP"):
+            if name in store:
+                unsupported |= np.asarray(store[name].oindex[rows[at], start:stop]) == 0
+        part = gt[at]
+        part[unsupported[:, :, None] & (part != -2)] = -1
+        gt[at] = part
+    return gt

@@ -170,6 +170,11 @@ def _call_from_ds(locus: Locus, rec: Record, labels: list[str], base: SiteCall,
                     note=f"dosage from FORMAT/DS={rec.ds:g} (no GT) ({shown})")
 
 
+NO_DATA_BLOCK_POLICY = ("a gVCF reference block with GQ 0 or DP 0 is a no-call, as GATK GenotypeGVCFs makes "
+                        "GQ0 hom-refs no-calls, broadinstitute/gatk PR #8741")
+"""Policy: a reference block nothing supports reads as missing, never as the reference genotype."""
+
+
 def _call_from_block(locus: Locus, block: Record, base: SiteCall) -> SiteCall:
     span = f"gVCF reference block {block.chrom}:{block.pos}-{block.end}"
     base = replace(base, genotype=block.gt_text, gq=block.gq, dp=block.dp, phase_set=block.ps)
@@ -179,6 +184,10 @@ def _call_from_block(locus: Locus, block: Record, base: SiteCall) -> SiteCall:
     if not block.gt or any(a != 0 for a in block.gt):
         return replace(base, status="no_call", alleles=None, dosage=None,
                         note=f"{span} with genotype {block.gt_text} (not a reference call)")
+    if block.gq == 0 or block.dp == 0:
+        return replace(base, status="no_call", alleles=None, dosage=None,
+                        note=f"{span} with GQ {block.gq}, DP {block.dp}: no read supports the reference call "
+                             f"({NO_DATA_BLOCK_POLICY})")
     ref = locus.ref.upper() or (block.ref.upper() if block.pos == locus.pos else "")
     if not ref:
         return replace(base, status="reference_block", alleles=None, dosage=None,

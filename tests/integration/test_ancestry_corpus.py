@@ -58,6 +58,13 @@ def test_na12878_grch37_gvcf_snippet_fits_european_best() -> None:
     assert a is not None and a.group == "EUR" and a.status in ("assigned", "uncertain"), a
 
 
+def test_markers_under_a_gvcf_block_with_no_reads_are_not_read_as_reference() -> None:
+    """CEUTrio's GATK gVCF opens with a 10-Mb block at DP 0, GQ 0: those markers are no-calls, so the estimate is
+    "not estimated", not an "unusual" fit of a thousand invented hom-ref genotypes."""
+    a = read_patient(_need(CORPUS / "vcf" / "bio2zarr" / "vcf" / "CEUTrio.20.21.gatk3.4.g.vcf.bgz")).ancestry
+    assert a is not None and a.status == "not_estimated" and a.markers_used < 20, a
+
+
 def test_every_marker_ref_agrees_with_every_corpus_file_that_covers_it() -> None:
     from cyvcf2 import VCF
 

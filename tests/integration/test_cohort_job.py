@@ -115,6 +115,19 @@ def test_every_sample_equals_the_single_patient_path_on_the_real_100_sample_file
     assert _assert_single_patient_equal(vcf, bundles, "reference", tmp_path / "out", details) >= 90
 
 
+def test_a_gvcf_with_no_data_blocks_equals_the_single_patient_path(tmp_path: Path) -> None:
+    """GATK's CEUTrio gVCF: blocks at GQ 0 / DP 0 are no-calls in the job as for one patient (its markers and any
+    panel site under them); whole-genome policy, so every model scores."""
+    vcf = need_shared("corpus", "vcf", "bio2zarr", "vcf", "CEUTrio.20.21.gatk3.4.g.vcf.bgz")
+    paths = [p for p in bundle_paths() if p.parent.name == "coronary_artery_disease"]
+    details = {"NA12878": patient_details({"sex": "female", "age": 50})}
+    run_cohort_job(vcf, tmp_path / "out", bundles=paths, chunk_size=1, absent="reference", details=details)
+    bundles = [load_bundle(p) for p in paths]
+    assert _assert_single_patient_equal(vcf, bundles, "reference", tmp_path / "out", details) >= 1
+    row = next(iter(cohort_job_rows(tmp_path / "out").values()))
+    assert row["ancestry_status"] == "not_estimated"
+
+
 @pytest.mark.parametrize("absent", ["missing", "reference"])
 def test_the_demo_trio_equals_the_single_patient_path_with_every_shipped_bundle(
         absent: AbsentPolicy, tmp_path: Path) -> None:

@@ -160,3 +160,23 @@ def test_cohort_dosage_matrix_matches_per_sample_calls() -> None:
         p = read_patient(DATA / "multiallelic_tpmt.vcf", sample=sample, panels=[panel])
         expected = np.array([np.nan if s.dosage is None else s.dosage for s in p.panels[0].sites])
         np.testing.assert_array_equal(matrix[i], expected)
+
+
+@pytest.mark.parametrize(("gq", "dp", "status"), [(0, 12, "no_call"), (30, 0, "no_call"), (30, 12, "reference_block"),
+                                                  (None, None, "reference_block")])
+def test_a_reference_block_no_read_supports_is_a_no_call(gq: int | None, dp: int | None, status: str) -> None:
+    """GQ 0 or DP 0: GATK's GenotypeGVCFs makes such hom-refs no-calls (PR #8741); GenoLens never reads them as
+    the reference genotype. Without GQ/DP the block stands as written."""
+    from genolens.datamodel import Locus, PanelVariant, Record
+    from genolens.genome.encode import call_site
+
+    locus = Locus("20", 1_000, "A", "G", "A")
+    variant = PanelVariant(id="rsX", rsid="rsX", gene="", grch38=locus, grch37=locus, evidence="", log_or=None,
+                           function="", activity_value=None, allele_name="", eaf=None, source="")
+    block = Record(chrom="20", pos=900, end=1_100, ref="C", alts=("<NON_REF>",), filters=(), gt=(0, 0), phased=False,
+                   gt_text="0/0", ds=None, gq=gq, dp=dp, ps=None)
+    call = call_site(variant, "GRCh38", [block])
+    assert call.status == status
+    assert (call.dosage is None) == (status == "no_call")
+    if status == "no_call":
+        assert "no read supports the reference call" in call.note
