@@ -52,6 +52,11 @@ people and no wrong one in 2,000; real markers in linkage disequilibrium are les
 MIN_COVERAGE = 0.90
 """Share of the markers on the file's chromosomes that must be usable; below it the absent ones would be
 mostly hom-ref genotypes the file does not list (a variant-only file), which biases the estimate."""
+MIN_LISTED_SHARE = 0.10
+"""Under the whole-genome policy, the share of the counted markers the file must list (a record at the
+position). A person carries ALT at about half of these common SNPs, so a whole-genome call set lists far
+more than this; a targeted file declared whole-genome lists almost none, and reading its absent markers as
+reference would invent thousands of genotypes."""
 ASSIGN_POSTERIOR = 0.99
 """Posterior probability the best superpopulation needs to be named alone."""
 FIT_Z_LIMIT = 6.0
@@ -238,6 +243,11 @@ def estimate(values: np.ndarray, assumed: np.ndarray, considered: int, *, absent
     if n < MIN_MARKERS:
         return none(f"Ancestry not estimated: {n} of the {len(values):,} ancestry markers have a usable genotype "
                     f"(it needs {MIN_MARKERS}); a targeted or partial file carries too few.")
+    listed = considered - int(assumed.sum())
+    if absent == "reference" and considered and listed < MIN_LISTED_SHARE * considered:
+        return none(f"Ancestry not estimated: the file lists only {listed:,} of the {considered:,} markers on its "
+                    f"chromosomes (a whole-genome call set lists a variant at about half of them), so it looks "
+                    "targeted and its absent markers cannot be taken as reference.")
     if n < MIN_COVERAGE * considered:
         hint = (" A variant-only file does not list its hom-ref genotypes: declare it a whole-genome call set "
                 "to count absent markers as reference." if absent == "missing" else "")

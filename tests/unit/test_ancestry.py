@@ -124,3 +124,14 @@ def test_a_gvcf_slice_is_judged_on_the_stretch_it_covers() -> None:
     values, assumed, considered = marker_dosages("GRCh38", records, absent="missing", chromosomes=["20"])
     assert considered == len(on20) and not assumed.any()
     assert np.nansum(values) == 0 and int((~np.isnan(values)).sum()) == len(on20)
+
+
+def test_a_targeted_file_declared_whole_genome_is_not_read_as_all_reference() -> None:
+    """Three markers listed out of chromosome 21's 280: the rest would be invented hom-refs; no estimate."""
+    m = load_markers()
+    on21 = [m.variant(i) for i in np.flatnonzero(m.chrom == "21")]
+    records = {("21", v.grch38.pos): [_record("21", v.grch38.pos, v.grch38.ref, v.grch38.effect_allele, (0, 1))]
+               for v in on21[:3]}
+    values, assumed, considered = marker_dosages("GRCh38", records, absent="reference", chromosomes=["21"])
+    e = estimate(values, assumed, considered, absent="reference")
+    assert e.status == "not_estimated" and "looks targeted" in e.words
