@@ -174,14 +174,14 @@ def _ancestries(plan: Plan, by_ploidy: Mapping[int, Mapping[Site, Sequence[Cohor
     counted, has_record = counted_markers(plan.build, any_ploidy, absent=plan.absent, chromosomes=plan.chromosomes)
     present = np.flatnonzero(has_record)
     sub = markers.panel(present)
-    values = np.full((n, len(markers)), np.nan)
     found = np.full((n, len(present)), np.nan)
     for records in by_ploidy.values():
         found = np.where(np.isnan(found), dosage_matrix(sub, plan.build, records, n), found)
-    values[:, present] = found
     out = []
+    row = np.full(len(markers), np.nan)  # one sample's markers at a time: n x 29k floats would be 230 MB a chunk
     for i in range(n):
-        v, assumed, considered = complete_dosages(values[i], counted, has_record, absent=plan.absent)
+        row[present] = found[i]
+        v, assumed, considered = complete_dosages(row, counted, has_record, absent=plan.absent)
         out.append(estimate_ancestry(v, assumed, considered, absent=plan.absent))
     return out
 

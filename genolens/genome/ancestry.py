@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from genolens.datamodel import (
+    USABLE_STATUSES,
     AbsentPolicy,
     AncestryEstimate,
     Build,
@@ -209,7 +210,7 @@ def marker_dosages(build: Build, records: Mapping[Site, Sequence[Record]], *, ab
         if i is None or not recs:
             continue
         call = call_site(markers.variant(i), build, recs)
-        if call.status in ("called", "reference_block") and call.dosage is not None and not call.from_ds:
+        if call.status in USABLE_STATUSES and call.dosage is not None and not call.from_ds:
             values[i] = call.dosage
     return complete_dosages(values, counted, has_record, absent=absent)
 
