@@ -218,19 +218,22 @@ def genotypes(store: Any, rows: np.ndarray, start: int, stop: int,
               blocks: np.ndarray | None = None) -> np.ndarray:
     """``call_genotype`` at ``rows`` for samples ``start:stop``: int16, shape (n_rows, n, ploidy).
 
-    ``blocks``: which of ``rows`` are gVCF reference blocks; a sample's block call with GQ 0 or DP 0 is made
-    missing, as for one patient (:data:`genolens.genome.encode.NO_DATA_BLOCK_POLICY`).
+    A reference call with GQ 0 or DP 0 is made missing, as for one patient
+    (:data:`genolens.genome.encode.NO_DATA_POLICY`): every call of the rows flagged in ``blocks`` (gVCF
+    reference blocks), and a hom-ref genotype at any other row.
     """
     if not len(rows):
         return np.zeros((0, stop - start, 2), dtype=np.int16)
     gt = np.asarray(store["call_genotype"].oindex[rows, start:stop], dtype=np.int16)
-    if blocks is not None and blocks.any():
-        at = np.flatnonzero(blocks)
-        unsupported = np.zeros((len(at), stop - start), dtype=bool)
-        for name in ("call_GQ", "call_DP"):
-            if name in store:
-                unsupported |= np.asarray(store[name].oindex[rows[at], start:stop]) == 0
-        part = gt[at]
-        part[unsupported[:, :, None] & (part != -2)] = -1
-        gt[at] = part
+    names = [name for name in ("call_GQ", "call_DP") if name in store]
+    if not names:
+        return gt
+    unsupported = np.zeros(gt.shape[:2], dtype=bool)  # (n_rows, n)
+    for name in names:
+        unsupported |= np.asarray(store[name].oindex[rows, start:stop]) == 0
+    called = gt != -2  # ploidy padding is not an allele
+    reference = np.all((gt == 0) | ~called, axis=2) & called.any(axis=2)  # (n_rows, n): hom-ref calls
+    if blocks is not None:
+        reference |= blocks[:, None]
+    gt[(unsupported & reference)[:, :, None] & called] = -1
     return gt

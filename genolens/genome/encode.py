@@ -143,6 +143,10 @@ def _call_from_record(locus: Locus, rec: Record, base: SiteCall) -> SiteCall:
     if any(a >= len(labels) for a in rec.gt):
         return replace(base, status="no_call", alleles=None, dosage=None, from_ds=False,
                         note=f"genotype {rec.gt_text} names an allele the record does not have ({shown})")
+    if all(a == 0 for a in rec.gt) and (rec.gq == 0 or rec.dp == 0):
+        return replace(base, status="no_call", alleles=None, dosage=None, from_ds=False,
+                        note=f"reference call {rec.gt_text} with GQ {rec.gq}, DP {rec.dp}: no read supports it "
+                             f"({NO_DATA_POLICY}) ({shown})")
     dosage = float(_effect_counts(labels, np.array([rec.gt]))[0])  # labels, FILTER and alleles checked above
     notes = [f"{shown} GT {rec.gt_text}"]
     if any(labels[a] == "neither" for a in rec.gt):
@@ -170,9 +174,10 @@ def _call_from_ds(locus: Locus, rec: Record, labels: list[str], base: SiteCall,
                     note=f"dosage from FORMAT/DS={rec.ds:g} (no GT) ({shown})")
 
 
-NO_DATA_BLOCK_POLICY = ("a gVCF reference block with GQ 0 or DP 0 is a no-call, as GATK GenotypeGVCFs makes "
-                        "GQ0 hom-refs no-calls, broadinstitute/gatk PR #8741")
-"""Policy: a reference block nothing supports reads as missing, never as the reference genotype."""
+NO_DATA_POLICY = ("a reference call (gVCF block or hom-ref genotype) with GQ 0 or DP 0 is a no-call, as GATK "
+                  "GenotypeGVCFs makes GQ0 hom-refs no-calls, broadinstitute/gatk PR #8741")
+"""Policy: a reference call nothing supports reads as missing, never as the reference genotype. Only reference
+calls: a call carrying an ALT allele is kept whatever its GQ (it is what the caller saw; its FILTER decides)."""
 
 
 def _call_from_block(locus: Locus, block: Record, base: SiteCall) -> SiteCall:
@@ -187,7 +192,7 @@ def _call_from_block(locus: Locus, block: Record, base: SiteCall) -> SiteCall:
     if block.gq == 0 or block.dp == 0:
         return replace(base, status="no_call", alleles=None, dosage=None,
                         note=f"{span} with GQ {block.gq}, DP {block.dp}: no read supports the reference call "
-                             f"({NO_DATA_BLOCK_POLICY})")
+                             f"({NO_DATA_POLICY})")
     ref = locus.ref.upper() or (block.ref.upper() if block.pos == locus.pos else "")
     if not ref:
         return replace(base, status="reference_block", alleles=None, dosage=None,

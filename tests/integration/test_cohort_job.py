@@ -128,6 +128,21 @@ def test_a_gvcf_with_no_data_blocks_equals_the_single_patient_path(tmp_path: Pat
     assert row["ancestry_status"] == "not_estimated"
 
 
+def test_hom_ref_calls_no_read_supports_are_no_calls_in_the_job_as_for_one_patient(tmp_path: Path) -> None:
+    """0/0 at GQ 0 or DP 0 (CYP2C19 *2 site) is a no-call in both paths; a 0/1 at GQ 0 and a 0/0 without GQ stand."""
+    vcf = ROOT / "tests" / "data" / "hom_ref_calls_without_reads.vcf"
+    paths = [p for p in bundle_paths() if p.parent.name == "treatment_response"]
+    with open_vcf(vcf) as vf:
+        samples = vf.info.samples
+    details = {s: patient_details({"sex": "female", "age": 50, "bmi": 25}) for s in samples}
+    run_cohort_job(vcf, tmp_path / "out", bundles=paths, chunk_size=5, details=details)
+    bundles = [load_bundle(p) for p in paths]
+    assert _assert_single_patient_equal(vcf, bundles, "missing", tmp_path / "out", details) >= len(samples)
+    coverage = {s: r["coverage"] for (s, _, _), r in cohort_job_rows(tmp_path / "out").items()}
+    assert coverage["HOMREF_GQ0"] == coverage["HOMREF_DP0"] < coverage["HOMREF_OK"] == coverage["HET_GQ0"]
+    assert coverage["HOMREF_NO_GQ"] == coverage["HOMREF_OK"]
+
+
 @pytest.mark.parametrize("absent", ["missing", "reference"])
 def test_the_demo_trio_equals_the_single_patient_path_with_every_shipped_bundle(
         absent: AbsentPolicy, tmp_path: Path) -> None:

@@ -180,3 +180,20 @@ def test_a_reference_block_no_read_supports_is_a_no_call(gq: int | None, dp: int
     assert (call.dosage is None) == (status == "no_call")
     if status == "no_call":
         assert "no read supports the reference call" in call.note
+
+
+@pytest.mark.parametrize(("sample", "status", "dosage"), [
+    ("HOMREF_GQ0", "no_call", None), ("HOMREF_DP0", "no_call", None), ("HOMREF_OK", "called", 0.0),
+    ("HET_GQ0", "called", 1.0), ("HOMREF_NO_GQ", "called", 0.0)])
+def test_a_hom_ref_call_no_read_supports_is_a_no_call(sample: str, status: str, dosage: float | None) -> None:
+    """A 0/0 genotype at GQ 0 or DP 0 (a joint-called sample with no reads there) is a no-call, as GATK makes it
+    (PR #8741) and as a reference block at GQ 0 is; a call carrying an ALT allele stands whatever its GQ, and a
+    0/0 without GQ/DP stands as written. CYP2C19 *2 (rs4244285, G>A), effect allele A."""
+    from genolens.genome.panel import load_panel
+
+    panel = load_panel("pharmacogenomics")
+    p = read_patient(DATA / "hom_ref_calls_without_reads.vcf", sample=sample, panels=[panel])
+    site = next(s for s in p.panels[0].sites if s.rsid == "rs4244285")
+    assert (site.status, site.dosage) == (status, dosage)
+    if status == "no_call":
+        assert "no read supports it" in site.note
