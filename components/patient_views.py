@@ -161,6 +161,8 @@ def _panel(p: PatientGenome, r: PanelResult) -> None:
                 "dosage", format="%.2f", help="Effect-allele count; empty when not usable."),
             "GQ": st.column_config.NumberColumn("GQ", format="%d"),
             "DP": st.column_config.NumberColumn("DP", format="%d"),
+            "PS": st.column_config.NumberColumn(
+                "PS", format="%d", help="FORMAT/PS phase set: phased calls are cis/trans only within one set."),
             "note": st.column_config.TextColumn("note", width="large"),
         },
     )

@@ -10,13 +10,14 @@ from components.inert import plain as plain  # re-exported: the one escaper (com
 from genolens.datamodel import CALL_STATUSES, PanelResult
 from genolens.present import percentile_words as percentile_words  # re-exported for the pages
 
-MATCH_LOG_COLUMNS = ("rsID", "gene", "chrom", "pos", "status", "genotype", "dosage", "GQ", "DP", "note")
+MATCH_LOG_COLUMNS = ("rsID", "gene", "chrom", "pos", "status", "genotype", "dosage", "GQ", "DP", "PS", "note")
 
 STATUS_MEANING = {
     "called": "genotype called at the site",
     "reference_block": "covered by a gVCF reference block (counts as called, hom-ref)",
     "absent": "site not in the file",
-    "no_call": "site present but genotype missing (./.)",
+    "no_call": ("site present but no usable genotype (./., or a 0/0 or reference block at GQ 0 or DP 0: "
+                "no read supports it)"),
     "filtered": "call failed a FILTER",
     "ref_mismatch": "the file's REF differs from the panel's",
 }
@@ -36,13 +37,14 @@ def match_log(result: PanelResult) -> pd.DataFrame:
             "dosage": s.dosage,
             "GQ": s.gq,
             "DP": s.dp,
+            "PS": s.phase_set,
             "note": s.note,
         }
         for s in result.sites
     ]
     frame = pd.DataFrame(rows, columns=list(MATCH_LOG_COLUMNS))
     frame = frame.astype(
-        {"pos": "Int64", "dosage": "Float64", "GQ": "Int64", "DP": "Int64",
+        {"pos": "Int64", "dosage": "Float64", "GQ": "Int64", "DP": "Int64", "PS": "Int64",
          "rsID": "string", "gene": "string", "status": "string", "genotype": "string", "note": "string"}
     )
     order = sorted(set(frame["chrom"].dropna().astype(str)), key=chrom_sort_key)

@@ -90,7 +90,7 @@ def test_gvcf_upload_shows_build_qc_and_coverage(at: AppTest) -> None:
     assert at.dataframe, "each panel shows its match log"
     frame = at.dataframe[0].value
     assert list(frame.columns) == ["rsID", "gene", "chrom", "pos", "status", "genotype", "dosage",
-                                   "GQ", "DP", "note"]
+                                   "GQ", "DP", "PS", "note"]
     patient = _patient(at)
     assert patient is not None
     assert patient.source_name == GVCF.name

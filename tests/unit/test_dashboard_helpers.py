@@ -84,3 +84,14 @@ def test_match_log_sorts_positions_as_numbers_and_chromosomes_naturally() -> Non
     assert len(chroms) > 9  # the panel spans 1-digit and 2-digit chromosomes, so text order would differ
     positions = frame.sort_values("pos")["pos"].dropna().tolist()
     assert positions == sorted(int(p) for p in positions)
+
+
+def test_match_log_shows_each_calls_phase_set() -> None:
+    """OTHER_PS: TPMT *3C site in set 18130687, *3B site in set 18138997 (cis/trans unknown between them)."""
+    patient = read_patient(DATA / "pgx_tpmt_phase_sets.vcf", sample="OTHER_PS")
+    pgx = next(r for r in patient.panels if r.panel == "pharmacogenomics")
+    frame = tables.match_log(pgx).set_index("rsID")
+    assert str(frame["PS"].dtype) == "Int64"
+    assert frame.loc["rs1142345", "PS"] == 18130687
+    assert frame.loc["rs1800460", "PS"] == 18138997
+    assert frame["PS"].isna().sum() == len(frame) - 2  # no other site carries a phase set
