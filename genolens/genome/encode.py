@@ -33,6 +33,7 @@ from genolens.datamodel import (
     Record,
     SiteCall,
 )
+from genolens.genome.join_records import join_at_position
 
 _SYMBOLIC = ("<NON_REF>", "<*>", "*")
 _R = TypeVar("_R", Record, CohortRecord)
@@ -81,10 +82,15 @@ def call_site(variant: PanelVariant, build: Build, records: Sequence[Record]) ->
     base = SiteCall(variant_id=variant.id, rsid=variant.rsid, gene=variant.gene, chrom=locus.chrom,
                     pos=locus.pos, status="absent", genotype=None, alleles=None, dosage=None, from_ds=False,
                     gq=None, dp=None, phase_set=None, note="no record at this position in the file")
-    at_pos = [r for r in records if r.pos == locus.pos and not r.is_reference_block]
+    at_pos, problems = join_at_position([r for r in records if r.pos == locus.pos and not r.is_reference_block])
     blocks = [r for r in records if r.is_reference_block]
     if at_pos:
-        return _call_from_record(locus, _best_record(locus, at_pos), base)
+        best = _best_record(locus, at_pos)
+        why = next((problems[i] for i, r in enumerate(at_pos) if r is best and i in problems), None)
+        if why is not None:
+            return replace(base, status="no_call", genotype=best.gt_text, gq=best.gq, dp=best.dp,
+                           note=f"genotypes {best.gt_text}: {why}")
+        return _call_from_record(locus, best, base)
     if blocks:
         return _call_from_block(locus, blocks[0], base)
     return base
@@ -319,7 +325,8 @@ def dosage_matrix(
 ) -> np.ndarray:
     """Effect-allele dosages of every sample at every panel variant (cohort files).
 
-    The same record choice (:func:`_best_record`) and allele count (:func:`effect_dosages`,
+    The same joining of records at one position (:func:`~genolens.genome.join_records.join_at_position`), record
+    choice (:func:`_best_record`) and allele count (:func:`effect_dosages`,
     :func:`block_dosages`) as :func:`call_site`, over all samples at once. A site absent from the file,
     a REF mismatch, a filtered record or a missing genotype gives NaN; nothing is filled in here.
     Cohort records carry no FORMAT/DS, so a record without GT gives NaN (a patient's DS is read).
@@ -333,7 +340,8 @@ def dosage_matrix(
     for j, v in enumerate(panel.variants):
         locus = v.locus(build)
         found = records.get((locus.chrom, locus.pos), ())
-        recs = [r for r in found if r.pos == locus.pos and not r.is_reference_block and r.gt is not None]
+        recs, _ = join_at_position([r for r in found if r.pos == locus.pos and not r.is_reference_block])
+        recs = [r for r in recs if r.gt is not None]
         blocks = [r for r in found if r.is_reference_block]
         if recs:
             rec = _best_record(locus, recs)
