@@ -67,3 +67,30 @@ def test_upload_read_error_and_recover(page: Page, artifacts_dir: Path) -> None:
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
 
     assert blocked == [], f"the page asked for something off this machine: {blocked}"
+
+
+def test_the_risk_page_gives_the_percentile_among_people_of_the_patients_ancestry(
+        page: Page, artifacts_dir: Path) -> None:
+    """HG00268 (FIN) is placed in EUR from its markers; with her details given, the Risk page's caption adds her
+    percentile among the model's European reference people to the whole population's."""
+    from tests.e2e.test_report_order import _go, _no_errors, _select
+
+    blocked = block_outside(page)
+    page.goto("/")
+    expect(page.get_by_text("Research use only")).to_be_visible(timeout=30_000)
+    _upload(page, GVCF)
+    _expect_read(page)
+    _select(page, "Sex", "female")
+    page.get_by_role("spinbutton", name="Age (years)").fill("50")
+    page.get_by_role("button", name="Use these details").click()
+    expect(page.get_by_text("Details in use for every page and the report.")).to_be_visible(timeout=READ_TIMEOUT_MS)
+    wait_idle(page, READ_TIMEOUT_MS)
+    _go(page, "Risk")
+    _select(page, "Model output", "Breast cancer")
+    wait_idle(page, READ_TIMEOUT_MS)
+    _no_errors(page)
+    caption = page.get_by_test_id("stCaptionContainer").filter(has_text="of its EUR people")
+    expect(caption).to_have_count(1, timeout=READ_TIMEOUT_MS)
+    expect(caption).to_contain_text("the patient's ancestry from the 1000 Genomes markers")
+    screenshot(page, artifacts_dir / "risk_ancestry_percentile.png", READ_TIMEOUT_MS)
+    assert blocked == [], f"the page asked for something off this machine: {blocked}"
