@@ -13,6 +13,7 @@ counts and quantiles per assigned group beside the whole; samples not assigned f
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -92,8 +93,6 @@ def open_results(folder: str | os.PathLike[str]) -> CohortResults:
 
 @functools.lru_cache(maxsize=4)
 def _open(path: Path, mtime: int) -> CohortResults:
-    import pyarrow.parquet as pq
-
     try:
         manifest: dict[str, Any] = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -104,23 +103,47 @@ def _open(path: Path, mtime: int) -> CohortResults:
     if manifest.get("status") != "complete":
         raise CohortJobError(f"The job writing {path} is {manifest.get('status', 'unfinished')!r}, not complete; "
                              "wait for it to finish (or rerun it: it resumes), then open the folder again.")
-    table = pq.read_table(_chunk_files(path, manifest, "predictions.parquet"), columns=list(PREDICTION_READ))
-    frame = table.to_pandas()
+    # The repeated words (bundle, output, band, reason, ancestry) are read as codes into a few shared strings:
+    # 50,000 samples x 11 outputs as one Python string per cell cost about 350 MB of the server's memory.
+    words = [c for c in PREDICTION_READ if c not in ("sample", "sample_index", "probability")]
+    table = _read(_chunk_files(path, manifest, "predictions.parquet"), list(PREDICTION_READ), read_dictionary=words)
+    coded = {c: _codes(table.column(c)) for c in words}
     n = int(manifest["input"]["samples"])
+    index = table.column("sample_index").to_numpy()
+    probability = table.column("probability").to_numpy()
     samples = np.empty(n, dtype=object)
-    samples[frame["sample_index"].to_numpy()] = frame["sample"].to_numpy()
+    first = np.unique(index, return_index=True)[1]  # one row per sample: a name per sample, not per row
+    samples[index[first]] = np.array(table.column("sample").take(first).to_pylist(), dtype=object)
     outputs = tuple((b["name"], o) for b in manifest["bundles"] for o in b["outputs"])
     ancestry = np.full(n, NOT_ASSIGNED, dtype=object)
-    assigned = frame[frame["ancestry"] != ""]
-    ancestry[assigned["sample_index"].to_numpy()] = assigned["ancestry"].to_numpy(dtype=object)
+    codes, names = coded["ancestry"]
+    assigned = names[codes] != ""
+    ancestry[index[assigned]] = names[codes[assigned]]
+    (bundle_codes, bundles), (output_codes, output_names) = coded["bundle"], coded["output"]
+    (band_codes, bands), (why_codes, whys) = coded["band"], coded["not_computed"]
+    pair = bundle_codes.astype(np.int64) * len(output_names) + output_codes
     prob, band, why = {}, {}, {}
-    for (name, output), rows in frame.groupby(["bundle", "output"], sort=False):
-        key = (str(name), str(output))
-        where = rows["sample_index"].to_numpy()
-        prob[key] = _spread(n, where, rows["probability"].to_numpy(dtype=np.float64), np.nan)
-        band[key] = _spread(n, where, rows["band"].to_numpy(dtype=object), "")
-        why[key] = _spread(n, where, rows["not_computed"].to_numpy(dtype=object), "not in the results")
+    for code in dict.fromkeys(pair.tolist()):  # first-seen order, as the rows were written
+        rows = np.flatnonzero(pair == code)
+        key = (str(bundles[code // len(output_names)]), str(output_names[code % len(output_names)]))
+        where = index[rows]
+        prob[key] = _spread(n, where, probability[rows].astype(np.float64), np.nan)
+        band[key] = _spread(n, where, bands[band_codes[rows]], "")
+        why[key] = _spread(n, where, whys[why_codes[rows]], "not in the results")
+    del table, coded, codes, names
+    _give_back()
     return CohortResults(path, manifest, samples, tuple(k for k in outputs if k in prob), prob, band, why, ancestry)
+
+
+def _codes(column: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A dictionary-encoded string column as (int codes, shape (rows,); object array of its distinct words, each
+    one shared string; a missing value reads as ``""``)."""
+    unified = column.unify_dictionaries()
+    words = unified.chunk(0).dictionary.to_pylist() if unified.num_chunks else []
+    names = np.array([*(w or "" for w in words), ""], dtype=object)
+    parts = [c.indices.fill_null(len(words)).to_numpy() for c in unified.chunks]
+    codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    return codes, names
 
 
 def _spread(n: int, where: np.ndarray, values: np.ndarray, fill: Any) -> np.ndarray:
@@ -137,6 +160,27 @@ def _chunk_files(path: Path, manifest: dict[str, Any], name: str) -> list[str]:
         raise CohortJobError(f"{len(missing)} chunk file(s) of {path} are missing (first: {missing[0]}); the folder "
                              "was changed after the job finished. Run the job again into a new folder.")
     return [os.fspath(f) for f in files]
+
+
+def _read(files: list[str], columns: list[str], **options: Any) -> Any:
+    """``pyarrow.parquet.read_table`` through the system allocator, whose freed memory :func:`_give_back` can
+    return (pyarrow's default mimalloc pool kept about 150 MB per 50,000-sample read in the server)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if pa.default_memory_pool().backend_name != "system":
+        pa.set_memory_pool(pa.system_memory_pool())
+    return pq.read_table(files, columns=columns, **options)
+
+
+def _give_back() -> None:
+    """Return the heap a large read freed to the system (glibc ``malloc_trim``; nothing elsewhere). A cached
+    aggregate keeps a few MB, while the table it was built from left 100-200 MB of freed heap in the server."""
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # not glibc: the memory stays, as before
+        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
 
 
 def _key(results: CohortResults, bundle: str, output: str) -> tuple[str, str]:
@@ -231,31 +275,33 @@ class Attributions:
 def attributions(results: CohortResults, bundle: str, output: str) -> Attributions:
     """Read one bundle output's attribution columns from every chunk; roll the inputs up to genes."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
     _key(results, bundle, output)
     entry = results.bundle(bundle)
     inputs = tuple(i["id"] for i in entry["inputs"])
-    table = pq.read_table(_chunk_files(results.path, results.manifest, f"attributions-{bundle}.parquet"),
-                          columns=["sample_index", "output", *inputs])
+    table = _read(_chunk_files(results.path, results.manifest, f"attributions-{bundle}.parquet"),
+                  ["sample_index", "output", *inputs])
     if len(entry["outputs"]) > 1:
         table = table.filter(pc.equal(table.column("output"), output))
     values = np.empty((table.num_rows, len(inputs)), dtype=np.float32)
     for j, name in enumerate(inputs):
         values[:, j] = table.column(name).to_numpy()
+    rows = table.column("sample_index").to_numpy().astype(np.int64)
+    del table
     keys = tuple(i["gene"] if i["kind"] == "genetic" else f"clinical: {i['id'].removeprefix('cov_')}"
                  for i in entry["inputs"])
     mask, genes = groups(keys)
     onehot = np.zeros((len(inputs), len(genes)), dtype=np.float32)
     onehot[np.arange(len(inputs)), mask] = 1.0
-    rows = table.column("sample_index").to_numpy().astype(np.int64)
     p = results.probability[(bundle, output)][rows]
     threshold = float(np.quantile(p, 0.9)) if p.size else float("nan")
     upper = p >= threshold
     top_mean = values[upper].mean(axis=0, dtype=np.float64) if upper.any() else np.zeros(len(inputs))
     rest_mean = values[~upper].mean(axis=0, dtype=np.float64) if (~upper).any() else np.zeros(len(inputs))
-    return Attributions(rows, inputs, genes, values @ onehot, keys, threshold, int(upper.sum()), top_mean,
-                        rest_mean)
+    gene_values = values @ onehot
+    del values
+    _give_back()
+    return Attributions(rows, inputs, genes, gene_values, keys, threshold, int(upper.sum()), top_mean, rest_mean)
 
 
 @dataclass(frozen=True)
