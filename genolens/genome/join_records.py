@@ -8,7 +8,9 @@ variant, or a dosage that counts the other ALT as REF). Joining them first gives
 unsplit record, so a split file reads exactly as the original.
 
 Records join when one REF is a prefix of the other (the longer REF is kept and the shorter record's ALTs
-are extended with its missing bases, as bcftools does); symbolic ALTs are kept as written. Genotypes join
+are extended with its missing bases, as bcftools does; symbolic ALTs are kept as written) and their FILTERs
+agree (a split keeps the original's FILTER on every part; two records a caller wrote apart, one failing its
+filter, are read apart as before). Genotypes join
 per sample: the ALTs each record gives are counted, the rest of the ploidy is REF. When the records give
 more ALT alleles than the ploidy, or a phased haplotype two different ALTs, they contradict each other and
 the joined genotype is missing, with the reason.
@@ -39,7 +41,8 @@ def join_at_position(records: Sequence[_R]) -> tuple[list[_R], dict[int, str]]:
         return list(records), {}
     groups: list[list[_R]] = []
     for r in sorted(records, key=lambda r: -len(r.ref)):
-        group = next((g for g in groups if g[0].ref.upper().startswith(r.ref.upper())), None)
+        group = next((g for g in groups
+                      if g[0].ref.upper().startswith(r.ref.upper()) and set(g[0].filters) == set(r.filters)), None)
         if group is None:
             groups.append([r])
         else:
@@ -71,7 +74,7 @@ def _join(group: Sequence[_R]) -> tuple[_R, str | None]:
                 alts.append(allele)
             index.append(alts.index(allele) + 1)
         maps.append(np.array(index, dtype=np.int64))
-    filters = tuple(dict.fromkeys(f for r in group for f in r.filters))
+    filters = group[0].filters  # the same in every record of a group
     end = max(r.end for r in group)
     if isinstance(group[0], Record):
         return _join_sample(group, maps, ref, tuple(alts), filters, end)

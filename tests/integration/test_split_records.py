@@ -9,6 +9,7 @@ estimate must equal those of the unsplit file.
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -152,3 +153,10 @@ def test_the_cohort_path_joins_split_records_as_one_patient_does() -> None:
     want = dosage_matrix(panel, "GRCh38", {(loc.chrom, loc.pos): unsplit}, 3)[:, j]
     np.testing.assert_array_equal(want, [0.0, 0.0, 1.0])
     np.testing.assert_array_equal(got, want)
+
+
+def test_records_whose_filters_differ_are_not_joined() -> None:
+    """A PASS SNV and a LowQual SNV a caller wrote apart at one position: each is read as written."""
+    low = replace(_record("T", ("G",), (0, 1)), filters=("LowQual",))
+    joined, problems = join_at_position([_record("T", ("C",), (0, 1)), low])
+    assert problems == {} and sorted(r.alts for r in joined) == [("C",), ("G",)]
