@@ -33,15 +33,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from itertools import combinations_with_replacement, product
-from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from genolens.datamodel import USABLE_STATUSES, Build, Locus, Panel, PatientGenome, SiteCall
 from genolens.errors import OptionError, OutsideCallError, PanelError
 from genolens.genome.outside_calls import OutsideCall
 from genolens.genome.panel import load_panel
+from genolens.genome.pharmcat_definitions import (
+    PHARMCAT_GENES,
+    Definition,
+    NamedAllele,
+    fits_cell,
+    load_definitions,
+    natural_key,
+)
 
 
 @dataclass(frozen=True)
@@ -572,13 +578,8 @@ def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> Gene
 
 # --- Star alleles from PharmCAT's definitions ------------------------------------------------------------------
 
-DEFINITIONS_PATH: Path = Path(__file__).resolve().parents[2] / "data" / "pgx" / "pharmcat_alleles.tsv"
-"""PharmCAT's allele definitions for the genes in ``PHARMCAT_GENES`` (written by
-``data/pgx/build_pharmcat_alleles.py`` from PharmCAT@5431bf1, data 2025-11-05)."""
 POSITIONS_PANEL = "pharmcat_positions"
 """The panel holding every PharmCAT allele-defining position of ``PHARMCAT_GENES`` (one row per ALT)."""
-PHARMCAT_GENES = ("CYP2C19", "CYP2C9", "VKORC1", "SLCO1B1", "TPMT", "NUDT15", "DPYD", "CYP3A5", "UGT1A1")
-"""Genes called from PharmCAT's allele definitions, in report order."""
 MissingPolicy = Literal["pharmcat", "strict"]
 
 
@@ -598,134 +599,6 @@ MISSING_WORDS: Mapping[str, str] = {
 }
 """What each missing-position policy does, in words (report settings, the dashboard's switch)."""
 _MAX_HETS = 14  # 2**13 phase arrangements at most
-_IUPAC = {"R": "AG", "Y": "CT", "S": "GC", "W": "AT", "K": "GT", "M": "AC", "B": "CGT", "D": "AGT", "H": "ACT",
-          "V": "ACG", "N": "ACGT"}
-
-
-@dataclass(frozen=True)
-class _Position:
-    chrom: str
-    pos38: int
-    pos37: int
-    rsid: str
-    ref: str
-    alts: tuple[str, ...]
-
-    def ids(self) -> tuple[str, ...]:
-        return tuple(f"{self.chrom}:{self.pos38}:{self.ref}:{a}" for a in self.alts)
-
-    def label(self) -> str:
-        return self.rsid or f"chr{self.chrom}:{self.pos38}"
-
-
-@dataclass(frozen=True)
-class _Named:
-    name: str
-    reference: bool
-    key: str
-    """Function (or activity value for scored genes) as PharmCAT's phenotype table names it."""
-    cells: tuple[str | None, ...]
-    """VCF allele at each position; ``None`` where PharmCAT leaves it unspecified (matches anything)."""
-
-
-@dataclass(frozen=True)
-class _Definition:
-    gene: str
-    positions: tuple[_Position, ...]
-    alleles: tuple[_Named, ...]
-    phenotypes: Mapping[str, str]
-
-    def phenotype(self, a: _Named, b: _Named) -> str:
-        return self.phenotypes.get(self.key(a, b), "Indeterminate")
-
-    def key(self, a: _Named, b: _Named) -> str:
-        if self.gene in _SCORED:
-            if "n/a" in (a.key, b.key):
-                return "n/a"
-            return f"{float(a.key) + float(b.key):g}"
-        return "|".join(sorted((a.key, b.key)))
-
-    def read_as_known(self, a: _Named, b: _Named) -> list[str]:
-        """Phenotypes of ``a/b`` with each allele of unknown function read as normal, then as decreased
-        function; ``[]`` when that does not say anything (scored genes, or both alleles known)."""
-        if self.gene in _SCORED or (self.function_known(a) and self.function_known(b)):
-            return []
-        out = []
-        for f in ("Normal function", "Decreased function"):
-            x, y = (n if self.function_known(n) else replace(n, key=f) for n in (a, b))
-            if self.key(x, y) in self.phenotypes and self.phenotype(x, y) != "Indeterminate":
-                out.append(self.phenotype(x, y))
-        return out
-
-    @staticmethod
-    def function_known(a: _Named) -> bool:
-        return a.key not in ("n/a", "Unknown function", "Uncertain function")
-
-    def score(self, a: _Named, b: _Named) -> float | None:
-        if self.gene not in _SCORED or "n/a" in (a.key, b.key):
-            return None
-        return float(a.key) + float(b.key)
-
-
-_SCORED = ("CYP2C9", "DPYD")
-
-
-@lru_cache(maxsize=4)
-def load_definitions(path: Path = DEFINITIONS_PATH) -> dict[str, _Definition]:
-    """Read PharmCAT's allele definitions (``data/pgx/pharmcat_alleles.tsv``), by gene.
-
-    Raises
-    ------
-    PanelError
-        When the file is missing or a line is malformed (naming the line).
-    """
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except OSError as exc:
-        raise PanelError(f"{path}: cannot read the PharmCAT allele definitions ({exc.strerror}); "
-                         "run data/pgx/build_pharmcat_alleles.py.") from None
-    pos: dict[str, list[_Position]] = {}
-    alleles: dict[str, list[_Named]] = {}
-    phen: dict[str, dict[str, str]] = {}
-    for n, line in enumerate(lines, start=1):
-        if not line or line.startswith("#"):
-            continue
-        f = line.split("\t")
-        try:
-            if f[0] == "position" and len(f) == 10:
-                pos.setdefault(f[1], []).append(_Position(f[3], int(f[4]), int(f[5]), f[7], f[8],
-                                                          tuple(f[9].split(","))))
-            elif f[0] == "allele" and len(f) == 6:
-                cells = tuple(None if c == "." else c for c in f[5].split(";"))
-                alleles.setdefault(f[1], []).append(_Named(f[2], f[3] == "1", f[4], cells))
-            elif f[0] == "phenotype" and len(f) == 4:
-                phen.setdefault(f[1], {})[f[2]] = f[3]
-            else:
-                raise ValueError(f[0])
-        except (ValueError, IndexError):
-            raise PanelError(f"{path}, line {n}: malformed {f[0]!r} line; rebuild it with "
-                             "data/pgx/build_pharmcat_alleles.py.") from None
-    out = {}
-    for gene in PHARMCAT_GENES:
-        ps, al = tuple(pos.get(gene, ())), tuple(alleles.get(gene, ()))
-        if not ps or not al or any(len(a.cells) != len(ps) for a in al):
-            raise PanelError(f"{path}: the definitions of {gene} are missing or do not fit its positions; "
-                             "rebuild the file with data/pgx/build_pharmcat_alleles.py.")
-        out[gene] = _Definition(gene, ps, al, phen.get(gene, {}))
-    return out
-
-
-def _natural(name: str) -> list[str | int]:
-    """Sort key reading the numbers in an allele name as numbers (``*4`` before ``*17``)."""
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
-
-
-def _fits_cell(cell: str | None, allele: str) -> bool:
-    if cell is None:
-        return True
-    if len(cell) == 1 and cell in _IUPAC:
-        return allele in _IUPAC[cell]
-    return cell == allele
 
 
 @dataclass
@@ -739,7 +612,7 @@ class _Observed:
     notes: list[str]
 
 
-def _observe_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]) -> _Observed:
+def _observe_definition(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]]) -> _Observed:
     obs = _Observed({}, {}, [], [], [])
     for i, p in enumerate(d.positions):
         found = [sites.get(vid) for vid in p.ids()]
@@ -771,11 +644,12 @@ def _observe_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locu
     return obs
 
 
-def _hap_matches(d: _Definition, alleles: list[_Named], present: list[int], hap: Mapping[int, str]) -> list[_Named]:
+def _hap_matches(d: Definition, alleles: list[NamedAllele], present: list[int],
+                 hap: Mapping[int, str]) -> list[NamedAllele]:
     """The ``alleles`` that match a haplotype and explain every non-reference allele on it."""
     out = []
     for a in alleles:
-        if not all(_fits_cell(a.cells[i], hap[i]) for i in present):
+        if not all(fits_cell(a.cells[i], hap[i]) for i in present):
             continue
         if any(hap[i] != d.positions[i].ref and a.cells[i] is None for i in present):
             continue  # a variant this allele does not define: not explained
@@ -783,7 +657,7 @@ def _hap_matches(d: _Definition, alleles: list[_Named], present: list[int], hap:
     return out
 
 
-def _call_whole_genome(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]],
+def _call_whole_genome(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]],
                        as_read: Mapping[str, tuple[SiteCall, Locus]], policy: MissingPolicy,
                        assumed: set[str]) -> GeneCall:
     """Call one gene; when the whole-genome assumption (reference at absent positions) leaves the called variants
@@ -804,7 +678,7 @@ def _call_whole_genome(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus
                               "from the positions in the file; the absent ones are listed missing.")
 
 
-def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]], policy: MissingPolicy,
+def _call_definition(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]], policy: MissingPolicy,
                      assumed: set[str]) -> GeneCall:
     """Call one gene from PharmCAT's definitions: PharmCAT's matching and scoring, never guessing a variant."""
     obs = _observe_definition(d, sites)
@@ -825,9 +699,9 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
     if used:
         notes.append(f"Assumed reference because the file was declared a whole-genome call set: {', '.join(used)}.")
 
-    top: list[tuple[_Named, _Named]] = []
+    top: list[tuple[NamedAllele, NamedAllele]] = []
 
-    def done(phenotype: str, dips: tuple[tuple[_Named, _Named], ...] = (), score: float | None = None,
+    def done(phenotype: str, dips: tuple[tuple[NamedAllele, NamedAllele], ...] = (), score: float | None = None,
              possible: tuple[str, ...] = (), why: str = "") -> GeneCall:
         names = tuple(f"{a.name}/{b.name}" for a, b in dips)
         pharmcat = phenotype
@@ -863,8 +737,8 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
         return done("Indeterminate", why=what)
     # Every pair that explains one phase arrangement, with its PharmCAT score (the number of defining positions
     # its alleles specify among those present); per arrangement, the best-scoring pairs are that phase's answer.
-    fits: dict[tuple[str, str], tuple[int, _Named, _Named]] = {}
-    phase_best: dict[tuple[str, str], tuple[int, _Named, _Named]] = {}
+    fits: dict[tuple[str, str], tuple[int, NamedAllele, NamedAllele]] = {}
+    phase_best: dict[tuple[str, str], tuple[int, NamedAllele, NamedAllele]] = {}
     for flips in product((False, True), repeat=max(len(units) - 1, 0)):
         flip = {i for unit, f in zip(units[1:], flips, strict=True) if f for i in unit}
         h1 = {i: obs.copies[i][1 if i in flip else 0] for i in present}
@@ -876,7 +750,7 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
         top_sum = max(sc[id(a)] for a in m1) + max(sc[id(b)] for b in m2)
         for a in m1:
             for b in m2:
-                x, y = sorted((a, b), key=lambda n: _natural(n.name))  # PharmCAT's order: *1/*38, *4/*17
+                x, y = sorted((a, b), key=lambda n: natural_key(n.name))  # PharmCAT's order: *1/*38, *4/*17
                 fits[(x.name, y.name)] = (sc[id(a)] + sc[id(b)], x, y)
                 if sc[id(a)] + sc[id(b)] == top_sum:
                     phase_best[(x.name, y.name)] = (top_sum, x, y)
