@@ -11,6 +11,12 @@ not: a called non-reference allele must be specified by the allele it is placed 
 combination explains makes the gene ``Indeterminate`` with the variant named), and calls of unknown phase whose
 arrangements give different phenotypes give ``"A or B"`` (PharmCAT's top score is listed first).
 
+DPYD is called as PharmCAT calls it, by its lowest-function rule (:mod:`genolens.genome.dpyd`): diplotypes (with
+combinations such as ``[c.498G>A + c.2582A>G]``) when phase is known or given by phase sets, the alleles found when
+it is not, and the activity score from the lowest-function allele of each copy (unphased: the two lowest found).
+A DPYD genotype with one allele missing and the other not reference (``./1``), which PharmCAT reads by its called
+half, makes DPYD ``Indeterminate`` with the call named.
+
 Missing positions (absent, no-call, filtered, or REF mismatch) are handled as PharmCAT does: the gene is called
 from the positions present, the missing ones are listed, and the alleles that could not be tested (every defining
 position missing) are named. ``missing="strict"`` makes such a gene ``Indeterminate`` instead, with PharmCAT's
@@ -38,6 +44,7 @@ from typing import Any, Literal, TypeVar
 
 from genolens.datamodel import USABLE_STATUSES, Build, Locus, Panel, PatientGenome, SiteCall
 from genolens.errors import OptionError, OutsideCallError, PanelError
+from genolens.genome.dpyd import call_dpyd, score_diplotypes
 from genolens.genome.outside_calls import OutsideCall
 from genolens.genome.panel import load_panel
 from genolens.genome.pharmcat_definitions import (
@@ -87,6 +94,13 @@ class GeneCall:
     pharmcat_phenotype: str = ""
     """The phenotype under PharmCAT's policy, shown beside a strict result; ``""`` for genes PharmCAT does not
     define here (G6PD, the HLA-B tag) and for outside calls."""
+    alleles_found: bool = False
+    """True when ``diplotypes`` lists the alleles found, not diplotypes: DPYD of unknown phase, as PharmCAT reports
+    it (``("c.1627A>G (*5)", "c.1905+1G>A (*2A)")``, ``"c.2933A>G (homozygous)"`` on both copies)."""
+    lowest_function: tuple[str, ...] = ()
+    """DPYD (PharmCAT's lowest-function rule): the two alleles ``activity_score`` sums: the lowest-function allele
+    of each copy in diplotype order, or, when phase is unknown, the two lowest-function alleles found, lowest
+    first; ``()`` for other genes and when none."""
 
 
 @dataclass(frozen=True)
@@ -345,6 +359,9 @@ def pgx_panels() -> tuple[Panel, ...]:
 def _from_definitions(gene: str, diplotype: str) -> tuple[str, float | None] | None:
     """(phenotype, activity score) of a diplotype named with PharmCAT's allele names; None when one is unknown."""
     d = load_definitions()[gene]
+    if gene == "DPYD":  # the lowest-function allele of each copy, as PharmCAT reads a DPYD outside call
+        scored = score_diplotypes(d, [diplotype])
+        return None if scored is None else (d.phenotypes.get(f"{scored[1]:g}", "Indeterminate"), scored[1])
     by_name = {a.name: a for a in d.alleles}
     names = [n.strip() for n in diplotype.split("/")]
     if len(names) != 2 or any(n not in by_name for n in names):
@@ -395,6 +412,8 @@ def pgx_to_json(report: PgxReport) -> dict[str, Any]:
                 "policy": g.policy,
                 "pharmcat_phenotype": g.pharmcat_phenotype,
                 "pharmcat_diplotypes": list(g.pharmcat_diplotypes),
+                "alleles_found": g.alleles_found,
+                "lowest_function": list(g.lowest_function),
                 "note": g.note,
             }
             for g in report.genes
@@ -583,6 +602,13 @@ POSITIONS_PANEL = "pharmcat_positions"
 MissingPolicy = Literal["pharmcat", "strict"]
 
 
+def diplotype_words(g: GeneCall) -> str:
+    """The diplotypes of a call in words (``"*1/*2 or *1/*3"``; ``"alleles found (phase unknown): X, Y"``)."""
+    if g.alleles_found:
+        return f"alleles found (phase unknown): {', '.join(g.diplotypes)}"
+    return " or ".join(g.diplotypes)
+
+
 def strict_words(g: GeneCall) -> str:
     """`` (strict policy; PharmCAT's policy: X)`` beside a strict call that differs from PharmCAT's, else ``""``."""
     if g.policy != "strict" or not g.pharmcat_phenotype or g.pharmcat_phenotype == g.phenotype:
@@ -610,15 +636,26 @@ class _Observed:
     missing: list[int]
     unplaced: list[str]
     notes: list[str]
+    half_called: list[str]
+    """Missing positions whose genotype has one allele missing and the other non-reference (``./1``)."""
+
+
+def _half_called(gt: str) -> bool:
+    parts = re.split(r"[/|]", gt)
+    return "." in parts and any(x not in (".", "0") for x in parts)
 
 
 def _observe_definition(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]]) -> _Observed:
-    obs = _Observed({}, {}, [], [], [])
+    obs = _Observed({}, {}, [], [], [], [])
     for i, p in enumerate(d.positions):
         found = [sites.get(vid) for vid in p.ids()]
         rows = [x for x in found if x is not None]
         if not rows or any(s.status not in USABLE_STATUSES for s, _ in rows):
             obs.missing.append(i)
+            half = [s.genotype for s, _ in rows if s.genotype and _half_called(s.genotype)]
+            if half:
+                obs.half_called.append(f"{p.label()} {half[0]} (one allele of the genotype is missing, the other is "
+                                       "not reference)")
             continue
         labels = [_copies(s, loc) for s, loc in rows]
         site = rows[0][0]
@@ -678,6 +715,10 @@ def _call_whole_genome(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]
                               "from the positions in the file; the absent ones are listed missing.")
 
 
+def _dip_names(dips: Sequence[tuple[NamedAllele, NamedAllele]]) -> tuple[str, ...]:
+    return tuple(f"{a.name}/{b.name}" for a, b in dips)
+
+
 def _call_definition(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]], policy: MissingPolicy,
                      assumed: set[str]) -> GeneCall:
     """Call one gene from PharmCAT's definitions: PharmCAT's matching and scoring, never guessing a variant."""
@@ -699,11 +740,10 @@ def _call_definition(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]],
     if used:
         notes.append(f"Assumed reference because the file was declared a whole-genome call set: {', '.join(used)}.")
 
-    top: list[tuple[NamedAllele, NamedAllele]] = []
+    top: list[str] = []
 
-    def done(phenotype: str, dips: tuple[tuple[NamedAllele, NamedAllele], ...] = (), score: float | None = None,
+    def done(phenotype: str, names: tuple[str, ...] = (), score: float | None = None,
              possible: tuple[str, ...] = (), why: str = "") -> GeneCall:
-        names = tuple(f"{a.name}/{b.name}" for a, b in dips)
         pharmcat = phenotype
         if policy == "strict" and missing and phenotype != "Indeterminate":
             notes.append(f"Strict policy: Indeterminate because {len(missing)} defining positions are missing; "
@@ -712,10 +752,11 @@ def _call_definition(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]],
             possible = possible or tuple(pharmcat.split(" or "))
         return GeneCall(d.gene, names, phenotype, score, missing, " ".join(notes), possible, why,
                         untested_alleles=untested, policy=policy, pharmcat_phenotype=pharmcat,
-                        pharmcat_diplotypes=tuple(f"{a.name}/{b.name}" for a, b in top))
+                        pharmcat_diplotypes=tuple(top))
 
-    if obs.unplaced:
-        text = "; ".join(obs.unplaced)
+    unplaced = [*obs.unplaced, *(obs.half_called if d.gene == "DPYD" else ())]
+    if unplaced:
+        text = "; ".join(unplaced)
         notes.append(f"Called but not placed on any {d.gene} allele: {text}.")
         return done("Indeterminate", why=f"Called variant not placed on any PharmCAT {d.gene} allele: {text}")
     ploidies = {len(c) for c in obs.copies.values()}
@@ -723,6 +764,15 @@ def _call_definition(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]],
         why = "No defining position was called" if not present else f"Unexpected ploidy {sorted(ploidies)}"
         notes.append(f"{why}.")
         return done("Indeterminate", why=why)
+    if d.gene == "DPYD":
+        got = call_dpyd(d, obs.copies, obs.phased)
+        notes.append(got.note)
+        notes.extend(f"HapB3: {w}." for w in got.warnings)
+        top[:] = got.calls
+        if got.activity_score is None:
+            return done("Indeterminate", why=got.note)
+        return replace(done(got.phenotype, got.calls, got.activity_score), alleles_found=got.alleles_found,
+                       lowest_function=got.lookup)
     hets = [i for i in present if len(set(obs.copies[i])) > 1]
     by_set = _phase_sets(obs.phased, hets)
     sets = {ps: [d.positions[i].label() for i in idx] for ps, idx in by_set.items()}
@@ -763,12 +813,13 @@ def _call_definition(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]],
                                          f"variants: {text}")
     ranked = sorted(phase_best.values(), key=lambda t: -t[0])
     top_score = ranked[0][0]
-    top[:] = [(x, y) for s, x, y in ranked if s == top_score]
+    best = [(x, y) for s, x, y in ranked if s == top_score]
+    top[:] = _dip_names(best)
     phases = [(x, y) for s, x, y in ranked if s != top_score]  # best of another phase arrangement
     lower = [(x, y) for _, x, y in sorted(fits.values(), key=lambda t: -t[0]) if (x.name, y.name) not in phase_best]
-    listed_all = tuple(top + phases + lower)  # PharmCAT's order: best score first
-    phenos = list(dict.fromkeys(d.phenotype(x, y) for x, y in top))
-    scores = {d.score(x, y) for x, y in top}
+    listed_all = _dip_names([*best, *phases, *lower])  # PharmCAT's order: best score first
+    phenos = list(dict.fromkeys(d.phenotype(x, y) for x, y in best))
+    scores = {d.score(x, y) for x, y in best}
     score = scores.pop() if len(scores) == 1 else None
     alt_phen = sorted({d.phenotype(x, y) for x, y in phases} - set(phenos))
     if phases or lower:
@@ -778,26 +829,26 @@ def _call_definition(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]],
                                                                      if alt_phen and len(units) > 1 else "."))
     if alt_phen and len(units) > 1:
         # Only phase separates them: PharmCAT reports its top score; GenoLens does not guess the phase.
-        arranged = tuple(top + phases)
+        arranged = [*best, *phases]
         phenos_all = list(dict.fromkeys(d.phenotype(x, y) for x, y in arranged))
         sentence, decide = _phase_unknown(sets, unphased)
-        notes.append(f"{sentence}; PharmCAT reports {' or '.join(f'{x.name}/{y.name}' for x, y in top)} "
+        notes.append(f"{sentence}; PharmCAT reports {' or '.join(f'{x.name}/{y.name}' for x, y in best)} "
                      f"({' or '.join(phenos)}).")
         listed = " or ".join(f"{x.name}/{y.name}" for x, y in arranged)
         return done(" or ".join(phenos_all), listed_all, score, tuple(phenos_all), f"Phase unknown: {listed}; {decide}")
     if len(phenos) > 1:
         return done(" or ".join(phenos), listed_all, score, tuple(phenos),
-                    "Several diplotypes fit equally: " + " or ".join(f"{x.name}/{y.name}" for x, y in top))
+                    "Several diplotypes fit equally: " + " or ".join(f"{x.name}/{y.name}" for x, y in best))
     phenotype = phenos[0]
     if phenotype != "Indeterminate":
         return done(phenotype, listed_all, score)
-    dips = " or ".join(f"{x.name}/{y.name}" for x, y in top)
-    unknown = sorted({n.name for x, y in top for n in (x, y) if not d.function_known(n)})
-    possible = tuple(dict.fromkeys(p for x, y in top for p in d.read_as_known(x, y)))
+    dips = " or ".join(f"{x.name}/{y.name}" for x, y in best)
+    unknown = sorted({n.name for x, y in best for n in (x, y) if not d.function_known(n)})
+    possible = tuple(dict.fromkeys(p for x, y in best for p in d.read_as_known(x, y)))
     if unknown and possible:
         why = (f"{d.gene} {' and '.join(unknown)} alone is of unknown function, so {dips} has no assigned phenotype; "
                f"read as normal or as decreased function, it gives {' or '.join(possible)}")
     else:
-        why = f"PharmCAT gives no phenotype for {dips} ({', '.join(sorted({n.key for x, y in top for n in (x, y)}))})"
+        why = f"PharmCAT gives no phenotype for {dips} ({', '.join(sorted({n.key for x, y in best for n in (x, y)}))})"
     notes.append(f"{why}.")
     return done(phenotype, listed_all, score, possible, why)
