@@ -26,8 +26,9 @@ def guideline(row: DrugRow, pgx: PgxReport) -> None:
             st.markdown(f"**{g.gene}**: {inert.message(g.phenotype + strict_words(call))}"
                         + (" · outside call (another test)" if g.outside_call else ""))
             if g.diplotypes:
-                st.markdown("Diplotype" + (f"s that fit ({len(g.diplotypes)})" if len(g.diplotypes) > 1 else "")
-                            + ": " + ", ".join(inert.code(d) for d in g.diplotypes))
+                label = ("Alleles found (phase unknown; the two lowest-function ones are scored)" if call.alleles_found
+                         else "Diplotype" + (f"s that fit ({len(g.diplotypes)})" if len(g.diplotypes) > 1 else ""))
+                st.markdown(f"{label}: " + ", ".join(inert.code(d) for d in g.diplotypes))
             if g.activity_score is not None:
                 st.markdown(f"Activity score: **{g.activity_score:g}**")
             if g.missing_positions:

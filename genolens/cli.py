@@ -35,7 +35,7 @@ from genolens.genome.isolated import read_patient_isolated
 from genolens.genome.outside_calls import OutsideCall, read_outside_calls
 from genolens.genome.panel import load_panels
 from genolens.genome.patient import patient_to_json, read_patient
-from genolens.genome.pgx import PgxReport, call_pgx, pgx_to_json, strict_words
+from genolens.genome.pgx import PgxReport, call_pgx, diplotype_words, pgx_to_json, strict_words
 from genolens.genome.qc import QC_RECORDS, panel_warnings
 from genolens.genome.vcf_check import configure_limits
 from genolens.modeling.absolute_reference import REFERENCE_SEED, REFERENCE_WOMEN
@@ -670,7 +670,7 @@ def _pgx_text(report: PgxReport) -> str:
     for g in report.genes:
         score = "" if g.activity_score is None else f", activity score {g.activity_score:g}"
         missing = f"; missing: {', '.join(g.missing_positions)}" if g.missing_positions else ""
-        lines.append(f"{g.gene}: {' or '.join(g.diplotypes) or 'no diplotype'} -> {g.phenotype}{score}"
+        lines.append(f"{g.gene}: {diplotype_words(g) or 'no diplotype'} -> {g.phenotype}{score}"
                      f"{strict_words(g)}{missing}")
     lines.append("Research use only; alleles defined by positions outside the panel are not tested.")
     return "\n".join(lines)

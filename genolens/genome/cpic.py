@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from genolens.datamodel import PatientGenome
-from genolens.genome.pgx import NO_RESULT, GeneCall, strict_words
+from genolens.genome.pgx import NO_RESULT, GeneCall, diplotype_words, strict_words
 
 _SHOWN = 6  # untested alleles named beside an action; the rest counted
 
@@ -313,10 +313,10 @@ def gene_words(g: GeneCall) -> str:
     parts += [] if g.activity_score is None else [f"activity score {g.activity_score:g}"]
     if g.phenotype == "Indeterminate" and g.possible_phenotypes:
         parts.append(f"possible: {' or '.join(g.possible_phenotypes)}")
-    if len(g.diplotypes) > 2:
+    if len(g.diplotypes) > 2 and not g.alleles_found:
         parts.append(f"{len(g.diplotypes)} diplotypes fit")
     elif g.diplotypes:
-        parts.append(" or ".join(g.diplotypes))
+        parts.append(diplotype_words(g))
     return f"{gene} {g.phenotype}" + (f" ({'; '.join(parts)})" if parts else "")
 
 

@@ -11,6 +11,12 @@ not: a called non-reference allele must be specified by the allele it is placed 
 combination explains makes the gene ``Indeterminate`` with the variant named), and calls of unknown phase whose
 arrangements give different phenotypes give ``"A or B"`` (PharmCAT's top score is listed first).
 
+DPYD is called as PharmCAT calls it, by its lowest-function rule (:mod:`genolens.genome.dpyd`): diplotypes (with
+combinations such as ``[c.498G>A + c.2582A>G]``) when phase is known or given by phase sets, the alleles found when
+it is not, and the activity score from the lowest-function allele of each copy (unphased: the two lowest found).
+A DPYD genotype with one allele missing and the other not reference (``./1``), which PharmCAT reads by its called
+half, makes DPYD ``Indeterminate`` with the call named.
+
 Missing positions (absent, no-call, filtered, or REF mismatch) are handled as PharmCAT does: the gene is called
 from the positions present, the missing ones are listed, and the alleles that could not be tested (every defining
 position missing) are named. ``missing="strict"`` makes such a gene ``Indeterminate`` instead, with PharmCAT's
@@ -33,15 +39,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from itertools import combinations_with_replacement, product
-from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from genolens.datamodel import USABLE_STATUSES, Build, Locus, Panel, PatientGenome, SiteCall
 from genolens.errors import OptionError, OutsideCallError, PanelError
+from genolens.genome.dpyd import call_dpyd, score_diplotypes
 from genolens.genome.outside_calls import OutsideCall
 from genolens.genome.panel import load_panel
+from genolens.genome.pharmcat_definitions import (
+    PHARMCAT_GENES,
+    Definition,
+    NamedAllele,
+    fits_cell,
+    load_definitions,
+    natural_key,
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,13 @@ class GeneCall:
     pharmcat_phenotype: str = ""
     """The phenotype under PharmCAT's policy, shown beside a strict result; ``""`` for genes PharmCAT does not
     define here (G6PD, the HLA-B tag) and for outside calls."""
+    alleles_found: bool = False
+    """True when ``diplotypes`` lists the alleles found, not diplotypes: DPYD of unknown phase, as PharmCAT reports
+    it (``("c.1627A>G (*5)", "c.1905+1G>A (*2A)")``, ``"c.2933A>G (homozygous)"`` on both copies)."""
+    lowest_function: tuple[str, ...] = ()
+    """DPYD (PharmCAT's lowest-function rule): the two alleles ``activity_score`` sums: the lowest-function allele
+    of each copy in diplotype order, or, when phase is unknown, the two lowest-function alleles found, lowest
+    first; ``()`` for other genes and when none."""
 
 
 @dataclass(frozen=True)
@@ -339,6 +359,9 @@ def pgx_panels() -> tuple[Panel, ...]:
 def _from_definitions(gene: str, diplotype: str) -> tuple[str, float | None] | None:
     """(phenotype, activity score) of a diplotype named with PharmCAT's allele names; None when one is unknown."""
     d = load_definitions()[gene]
+    if gene == "DPYD":  # the lowest-function allele of each copy, as PharmCAT reads a DPYD outside call
+        scored = score_diplotypes(d, [diplotype])
+        return None if scored is None else (d.phenotypes.get(f"{scored[1]:g}", "Indeterminate"), scored[1])
     by_name = {a.name: a for a in d.alleles}
     names = [n.strip() for n in diplotype.split("/")]
     if len(names) != 2 or any(n not in by_name for n in names):
@@ -389,6 +412,8 @@ def pgx_to_json(report: PgxReport) -> dict[str, Any]:
                 "policy": g.policy,
                 "pharmcat_phenotype": g.pharmcat_phenotype,
                 "pharmcat_diplotypes": list(g.pharmcat_diplotypes),
+                "alleles_found": g.alleles_found,
+                "lowest_function": list(g.lowest_function),
                 "note": g.note,
             }
             for g in report.genes
@@ -572,14 +597,16 @@ def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> Gene
 
 # --- Star alleles from PharmCAT's definitions ------------------------------------------------------------------
 
-DEFINITIONS_PATH: Path = Path(__file__).resolve().parents[2] / "data" / "pgx" / "pharmcat_alleles.tsv"
-"""PharmCAT's allele definitions for the genes in ``PHARMCAT_GENES`` (written by
-``data/pgx/build_pharmcat_alleles.py`` from PharmCAT@5431bf1, data 2025-11-05)."""
 POSITIONS_PANEL = "pharmcat_positions"
 """The panel holding every PharmCAT allele-defining position of ``PHARMCAT_GENES`` (one row per ALT)."""
-PHARMCAT_GENES = ("CYP2C19", "CYP2C9", "VKORC1", "SLCO1B1", "TPMT", "NUDT15", "DPYD", "CYP3A5", "UGT1A1")
-"""Genes called from PharmCAT's allele definitions, in report order."""
 MissingPolicy = Literal["pharmcat", "strict"]
+
+
+def diplotype_words(g: GeneCall) -> str:
+    """The diplotypes of a call in words (``"*1/*2 or *1/*3"``; ``"alleles found (phase unknown): X, Y"``)."""
+    if g.alleles_found:
+        return f"alleles found (phase unknown): {', '.join(g.diplotypes)}"
+    return " or ".join(g.diplotypes)
 
 
 def strict_words(g: GeneCall) -> str:
@@ -598,134 +625,6 @@ MISSING_WORDS: Mapping[str, str] = {
 }
 """What each missing-position policy does, in words (report settings, the dashboard's switch)."""
 _MAX_HETS = 14  # 2**13 phase arrangements at most
-_IUPAC = {"R": "AG", "Y": "CT", "S": "GC", "W": "AT", "K": "GT", "M": "AC", "B": "CGT", "D": "AGT", "H": "ACT",
-          "V": "ACG", "N": "ACGT"}
-
-
-@dataclass(frozen=True)
-class _Position:
-    chrom: str
-    pos38: int
-    pos37: int
-    rsid: str
-    ref: str
-    alts: tuple[str, ...]
-
-    def ids(self) -> tuple[str, ...]:
-        return tuple(f"{self.chrom}:{self.pos38}:{self.ref}:{a}" for a in self.alts)
-
-    def label(self) -> str:
-        return self.rsid or f"chr{self.chrom}:{self.pos38}"
-
-
-@dataclass(frozen=True)
-class _Named:
-    name: str
-    reference: bool
-    key: str
-    """Function (or activity value for scored genes) as PharmCAT's phenotype table names it."""
-    cells: tuple[str | None, ...]
-    """VCF allele at each position; ``None`` where PharmCAT leaves it unspecified (matches anything)."""
-
-
-@dataclass(frozen=True)
-class _Definition:
-    gene: str
-    positions: tuple[_Position, ...]
-    alleles: tuple[_Named, ...]
-    phenotypes: Mapping[str, str]
-
-    def phenotype(self, a: _Named, b: _Named) -> str:
-        return self.phenotypes.get(self.key(a, b), "Indeterminate")
-
-    def key(self, a: _Named, b: _Named) -> str:
-        if self.gene in _SCORED:
-            if "n/a" in (a.key, b.key):
-                return "n/a"
-            return f"{float(a.key) + float(b.key):g}"
-        return "|".join(sorted((a.key, b.key)))
-
-    def read_as_known(self, a: _Named, b: _Named) -> list[str]:
-        """Phenotypes of ``a/b`` with each allele of unknown function read as normal, then as decreased
-        function; ``[]`` when that does not say anything (scored genes, or both alleles known)."""
-        if self.gene in _SCORED or (self.function_known(a) and self.function_known(b)):
-            return []
-        out = []
-        for f in ("Normal function", "Decreased function"):
-            x, y = (n if self.function_known(n) else replace(n, key=f) for n in (a, b))
-            if self.key(x, y) in self.phenotypes and self.phenotype(x, y) != "Indeterminate":
-                out.append(self.phenotype(x, y))
-        return out
-
-    @staticmethod
-    def function_known(a: _Named) -> bool:
-        return a.key not in ("n/a", "Unknown function", "Uncertain function")
-
-    def score(self, a: _Named, b: _Named) -> float | None:
-        if self.gene not in _SCORED or "n/a" in (a.key, b.key):
-            return None
-        return float(a.key) + float(b.key)
-
-
-_SCORED = ("CYP2C9", "DPYD")
-
-
-@lru_cache(maxsize=4)
-def load_definitions(path: Path = DEFINITIONS_PATH) -> dict[str, _Definition]:
-    """Read PharmCAT's allele definitions (``data/pgx/pharmcat_alleles.tsv``), by gene.
-
-    Raises
-    ------
-    PanelError
-        When the file is missing or a line is malformed (naming the line).
-    """
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except OSError as exc:
-        raise PanelError(f"{path}: cannot read the PharmCAT allele definitions ({exc.strerror}); "
-                         "run data/pgx/build_pharmcat_alleles.py.") from None
-    pos: dict[str, list[_Position]] = {}
-    alleles: dict[str, list[_Named]] = {}
-    phen: dict[str, dict[str, str]] = {}
-    for n, line in enumerate(lines, start=1):
-        if not line or line.startswith("#"):
-            continue
-        f = line.split("\t")
-        try:
-            if f[0] == "position" and len(f) == 10:
-                pos.setdefault(f[1], []).append(_Position(f[3], int(f[4]), int(f[5]), f[7], f[8],
-                                                          tuple(f[9].split(","))))
-            elif f[0] == "allele" and len(f) == 6:
-                cells = tuple(None if c == "." else c for c in f[5].split(";"))
-                alleles.setdefault(f[1], []).append(_Named(f[2], f[3] == "1", f[4], cells))
-            elif f[0] == "phenotype" and len(f) == 4:
-                phen.setdefault(f[1], {})[f[2]] = f[3]
-            else:
-                raise ValueError(f[0])
-        except (ValueError, IndexError):
-            raise PanelError(f"{path}, line {n}: malformed {f[0]!r} line; rebuild it with "
-                             "data/pgx/build_pharmcat_alleles.py.") from None
-    out = {}
-    for gene in PHARMCAT_GENES:
-        ps, al = tuple(pos.get(gene, ())), tuple(alleles.get(gene, ()))
-        if not ps or not al or any(len(a.cells) != len(ps) for a in al):
-            raise PanelError(f"{path}: the definitions of {gene} are missing or do not fit its positions; "
-                             "rebuild the file with data/pgx/build_pharmcat_alleles.py.")
-        out[gene] = _Definition(gene, ps, al, phen.get(gene, {}))
-    return out
-
-
-def _natural(name: str) -> list[str | int]:
-    """Sort key reading the numbers in an allele name as numbers (``*4`` before ``*17``)."""
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
-
-
-def _fits_cell(cell: str | None, allele: str) -> bool:
-    if cell is None:
-        return True
-    if len(cell) == 1 and cell in _IUPAC:
-        return allele in _IUPAC[cell]
-    return cell == allele
 
 
 @dataclass
@@ -737,15 +636,26 @@ class _Observed:
     missing: list[int]
     unplaced: list[str]
     notes: list[str]
+    half_called: list[str]
+    """Missing positions whose genotype has one allele missing and the other non-reference (``./1``)."""
 
 
-def _observe_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]) -> _Observed:
-    obs = _Observed({}, {}, [], [], [])
+def _half_called(gt: str) -> bool:
+    parts = re.split(r"[/|]", gt)
+    return "." in parts and any(x not in (".", "0") for x in parts)
+
+
+def _observe_definition(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]]) -> _Observed:
+    obs = _Observed({}, {}, [], [], [], [])
     for i, p in enumerate(d.positions):
         found = [sites.get(vid) for vid in p.ids()]
         rows = [x for x in found if x is not None]
         if not rows or any(s.status not in USABLE_STATUSES for s, _ in rows):
             obs.missing.append(i)
+            half = [s.genotype for s, _ in rows if s.genotype and _half_called(s.genotype)]
+            if half:
+                obs.half_called.append(f"{p.label()} {half[0]} (one allele of the genotype is missing, the other is "
+                                       "not reference)")
             continue
         labels = [_copies(s, loc) for s, loc in rows]
         site = rows[0][0]
@@ -771,11 +681,12 @@ def _observe_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locu
     return obs
 
 
-def _hap_matches(d: _Definition, alleles: list[_Named], present: list[int], hap: Mapping[int, str]) -> list[_Named]:
+def _hap_matches(d: Definition, alleles: list[NamedAllele], present: list[int],
+                 hap: Mapping[int, str]) -> list[NamedAllele]:
     """The ``alleles`` that match a haplotype and explain every non-reference allele on it."""
     out = []
     for a in alleles:
-        if not all(_fits_cell(a.cells[i], hap[i]) for i in present):
+        if not all(fits_cell(a.cells[i], hap[i]) for i in present):
             continue
         if any(hap[i] != d.positions[i].ref and a.cells[i] is None for i in present):
             continue  # a variant this allele does not define: not explained
@@ -783,7 +694,7 @@ def _hap_matches(d: _Definition, alleles: list[_Named], present: list[int], hap:
     return out
 
 
-def _call_whole_genome(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]],
+def _call_whole_genome(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]],
                        as_read: Mapping[str, tuple[SiteCall, Locus]], policy: MissingPolicy,
                        assumed: set[str]) -> GeneCall:
     """Call one gene; when the whole-genome assumption (reference at absent positions) leaves the called variants
@@ -804,7 +715,11 @@ def _call_whole_genome(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus
                               "from the positions in the file; the absent ones are listed missing.")
 
 
-def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]], policy: MissingPolicy,
+def _dip_names(dips: Sequence[tuple[NamedAllele, NamedAllele]]) -> tuple[str, ...]:
+    return tuple(f"{a.name}/{b.name}" for a, b in dips)
+
+
+def _call_definition(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]], policy: MissingPolicy,
                      assumed: set[str]) -> GeneCall:
     """Call one gene from PharmCAT's definitions: PharmCAT's matching and scoring, never guessing a variant."""
     obs = _observe_definition(d, sites)
@@ -825,11 +740,10 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
     if used:
         notes.append(f"Assumed reference because the file was declared a whole-genome call set: {', '.join(used)}.")
 
-    top: list[tuple[_Named, _Named]] = []
+    top: list[str] = []
 
-    def done(phenotype: str, dips: tuple[tuple[_Named, _Named], ...] = (), score: float | None = None,
+    def done(phenotype: str, names: tuple[str, ...] = (), score: float | None = None,
              possible: tuple[str, ...] = (), why: str = "") -> GeneCall:
-        names = tuple(f"{a.name}/{b.name}" for a, b in dips)
         pharmcat = phenotype
         if policy == "strict" and missing and phenotype != "Indeterminate":
             notes.append(f"Strict policy: Indeterminate because {len(missing)} defining positions are missing; "
@@ -838,10 +752,11 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
             possible = possible or tuple(pharmcat.split(" or "))
         return GeneCall(d.gene, names, phenotype, score, missing, " ".join(notes), possible, why,
                         untested_alleles=untested, policy=policy, pharmcat_phenotype=pharmcat,
-                        pharmcat_diplotypes=tuple(f"{a.name}/{b.name}" for a, b in top))
+                        pharmcat_diplotypes=tuple(top))
 
-    if obs.unplaced:
-        text = "; ".join(obs.unplaced)
+    unplaced = [*obs.unplaced, *(obs.half_called if d.gene == "DPYD" else ())]
+    if unplaced:
+        text = "; ".join(unplaced)
         notes.append(f"Called but not placed on any {d.gene} allele: {text}.")
         return done("Indeterminate", why=f"Called variant not placed on any PharmCAT {d.gene} allele: {text}")
     ploidies = {len(c) for c in obs.copies.values()}
@@ -849,6 +764,15 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
         why = "No defining position was called" if not present else f"Unexpected ploidy {sorted(ploidies)}"
         notes.append(f"{why}.")
         return done("Indeterminate", why=why)
+    if d.gene == "DPYD":
+        got = call_dpyd(d, obs.copies, obs.phased)
+        notes.append(got.note)
+        notes.extend(f"HapB3: {w}." for w in got.warnings)
+        top[:] = got.calls
+        if got.activity_score is None:
+            return done("Indeterminate", why=got.note)
+        return replace(done(got.phenotype, got.calls, got.activity_score), alleles_found=got.alleles_found,
+                       lowest_function=got.lookup)
     hets = [i for i in present if len(set(obs.copies[i])) > 1]
     by_set = _phase_sets(obs.phased, hets)
     sets = {ps: [d.positions[i].label() for i in idx] for ps, idx in by_set.items()}
@@ -863,8 +787,8 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
         return done("Indeterminate", why=what)
     # Every pair that explains one phase arrangement, with its PharmCAT score (the number of defining positions
     # its alleles specify among those present); per arrangement, the best-scoring pairs are that phase's answer.
-    fits: dict[tuple[str, str], tuple[int, _Named, _Named]] = {}
-    phase_best: dict[tuple[str, str], tuple[int, _Named, _Named]] = {}
+    fits: dict[tuple[str, str], tuple[int, NamedAllele, NamedAllele]] = {}
+    phase_best: dict[tuple[str, str], tuple[int, NamedAllele, NamedAllele]] = {}
     for flips in product((False, True), repeat=max(len(units) - 1, 0)):
         flip = {i for unit, f in zip(units[1:], flips, strict=True) if f for i in unit}
         h1 = {i: obs.copies[i][1 if i in flip else 0] for i in present}
@@ -876,7 +800,7 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
         top_sum = max(sc[id(a)] for a in m1) + max(sc[id(b)] for b in m2)
         for a in m1:
             for b in m2:
-                x, y = sorted((a, b), key=lambda n: _natural(n.name))  # PharmCAT's order: *1/*38, *4/*17
+                x, y = sorted((a, b), key=lambda n: natural_key(n.name))  # PharmCAT's order: *1/*38, *4/*17
                 fits[(x.name, y.name)] = (sc[id(a)] + sc[id(b)], x, y)
                 if sc[id(a)] + sc[id(b)] == top_sum:
                     phase_best[(x.name, y.name)] = (top_sum, x, y)
@@ -889,12 +813,13 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
                                          f"variants: {text}")
     ranked = sorted(phase_best.values(), key=lambda t: -t[0])
     top_score = ranked[0][0]
-    top[:] = [(x, y) for s, x, y in ranked if s == top_score]
+    best = [(x, y) for s, x, y in ranked if s == top_score]
+    top[:] = _dip_names(best)
     phases = [(x, y) for s, x, y in ranked if s != top_score]  # best of another phase arrangement
     lower = [(x, y) for _, x, y in sorted(fits.values(), key=lambda t: -t[0]) if (x.name, y.name) not in phase_best]
-    listed_all = tuple(top + phases + lower)  # PharmCAT's order: best score first
-    phenos = list(dict.fromkeys(d.phenotype(x, y) for x, y in top))
-    scores = {d.score(x, y) for x, y in top}
+    listed_all = _dip_names([*best, *phases, *lower])  # PharmCAT's order: best score first
+    phenos = list(dict.fromkeys(d.phenotype(x, y) for x, y in best))
+    scores = {d.score(x, y) for x, y in best}
     score = scores.pop() if len(scores) == 1 else None
     alt_phen = sorted({d.phenotype(x, y) for x, y in phases} - set(phenos))
     if phases or lower:
@@ -904,26 +829,26 @@ def _call_definition(d: _Definition, sites: Mapping[str, tuple[SiteCall, Locus]]
                                                                      if alt_phen and len(units) > 1 else "."))
     if alt_phen and len(units) > 1:
         # Only phase separates them: PharmCAT reports its top score; GenoLens does not guess the phase.
-        arranged = tuple(top + phases)
+        arranged = [*best, *phases]
         phenos_all = list(dict.fromkeys(d.phenotype(x, y) for x, y in arranged))
         sentence, decide = _phase_unknown(sets, unphased)
-        notes.append(f"{sentence}; PharmCAT reports {' or '.join(f'{x.name}/{y.name}' for x, y in top)} "
+        notes.append(f"{sentence}; PharmCAT reports {' or '.join(f'{x.name}/{y.name}' for x, y in best)} "
                      f"({' or '.join(phenos)}).")
         listed = " or ".join(f"{x.name}/{y.name}" for x, y in arranged)
         return done(" or ".join(phenos_all), listed_all, score, tuple(phenos_all), f"Phase unknown: {listed}; {decide}")
     if len(phenos) > 1:
         return done(" or ".join(phenos), listed_all, score, tuple(phenos),
-                    "Several diplotypes fit equally: " + " or ".join(f"{x.name}/{y.name}" for x, y in top))
+                    "Several diplotypes fit equally: " + " or ".join(f"{x.name}/{y.name}" for x, y in best))
     phenotype = phenos[0]
     if phenotype != "Indeterminate":
         return done(phenotype, listed_all, score)
-    dips = " or ".join(f"{x.name}/{y.name}" for x, y in top)
-    unknown = sorted({n.name for x, y in top for n in (x, y) if not d.function_known(n)})
-    possible = tuple(dict.fromkeys(p for x, y in top for p in d.read_as_known(x, y)))
+    dips = " or ".join(f"{x.name}/{y.name}" for x, y in best)
+    unknown = sorted({n.name for x, y in best for n in (x, y) if not d.function_known(n)})
+    possible = tuple(dict.fromkeys(p for x, y in best for p in d.read_as_known(x, y)))
     if unknown and possible:
         why = (f"{d.gene} {' and '.join(unknown)} alone is of unknown function, so {dips} has no assigned phenotype; "
                f"read as normal or as decreased function, it gives {' or '.join(possible)}")
     else:
-        why = f"PharmCAT gives no phenotype for {dips} ({', '.join(sorted({n.key for x, y in top for n in (x, y)}))})"
+        why = f"PharmCAT gives no phenotype for {dips} ({', '.join(sorted({n.key for x, y in best for n in (x, y)}))})"
     notes.append(f"{why}.")
     return done(phenotype, listed_all, score, possible, why)
