@@ -14,8 +14,9 @@ arrangements give different phenotypes give ``"A or B"`` (PharmCAT's top score i
 DPYD is called as PharmCAT calls it, by its lowest-function rule (:mod:`genolens.genome.dpyd`): diplotypes (with
 combinations such as ``[c.498G>A + c.2582A>G]``) when phase is known or given by phase sets, the alleles found when
 it is not, and the activity score from the lowest-function allele of each copy (unphased: the two lowest found).
-A DPYD genotype with one allele missing and the other not reference (``./1``), which PharmCAT reads by its called
-half, makes DPYD ``Indeterminate`` with the call named.
+A genotype with one allele missing and the other not reference (``./1``) at a defining position makes the gene
+``Indeterminate`` with the call named: PharmCAT makes no call for such a gene, except DPYD, which it reads by the
+called half.
 
 Missing positions (absent, no-call, filtered, or REF mismatch) are handled as PharmCAT does: the gene is called
 from the positions present, the missing ones are listed, and the alleles that could not be tested (every defining
@@ -754,7 +755,7 @@ def _call_definition(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]],
                         untested_alleles=untested, policy=policy, pharmcat_phenotype=pharmcat,
                         pharmcat_diplotypes=tuple(top))
 
-    unplaced = [*obs.unplaced, *(obs.half_called if d.gene == "DPYD" else ())]
+    unplaced = [*obs.unplaced, *obs.half_called]  # a half-called ALT (./1) is a variant the call cannot ignore
     if unplaced:
         text = "; ".join(unplaced)
         notes.append(f"Called but not placed on any {d.gene} allele: {text}.")

@@ -7,7 +7,7 @@ import pytest
 from genolens.errors import GenoLensError
 from genolens.genome.panel import load_panels
 from genolens.genome.patient import read_patient
-from genolens.genome.pgx import OUTSIDE_ONLY, PHARMCAT_GENES, PgxReport, call_pgx, pgx_panels, pgx_to_json
+from genolens.genome.pgx import OUTSIDE_ONLY, PHARMCAT_GENES, GeneCall, PgxReport, call_pgx, pgx_panels, pgx_to_json
 from tests.factories import DATA, DEMO, need_shared, pharmcat_report
 
 # Reference-allele names differ between tools: PharmCAT calls the CYP2C19 reference haplotype *38.
@@ -243,3 +243,17 @@ def test_whole_genome_assumption_gives_way_to_a_called_variant_it_cannot_explain
     assert as_pharmcat.gene("CYP2C19").diplotypes[0] == "*2/*2"  # the same call without the assumption
     # other genes keep the assumption: DPYD's absent positions are still read as reference
     assert call_pgx(patient).gene("DPYD").phenotype == "Normal Metabolizer"
+
+
+def test_a_half_called_variant_makes_the_gene_indeterminate_with_the_call_named() -> None:
+    """CYP2C19 *2 written ./1 (one allele missing, the other the *2 ALT): not read as missing and the gene called
+    *1/*1 from the other positions, but Indeterminate naming the call; the same site written 0/1 is *1/*2."""
+    def cyp2c19(sample: str) -> GeneCall:
+        p = read_patient(DATA / "pgx_cyp2c19_half_called_star2.vcf", sample=sample)
+        return next(g for g in call_pgx(p).genes if g.gene == "CYP2C19")
+
+    half = cyp2c19("HALF_CALLED")
+    assert (half.phenotype, half.diplotypes) == ("Indeterminate", ())
+    assert "rs4244285 ./1" in half.uncertainty
+    full = cyp2c19("FULLY_CALLED")  # the other CYP2C19 positions are absent: called from those present
+    assert "*1/*2" in full.diplotypes and full.phenotype != "Indeterminate"
