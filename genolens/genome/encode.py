@@ -86,7 +86,7 @@ def call_site(variant: PanelVariant, build: Build, records: Sequence[Record]) ->
     blocks = [r for r in records if r.is_reference_block]
     if at_pos:
         best = _best_record(locus, at_pos)
-        why = next((problems[i] for i, r in enumerate(at_pos) if r is best and i in problems), None)
+        why = problems.get(next(i for i, r in enumerate(at_pos) if r is best))
         if why is not None:
             return replace(base, status="no_call", genotype=best.gt_text, gq=best.gq, dp=best.dp,
                            note=f"genotypes {best.gt_text}: {why}")

@@ -113,25 +113,20 @@ def _join_sample(group: Sequence[Record], maps: Sequence[np.ndarray], ref: str, 
 
 
 def _join_genotypes(gts: Sequence[np.ndarray], maps: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Unphased join of genotype arrays (each (n, ploidy)): per row the ALTs every record gives, REF for the
-    rest, in ascending order; a row with a missing allele, or more ALTs than the ploidy, is all missing.
+    """Unphased join of genotype arrays (each (n, ploidy), no ploidy padding: the cohort reads each ploidy apart
+    and cyvcf2's padding is read as missing): per row the ALTs every record gives, REF for the rest, in ascending
+    order; a row with a missing allele, or more ALTs than the ploidy, is all missing.
     Returns the joined array (n, ploidy) and which rows contradicted (bool, (n,))."""
     n, ploidy = gts[0].shape
     missing = np.zeros(n, dtype=bool)
     carried = []
     for g, m in zip(gts, maps, strict=True):
-        missing |= (g == -1).any(axis=1)
-        pad = g == -2  # ploidy padding (cohort files of mixed ploidy)
-        safe = np.clip(g, 0, len(m) - 1)
-        carried.append(np.where(pad | (g < 0), 0, m[safe]))
+        missing |= (g < 0).any(axis=1)
+        carried.append(np.where(g > 0, m[np.clip(g, 0, len(m) - 1)], 0))
     every = np.concatenate(carried, axis=1)  # (n, records * ploidy): ALT indices given, 0 elsewhere
-    ordered = -np.sort(-every, axis=1)  # largest first
-    contradiction = (ordered[:, ploidy:] > 0).any(axis=1) & ~missing if ordered.shape[1] > ploidy else np.zeros(
-        n, dtype=bool)
-    joined = np.sort(ordered[:, :ploidy], axis=1)
-    padded = (gts[0] == -2)
-    joined = np.where(padded, -2, joined) if padded.any() else joined
-    joined[missing | contradiction] = np.where(padded[missing | contradiction], -2, -1)
+    contradiction = ((every > 0).sum(axis=1) > ploidy) & ~missing
+    joined = np.sort(-np.sort(-every, axis=1)[:, :ploidy], axis=1)  # the ploidy largest, ascending
+    joined[missing | contradiction] = -1
     return joined, contradiction
 
 
