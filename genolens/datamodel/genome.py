@@ -411,3 +411,5 @@ class ReferenceCheck:
     """Of those, the sites where the file's REF is not the FASTA's bases."""
     filled: int
     """Panel sites without a shipped REF fact whose REF the FASTA gave (used by the whole-genome policy)."""
+    left_aligned: int = 0
+    """Indel records of the file moved to their left-aligned position against the FASTA before matching."""

@@ -32,6 +32,7 @@ from genolens.genome.ancestry import ancestry_json, marker_dosages, marker_sites
 from genolens.genome.ancestry import estimate as estimate_ancestry
 from genolens.genome.build import build_from_header, decide_build, ref_tallies
 from genolens.genome.encode import call_panel, encode
+from genolens.genome.left_align import left_aligned, shifted_sites
 from genolens.genome.panel import load_panels
 from genolens.genome.qc import QC_RECORDS, file_qc, panel_warnings
 from genolens.genome.reference import ReferenceFasta, fasta_build, fasta_vote, ref_mismatches, with_fasta_refs
@@ -139,12 +140,16 @@ def read_patient(
         facts = [*variants, *(v for p in shipped for v in p.variants)]
         fastas = [(f, *fasta_build(f, facts)) for f in (stack.enter_context(ReferenceFasta(r)) for r in references)]
         _one_per_build(fastas)
+        # With a FASTA, a panel indel is also looked for wherever in its repeat a caller may have written it.
+        shifted = {b: shifted_sites(variants, b, f.bases) for f, b, _ in fastas}
+        for chrom, pos in (s for extra in shifted.values() for s in extra):
+            targets.setdefault(chrom, []).append(pos)
         vf = stack.enter_context(open_vcf(path, index_cache=cache, targets=targets, qc_cap=max(qc_records, 0),
                                           side_targets=side or None))
         idx = vf.sample_index(sample)
         header_only = header_build_call(vf, build)
         builds: tuple[Build, ...] = (header_only.build,) if header_only else BUILDS
-        sites = _sites(chosen, builds)
+        sites = sorted({*_sites(chosen, builds), *(s for b in builds for s in shifted.get(b, ()))})
         if ancestry:
             sites = sorted({*sites, *(s for b in builds for s in marker_sites(b))})
         report(0.05, f"Reading {len(sites)} panel and ancestry-marker sites and the QC sample")
@@ -161,10 +166,11 @@ def read_patient(
         if fasta is not None:
             why = next(w for f, _, w in fastas if f is fasta)
             compared, mismatches = ref_mismatches(fasta, variants, call.build, refs_at)
+            records, moved = left_aligned(records, fasta.bases)
             filled_panels = [with_fasta_refs(p, call.build, fasta) for p in chosen]
             chosen = tuple(p for p, _ in filled_panels)
             checked = ReferenceCheck(fasta.name, call.build, why, compared, mismatches,
-                                     sum(n for _, n in filled_panels))
+                                     sum(n for _, n in filled_panels), moved)
         results = []
         for p in chosen:
             calls = call_panel(p, call.build, records)
@@ -277,6 +283,7 @@ def patient_to_json(p: PatientGenome) -> dict[str, Any]:
         "reference": None if p.reference is None else {
             "fasta": p.reference.name, "build": p.reference.build, "evidence": p.reference.evidence,
             "sites_compared": p.reference.compared, "panel_refs_supplied": p.reference.filled,
+            "indel_records_left_aligned": p.reference.left_aligned,
             "ref_mismatches": [{"chrom": m.chrom, "pos": m.pos, "file_ref": m.file_ref, "fasta_ref": m.fasta_ref,
                                 "variants": list(m.variants)} for m in p.reference.mismatches],
         },

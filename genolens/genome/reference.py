@@ -5,6 +5,7 @@ ship serve. With one (``--reference GRCh38.fa[.gz]`` on the command line, a serv
 dashboard), GenoLens tells its build (sequence lengths, else its bases at panel sites), checks that the
 file is on it, reports every panel site where the file's REF is not the FASTA's bases, and supplies the
 REF of panel sites that ship without one, so that the whole-genome policy can count them as reference.
+Its bases also left-align the file's indels before matching (:mod:`genolens.genome.left_align`).
 """
 
 from __future__ import annotations
