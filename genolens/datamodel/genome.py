@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
@@ -87,7 +89,17 @@ class Panel:
     variants: tuple[PanelVariant, ...]
     """The variants, in file order; ids are unique."""
     sha256: str
-    """SHA-256 of the TSV bytes: the panel hash that bundles check against."""
+    """SHA-256 of the TSV bytes (every column: REF facts, evidence and sources included)."""
+
+    @property
+    def inputs_sha256(self) -> str:
+        """SHA-256 of what a model reads from the panel: each variant's id, chromosome, position, effect and
+        other allele on both builds, function and activity value, in order. REF facts, evidence, sources and
+        frequencies are left out, so a REF fact added to the panel does not void the bundles trained on it (the
+        inputs they read are the same); any change to a variant, its position or its alleles does."""
+        rows = [[v.id, *(f"{x.chrom}:{x.pos}:{x.effect_allele}:{x.other_allele}" for x in (v.grch38, v.grch37)),
+                 v.function, "" if v.activity_value is None else repr(v.activity_value)] for v in self.variants]
+        return hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

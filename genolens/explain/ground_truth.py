@@ -58,6 +58,7 @@ from genolens.explain.truth_metrics import (
     validate_outcome,
 )
 from genolens.modeling.bundle import dumps_toml, json_safe, load_bundle
+from genolens.modeling.outcomes import truth_on_panel
 from genolens.modeling.train import simulator_truth
 from genolens.modeling.train_config import TrainConfig
 from genolens.modeling.training_data import impute, known_outcomes_only, load_cohort, split_indices
@@ -135,7 +136,7 @@ def validate_bundle(bundle_path: str | Path, cohort_dir: str | Path, *, n_patien
     if absent:
         raise GroundTruthError(f"{cohort / 'truth.json'} has no truth for {', '.join(absent)} (bundle "
                               f"{bundle.name}); validate against the simulated cohort the bundle was trained on.")
-    changed = [o for o in bundle.outputs if truth[o].get("panel_sha256") != bundle.panel.sha256]
+    changed = [o for o in bundle.outputs if not truth_on_panel(truth[o], bundle.panel)]
     if changed:
         raise GroundTruthError(f"The truth of {', '.join(changed)} was simulated on another version of panel "
                               f"{bundle.panel.name}; rerun make models.")

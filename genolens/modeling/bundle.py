@@ -295,8 +295,15 @@ def _load(folder: Path, card_bytes: bytes, panel_dir: Path | None) -> Bundle:
 
 
 def _checked_panel(name: str, pan: Mapping[str, str], directory: Path | None) -> Panel:
+    """The bundle's panel, checked: its inputs (``Panel.inputs_sha256``) when the card records them, so that REF
+    facts added since training are used; else the whole file's bytes (cards written before the inputs hash)."""
     panel = load_panel(str(pan["name"]), directory=directory)
-    if panel.sha256 != pan["sha256"]:
+    if "inputs_sha256" in pan:
+        if panel.inputs_sha256 != pan["inputs_sha256"]:
+            raise BundleError(f"Bundle {name} was trained on panel {pan['name']} whose inputs (variants, positions, "
+                              f"alleles) had hash {pan['inputs_sha256']}; they now have hash {panel.inputs_sha256}: "
+                              "a variant, position or allele changed. Retrain with make models.")
+    elif panel.sha256 != pan["sha256"]:
         raise BundleError(f"Bundle {name} was trained on panel {pan['name']} with hash {pan['sha256']}; the panel "
                           f"now has hash {panel.sha256}; retrain with make models.")
     return panel

@@ -28,7 +28,7 @@ from genolens.modeling.bundle import (
 from genolens.modeling.card import covariate_kind
 from genolens.modeling.logistic import sigmoid
 from genolens.modeling.networks import NetworkKind
-from genolens.modeling.outcomes import COVARIATE_UNITS, OUTCOME_WORDS, SIMULATED_HORIZON
+from genolens.modeling.outcomes import COVARIATE_UNITS, OUTCOME_WORDS, SIMULATED_HORIZON, truth_on_panel
 from genolens.modeling.train import TrainResult, simulator_oracle, simulator_truth, train_cohort
 from genolens.modeling.train_config import TrainConfig
 from genolens.modeling.training_data import Cohort, known_outcomes_only, load_cohort
@@ -81,7 +81,8 @@ def write_trained_bundle(out: Path, result: TrainResult, cohort: Cohort, panel: 
                                    "simulated training cohort (ages 25-85). Not validated for clinical use.",
                    "seed": result.config.seed, **({"sexes": list(sexes)} if sexes else {})},
         "architecture": asdict(result.network),
-        "panel": {"name": panel.name, "sha256": panel.sha256, "file": "", "build_of_training_vcf": cohort.build},
+        "panel": {"name": panel.name, "sha256": panel.sha256, "inputs_sha256": panel.inputs_sha256, "file": "",
+                  "build_of_training_vcf": cohort.build},
         "inputs": {"genetic": list(cohort.genetic_names), "covariates": list(cohort.covariate_names),
                    "coverage_threshold": 0.8,
                    "missing_genetic": "imputed with the population mean dosage (reference.npz) and flagged",
@@ -139,7 +140,7 @@ def train_bundle(vcf: str | os.PathLike[str], phenotypes: str | os.PathLike[str]
     cohort = known_outcomes_only(load_cohort(vcf, phenotypes, chosen, outcomes=outcomes, covariates=covariates,
                                              build=build))
     cfg = config or TrainConfig(members=members, seed=seed, select=select)
-    known = all(o in mine and mine[o].get("panel_sha256") == chosen.sha256
+    known = all(o in mine and truth_on_panel(mine[o], chosen)
                 and set(mine[o]["covariates"]) <= set(cohort.covariate_names) for o in cohort.outcome_names)
     result = train_cohort(cohort, cfg, kind=kind, oracle=simulator_oracle(mine) if mine and known else None)
     sexes = sorted({_SEX_WORDS[float(mine[o]["population"]["cov_sex"])] for o in cohort.outcome_names

@@ -33,7 +33,7 @@ from genolens.modeling.architecture import member_logits
 from genolens.modeling.bundle import Bundle, dumps_toml, json_safe
 from genolens.modeling.evaluate import auroc, calibration, ece
 from genolens.modeling.logistic import sigmoid
-from genolens.modeling.outcomes import oracle_logit
+from genolens.modeling.outcomes import oracle_logit, truth_on_panel
 from genolens.modeling.train import simulator_truth
 from genolens.modeling.training_data import impute, known_outcomes_only, load_cohort
 
@@ -61,7 +61,7 @@ def fresh_metrics(bundle: Bundle, cohort_dir: str | Path) -> dict[str, Any]:
     """
     folder = Path(cohort_dir)
     truth = simulator_truth(folder / "truth.json")
-    missing = [o for o in bundle.outputs if o not in truth or truth[o].get("panel_sha256") != bundle.panel.sha256]
+    missing = [o for o in bundle.outputs if o not in truth or not truth_on_panel(truth[o], bundle.panel)]
     if missing:
         raise GroundTruthError(f"{folder / 'truth.json'} has no truth on this panel version for "
                                f"{', '.join(missing)}; simulate the fresh cohort with the current code.")

@@ -228,7 +228,8 @@ def outcome_models(panels: Mapping[str, Panel]) -> dict[str, Truth]:
         def centre(name: str) -> float:  # variants: the European mean dosage; covariates, features: none
             return round(2 * eur[name], 6) if name in eur and name not in features else 0.0
 
-        return {"panel": panel, "panel_sha256": p.sha256, "panel_variant_ids": [v.id for v in p.variants],
+        return {"panel": panel, "panel_sha256": p.sha256, "panel_inputs_sha256": p.inputs_sha256,
+                "panel_variant_ids": [v.id for v in p.variants],
                 "link": "logit", "intercept": 0.0, "covariates": sorted({*cov, *reads}),
                 "covariate_effects": dict(cov), "variant_effects": dict(var), "features": copy.deepcopy(features),
                 "feature_effects": dict(feat),
@@ -465,3 +466,11 @@ COVARIATE_UNITS: dict[str, str] = {
     "cov_capecitabine": "1 = oral capecitabine, 0 = IV 5-FU",
 }
 """Units (or coding) of each simulated covariate, as :func:`draw_covariates` draws them."""
+
+
+def truth_on_panel(entry: Mapping[str, Any], panel: Panel) -> bool:
+    """Whether a truth entry (``truth.json``) was simulated on this panel's inputs: its variants, positions and
+    alleles (``Panel.inputs_sha256``), or, for a truth written before that hash, the panel file's bytes."""
+    if "panel_inputs_sha256" in entry:
+        return bool(entry["panel_inputs_sha256"] == panel.inputs_sha256)
+    return bool(entry.get("panel_sha256") == panel.sha256)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -61,16 +62,47 @@ def test_card_states_what_a_reader_needs(trained: tuple[Path, TrainResult]) -> N
     assert sorted(ref["ancestries"].tolist()) == ["AFR", "EUR"]
 
 
-@pytest.mark.slow  # trains a model
-def test_a_changed_panel_is_refused(trained: tuple[Path, TrainResult], tmp_path: Path) -> None:
-    path, _ = trained
-    panels = tmp_path / "panels"
-    panels.mkdir()
+def _edited_panel(path: Path, folder: Path, old: str, new: str) -> Path:
     original = (path.parents[2] / "panels" / "tiny.tsv").read_text()
-    (panels / "tiny.tsv").write_text(original.replace("Tiny test panel", "Tiny test panel, edited"))
+    assert old in original
+    folder.mkdir()
+    (folder / "tiny.tsv").write_text(original.replace(old, new, 1))
+    return folder
+
+
+@pytest.mark.slow  # trains a model
+def test_a_changed_variant_is_refused_and_a_ref_fact_added_is_used(trained: tuple[Path, TrainResult],
+                                                                  tmp_path: Path) -> None:
+    path, _ = trained
+    rs1 = "rs1\tG1\t\t1\t10000\t\tA\tG"  # id, rsid, gene, allele name, GRCh38 chrom, pos, REF (none), effect, other
+    moved = _edited_panel(path, tmp_path / "effect", rs1, rs1.replace("\tA\tG", "\tC\tG"))
+    with pytest.raises(BundleError, match=r"Bundle tiny_risk/0.1.0 was trained on panel tiny whose inputs \(variants, "
+                                          r"positions, alleles\) had hash [0-9a-f]{64}; they now have hash "
+                                          r"[0-9a-f]{64}: a variant, position or allele changed"):
+        load_bundle(path, panel_dir=moved)
+    with_ref = _edited_panel(path, tmp_path / "ref", rs1, rs1.replace("\t\tA\tG", "\tG\tA\tG"))
+    b = load_bundle(path, panel_dir=with_ref)
+    trained_on = load_bundle(path, panel_dir=path.parents[2] / "panels").panel
+    assert b.panel.variants[0].grch38.ref == "G" and trained_on.variants[0].grch38.ref == ""
+    assert b.panel.sha256 != trained_on.sha256 and b.panel.inputs_sha256 == trained_on.inputs_sha256
+
+
+@pytest.mark.slow  # trains a model
+def test_a_card_without_the_inputs_hash_checks_the_panel_file(trained: tuple[Path, TrainResult],
+                                                              tmp_path: Path) -> None:
+    path, _ = trained
+    old = tmp_path / "tiny_risk" / "0.1.0"
+    shutil.copytree(path, old)
+    card = (old / "card.toml").read_text()
+    assert "inputs_sha256 = " in card
+    (old / "card.toml").write_text("\n".join(line for line in card.split("\n") if not line.startswith("inputs_sha256")))
+    (tmp_path / "panels").mkdir()
+    shutil.copy(path.parents[2] / "panels" / "tiny.tsv", tmp_path / "panels" / "tiny.tsv")
+    assert load_bundle(old, panel_dir=tmp_path / "panels").name == "tiny_risk"
+    edited = _edited_panel(path, tmp_path / "edited", "Tiny test panel", "Tiny test panel, edited")
     with pytest.raises(BundleError, match=r"Bundle tiny_risk/0.1.0 was trained on panel tiny with hash [0-9a-f]{64}; "
                                           r"the panel now has hash [0-9a-f]{64}; retrain with make models"):
-        load_bundle(path, panel_dir=panels)
+        load_bundle(old, panel_dir=edited)
 
 
 @pytest.mark.slow  # trains a model
