@@ -291,7 +291,11 @@ def report(results: dict[int, dict[str, list[Run]]], smoke: bool) -> int:
               f"({c['genolens_2w'] / c['plink2_2t']:.0f}) | {g1 / g2:.2f} | {peak:.0f} MB | {load:.1f} |")
     print("(medians: wall clock, and in brackets CPU seconds of the process and its waited-for children; each run's "
           "figures and load above)")
-    big = max(n for n, rs in results.items() if rs.get("genolens_1w") and rs.get("genolens_2w"))
+    both = [n for n, rs in results.items() if rs.get("genolens_1w") and rs.get("genolens_2w")]
+    if not both:  # e.g. one big size run with one contender only: no speed-up, no projection
+        print("(no size ran with both 1 and 2 workers: no speed-up or projection)")
+        return 0
+    big = max(both)
     runs = results[big]
     phases = [r.phases for r in runs["genolens_1w"] if r.phases]
     two = [r.phases for r in runs["genolens_2w"] if r.phases]

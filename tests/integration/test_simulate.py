@@ -271,10 +271,16 @@ def test_demo_tpmt_3a_is_phased_in_cis() -> None:
 
 def test_demo_high_polygenic_risk() -> None:
     prs77 = prs77_log_or(load_panel("breast_cancer"))
-    _, sites = _sites("high_polygenic_breast_risk.vcf.gz")
-    # A variant-only VCF omits hom-REF sites; REF is the non-effect allele at every PRS77 site.
-    score = sum(beta * (sites[vid].dosage or 0.0) for vid, beta in prs77.items())
-    assert score > 1.44  # mean + 2.33 sd of 400 simulated Europeans (0.38 +/- 0.45): above the 99th percentile
+    # A variant-only VCF omits hom-REF sites: read as a whole-genome call set, where the REF facts say which
+    # allele an absent site carries (the effect allele where it is REF). Where the panel has no REF fact the demo,
+    # like the simulator, writes the other allele as REF, so an absent site (missing here) carries no effect allele.
+    patient = read_patient(DEMO / "high_polygenic_breast_risk.vcf.gz", qc_records=0, absent="reference")
+    f = next(r.features for r in patient.panels if r.panel == "breast_cancer")
+    dosage = {vid: (0.0 if missing else float(x)) for vid, x, missing in zip(f.names, f.values, f.missing, strict=True)}
+    origin = dict(zip(f.names, f.origin, strict=True))
+    assert any(origin[vid] == "assumed_reference" and dosage[vid] == 2.0 for vid in prs77)  # effect allele = REF
+    score = sum(beta * dosage[vid] for vid, beta in prs77.items())
+    assert score > 1.42  # mean + 2.33 sd of 400 simulated Europeans (0.37 +/- 0.45): above the 99th percentile
 
 
 def test_demo_array_like_misses_about_40_percent() -> None:
