@@ -101,6 +101,11 @@ class Panel:
                  v.function, "" if v.activity_value is None else repr(v.activity_value)] for v in self.variants]
         return hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
 
+    def pinned_by(self, inputs_sha256: str | None, sha256: str | None) -> bool:
+        """Whether a pin recorded with a model or a simulated truth fits this panel: its inputs hash when the pin
+        has one, else (pins written before that hash) the file's bytes."""
+        return self.inputs_sha256 == inputs_sha256 if inputs_sha256 is not None else self.sha256 == sha256
+
 
 @dataclass(frozen=True)
 class Contig:

@@ -36,6 +36,11 @@ def _plain(allele: str) -> bool:
     return bool(allele) and set(allele.upper()) <= set("ACGTN")
 
 
+def _single_bases(r: Record) -> bool:
+    """An SNV (every allele one base): nothing to trim or shift, so the FASTA is not asked (most records)."""
+    return len(r.ref) == 1 and all(len(a) == 1 for a in r.alts)
+
+
 def _on(bases: Bases, chrom: str) -> Callable[[int, int], str]:
     """``bases`` on one chromosome."""
     return lambda pos, n: bases(chrom, pos, n)
@@ -88,9 +93,9 @@ def equivalent_positions(bases: Callable[[int, int], str], pos: int, ref: str, a
         pos += 1
     start = pos
     while pos - start < MAX_SHIFT:  # shift right while the base after the event repeats its first base
-        changed = (r or a)[0]
+        first = (r or a)[0]
         after = bases(pos + len(r), 1)
-        if not after or after != changed:
+        if not after or after != first:
             break
         r, a = (r[1:] + after, a) if r else (r, a[1:] + after)
         pos += 1
@@ -113,7 +118,8 @@ def left_aligned(records: Mapping[Site, Sequence[_R]], bases: Bases) -> tuple[di
             new = done.get(id(r))
             if new is None:
                 new = r
-                aligned = None if r.is_reference_block else left_align(_on(bases, chrom), r.pos, r.ref, r.alts)
+                aligned = None if r.is_reference_block or _single_bases(r) else left_align(
+                    _on(bases, chrom), r.pos, r.ref, r.alts)
                 if aligned is not None and aligned[0] != r.pos:
                     p, ref, alts = aligned
                     new = replace(r, pos=p, ref=ref, alts=alts, end=p + len(ref) - 1)

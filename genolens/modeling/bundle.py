@@ -298,15 +298,14 @@ def _checked_panel(name: str, pan: Mapping[str, str], directory: Path | None) ->
     """The bundle's panel, checked: its inputs (``Panel.inputs_sha256``) when the card records them, so that REF
     facts added since training are used; else the whole file's bytes (cards written before the inputs hash)."""
     panel = load_panel(str(pan["name"]), directory=directory)
+    if panel.pinned_by(pan.get("inputs_sha256"), pan["sha256"]):
+        return panel
     if "inputs_sha256" in pan:
-        if panel.inputs_sha256 != pan["inputs_sha256"]:
-            raise BundleError(f"Bundle {name} was trained on panel {pan['name']} whose inputs (variants, positions, "
-                              f"alleles) had hash {pan['inputs_sha256']}; they now have hash {panel.inputs_sha256}: "
-                              "a variant, position or allele changed. Retrain with make models.")
-    elif panel.sha256 != pan["sha256"]:
-        raise BundleError(f"Bundle {name} was trained on panel {pan['name']} with hash {pan['sha256']}; the panel "
-                          f"now has hash {panel.sha256}; retrain with make models.")
-    return panel
+        raise BundleError(f"Bundle {name} was trained on panel {pan['name']} whose inputs (variants, positions, "
+                          f"alleles) had hash {pan['inputs_sha256']}; they now have hash {panel.inputs_sha256}: "
+                          "a variant, position or allele changed. Retrain with make models.")
+    raise BundleError(f"Bundle {name} was trained on panel {pan['name']} with hash {pan['sha256']}; the panel "
+                      f"now has hash {panel.sha256}; retrain with make models.")
 
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"

@@ -471,6 +471,4 @@ COVARIATE_UNITS: dict[str, str] = {
 def truth_on_panel(entry: Mapping[str, Any], panel: Panel) -> bool:
     """Whether a truth entry (``truth.json``) was simulated on this panel's inputs: its variants, positions and
     alleles (``Panel.inputs_sha256``), or, for a truth written before that hash, the panel file's bytes."""
-    if "panel_inputs_sha256" in entry:
-        return bool(entry["panel_inputs_sha256"] == panel.inputs_sha256)
-    return bool(entry.get("panel_sha256") == panel.sha256)
+    return panel.pinned_by(entry.get("panel_inputs_sha256"), entry.get("panel_sha256"))
