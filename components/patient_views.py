@@ -65,8 +65,8 @@ def build_summary(build: BuildCall, reference: ReferenceCheck | None = None) -> 
     if reference is not None:
         st.caption(f"Reference FASTA {inert.name(reference.name)} ({reference.build}): {reference.compared} panel "
                    f"sites compared with the file's REF, {len(reference.mismatches)} mismatches; "
-                   f"{reference.filled} panel sites got their REF from it; {reference.left_aligned} indel "
-                   "records were left-aligned against it before matching.")
+                   f"{reference.filled} panel sites got their REF from it; indel records left-aligned against it "
+                   f"before matching: {reference.left_aligned}.")
 
 
 def ancestry_summary(a: AncestryEstimate | None) -> None:

@@ -361,7 +361,7 @@ def _text(p: PatientGenome) -> str:
     if (ref := p.reference) is not None:
         lines.append(f"  reference FASTA {ref.name} ({ref.build}): {ref.compared} panel sites compared, "
                      f"{len(ref.mismatches)} REF mismatches, {ref.filled} panel REFs supplied, "
-                     f"{ref.left_aligned} indel records left-aligned")
+                     f"indel records left-aligned: {ref.left_aligned}")
         lines += [f"  REF mismatch: {m.chrom}:{m.pos} file {m.file_ref}, FASTA {m.fasta_ref} ({', '.join(m.variants)})"
                   for m in ref.mismatches]
     qc = p.qc
