@@ -112,7 +112,7 @@ def fuzz_corpus(folder: Path, n: int = N_FILES, seed: int = FUZZ_SEED) -> list[P
             path.write_bytes(data)
         else:
             path = folder / f"{stem}.vcf.gz"
-            path.write_bytes(gzip.compress(data) if container == "gz" else bgzf_compress(data))
+            path.write_bytes(gzip.compress(data, mtime=0) if container == "gz" else bgzf_compress(data))
         out.append(path)
     return out
 
