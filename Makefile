@@ -49,13 +49,13 @@ bench: $(VENV)/.dev
 	$(PY) bench/ingest.py
 
 # Regenerate the simulated training cohort and retrain every shipped bundle (deterministic seeds).
-COHORT := data/cohorts/sim-1m
+COHORT := data/cohorts/sim-2m
 # A cohort simulated with a seed never used in training, selection or calibration: every card's
 # [validation] (explanations) and [fresh_validation] (discrimination, calibration, 10-year E/O) figures.
 FRESH := data/cohorts/fresh-200k
 MODEL_VERSION := 2.0.0
 models: $(VENV)/.runtime
-	$(PY) -m genolens simulate --n 1000000 --seed 20261126 --out $(COHORT)
+	$(PY) -m genolens simulate --n 2000000 --seed 20261126 --out $(COHORT) --build GRCh38
 	$(PY) -m genolens simulate --n 200000 --seed 20261208 --out $(FRESH) --build GRCh38
 	for panel in breast_cancer coronary_artery_disease type_2_diabetes; do \
 	  $(PY) -m genolens train --vcf $(COHORT)/cohort.GRCh38.vcf.gz --phenotypes $(COHORT)/phenotypes.csv \
@@ -72,7 +72,7 @@ clean:
 # A fresh simulated population (a seed never used in training) against the published ORs and cited frequencies.
 .PHONY: check-simulation
 check-simulation: $(VENV)/.runtime
-	$(PY) -m genolens check-simulation --n 1000000 --seed 20261207
+	$(PY) -m genolens check-simulation --n 3000000 --seed 20261207
 
 # Check every bundle against the fresh cohort's truth (explanations, discrimination, calibration); figures go into each card.
 .PHONY: validate

@@ -126,11 +126,15 @@ def simulate_reference_women(bundle: Bundle, *, n: int = REFERENCE_WOMEN, seed: 
     family history as the simulator draws it (more often in carriers); age :data:`AGE_HELD`; sex female.
     Any other covariate is set to the bundle's mean.
     """
+    from genolens.genome.panel import load_panel
+    from genolens.modeling.fixed_truth import disease_variants
     from genolens.modeling.haplotypes import POPULATIONS, draw_haplotypes, simulate_windows
-    from genolens.modeling.outcomes import HIGH_PENETRANCE_LOG_OR, draw_covariates
+    from genolens.modeling.outcomes import HIGH_PENETRANCE_LOG_OR, draw_covariates, outcome_models
+    from genolens.modeling.simulate import PANELS
 
     variants = list(bundle.panel.variants)
-    windows = simulate_windows(variants, seed=seed, background=False)
+    apart = disease_variants(outcome_models({p: load_panel(p) for p in PANELS}))  # as the training simulator
+    windows = simulate_windows(variants, seed=seed, background=False, apart=apart)
     col = {v.id: j for j, v in enumerate(v for w in windows for v in w.variants)}
     rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
     ancestry = np.full(n, POPULATIONS.index(REFERENCE_ANCESTRY), dtype=np.int8)

@@ -36,18 +36,6 @@ def _linear_parameters(member: nn.Module) -> list[nn.Parameter]:
     return [p for path in paths for p in path.parameters()]
 
 
-def interaction_mask(start: np.ndarray, n_genetic: int, keep: int) -> np.ndarray:
-    """bool, shape (n_genetic,): the ``keep`` genetic inputs with the largest absolute standardised
-    coefficient (largest over outputs) in a linear fit ``start`` (n_outputs, 1 + n_inputs); all when
-    ``keep`` is 0 or at least ``n_genetic``."""
-    if keep <= 0 or keep >= n_genetic:
-        return np.ones(n_genetic, dtype=bool)
-    size = np.abs(start[:, 1:1 + n_genetic]).max(axis=0)  # (n_genetic,)
-    mask = np.zeros(n_genetic, dtype=bool)
-    mask[np.argsort(-size, kind="stable")[:keep]] = True
-    return mask
-
-
 def fit_member(member: nn.Module, x: torch.Tensor, y: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor,
                cfg: TrainConfig, *, seed: int, inputs: torch.Tensor | None = None,
                keep: torch.Tensor | None = None) -> int:
@@ -151,12 +139,15 @@ def linear_fit(z: np.ndarray, y: np.ndarray, *, ridge: float = 1.0, near: np.nda
     return rows
 
 
-def selected_inputs(z: np.ndarray, y: np.ndarray, beta: np.ndarray, n_genetic: int) -> np.ndarray:
+def selected_inputs(z: np.ndarray, y: np.ndarray, beta: np.ndarray, n_genetic: int, *,
+                    criterion: str = "aic") -> np.ndarray:
     """bool, shape (n_outputs, n_genetic): the genetic inputs each output keeps (:func:`select_inputs`),
-    from the linear fit ``beta`` (n_outputs, 1 + k) on standardised inputs ``z`` (n, k), outcomes ``y``."""
+    from the linear fit ``beta`` (n_outputs, 1 + k) on standardised inputs ``z`` (n, k), outcomes ``y``;
+    ``criterion`` ``aic`` or ``bic`` chooses the penalty."""
     keep = np.zeros((y.shape[1], n_genetic), dtype=bool)
     for k in range(y.shape[1]):
         known = ~np.isnan(y[:, k])
-        keep[k] = select_inputs(beta[k], information(z[known], beta[k]), n_genetic)[0]
+        per_input = float(np.log(known.sum())) if criterion == "bic" else 2.0
+        keep[k] = select_inputs(beta[k], information(z[known], beta[k]), n_genetic, per_input=per_input)[0]
     return keep
 

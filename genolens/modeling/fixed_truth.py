@@ -128,13 +128,26 @@ def fix_intercepts(models: dict[str, dict[str, Any]], panels: Mapping[str, Panel
         models[name].update(copy.deepcopy(values))
 
 
-def _fixed_values(models: dict[str, dict[str, Any]], panels: Mapping[str, Panel]) -> dict[str, dict[str, Any]]:
-    reads = {i for t in models.values() for i in t["variant_effects"]} | {
+DISEASES: tuple[str, ...] = ("y_breast_cancer", "y_coronary_artery_disease", "y_type_2_diabetes")
+"""The disease outcomes: each causal variant's own effect is its published (marginal) per-allele odds ratio."""
+
+
+def disease_variants(models: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
+    """The variants a true disease model reads (:data:`DISEASES`): simulated apart, out of each other's LD."""
+    return read_variants({name: t for name, t in models.items() if name in DISEASES})
+
+
+def read_variants(models: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
+    """The variants some true model reads: its own effects, interaction partners and derived features' inputs."""
+    return frozenset({i for t in models.values() for i in t["variant_effects"]} | {
         i for t in models.values() for term in t["interactions"] for i in (term["a"], term["b"])} | {
         i for t in models.values() for f in t["features"].values()
         for i in ([*f["values"]] if f["kind"] == "activity_deficit" else
-                  [g for group in f.get("groups", []) for g in group])}
-    ancestry, dosages, cov = reference_population(panels, reads)
+                  [g for group in f.get("groups", []) for g in group])})
+
+
+def _fixed_values(models: dict[str, dict[str, Any]], panels: Mapping[str, Panel]) -> dict[str, dict[str, Any]]:
+    ancestry, dosages, cov = reference_population(panels, set(read_variants(models)))
     fixed: dict[str, dict[str, Any]] = {}
     for name, truth in models.items():
         if truth["link"] != "logit":

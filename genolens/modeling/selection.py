@@ -1,4 +1,4 @@
-"""Which genetic inputs a network may use: adaptive lasso on the least-squares approximation, by AIC.
+"""Which genetic inputs a network may use: adaptive lasso on the least-squares approximation, by BIC.
 
 A ridge logistic fit of hundreds of panel variants gives every variant a weight, and so every
 variant a contribution: a non-causal neighbour in linkage disequilibrium with a causal variant, or a
@@ -15,9 +15,13 @@ information at ``b``,
     minimise  1/2 (beta - b)' H (beta - b) + lam * sum_j |beta_j| / |b_j|      (genetic j only)
 
 by coordinate descent along a path of ``lam``; ``(beta - b)' H (beta - b)`` is the deviance lost
-against the full fit, so AIC picks ``lam`` minimising it plus 2 per selected input. The intercept and
-the covariates are never penalised. AIC rather than BIC: a causal variant wrongly dropped costs the
-explanation more than a null variant wrongly kept with a small weight.
+against the full fit, so BIC picks ``lam`` minimising it plus ``log(n)`` per selected input (AIC: 2).
+The intercept and the covariates are never penalised. BIC rather than AIC (``TrainConfig.selection``):
+on the breast-cancer panel AIC kept 135 inputs, about 53 of them non-causal neighbours whose weight
+came from linkage disequilibrium, and a cohort drawn from other haplotype pools read the network as
+over-confident (calibration slope 0.934 against BIC's 0.961, with BIC's 63 inputs; the AUROC was
+0.7139 against 0.7143). Pairs of inputs whose product matters are screened
+by :func:`interacting_inputs`.
 """
 
 from __future__ import annotations
@@ -82,8 +86,8 @@ def lsa_lasso(b: np.ndarray, h: np.ndarray, penalty: np.ndarray, lam: float,
     return beta
 
 
-def select_inputs(b: np.ndarray, h: np.ndarray, n_genetic: int) -> tuple[np.ndarray, float]:
-    """The genetic inputs kept by the adaptive LSA lasso with the AIC-chosen penalty.
+def select_inputs(b: np.ndarray, h: np.ndarray, n_genetic: int, *, per_input: float = 2.0) -> tuple[np.ndarray, float]:
+    """The genetic inputs kept by the adaptive LSA lasso with the penalty an information criterion chooses.
 
     Parameters
     ----------
@@ -93,6 +97,8 @@ def select_inputs(b: np.ndarray, h: np.ndarray, n_genetic: int) -> tuple[np.ndar
         shape (1 + n_inputs, 1 + n_inputs): information at ``b`` (:func:`information`).
     n_genetic : int
         How many of the slopes (after the intercept) are genetic inputs, the only ones penalised.
+    per_input : float
+        What the criterion charges per input kept, on the deviance scale: 2 is AIC, ``log(n)`` BIC.
 
     Returns
     -------
@@ -115,9 +121,80 @@ def select_inputs(b: np.ndarray, h: np.ndarray, n_genetic: int) -> tuple[np.ndar
     for lam in lam_max * np.logspace(0.0, -4.0, N_LAMBDAS):
         beta = lsa_lasso(b, h, penalty, float(lam), start=beta)
         d = beta - b
-        aic = float(d @ h @ d) + 2.0 * float(np.count_nonzero(beta[g]))
+        aic = float(d @ h @ d) + per_input * float(np.count_nonzero(beta[g]))
         if best is None or aic < best[0]:
             best = (aic, beta.copy(), float(lam))
     if best is None:  # no genetic input: nothing to select
         return np.zeros(0, dtype=bool), 0.0
     return best[1][g] != 0.0, best[2]
+
+
+def interacting_inputs(z: np.ndarray, y: np.ndarray, beta: np.ndarray, keep: np.ndarray, *, alpha: float,
+                       most: int) -> np.ndarray:
+    """The genetic inputs the interaction path reads: those of the pairs a forward score-test screen keeps.
+
+    Each step tests every pair's product term (the standardised dosages ``z_a z_b``) added to the current
+    fit by its score statistic: ``U = sum r z_a z_b`` over people, with ``r = y - p`` the fit's residuals,
+    against ``sum w (z_a z_b)^2`` (``w = p (1 - p)``; this ignores the small share of the product the
+    fitted terms explain, so it errs towards keeping the path empty). The strongest pair passing at
+    family-wise level ``alpha`` (Bonferroni over the pairs of the inputs the output keeps) is added to the
+    fit, which is refitted, and the screen repeats. Conditioning on the pairs found keeps a neighbour in
+    linkage disequilibrium with an interacting variant from entering as a pair of its own. It stops when
+    no pair passes or the next would take the kept inputs past ``most``.
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        shape (n, n_inputs): standardised training inputs, the genetic ones first.
+    y : numpy.ndarray
+        shape (n, n_outputs): 0/1, NaN where unknown.
+    beta : numpy.ndarray
+        shape (n_outputs, 1 + n_inputs): the selected linear fit (intercept, then slopes).
+    keep : numpy.ndarray
+        bool, shape (n_outputs, n_genetic): the genetic inputs each output reads.
+    alpha : float
+        Family-wise level of each step.
+    most : int
+        The largest number of inputs kept (0: no cap).
+
+    Returns
+    -------
+    numpy.ndarray
+        bool, shape (n_genetic,): read by the interaction path (union over the outputs).
+    """
+    from statistics import NormalDist
+
+    from genolens.modeling.evaluate import fit_logistic
+
+    n_genetic = keep.shape[1]
+    mask = np.zeros(n_genetic, dtype=bool)
+    for k in range(y.shape[1]):
+        cols = np.flatnonzero(keep[k])
+        if len(cols) < 2:
+            continue
+        known = ~np.isnan(y[:, k])
+        used = np.concatenate([cols, np.arange(n_genetic, z.shape[1])])  # kept genetic inputs, covariates
+        x = z[np.ix_(known, used)]  # (n_known, n_used)
+        yk = y[known, k]
+        start = beta[k, 0] + x @ beta[k, 1 + used]  # (n_known,): the selected fit's logit
+        g = x[:, : len(cols)]
+        g2 = g * g
+        bound = NormalDist().inv_cdf(1.0 - alpha / (len(cols) * (len(cols) - 1)))  # two-sided, / pairs
+        products: list[np.ndarray] = []
+        tested = np.ones((len(cols), len(cols)), dtype=bool)
+        np.fill_diagonal(tested, False)
+        logit = start
+        while True:
+            p = sigmoid(logit)
+            score = (g * (yk - p)[:, None]).T @ g  # (m, m): sum r z_a z_b
+            variance = (g2 * (p * (1.0 - p))[:, None]).T @ g2  # (m, m): sum w z_a^2 z_b^2
+            stat = np.where(tested, np.abs(score) / np.sqrt(np.maximum(variance, 1e-300)), 0.0)
+            a, b = np.unravel_index(int(np.argmax(stat)), stat.shape)
+            if stat[a, b] <= bound or (most and mask.sum() + (~mask[cols[[a, b]]]).sum() > most):
+                break
+            tested[a, b] = tested[b, a] = False
+            mask[cols[[a, b]]] = True
+            products.append(g[:, a] * g[:, b])
+            delta = fit_logistic(np.column_stack([x, *products]), yk, ridge=1.0, offset=start)
+            logit = start + delta[0] + np.column_stack([x, *products]) @ delta[1:]
+    return mask

@@ -38,7 +38,7 @@ from genolens.errors import OptionError
 from genolens.genome.panel import load_panel
 from genolens.modeling.allele_frequencies import eaf_source, target_frequencies
 from genolens.modeling.cohort_vcf import write_cohort_vcf
-from genolens.modeling.fixed_truth import NOT_APPLICABLE, draw_outcomes, truth_models
+from genolens.modeling.fixed_truth import NOT_APPLICABLE, disease_variants, draw_outcomes, truth_models
 from genolens.modeling.haplotypes import (
     FLANK,
     LOCUS_GAP,
@@ -197,7 +197,8 @@ def draw_population(*, n: int, seed: int, pool: int = POOL_SIZE, panels: Mapping
         raise OptionError(f"Build {bad[0]!r} unknown. Choose from: {', '.join(BUILDS)}.")
     panels = dict(panels) if panels is not None else {p: load_panel(p) for p in PANELS}
     variants = list({v.id: v for p in PANELS for v in panels[p].variants}.values())
-    windows = simulate_windows(variants, seed=seed, pool=pool, background=False)
+    models = truth_models(panels)
+    windows = simulate_windows(variants, seed=seed, pool=pool, background=False, apart=disease_variants(models))
     ordered = [v for w in windows for v in w.variants]
     col = {v.id: j for j, v in enumerate(ordered)}
     rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
@@ -211,7 +212,6 @@ def draw_population(*, n: int, seed: int, pool: int = POOL_SIZE, panels: Mapping
     cov = draw_covariates(rng, ancestry, carrier)
     dosages = {p: (h1[:, [col[v.id] for v in panels[p].variants]] + h2[:, [col[v.id] for v in panels[p].variants]])
                for p in PANELS}
-    models = truth_models(panels)
     outcomes, onsets = draw_outcomes(rng, models, dosages, cov)
     return Population(models, windows, ordered, h1, h2, ancestry, cov, dosages, outcomes, onsets)
 

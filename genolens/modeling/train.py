@@ -7,8 +7,10 @@ in every path, ``TrainConfig.select``), and the selected model is refitted. Each
 its own bootstrap resample of the training part (so members differ as models fitted to different
 samples of the population would, and their spread reflects estimation uncertainty), starting from
 a ridge logistic fit on that resample (interaction output silent). A risk network's interaction
-path reads only the genetic inputs with the largest coefficients in that fit (with hundreds of
-panel variants an unrestricted path fits noise before it finds the few true interactions). For the
+path reads only the genetic inputs of pairs whose product passes a score test on the selected fit
+(:func:`~genolens.modeling.selection.interacting_inputs`, Bonferroni over the pairs; the same inputs for
+every member): with hundreds of panel variants an unrestricted path fits noise before it finds the
+few true interactions, and a pair's partners need not have large main effects. For the
 first epochs the linear paths stay frozen and only the interaction path learns (what the linear
 model cannot explain); then every path trains, the linear ones at a lower rate. Early stopping uses
 a validation slice of the training part, the warm start counting as epoch 0, so a member never ends
@@ -28,9 +30,10 @@ import numpy as np
 import torch
 
 from genolens.modeling.evaluate import comparison, curves
-from genolens.modeling.fitting import calibrate, fit_member, interaction_mask, linear_fit, selected_inputs
+from genolens.modeling.fitting import calibrate, fit_member, linear_fit, selected_inputs
 from genolens.modeling.logistic import sigmoid
 from genolens.modeling.networks import Ensemble, NetworkConfig, NetworkKind
+from genolens.modeling.selection import interacting_inputs
 from genolens.modeling.train_config import TrainConfig
 from genolens.modeling.training_data import Cohort, split_indices
 
@@ -89,9 +92,12 @@ def train_cohort(cohort: Cohort, cfg: TrainConfig, *, kind: NetworkKind = "risk"
     keep = np.ones((len(beta), net.n_genetic), dtype=bool)
     near = beta
     if cfg.select:
-        keep = selected_inputs(z_train, y_train, beta, net.n_genetic) & ~constant[None, : net.n_genetic]
+        keep = (selected_inputs(z_train, y_train, beta, net.n_genetic, criterion=cfg.selection)
+                & ~constant[None, : net.n_genetic])
         near = linear_fit(z_train, y_train, keep=keep)  # the selected model on the whole training part
-    _fit_members(ensemble, xt, yt, idx, z_train, y_train, near=near, keep=keep, cfg=cfg)
+    pairs = (interacting_inputs(z_train, y_train, near, keep, alpha=cfg.interaction_alpha,
+                                most=cfg.interaction_inputs) if kind == "risk" else None)
+    _fit_members(ensemble, xt, yt, idx, z_train, y_train, near=near, keep=keep, pairs=pairs, cfg=cfg)
     ensemble.silence_inputs(torch.as_tensor(constant))
     calibrate(ensemble, xt[idx["calibration"]], cohort.outcomes[idx["calibration"]])
     ensemble.freeze()
@@ -119,14 +125,15 @@ def _design(cohort: Cohort, train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _fit_members(ensemble: Ensemble, xt: torch.Tensor, yt: torch.Tensor, idx: Mapping[str, np.ndarray],
                  z_train: np.ndarray, y_train: np.ndarray, *, near: np.ndarray, keep: np.ndarray,
-                 cfg: TrainConfig) -> None:
+                 pairs: np.ndarray | None, cfg: TrainConfig) -> None:
     """Train each member on its bootstrap resample of the training part, from its own linear warm start.
 
     ``z_train`` (n_train, n_inputs) and ``y_train`` (n_train, n_outputs) are the standardised training
     part; ``near`` (n_outputs, 1 + n_inputs) the linear fit a resample's fit starts from; ``keep``
-    (bool, (n_outputs, n_genetic)) the genetic inputs each output reads.
+    (bool, (n_outputs, n_genetic)) the genetic inputs each output reads; ``pairs`` (bool, (n_genetic,)) those a risk
+    network's interaction path reads (``None``: a response network).
     """
-    n_train, n_genetic = len(z_train), keep.shape[1]
+    n_train = len(z_train)
     keep_t = torch.as_tensor(keep)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny networks: one thread is ~10x faster than contended intra-op threads
@@ -139,7 +146,7 @@ def _fit_members(ensemble: Ensemble, xt: torch.Tensor, yt: torch.Tensor, idx: Ma
             ensemble.warm_start(torch.as_tensor(start[:, 0], dtype=torch.float32),
                                 torch.as_tensor(start[:, 1:], dtype=torch.float32), member=m)
             picked = torch.as_tensor(idx["train"][rows])
-            inputs = torch.as_tensor(interaction_mask(start, n_genetic, cfg.interaction_inputs))
+            inputs = None if pairs is None else torch.as_tensor(pairs)
             fit_member(member, xt[picked], yt[picked], xt[idx["val"]], yt[idx["val"]], cfg,
                        seed=cfg.seed * 1_000 + m, inputs=inputs, keep=keep_t)
     finally:

@@ -35,14 +35,20 @@ class TrainConfig:
     linear_lr_scale: float = 0.1
     """Learning rate of the linear paths after the warm-up, as a share of ``lr``."""
     interaction_inputs: int = 24
-    """Genetic inputs the interaction path of a risk network reads: those with the largest
-    standardised coefficients in the member's linear warm start (the others' first-layer weights
-    stay zero); 0: all. With hundreds of panel variants an unrestricted path overfits noise before
-    it learns the few true interactions."""
+    """The most genetic inputs the interaction path of a risk network reads (the others' first-layer
+    weights stay zero); 0: no cap. Which ones: :attr:`interaction_alpha`."""
+    interaction_alpha: float = 0.05
+    """Family-wise level of the pairwise interaction screen: the interaction path reads the inputs of
+    the pairs whose product's score test passes, Bonferroni over the pairs of selected inputs
+    (:func:`~genolens.modeling.selection.interacting_inputs`). With hundreds of panel variants an
+    unrestricted path overfits noise before it learns the few true interactions, and choosing the
+    inputs by main-effect size misses partners with small main effects."""
     select: bool = True
-    """Let each output read only the genetic inputs kept by the AIC-chosen adaptive lasso
+    """Let each output read only the genetic inputs kept by the adaptive lasso, its penalty chosen by :attr:`selection`
     (:mod:`genolens.modeling.selection`); every other genetic input has weight zero in every path.
     ``False``: every panel variant is read."""
+    selection: str = "bic"
+    """The criterion that chooses the selection's penalty: ``bic`` (log n per input kept) or ``aic`` (2)."""
     val_fraction: float = 0.1
     """Share of the training part held out for early stopping."""
     calib_fraction: float = 0.2

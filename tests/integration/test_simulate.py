@@ -17,7 +17,7 @@ from genolens.genome.patient import read_patient
 from genolens.genome.vcf import open_vcf, read_header
 from genolens.modeling.allele_frequencies import target_eaf
 from genolens.modeling.fixed_truth import draw_outcomes
-from genolens.modeling.haplotypes import POPULATIONS, draw_haplotypes, simulate_windows
+from genolens.modeling.haplotypes import POPULATIONS, draw_haplotypes, group_loci, simulate_windows
 from genolens.modeling.outcomes import PREVALENCE, feature_values, oracle_logit, prs77_log_or
 from genolens.modeling.simulate import PANELS, SimulatedCohort, simulate_cohort
 from tests.factories import DEMO
@@ -124,6 +124,28 @@ def test_ld_between_real_neighbours_decays_with_distance(cohort: SimulatedCohort
     assert len(near) >= 5 and len(far) >= 5
     assert np.mean(near) > 2 * np.mean(far)
     assert np.mean(unlinked) < 0.01 < np.mean(near)
+
+
+def test_disease_variants_of_one_locus_are_drawn_in_windows_of_their_own() -> None:
+    panel = load_panel("breast_cancer")
+    esr1 = [v for v in panel.variants if v.grch38.chrom == "6" and 151_590_000 < v.grch38.pos < 151_740_000]
+    causal = frozenset({"rs12662670", "rs2046210"})  # 29.5 kb apart, both in the breast-cancer truth
+    assert len(group_loci(esr1)) == 1
+    loci = group_loci(esr1, apart=causal)
+    assert [sorted(v.id for v in locus if v.id in causal) for locus in loci] == [["rs12662670"], ["rs2046210"]]
+    assert sum(len(locus) for locus in loci) == len(esr1)  # every neighbour joins its nearest causal variant
+    windows = simulate_windows(esr1, seed=1, pool=1000, apart=causal)
+    rng = np.random.default_rng(2)
+    h1, h2 = draw_haplotypes(windows, np.ones(20_000, dtype=np.int8), rng)  # European
+    ids = [v.id for w in windows for v in w.variants]
+    x = (h1 + h2).astype(float)
+    r = np.corrcoef(x[:, ids.index("rs12662670")], x[:, ids.index("rs2046210")])[0, 1]
+    assert abs(r) < 0.04  # independent draws: r is sampling noise (sd ~ 0.007)
+    together = simulate_windows(esr1, seed=1, pool=1000)
+    h1, h2 = draw_haplotypes(together, np.ones(20_000, dtype=np.int8), rng)
+    ids = [v.id for w in together for v in w.variants]
+    x = (h1 + h2).astype(float)
+    assert abs(np.corrcoef(x[:, ids.index("rs12662670")], x[:, ids.index("rs2046210")])[0, 1]) > 0.1  # in one window
 
 
 def test_the_truth_is_fixed_across_seeds(cohort: SimulatedCohort, tmp_path: Path) -> None:

@@ -110,7 +110,7 @@ def test_a_trained_ensemble_gives_unselected_snps_exactly_zero_weight_and_attrib
     from genolens.modeling.train_config import TrainConfig
     from genolens.modeling.training_data import Cohort
 
-    g, y, _ = _cohort(60_000, seed=5)
+    g, y, _ = _cohort(120_000, seed=5)
     cohort = Cohort(samples=tuple(f"s{i}" for i in range(len(y))), genetic=g, covariates=np.zeros((len(y), 0)),
                     outcomes=y[:, None], ancestry=None, genetic_names=tuple(f"rs{i}" for i in range(30)),
                     covariate_names=(), outcome_names=("y_toy",), build="GRCh38")
@@ -126,3 +126,46 @@ def test_a_trained_ensemble_gives_unselected_snps_exactly_zero_weight_and_attrib
     assert np.all(attribution.values[dropped.numpy()] == 0.0)  # no path reads them: exactly nothing to credit
     unselected = train_cohort(cohort, replace(cfg, select=False))
     assert unselected.selected["y_toy"] == 30
+
+
+def _interaction_cohort(n: int, seed: int, beta_ab: float) -> tuple[np.ndarray, np.ndarray]:
+    """Twelve dosages; inputs 0 and 1 have main effects, 4 and 9 none but (if ``beta_ab``) a centred product."""
+    rng = np.random.default_rng(seed)
+    freq = rng.uniform(0.2, 0.5, size=12)
+    g = rng.binomial(2, freq, size=(n, 12)).astype(np.float64)
+    c = g - 2 * freq
+    logit = -2.5 + 0.3 * c[:, 0] - 0.2 * c[:, 1] + beta_ab * c[:, 4] * c[:, 9]
+    return g, rng.binomial(1, sigmoid(logit)).astype(np.float64)[:, None]
+
+
+def _screen(g: np.ndarray, y: np.ndarray, *, most: int = 0) -> np.ndarray:
+    from genolens.modeling.selection import interacting_inputs
+
+    z = (g - g.mean(axis=0)) / g.std(axis=0)
+    beta = fit_logistic(z, y[:, 0])[None, :]  # (1, 1 + 12): the linear fit the screen starts from
+    return interacting_inputs(z, y, beta, np.ones((1, 12), dtype=bool), alpha=0.05, most=most)
+
+
+def test_the_interaction_screen_finds_a_pair_without_main_effects_and_nothing_else() -> None:
+    g, y = _interaction_cohort(40_000, seed=3, beta_ab=0.5)
+    assert np.flatnonzero(_screen(g, y)).tolist() == [4, 9]  # not 0 and 1, the largest main effects
+    assert not _screen(g, y, most=1).any()  # the cap: a pair would take two
+
+
+def test_the_interaction_screen_keeps_nothing_without_an_interaction() -> None:
+    g, y = _interaction_cohort(40_000, seed=3, beta_ab=0.0)
+    assert not _screen(g, y).any()
+
+
+def test_the_interaction_screen_leaves_out_a_neighbour_in_ld_with_an_interacting_variant() -> None:
+    g, y = _interaction_cohort(40_000, seed=4, beta_ab=0.5)
+    rng = np.random.default_rng(5)
+    proxy = np.where(rng.random(len(g)) < 0.1, rng.binomial(2, 0.35, size=len(g)), g[:, 4])  # r ~ 0.9 with input 4
+    g[:, 10] = proxy
+    from genolens.modeling.selection import interacting_inputs
+
+    z = (g - g.mean(axis=0)) / g.std(axis=0)
+    p = sigmoid(fit_logistic(z, y[:, 0])[0] + z @ fit_logistic(z, y[:, 0])[1:])
+    pair = (z[:, 10] * z[:, 9]) @ (y[:, 0] - p) / np.sqrt((z[:, 10] ** 2 * z[:, 9] ** 2) @ (p * (1 - p)))
+    assert abs(pair) > 6  # the proxy's own pair passes on its own ...
+    assert np.flatnonzero(_screen(g, y)).tolist() == [4, 9]  # ... but not once the true pair is in the fit
