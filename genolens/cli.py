@@ -210,7 +210,7 @@ def _add_cohort_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     tr.add_argument("--members", type=int, default=5, help="ensemble members (default 5)")
     tr.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     tr.add_argument("--no-select", dest="select", action="store_false",
-                    help="read every panel variant (default: only those the BIC adaptive lasso keeps per output)")
+                    help="read every panel variant (default: only those the AIC adaptive lasso keeps per output)")
     tw = sub.add_parser("train-warfarin", help="train the warfarin dose bundle on the real IWPC patients, score it "
                         "beside the published algorithms and write the concordance of its explanations with the "
                         "IWPC algorithm's into the card")

@@ -1,4 +1,4 @@
-"""Which genetic inputs a network may use: adaptive lasso on the least-squares approximation, by BIC.
+"""Which genetic inputs a network may use: adaptive lasso on the least-squares approximation, by AIC.
 
 A ridge logistic fit of hundreds of panel variants gives every variant a weight, and so every
 variant a contribution: a non-causal neighbour in linkage disequilibrium with a causal variant, or a
@@ -15,13 +15,14 @@ information at ``b``,
     minimise  1/2 (beta - b)' H (beta - b) + lam * sum_j |beta_j| / |b_j|      (genetic j only)
 
 by coordinate descent along a path of ``lam``; ``(beta - b)' H (beta - b)`` is the deviance lost
-against the full fit, so BIC picks ``lam`` minimising it plus ``log(n)`` per selected input (AIC: 2).
-The intercept and the covariates are never penalised. BIC rather than AIC (``TrainConfig.selection``):
-on the breast-cancer panel AIC kept 135 inputs, about 53 of them non-causal neighbours whose weight
-came from linkage disequilibrium, and a cohort drawn from other haplotype pools read the network as
-over-confident (calibration slope 0.934 against BIC's 0.961, with BIC's 63 inputs; the AUROC was
-0.7139 against 0.7143). Pairs of inputs whose product matters are screened
-by :func:`interacting_inputs`.
+against the full fit, so AIC picks ``lam`` minimising it plus 2 per selected input (BIC, ``log(n)``, is
+``TrainConfig.selection = "bic"``). The intercept and the covariates are never penalised. AIC rather than
+BIC: a causal variant wrongly dropped costs the explanation more than a null variant wrongly kept with a
+small weight. Measured on the breast-cancer panel (2,000,000-person cohort, fresh seed): BIC kept 68
+inputs and dropped 16 of the 82 causal ones (12 have an expected z below 3 in the training part),
+AUROC 0.6982 for the oracle's 0.7036 and causal AUROC 0.904; AIC kept 142, AUROC 0.6998, causal AUROC
+0.960, calibration slope 0.996. Pairs of inputs whose product matters are screened by
+:func:`interacting_inputs`.
 """
 
 from __future__ import annotations

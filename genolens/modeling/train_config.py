@@ -47,8 +47,8 @@ class TrainConfig:
     """Let each output read only the genetic inputs kept by the adaptive lasso, its penalty chosen by :attr:`selection`
     (:mod:`genolens.modeling.selection`); every other genetic input has weight zero in every path.
     ``False``: every panel variant is read."""
-    selection: str = "bic"
-    """The criterion that chooses the selection's penalty: ``bic`` (log n per input kept) or ``aic`` (2)."""
+    selection: str = "aic"
+    """The criterion that chooses the selection's penalty: ``aic`` (2 per input kept) or ``bic`` (log n)."""
     val_fraction: float = 0.1
     """Share of the training part held out for early stopping."""
     calib_fraction: float = 0.2

@@ -162,8 +162,6 @@ def test_the_interaction_screen_leaves_out_a_neighbour_in_ld_with_an_interacting
     rng = np.random.default_rng(5)
     proxy = np.where(rng.random(len(g)) < 0.1, rng.binomial(2, 0.35, size=len(g)), g[:, 4])  # r ~ 0.9 with input 4
     g[:, 10] = proxy
-    from genolens.modeling.selection import interacting_inputs
-
     z = (g - g.mean(axis=0)) / g.std(axis=0)
     p = sigmoid(fit_logistic(z, y[:, 0])[0] + z @ fit_logistic(z, y[:, 0])[1:])
     pair = (z[:, 10] * z[:, 9]) @ (y[:, 0] - p) / np.sqrt((z[:, 10] ** 2 * z[:, 9] ** 2) @ (p * (1 - p)))
