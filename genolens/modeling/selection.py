@@ -27,8 +27,11 @@ AUROC 0.6982 for the oracle's 0.7036 and causal AUROC 0.904; AIC kept 142, AUROC
 
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
 
+from genolens.modeling.evaluate import fit_logistic
 from genolens.modeling.logistic import sigmoid
 
 N_LAMBDAS = 40
@@ -163,10 +166,6 @@ def interacting_inputs(z: np.ndarray, y: np.ndarray, beta: np.ndarray, keep: np.
     numpy.ndarray
         bool, shape (n_genetic,): read by the interaction path (union over the outputs).
     """
-    from statistics import NormalDist
-
-    from genolens.modeling.evaluate import fit_logistic
-
     n_genetic = keep.shape[1]
     mask = np.zeros(n_genetic, dtype=bool)
     for k in range(y.shape[1]):
@@ -181,7 +180,7 @@ def interacting_inputs(z: np.ndarray, y: np.ndarray, beta: np.ndarray, keep: np.
         g = x[:, : len(cols)]
         g2 = g * g
         bound = NormalDist().inv_cdf(1.0 - alpha / (len(cols) * (len(cols) - 1)))  # two-sided, / pairs
-        products: list[np.ndarray] = []
+        design = x  # (n_known, n_used + pairs kept): the fit's inputs, a product column per pair kept
         tested = np.ones((len(cols), len(cols)), dtype=bool)
         np.fill_diagonal(tested, False)
         logit = start
@@ -195,7 +194,7 @@ def interacting_inputs(z: np.ndarray, y: np.ndarray, beta: np.ndarray, keep: np.
                 break
             tested[a, b] = tested[b, a] = False
             mask[cols[[a, b]]] = True
-            products.append(g[:, a] * g[:, b])
-            delta = fit_logistic(np.column_stack([x, *products]), yk, ridge=1.0, offset=start)
-            logit = start + delta[0] + np.column_stack([x, *products]) @ delta[1:]
+            design = np.column_stack([design, g[:, a] * g[:, b]])
+            delta = fit_logistic(design, yk, ridge=1.0, offset=start)
+            logit = start + delta[0] + design @ delta[1:]
     return mask

@@ -30,7 +30,7 @@ from genolens.errors import OptionError
 from genolens.genome.panel import load_panel
 from genolens.modeling.absolute_risk import absolute_risk
 from genolens.modeling.allele_frequencies import CIS, DEFAULT_EAF, POP_EAF, eaf_source, target_frequencies
-from genolens.modeling.fixed_truth import breast_log_rr, breast_rates
+from genolens.modeling.fixed_truth import DISEASES, breast_log_rr, breast_rates
 from genolens.modeling.haplotypes import POOL_SIZE, POPULATIONS
 from genolens.modeling.outcomes import FOLLOW_UP_YEARS, HIGH_PENETRANCE_SOURCE
 from genolens.modeling.simulate import PANELS, draw_population
@@ -43,10 +43,6 @@ MIN_CELL = 10
 
 FREQ_TOLERANCE = 0.02
 """A simulated frequency within this of the cited one passes."""
-
-_DISEASES = {"y_breast_cancer": "breast_cancer", "y_coronary_artery_disease": "coronary_artery_disease",
-             "y_type_2_diabetes": "type_2_diabetes"}
-
 
 @dataclass(frozen=True)
 class OddsRatioRow:
@@ -124,8 +120,9 @@ def check_simulation(*, n: int, seed: int, pool: int = POOL_SIZE) -> dict[str, A
     women = eur & (pop.covariates["cov_sex"] == 0)
     odds: list[OddsRatioRow] = []
     not_estimable: list[str] = []
-    for outcome, panel in _DISEASES.items():
+    for outcome in DISEASES:
         truth = pop.truth[outcome]
+        panel = truth["panel"]
         rows = women if outcome == "y_breast_cancer" else eur
         y = pop.outcomes[outcome][rows].astype(np.float64)
         adjust = ["cov_age", "cov_family_history"] if outcome == "y_breast_cancer" else list(truth["covariates"])
