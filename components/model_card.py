@@ -76,14 +76,18 @@ def _validation(bundle: Bundle) -> None:
                "against the "
                f"{str(v.get('baseline', '')).replace('_', ' ')} baseline. Targets: mean per-patient r ≥ "
                f"{v.get('r_target')}, causal AUROC ≥ {v.get('auroc_target')} (blank where every input is causal); "
-               "the randomisation check passes when re-initialising the network destroys the explanation.")
+               "the randomisation check passes when re-initialising the network destroys the explanation. "
+               "Targets are checked per allele: variants the simulation counts as one allele (TPMT *3A: "
+               "rs1800460 with rs1142345) are one input there, as no data can split their shared credit.")
     rows = [{"output": output_label(o), "mean r": r.get("mean_pearson_r"),
-             "r per locus": r.get("locus_mean_pearson_r"), "causal AUROC": r.get("causal_auroc"),
+             "r per allele": r.get("allele_mean_pearson_r"), "r per locus": r.get("locus_mean_pearson_r"),
+             "causal AUROC": r.get("causal_auroc"), "causal AUROC per allele": r.get("allele_causal_auroc"),
              "randomisation": r.get("randomisation"), "targets met": "yes" if r.get("passed") else "no"}
             for o, r in v.items() if isinstance(r, dict) and "mean_pearson_r" in r]
     st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder="—", width="stretch",
                  column_config={k: st.column_config.NumberColumn(k, format="%.3f")
-                                for k in ("mean r", "r per locus", "causal AUROC")})
+                                for k in ("mean r", "r per allele", "r per locus", "causal AUROC",
+                                          "causal AUROC per allele")})
 
 
 def _fresh(bundle: Bundle) -> None:

@@ -67,6 +67,16 @@ def _terms(truth: Mapping[str, Any]) -> list[tuple[tuple[str, ...], Callable[[Ma
     return terms
 
 
+def allele_groups(truth: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
+    """The sets of two or more variants the truth counts as one allele (an ``allele_count`` feature's groups).
+
+    The truth gives such a set one parameter, not one per variant (TPMT *3A: rs1800460 with rs1142345), and
+    where its variants are never carried apart no data can say how the allele's credit splits between them.
+    """
+    return tuple(tuple(group) for feature in truth["features"].values() if feature["kind"] == "allele_count"
+                 for group in feature["groups"] if len(group) > 1)
+
+
 def causal_inputs(truth: Mapping[str, Any]) -> tuple[str, ...]:
     """Every variant and covariate the true logit reads, in first-use order."""
     return tuple(dict.fromkeys(p for players, _ in _terms(truth) for p in players))

@@ -2,7 +2,9 @@
 
 Per patient, the Pearson r of the model's Integrated Gradients with the true contributions
 (:mod:`~genolens.explain.true_contributions`) over the genetic inputs; the causal-recovery AUROC of the
-cohort-mean |contribution|; per simulated LD window, how the model splits a window's credit; and the
+cohort-mean |contribution|; both again per allele, where the truth counts several variants as one allele
+(their contributions summed, model and truth alike: the truth has no parameter for how such an
+allele's credit splits between its variants); per simulated LD window, how the model splits a window's credit; and the
 model-randomisation check of Adebayo et al. (2018) completed with the truth (:func:`validate_outcome`).
 """
 
@@ -24,7 +26,7 @@ from genolens.explain.reliability import (
     grade,
     randomisation_check,
 )
-from genolens.explain.true_contributions import causal_inputs, true_contributions
+from genolens.explain.true_contributions import allele_groups, causal_inputs, true_contributions
 
 R_TARGET = 0.9
 """Mean per-patient Pearson r (genetic inputs) an explanation must reach: grade A."""
@@ -65,6 +67,23 @@ class OutcomeValidation:
     """Mean per-patient r against the truth of the network with every layer re-initialised."""
     ld: tuple[dict[str, Any], ...]
     """Per mixed LD window: causal and neighbour variants, their LD and mean |contribution| (model, truth)."""
+    allele_pearson_r: np.ndarray | None = None
+    """float64, shape (n_patients,): :attr:`pearson_r` with each of the truth's multi-variant alleles as one input
+    (contributions summed); None when the truth has none (then equal to :attr:`pearson_r`)."""
+    allele_causal_auroc: float | None = None
+    """:attr:`causal_auroc` with each of the truth's multi-variant alleles as one input; None when it has none."""
+    alleles: tuple[str, ...] = ()
+    """The truth's multi-variant alleles scored as one input, as ``rsA+rsB``."""
+
+    @property
+    def scored_pearson_r(self) -> float:
+        """Mean per-patient r in the truth's own units: per allele where the truth groups variants, else per input."""
+        return self.mean_pearson_r if self.allele_pearson_r is None else float(np.nanmean(self.allele_pearson_r))
+
+    @property
+    def scored_causal_auroc(self) -> float:
+        """Causal AUROC in the truth's own units (see :attr:`scored_pearson_r`)."""
+        return self.causal_auroc if self.allele_causal_auroc is None else self.allele_causal_auroc
 
     @property
     def mean_pearson_r(self) -> float:
@@ -73,8 +92,8 @@ class OutcomeValidation:
 
     @property
     def trained_grade(self) -> Grade:
-        """Grade of the trained network's explanation against the truth."""
-        return truth_grade(self.mean_pearson_r)
+        """Grade of the trained network's explanation against the truth (in the truth's own units)."""
+        return truth_grade(self.scored_pearson_r)
 
     @property
     def randomised_grade(self) -> Grade:
@@ -103,7 +122,9 @@ class OutcomeValidation:
             "n_patients_with_r": int(np.isfinite(self.pearson_r).sum()),
             "randomised_mean_pearson_r": self.randomised_pearson_r, "randomised_grade": self.randomised_grade,
             "randomisation": "pass" if self.randomisation_passed else "fail",
-            "passed": bool(self.mean_pearson_r >= R_TARGET and not self.causal_auroc < AUROC_TARGET),
+            "alleles": list(self.alleles), "allele_mean_pearson_r": self.scored_pearson_r,
+            "allele_causal_auroc": self.scored_causal_auroc,
+            "passed": bool(self.scored_pearson_r >= R_TARGET and not self.scored_causal_auroc < AUROC_TARGET),
         }
 
 
@@ -129,13 +150,15 @@ def pearson_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def causal_auroc(template: Attribution, importance: np.ndarray, causal: Sequence[str],
-                 among: Sequence[int] | None = None) -> float:
+                 among: Sequence[int] | None = None, names: Sequence[str] | None = None) -> float:
     """AUROC of ``importance`` (cohort-mean |contribution| per input) for the causal inputs, by causal_recovery.
 
-    ``template`` supplies the input names; ``among`` restricts the comparison to those input indices.
+    ``template`` supplies the input names unless ``names`` are given (one per entry of ``importance``);
+    ``among`` restricts the comparison to those input indices.
     """
-    idx = np.arange(len(template.names)) if among is None else np.asarray(among, dtype=np.int64)
-    names = tuple(template.names[i] for i in idx)
+    all_names = tuple(template.names if names is None else names)
+    idx = np.arange(len(all_names)) if among is None else np.asarray(among, dtype=np.int64)
+    names = tuple(all_names[i] for i in idx)
     pooled = replace(template, names=names, groups=tuple((int(i),) for i in idx), values=importance[idx],
                      member_values=importance[idx][None, :], spread=np.zeros(len(idx)))
     return causal_recovery(pooled, [c for c in causal if c in names])
@@ -172,6 +195,16 @@ def validate_outcome(model: nn.Module, truth: Mapping[str, Any], x: np.ndarray, 
     if windows:
         locus_r, neighbour_idx, ld = _ld_split(windows, names[:g], causal, x[:, :g], est[:, :g], true[:, :g])
     spear = float(np.corrcoef(_rank(importance), _rank(np.abs(true).mean(axis=0)))[0, 1])
+    allele_r, allele_auroc, alleles = None, None, tuple[str, ...]()
+    groups = [gr for gr in allele_groups(truth) if all(v in names[:g] for v in gr)]
+    if groups:
+        unit_names, inverse = _units(names, groups)
+        unit_est, unit_true = _sum_units(est, inverse, len(unit_names)), _sum_units(true, inverse, len(unit_names))
+        n_genetic_units = len(set(inverse[:g].tolist()))  # genetic inputs come first, so their units do too
+        allele_r = pearson_rows(unit_est[:, :n_genetic_units], unit_true[:, :n_genetic_units])
+        unit_causal = [unit_names[k] for k in sorted({int(inverse[j]) for j, n in enumerate(names) if n in causal})]
+        allele_auroc = causal_auroc(attrs[0], np.abs(unit_est).mean(axis=0), unit_causal, names=unit_names)
+        alleles = tuple("+".join(gr) for gr in groups)
     checks = [randomisation_check(model, row, baseline=baseline, target=target, context=context, seed=seed)
               for row in x[:n_randomisation]]
     check = _mean_check(checks)
@@ -185,7 +218,30 @@ def validate_outcome(model: nn.Module, truth: Mapping[str, Any], x: np.ndarray, 
         output=output, pearson_r=r, locus_pearson_r=locus_r, causal_auroc=causal_auroc(attrs[0], importance, causal),
         neighbour_auroc=causal_auroc(attrs[0], importance, causal, neighbour_idx) if neighbour_idx else float("nan"),
         importance_spearman=spear, n_causal=len(causal), n_inputs=len(names), randomisation=check,
-        randomisation_grade=rand_grade, randomised_pearson_r=rand_r, ld=ld)
+        randomisation_grade=rand_grade, randomised_pearson_r=rand_r, ld=ld, allele_pearson_r=allele_r,
+        allele_causal_auroc=allele_auroc, alleles=alleles)
+
+
+def _units(names: Sequence[str], groups: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], np.ndarray]:
+    """Unit names (``rsA+rsB`` for a group, else the input's name) and each input's unit index, in input order."""
+    first = {v: gr for gr in groups for v in gr}
+    unit_of: dict[str, int] = {}
+    unit_names: list[str] = []
+    inverse = np.empty(len(names), dtype=np.int64)
+    for j, n in enumerate(names):
+        key = "+".join(first[n]) if n in first else n
+        if key not in unit_of:
+            unit_of[key] = len(unit_names)
+            unit_names.append(key)
+        inverse[j] = unit_of[key]
+    return tuple(unit_names), inverse
+
+
+def _sum_units(a: np.ndarray, inverse: np.ndarray, n_units: int) -> np.ndarray:
+    """Columns of ``a`` (n, p) summed per unit: (n, n_units)."""
+    out = np.zeros((len(a), n_units))
+    np.add.at(out.T, inverse, a.T)
+    return out
 
 
 def _rank(v: np.ndarray) -> np.ndarray:

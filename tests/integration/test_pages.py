@@ -234,6 +234,11 @@ def test_models_page_shows_each_cards_validation_figures() -> None:
     for bundle, table in zip(validated, tables, strict=True):
         first = bundle.outputs[0]
         assert table["mean r"].iloc[0] == pytest.approx(bundle.card["validation"][first]["mean_pearson_r"])
+        for k, output in enumerate(bundle.outputs):  # per allele where the truth groups variants, else per variant
+            row = bundle.card["validation"][output]
+            assert table["r per allele"].iloc[k] == pytest.approx(row["allele_mean_pearson_r"])
+            assert table["causal AUROC per allele"].iloc[k] == pytest.approx(row["allele_causal_auroc"], nan_ok=True)
+            assert table["targets met"].iloc[k] == ("yes" if row["passed"] else "no")
 
 
 @needs_models

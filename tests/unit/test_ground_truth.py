@@ -124,6 +124,38 @@ def test_products_split_as_integrated_gradients_and_features_by_shapley(panel: P
     assert np.allclose(occl, 2.0 * (np.minimum(x[:, 1], 1) - min(b[1], 1)), rtol=0, atol=1e-12)
 
 
+def test_an_allele_of_two_variants_never_carried_apart_is_scored_as_one_input(panel: Panel) -> None:
+    # rs2 is only ever carried with rs3 (as TPMT rs1800460 with rs1142345 in *3A) and the truth counts the pair as one
+    # allele: its Shapley split gives rs2 half the credit, while a model exact on every possible patient may give all
+    # of it to rs3. Per variant that model misses; per allele (the pair summed, model and truth) it is exact.
+    feature = {"kind": "allele_count", "groups": [["rs2", "rs3"]], "cap": 2, "description": "test"}
+    t = truth(panel, features={"star": feature}, feature_effects={"star": 0.8})
+    x = people(30, seed=4)
+    x[:, 1] = x[:, 2]  # never apart
+    ctx = context(panel)
+    mean = ctx.population_mean.copy()
+    mean[1] = mean[2]
+    ctx = replace(ctx, population_mean=mean)
+    model = Ensemble(NetworkConfig(kind="linear", n_genetic=P, n_covariates=1, n_outputs=1, members=1))
+    weights = beta_vector(panel)
+    weights[2] += 0.8  # all of the allele's effect on rs3
+    with torch.no_grad():
+        model.members[0].linear.weight.copy_(torch.as_tensor(weights[None], dtype=torch.float32))
+        model.members[0].linear.bias.fill_(-2.0)
+    v = validate_outcome(model.freeze(), t, x, baseline=population_average(ctx), target=0, context=ctx, output="y")
+    assert v.alleles == ("rs2+rs3",)
+    assert v.mean_pearson_r < 0.99 and v.causal_auroc < 1.0  # per variant: rs2 (causal) gets nothing
+    assert v.allele_pearson_r is not None and np.allclose(v.allele_pearson_r, 1.0, atol=1e-6)
+    assert v.allele_causal_auroc == 1.0
+    record = v.record()
+    assert record["allele_mean_pearson_r"] == pytest.approx(1.0, abs=1e-6) and record["passed"] is True
+    # without such an allele the per-allele figures are the per-variant ones
+    ctx = context(panel)
+    plain = validate_outcome(linear_ensemble(panel), truth(panel), people(25), baseline=population_average(ctx),
+                             target=0, context=ctx, output="y")
+    assert plain.alleles == () and plain.record()["allele_mean_pearson_r"] == plain.mean_pearson_r
+
+
 def test_a_truth_reading_an_input_the_model_lacks_is_refused(panel: Panel) -> None:
     ctx = context(panel)
     t = truth(panel, covariates=["cov_age", "cov_bmi"], covariate_effects={"cov_age": 0.03, "cov_bmi": 0.1})
