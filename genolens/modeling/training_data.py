@@ -105,9 +105,11 @@ def load_cohort(vcf: str | os.PathLike[str], phenotypes: str | os.PathLike[str],
     complete = ~np.isnan(cov).any(axis=1)
     rows = vcf_idx[complete]
     identity = len(rows) == len(dosages) and bool(np.all(rows == np.arange(len(dosages))))
+    genetic = dosages if identity else dosages[rows]  # no copy when every VCF sample is kept, in order
+    _refuse_unseen(panel, genetic, str(vcf), decided)
     return Cohort(
         samples=tuple(samples[i] for i in rows),
-        genetic=dosages if identity else dosages[rows],  # no copy when every VCF sample is kept, in order
+        genetic=genetic,
         covariates=cov[complete],
         outcomes=table[list(outs)].to_numpy(dtype=np.float64)[tab_idx][complete],
         ancestry=table[anc_col].astype(str).to_numpy()[tab_idx][complete] if anc_col else None,
@@ -116,6 +118,21 @@ def load_cohort(vcf: str | os.PathLike[str], phenotypes: str | os.PathLike[str],
         outcome_names=outs,
         build=decided,
     )
+
+
+def _refuse_unseen(panel: Panel, genetic: np.ndarray, vcf: str, build: Build) -> None:
+    """Refuse a cohort in which some panel variant has no genotype at all: a model cannot learn (nor be checked
+    on) an input it never sees, and filling the column with a mean would hide that."""
+    unseen = [v for v, seen in zip(panel.variants, (~np.isnan(genetic)).any(axis=0), strict=True) if not seen]
+    if unseen and len(genetic):
+        names = ", ".join(f"{v.id} ({v.locus(build).chrom}:{v.locus(build).pos})" for v in unseen[:5])
+        more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
+        raise CohortError(
+            f"{len(unseen)} of the {len(panel.variants)} variants of panel {panel.name} have no genotype in any "
+            f"sample of {vcf} ({build}): {names}{more}. Each is absent from the file, or recorded there with "
+            "other alleles than the panel's (REF/ALT), filtered or uncalled. A simulated cohort written before "
+            "the panel's facts changed must be simulated again (make models); otherwise use a panel without "
+            "these variants or a cohort that has them.")
 
 
 def _columns(table: pd.DataFrame, id_col: str, anc_col: str | None, outcomes: Sequence[str] | None,

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from genolens.errors import CohortError
 from genolens.modeling.evaluate import auprc, auroc, brier, calibration, ece, fit_logistic
 from genolens.modeling.logistic import sigmoid
 from genolens.modeling.networks import RiskNet
@@ -127,6 +128,26 @@ def test_load_cohort_aligns_vcf_samples_with_the_table(tmp_path: Path) -> None:
     assert np.array_equal(c.genetic, d[[0, 2]]) and c.covariates[:, 0].tolist() == [50.0, 60.0]
     assert c.ancestry is not None and c.ancestry.tolist() == ["AFR", "EUR"]
     assert c.build == "GRCh38"
+
+
+def test_load_cohort_refuses_a_variant_no_sample_has(tmp_path: Path) -> None:
+    # a stale simulated cohort: its second site was written with other alleles than the panel now has, so no sample
+    # has a genotype there; training on it would fit a column of imputed means and say nothing
+    panel = tiny_panel(tmp_path, 3)
+    d = np.array([[0, 1, 2], [2, 0, 0], [1, 1, 1]], dtype=np.float64)
+    write_cohort_vcf(tmp_path / "c.vcf", panel, d)
+    loc = panel.variants[1].grch38
+    lines = (tmp_path / "c.vcf").read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"{loc.chrom}\t{loc.pos}\t"))
+    lines[at] = lines[at].replace(f"\t{loc.other_allele}\t{loc.effect_allele}\t", "\tT\tTTT\t", 1)
+    assert "\tT\tTTT\t" in lines[at]
+    (tmp_path / "c.vcf").write_text("".join(lines))
+    (tmp_path / "p.csv").write_text("sample,age,y_disease\ns0,50,0\ns1,60,1\ns2,55,0\n")
+    with pytest.raises(CohortError, match=rf"1 of the 3 variants of panel {panel.name} have no genotype in any sample"
+                                          rf".*{panel.variants[1].id} \(.*make models"):
+        load_cohort(tmp_path / "c.vcf", tmp_path / "p.csv", panel)
+    write_cohort_vcf(tmp_path / "c.vcf", panel, d)  # the same cohort with the panel's alleles loads
+    assert np.array_equal(load_cohort(tmp_path / "c.vcf", tmp_path / "p.csv", panel).genetic, d)
 
 
 def test_curves_of_a_perfect_and_a_useless_score() -> None:
