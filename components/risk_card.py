@@ -51,6 +51,11 @@ def absolute_block(bundle: Bundle, output: str, prediction: Prediction, inputs: 
     return bool(found.risks)
 
 
+def probability_label(horizon: str) -> str:
+    """A short metric label for the model probability, with its horizon (the outcome is named beside it)."""
+    return f"Model probability ({'no time horizon' if horizon.startswith('none') else horizon.split(',')[0]})"
+
+
 def card(c: RiskCard, *, key: str) -> bool:
     """Draw one card in a bordered container; return True when its details button was pressed."""
     lo, hi = c.interval
@@ -62,8 +67,7 @@ def card(c: RiskCard, *, key: str) -> bool:
                       help=f"{absolute_title(first)}, death from other causes competing; compared with "
                            f"{first.comparison}.")
         else:
-            label = "no time horizon" if c.horizon.startswith("none") else c.horizon.split(",")[0]
-            st.metric(f"Model probability ({label})", f"{c.probability:.1%}",
+            st.metric(probability_label(c.horizon), f"{c.probability:.1%}",
                       help=f"Calibrated probability of {c.outcome} in the simulated population, from the model "
                            f"ensemble. Time horizon: {c.horizon}.")
         absolute_lines(c.absolute, c.absolute_note)

@@ -36,9 +36,13 @@ o = shown.output
 spec = bundle.info.output(o.output)
 with shown_errors(f"absolute risk from {bundle.name}"):
     has_absolute = risk_card.absolute_block(bundle, o.output, shown.prediction, inputs)
-cols = st.columns(4)
-cols[0].metric(f"Model probability of {spec.outcome}", f"{o.probability:.1%}",
-               help=f"Calibrated ensemble probability in the simulated population. Time horizon: {spec.horizon}.")
+horizon = risk_card.probability_label(spec.horizon).removeprefix("Model probability ")
+st.markdown(f"**{spec.outcome[:1].upper()}{spec.outcome[1:]}** {horizon}: model probability, its ranges and the "
+            "explanation's grade")
+cols = st.columns(4)  # short labels: the line above names the outcome, the caption below says it in full
+cols[0].metric("Model probability", f"{o.probability:.1%}",
+               help=f"Calibrated ensemble probability of {spec.outcome} in the simulated population. Time horizon: "
+                    f"{spec.horizon}.")
 cols[1].metric("Models range", f"{o.interval[0]:.1%}–{o.interval[1]:.1%}", help="5th–95th percentile of the ensemble.")
 cols[2].metric("Missing-data range", f"{shown.sensitivity_band[0]:.1%}–{shown.sensitivity_band[1]:.1%}",
                help=shown.sensitivity_note)

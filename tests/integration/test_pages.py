@@ -89,7 +89,7 @@ def test_what_if_changes_the_prediction() -> None:
     at = _with_demo()
     at.switch_page("pages/risk.py").run()
     at.selectbox(key="risk_output").set_value(("type_2_diabetes", "y_type_2_diabetes")).run()
-    before = next(str(m.value) for m in at.metric if m.label.startswith("Model probability of"))
+    before = next(str(m.value) for m in at.metric if m.label == "Model probability")
     assert not any(str(n.key).startswith("whatif_cov") for n in at.number_input)  # details: Patient page only
     genotype = next(s for s in at.selectbox if str(s.key).startswith("whatif_") and s.options[-1] == "2 effect alleles")
     for dosage in (2, 0):  # one of the two differs from the genotype as read
