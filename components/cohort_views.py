@@ -177,7 +177,7 @@ def _run_job(bundles: tuple[Bundle, ...], day: dt.date) -> Path | None:
     out = _session_folder() / name
     with shown_errors(f"running the cohort job on {source.name}"), source.local_path() as path:
         run_cohort_job(path, out, bundles=[b.path for b in bundles], chunk_size=200, absent=options.absent,
-                       details=details, on=day, progress=report)
+                       details=details, on=day, progress=report, references=config.reference_fastas())
     bar.empty()
     inputs[str(out)] = (source, options, details)
     return out
@@ -197,6 +197,17 @@ def overview(results: cr.CohortResults) -> None:
     st.caption(f"{inert.name(m['input']['name'])} · {results.n:,} samples · {models} · build "
                f"{m['settings_used']['build']} · {ABSENT_WORDS.get(m['settings']['absent'], '?')} · finished "
                f"{m.get('finished', '?')} · ancestry from the 1000 Genomes markers: {_ancestry_counts(results)}.")
+    ref = m.get("reference")
+    if ref:
+        st.caption(f"Reference FASTA {inert.name(ref['fasta'])} ({ref['build']}): REFs compared at "
+                   f"{ref['sites_compared']} panel sites, {ref['panel_refs_supplied']} panel REFs supplied, "
+                   f"{ref['indel_records_left_aligned']} indel records left-aligned before matching.")
+        if ref["ref_mismatches"]:
+            shown = ", ".join(f"{x['chrom']}:{x['pos']} {inert.short(x['file_ref'])} (FASTA "
+                              f"{inert.short(x['fasta_ref'])})" for x in ref["ref_mismatches"][:3])
+            st.warning(f"{len(ref['ref_mismatches'])} panel sites show a REF that differs from the reference FASTA "
+                       f"({shown}): the file's REF column is wrong there, or it was called against another "
+                       "reference.", icon=":material/warning:")
     summary = m.get("summary", {})
     low = [(b["name"], mean) for b in m["bundles"]
            if (mean := summary.get(b["name"], {}).get("coverage_mean")) is not None and mean < b["coverage_threshold"]]

@@ -142,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--build", choices=BUILD_CHOICES, default="auto", help="genome build (default: auto)")
     co.add_argument("--absent", choices=ABSENT_POLICIES, default="missing",
                     help="sites absent from the file: missing (default) or reference (whole-genome call set)")
+    co.add_argument("--reference", metavar="FASTA",
+                    help="the reference FASTA the file was called against (indexed with samtools faidx): reports the "
+                         "file's REF mismatches at panel sites in the manifest, left-aligns its indels there, and "
+                         "gives the REF of panel sites that have none (for --absent reference)")
     return parser
 
 
@@ -650,7 +654,7 @@ def _cohort(args: argparse.Namespace) -> str:
     with dask_client(args.scheduler, args.workers) as client:
         done = run_cohort_job(args.path, args.out, bundles=paths, client=client, chunk_size=args.chunk_size,
                               absent=args.absent, build=args.build, details=details, progress=say,
-                              show_progress=True)
+                              show_progress=True, references=_references(args))
     return (f"{done.samples} samples x {len(paths)} bundles: {len(done.computed)} chunks computed, "
             f"{len(done.skipped)} already complete; results in {done.results} (manifest.json)")
 

@@ -387,3 +387,36 @@ def _set(table: object, name: str, column: object) -> object:
     """``table`` with column ``name`` replaced (same position)."""
     i = table.column_names.index(name)  # type: ignore[attr-defined]
     return table.set_column(i, table.schema.field(i).name, column)  # type: ignore[attr-defined]
+
+
+# --- reference FASTAs: slices padded with N, bases from a known source ---------------------------------------------
+
+def pharmcat_bases(chrom: str) -> dict[int, str]:
+    """PharmCAT's GRCh38 REF at each of its allele-defining positions on ``chrom``, from its published VCF."""
+    bases = {}
+    with open(need_shared("corpus", "pgx", "pharmcat_positions.vcf"), encoding="utf-8") as fh:
+        for line in fh:
+            f = line.split("\t", 5)
+            if not line.startswith("#") and f[0] == chrom:
+                bases[int(f[1])] = f[3]
+    return bases
+
+
+def write_fasta(path: Path, sequences: Mapping[str, tuple[int, Mapping[int, str]]], *, bgzip: bool = False) -> Path:
+    """A FASTA of one sequence per name, ``length`` bases of N with ``bases`` (1-based position -> bases) written in,
+    indexed by htslib (``pysam.faidx``); bgzip-compressed (BGZF, with its ``.gzi``) when ``bgzip``."""
+    import pysam
+
+    parts = []
+    for name, (length, bases) in sequences.items():
+        seq = bytearray(b"N" * length)
+        for pos, ref in bases.items():
+            seq[pos - 1:pos - 1 + len(ref)] = ref.encode()
+        body = b"\n".join(bytes(seq[i:i + 60]) for i in range(0, len(seq), 60))
+        parts.append(b">" + name.encode() + b" slice, N elsewhere\n" + body + b"\n")
+    plain = path.with_name(f"{path.name}.plain") if bgzip else path
+    plain.write_bytes(b"".join(parts))
+    if bgzip:
+        pysam.tabix_compress(str(plain), str(path), force=True)  # BGZF blocks, as `bgzip` writes
+    pysam.faidx(str(path))
+    return path

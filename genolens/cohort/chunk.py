@@ -19,14 +19,22 @@ import os
 import shutil
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from genolens.cohort.store import Site, genotypes, open_store
-from genolens.datamodel import AbsentPolicy, AncestryEstimate, Build, CohortRecord, Features, GenotypeOrigin
+from genolens.datamodel import (
+    AbsentPolicy,
+    AncestryEstimate,
+    Build,
+    CohortRecord,
+    Features,
+    GenotypeOrigin,
+    Panel,
+)
 from genolens.datamodel.clinical import NO_DETAILS, PatientDetails
 from genolens.errors import CohortJobError
 from genolens.explain.attribution import attribute_outputs
@@ -80,6 +88,8 @@ class Plan:
     """The results folder."""
     chromosomes: tuple[str, ...] = ()
     """Normalised chromosomes the file has records on (ancestry markers under the whole-genome policy)."""
+    panels: Mapping[str, Panel] = field(default_factory=dict)
+    """By panel name, the bundle panels with REFs the reference FASTA gave (only panels it gave some to)."""
 
 
 def chunk_dir(results: str | os.PathLike[str], index: int) -> Path:
@@ -152,11 +162,12 @@ def _records_by_ploidy(plan: Plan, gt: np.ndarray) -> dict[int, dict[Site, list[
 def _dosages(bundle: Bundle, plan: Plan, by_ploidy: Mapping[int, Mapping[Site, Sequence[CohortRecord]]],
              n: int) -> tuple[np.ndarray, tuple[GenotypeOrigin, ...]]:
     """Effect-allele dosages (n, n_variants; NaN missing) and how each column was obtained (absent policy)."""
-    dm = np.full((n, len(bundle.panel.variants)), np.nan)
+    panel = plan.panels.get(bundle.panel.name, bundle.panel)  # with the FASTA's REFs, as for one patient
+    dm = np.full((n, len(panel.variants)), np.nan)
     for records in by_ploidy.values():
-        dm = np.where(np.isnan(dm), dosage_matrix(bundle.panel, plan.build, records, n), dm)
+        dm = np.where(np.isnan(dm), dosage_matrix(panel, plan.build, records, n), dm)
     origin: list[GenotypeOrigin] = []
-    for j, v in enumerate(bundle.panel.variants):
+    for j, v in enumerate(panel.variants):
         locus = v.locus(plan.build)
         if plan.absent == "reference" and (locus.chrom, locus.pos) not in plan.sites and locus.ref:
             dm[:, j] = 2.0 if locus.ref.upper() == locus.effect_allele.upper() else 0.0

@@ -30,13 +30,24 @@ import numpy as np
 
 from genolens import __version__
 from genolens.cohort.chunk import Plan, chunk_dir, score_chunk
-from genolens.cohort.store import convert_once, file_sha256, open_store, sample_ids, select_sites, zarr_path
-from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, AbsentPolicy, BuildChoice
+from genolens.cohort.store import (
+    Site,
+    SiteRows,
+    convert_once,
+    file_sha256,
+    open_store,
+    sample_ids,
+    select_sites,
+    zarr_path,
+)
+from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, AbsentPolicy, BuildChoice, Panel
 from genolens.datamodel.clinical import PatientDetails, details_record
 from genolens.errors import CohortJobError, OptionError
 from genolens.genome.ancestry import marker_sites
 from genolens.genome.build import normalise_chrom
-from genolens.genome.patient import read_patient
+from genolens.genome.left_align import Bases, aligned_record, shifted_sites
+from genolens.genome.patient import read_patient, reference_warning
+from genolens.genome.reference import ReferenceFasta, with_fasta_refs
 from genolens.modeling.bundle import Bundle, load_bundle
 from genolens.provenance import RESEARCH_USE_LINE, package_versions
 
@@ -70,7 +81,8 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
                    panel_dir: Path | None = None, client: Any = None, chunk_size: int = 1000,
                    absent: AbsentPolicy = "missing", build: BuildChoice = "auto",
                    details: Mapping[str, PatientDetails] | None = None, on: dt.date | None = None,
-                   progress: Report | None = None, show_progress: bool = False) -> JobSummary:
+                   progress: Report | None = None, show_progress: bool = False,
+                   references: Sequence[str | os.PathLike[str]] = ()) -> JobSummary:
     """Predict and explain every sample of ``vcf`` with every bundle; write Parquet into ``results``.
 
     Parameters
@@ -97,6 +109,10 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
         Called with one line per step and per finished chunk.
     show_progress
         Let bio2zarr draw its progress bars (on stderr) while converting.
+    references
+        Reference FASTAs (indexed; at most one per build), as for one patient: the one on the file's build
+        reports the file's REF mismatches at panel sites (in the manifest), left-aligns the file's indels at
+        panel sites, and gives the REF of panel sites that ship without one (for ``absent="reference"``).
 
     Raises
     ------
@@ -115,7 +131,7 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
     sha = file_sha256(vcf)
     loaded = [load_bundle(p, panel_dir=panel_dir) for p in bundles]
     given = dict(details or {})
-    settings = _settings(sha, loaded, absent, build, chunk_size, given)
+    settings = _settings(sha, loaded, absent, build, chunk_size, given, references)
     manifest = _resume(out, settings)
     if manifest.get("status") == "complete":
         say("Already complete: nothing to do")
@@ -128,9 +144,30 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
     samples = sample_ids(store)
     if not samples:
         raise CohortJobError(f"{Path(vcf).name} has no sample columns; a cohort job needs a multi-sample file.")
-    call = read_patient(vcf, sample=samples[0], build=build, absent=absent, panels=[b.panel for b in loaded],
-                        qc_records=0).build
+    first = read_patient(vcf, sample=samples[0], build=build, absent=absent, panels=[b.panel for b in loaded],
+                         qc_records=0, references=references)
+    call, checked = first.build, first.reference
     site_rows = select_sites(store, loaded, call.build, extra=marker_sites(call.build))
+    panels: dict[str, Panel] = {}
+    reference: dict[str, Any] | None = None
+    if checked is not None:  # the FASTA on the file's build, as read_patient chose it
+        with ReferenceFasta(next(r for r in references if Path(r).name == checked.name)) as fasta:
+            variants = [v for b in loaded for v in b.panel.variants]
+            site_rows = select_sites(store, loaded, call.build,
+                                     extra=[*marker_sites(call.build), *shifted_sites(variants, call.build,
+                                                                                      fasta.bases)])
+            site_rows, moved = _left_aligned(site_rows, fasta.bases)
+            filled = {b.panel.name: with_fasta_refs(b.panel, call.build, fasta) for b in loaded}
+        panels = {name: panel for name, (panel, n) in filled.items() if n}
+        reference = {"fasta": checked.name, "build": checked.build, "evidence": checked.evidence,
+                     "sites_compared": checked.compared,
+                     "panel_refs_supplied": sum(n for _, n in filled.values()),
+                     "indel_records_left_aligned": moved,
+                     "ref_mismatches": [{"chrom": m.chrom, "pos": m.pos, "file_ref": m.file_ref,
+                                         "fasta_ref": m.fasta_ref, "variants": list(m.variants)}
+                                        for m in checked.mismatches]}
+        if checked.mismatches:
+            say(reference_warning(checked))
     panel_sites = {(v.locus(call.build).chrom, v.locus(call.build).pos) for b in loaded for v in b.panel.variants}
     n_sites = len(panel_sites)
     if not panel_sites & site_rows.sites.keys() and absent == "missing":
@@ -142,6 +179,7 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
     manifest = {**_head(vcf, sha, len(samples), store_path, out), "settings": settings,
                 "settings_used": {"on": day, "build": call.build, "build_source": call.source,
                                   "build_evidence": list(call.evidence)},
+                "reference": reference,
                 "bundles": [_bundle_entry(b) for b in loaded],
                 "sites": {"panel_sites": n_sites, "in_file": len(panel_sites & site_rows.sites.keys()),
                           "records": len(site_rows.rows),
@@ -152,7 +190,7 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
     plan = Plan(store=os.fspath(store_path), samples=samples, rows=site_rows.rows, records=site_rows.records,
                 sites=site_rows.sites, bundles=tuple(os.fspath(p) for p in bundles),
                 panel_dir=os.fspath(panel_dir) if panel_dir else None, build=call.build, absent=absent, on=day,
-                details=given, results=os.fspath(out), chromosomes=_chromosomes(store))
+                details=given, results=os.fspath(out), chromosomes=_chromosomes(store), panels=panels)
     _remove_half_written(out)
     skipped = tuple(i for i in range(len(starts)) if chunk_dir(out, i).is_dir())
     todo = [i for i in range(len(starts)) if i not in skipped]
@@ -229,14 +267,40 @@ def _chromosomes(store: Any) -> tuple[str, ...]:
 
 
 def _settings(sha: str, bundles: Sequence[Bundle], absent: str, build: str, chunk_size: int,
-              details: Mapping[str, PatientDetails]) -> dict[str, Any]:
+              details: Mapping[str, PatientDetails], references: Sequence[str | os.PathLike[str]] = ()
+              ) -> dict[str, Any]:
     """What decides the results: a rerun with other settings into the same folder is refused."""
     record = json.dumps({s: details_record(d) for s, d in sorted(details.items())}, sort_keys=True, default=str)
     return {"input_sha256": sha, "absent": absent, "build": build, "chunk_size": chunk_size, "method": "ig",
+            **({"references": [_fasta_identity(r) for r in references]} if references else {}),
             "baseline": "population", "seed": 0, "details_samples": len(details),
             "details_sha256": hashlib.sha256(record.encode()).hexdigest(),
             "bundles": [{"name": b.name, "version": b.version,
                          "weights_sha256": b.card["provenance"]["weights_sha256"]} for b in bundles]}
+
+
+def _fasta_identity(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A FASTA as the settings pin it: its name and size and its index's SHA-256 (names, lengths and offsets of
+    its sequences), not the whole file's hash (gigabytes)."""
+    p = Path(path)
+    index = Path(f"{p}.fai")
+    return {"name": p.name, "bytes": p.stat().st_size if p.is_file() else None,
+            "fai_sha256": hashlib.sha256(index.read_bytes()).hexdigest() if index.is_file() else None}
+
+
+def _left_aligned(site_rows: SiteRows, bases: Bases) -> tuple[SiteRows, int]:
+    """The rows with every indel record moved to its left-aligned form and filed under its new site, as
+    :func:`~genolens.genome.left_align.left_aligned` does for one patient; and how many records moved."""
+    records = [aligned_record(r, normalise_chrom(r.chrom), bases) for r in site_rows.records]
+    sites: dict[Site, list[int]] = {}
+    for site, ix in site_rows.sites.items():
+        for i in ix:
+            key = site if records[i] is site_rows.records[i] else (site[0], records[i].pos)
+            filed = sites.setdefault(key, [])
+            if i not in filed:
+                filed.append(i)
+    moved = sum(new is not old for new, old in zip(records, site_rows.records, strict=True))
+    return SiteRows(site_rows.rows, tuple(records), {s: tuple(sorted(ix)) for s, ix in sites.items()}), moved
 
 
 def _resume(out: Path, settings: dict[str, Any]) -> dict[str, Any]:

@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from genolens.datamodel import Build, PanelVariant, Record
+from genolens.datamodel import Build, PanelVariant, RecordSite
 
 Bases = Callable[[str, int, int], str]
 """The FASTA's ``n`` bases from 1-based ``pos`` of a normalised chromosome; ``""`` where it has none."""
 
 Site = tuple[str, int]
-_R = TypeVar("_R", bound=Record)
+_R = TypeVar("_R", bound=RecordSite)
 
 MAX_SHIFT = 500
 """The furthest an indel is shifted (bases); a longer repeat is left where the file put it."""
@@ -36,7 +36,7 @@ def _plain(allele: str) -> bool:
     return bool(allele) and set(allele.upper()) <= set("ACGTN")
 
 
-def _single_bases(r: Record) -> bool:
+def _single_bases(r: RecordSite) -> bool:
     """An SNV (every allele one base): nothing to trim or shift, so the FASTA is not asked (most records)."""
     return len(r.ref) == 1 and all(len(a) == 1 for a in r.alts)
 
@@ -117,18 +117,26 @@ def left_aligned(records: Mapping[Site, Sequence[_R]], bases: Bases) -> tuple[di
         for r in recs:
             new = done.get(id(r))
             if new is None:
-                new = r
-                aligned = None if r.is_reference_block or _single_bases(r) else left_align(
-                    _on(bases, chrom), r.pos, r.ref, r.alts)
-                if aligned is not None and aligned[0] != r.pos:
-                    p, ref, alts = aligned
-                    new = replace(r, pos=p, ref=ref, alts=alts, end=p + len(ref) - 1)
-                    moved += 1
+                new = aligned_record(r, chrom, bases)
+                moved += new is not r
                 done[id(r)] = new
             filed = out.setdefault((chrom, at) if new is r else (chrom, new.pos), [])
             if not any(x is new for x in filed):
                 filed.append(new)
     return out, moved
+
+
+def aligned_record(r: _R, chrom: str, bases: Bases) -> _R:
+    """``r`` moved to its left-aligned, trimmed form (a new record) when that changes its POS, else ``r`` itself.
+
+    ``chrom`` is the record's normalised chromosome; gVCF blocks and SNVs are never moved (nor asked about).
+    """
+    aligned = None if r.is_reference_block or _single_bases(r) else left_align(_on(bases, chrom), r.pos, r.ref,
+                                                                              r.alts)
+    if aligned is None or aligned[0] == r.pos:
+        return r
+    p, ref, alts = aligned
+    return replace(r, pos=p, ref=ref, alts=alts, end=p + len(ref) - 1)
 
 
 def shifted_sites(variants: Iterable[PanelVariant], build: Build, bases: Bases) -> list[Site]:

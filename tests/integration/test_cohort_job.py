@@ -29,7 +29,16 @@ from genolens.genome.vcf import index_vcf, open_vcf
 from genolens.modeling.bundle import Bundle, bundle_paths, load_bundle
 from genolens.modeling.clinical import model_inputs
 from genolens.workflows import explain_bundle
-from tests.factories import DEMO, ROOT, cohort_job_rows, need_shared, simulated_cohort_vcf, small_bundle
+from tests.factories import (
+    DEMO,
+    ROOT,
+    cohort_job_rows,
+    need_shared,
+    pharmcat_bases,
+    simulated_cohort_vcf,
+    small_bundle,
+    write_fasta,
+)
 
 TOLERANCE = 1e-6  # the issue's bound; the job runs the same functions, so the differences are 0 in practice
 
@@ -44,7 +53,8 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
 
 
 def _assert_single_patient_equal(vcf: Path, bundles: Sequence[Bundle], absent: AbsentPolicy,
-                                 results: Path, details: Mapping[str, PatientDetails] | None = None) -> int:
+                                 results: Path, details: Mapping[str, PatientDetails] | None = None,
+                                 references: Sequence[Path] = ()) -> int:
     """Every sample read alone (read_patient), predicted and explained alone (explain_bundle) with its details, on
     the job's date; return how many (sample, output) pairs were compared with an estimate."""
     rows = cohort_job_rows(results)
@@ -54,7 +64,8 @@ def _assert_single_patient_equal(vcf: Path, bundles: Sequence[Bundle], absent: A
     assert len(samples) == manifest["input"]["samples"]
     compared = 0
     for s in samples:
-        patient = read_patient(vcf, sample=s, absent=absent, panels=[b.panel for b in bundles], qc_records=0)
+        patient = read_patient(vcf, sample=s, absent=absent, panels=[b.panel for b in bundles], qc_records=0,
+                               references=references)
         for b in bundles:
             inputs = model_inputs(b.info, (details or {}).get(s, NO_DETAILS), on=on, sexes=b.info.sexes)
             if inputs.missing:
@@ -97,6 +108,38 @@ def test_every_sample_equals_the_single_patient_path_on_the_simulated_cohort(
     assert manifest["status"] == "complete" and manifest["input"]["samples"] == 60
     assert manifest["sites"] == {"panel_sites": 20, "in_file": 19, "records": 19, "ancestry_markers_in_file": 0}
     assert manifest["summary"]["tiny_risk"]["flags"]["imputed_genetic"] == 60
+
+
+def test_a_reference_fasta_gives_the_job_what_it_gives_one_patient(tiny: tuple[Path, Path, Path],
+                                                                    tmp_path: Path) -> None:
+    """The FASTA's REFs fill the panel sites that ship without one (rs7, absent from the file, becomes assumed
+    reference under the whole-genome policy) and the file's REF mismatch is reported, as for one patient."""
+    bundle_dir, panels, vcf = tiny
+    panel = load_panel("tiny", directory=panels)
+    sites = {v.grch38.pos: v.grch38.other_allele for v in panel.variants}  # the file's REF at every site
+    sites[panel.variants[1].grch38.pos] = "C"  # rs2: the FASTA disagrees with the file's G
+    fasta = write_fasta(tmp_path / "slices.fa", {"chr6": (18_200_000, pharmcat_bases("chr6")),  # tells GRCh38
+                                                 "1": (max(sites) + 100, sites)})
+    done = run_cohort_job(vcf, tmp_path / "fasta", bundles=[bundle_dir], panel_dir=panels, chunk_size=25,
+                          absent="reference", references=[fasta])
+    ref = done.manifest["reference"]
+    assert (ref["fasta"], ref["build"], ref["sites_compared"], ref["panel_refs_supplied"]) == ("slices.fa", "GRCh38",
+                                                                                              19, 19)
+    assert ref["ref_mismatches"] == [{"chrom": "1", "pos": panel.variants[1].grch38.pos, "file_ref": "G",
+                                      "fasta_ref": "C", "variants": ["rs2"]}]
+    assert ref["indel_records_left_aligned"] == 0
+    bundle = load_bundle(bundle_dir, panel_dir=panels)
+    assert _assert_single_patient_equal(vcf, [bundle], "reference", tmp_path / "fasta", references=[fasta]) == 60
+    rows = cohort_job_rows(tmp_path / "fasta")
+    assert rows[("s4", "tiny_risk", "y_disease")]["n_imputed"] == 0  # rs7 assumed reference from the FASTA's G
+    assert rows[("s3", "tiny_risk", "y_disease")]["n_imputed"] == 1  # rs3 ./. stays missing
+    plain = run_cohort_job(vcf, tmp_path / "plain", bundles=[bundle_dir], panel_dir=panels, chunk_size=25,
+                           absent="reference")
+    assert plain.manifest["reference"] is None
+    assert cohort_job_rows(tmp_path / "plain")[("s4", "tiny_risk", "y_disease")]["n_imputed"] == 1  # no REF: missing
+    with pytest.raises(CohortJobError, match="holds the results of another job"):  # the FASTA is a setting
+        run_cohort_job(vcf, tmp_path / "plain", bundles=[bundle_dir], panel_dir=panels, chunk_size=25,
+                       absent="reference", references=[fasta])
 
 
 @pytest.mark.slow  # about 80 s on 2 busy cores: 100 samples explained one by one by the single-patient path

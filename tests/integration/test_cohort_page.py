@@ -77,6 +77,24 @@ def test_the_page_reads_a_results_folder_and_drills_down(root: Path, monkeypatch
     assert "No sample of that name in these results." in _text(at.warning)
 
 
+def test_a_job_run_with_a_reference_fasta_says_what_it_found(root: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    other = tmp_path / "results"
+    shutil.copytree(root / "tiny", other / "fasta")
+    manifest = json.loads((other / "fasta" / "manifest.json").read_text())
+    manifest["reference"] = {"fasta": "GRCh38.fa", "build": "GRCh38", "evidence": "sequence lengths",
+                             "sites_compared": 19, "panel_refs_supplied": 1, "indel_records_left_aligned": 2,
+                             "ref_mismatches": [{"chrom": "1", "pos": 10100, "file_ref": "G", "fasta_ref": "C",
+                                                 "variants": ["rs2"]}]}
+    (other / "fasta" / "manifest.json").write_text(json.dumps(manifest))
+    at = _page(other, monkeypatch)
+    at.selectbox(key="cohort_results").set_value(other / "fasta").run()
+    assert not at.exception and not at.error, _text(at.error)
+    assert ("Reference FASTA GRCh38.fa (GRCh38): REFs compared at 19 panel sites, 1 panel REFs supplied, 2 indel "
+            "records left-aligned before matching.") in _text(at.caption)
+    assert "1 panel sites show a REF that differs from the reference FASTA (1:10100 G (FASTA C))" in _text(at.warning)
+
+
 def test_a_running_job_is_refused_with_its_reason(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _page(root, monkeypatch)
     at.selectbox(key="cohort_results").set_value(root / "running").run()

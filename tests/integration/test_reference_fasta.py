@@ -13,7 +13,6 @@ import gzip
 import json
 from pathlib import Path
 
-import pysam
 import pytest
 
 from genolens.cli import main
@@ -21,34 +20,15 @@ from genolens.datamodel import Locus, Panel, PanelVariant
 from genolens.errors import BuildError, ReferenceFastaError
 from genolens.genome.panel import load_panels
 from genolens.genome.patient import read_patient
-from tests.factories import DATA, need_shared
+from tests.factories import DATA, write_fasta
+from tests.factories import pharmcat_bases as _pharmcat_bases
 
 WRONG_REF = DATA / "reference_tpmt_wrong_ref_rs1800584.vcf"
 SLICE_END = 18_200_000  # past every TPMT position on GRCh38 and GRCh37
 
 
-def _pharmcat_bases(chrom: str) -> dict[int, str]:
-    """PharmCAT's REF at each of its positions on ``chrom`` (GRCh38), from its published VCF."""
-    bases = {}
-    with open(need_shared("corpus", "pgx", "pharmcat_positions.vcf"), encoding="utf-8") as fh:
-        for line in fh:
-            f = line.split("\t", 5)
-            if not line.startswith("#") and f[0] == chrom:
-                bases[int(f[1])] = f[3]
-    return bases
-
-
 def _write_fasta(path: Path, bases: dict[int, str], *, name: str = "chr6", bgzip: bool = False) -> Path:
-    seq = bytearray(b"N" * SLICE_END)
-    for pos, ref in bases.items():
-        seq[pos - 1:pos - 1 + len(ref)] = ref.encode()
-    body = b"\n".join(bytes(seq[i:i + 60]) for i in range(0, len(seq), 60))
-    plain = path.with_name(f"{path.name}.plain") if bgzip else path
-    plain.write_bytes(b">" + name.encode() + b" slice of PharmCAT positions, N elsewhere\n" + body + b"\n")
-    if bgzip:
-        pysam.tabix_compress(str(plain), str(path), force=True)  # BGZF blocks, as `bgzip` writes
-    pysam.faidx(str(path))
-    return path
+    return write_fasta(path, {name: (SLICE_END, bases)}, bgzip=bgzip)
 
 
 @pytest.fixture(scope="module")
