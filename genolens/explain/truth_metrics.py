@@ -28,8 +28,9 @@ from genolens.explain.reliability import (
 )
 from genolens.explain.true_contributions import allele_groups, causal_inputs, true_contributions
 
-R_TARGET = 0.9
-"""Mean per-patient Pearson r (genetic inputs) an explanation must reach: grade A."""
+R_TARGET = 0.95
+"""Mean per-patient Pearson r (genetic inputs) an explanation must reach: grade A (issue 12's target on fresh
+simulated patients)."""
 R_POOR = 0.5
 """Below this mean r the explanation does not follow the truth: grade C."""
 AUROC_TARGET = 0.95
@@ -111,7 +112,7 @@ class OutcomeValidation:
         return {
             "mean_pearson_r": self.mean_pearson_r, "median_pearson_r": float(np.nanmedian(self.pearson_r)),
             "min_pearson_r": float(np.nanmin(self.pearson_r)),
-            "share_pearson_r_at_least_0_9": float(np.nanmean(self.pearson_r >= R_TARGET)),
+            "share_pearson_r_at_least_0_9": float(np.nanmean(self.pearson_r >= 0.9)),
             "locus_mean_pearson_r": self.locus_pearson_r, "causal_auroc": self.causal_auroc,
             "neighbour_auroc": self.neighbour_auroc, "importance_spearman": self.importance_spearman,
             "n_causal": self.n_causal, "n_inputs": self.n_inputs, "trained_grade": self.trained_grade,
