@@ -23,7 +23,7 @@ from genolens.cohort import run_cohort_job
 from genolens.datamodel import AbsentPolicy
 from genolens.datamodel.clinical import NO_DETAILS, PatientDetails, details_tables, patient_details
 from genolens.errors import CohortJobError
-from genolens.genome.panel import load_panel
+from genolens.genome.panel import load_panel, load_panels
 from genolens.genome.patient import read_patient
 from genolens.genome.vcf import index_vcf, open_vcf
 from genolens.modeling.bundle import Bundle, bundle_paths, load_bundle
@@ -140,6 +140,18 @@ def test_a_reference_fasta_gives_the_job_what_it_gives_one_patient(tiny: tuple[P
     with pytest.raises(CohortJobError, match="holds the results of another job"):  # the FASTA is a setting
         run_cohort_job(vcf, tmp_path / "plain", bundles=[bundle_dir], panel_dir=panels, chunk_size=25,
                        absent="reference", references=[fasta])
+    # a server with one FASTA per build, both named alike in folders of their own: the file's build's is used
+    to37 = {v.grch38.pos: v.grch37.pos for p in load_panels() for v in p.variants
+            if v.grch38.chrom == "6" and v.gene == "TPMT"}
+    (tmp_path / "b37").mkdir()
+    other = write_fasta(tmp_path / "b37" / "slices.fa", {"chr6": (18_200_000, {to37[pos]: base for pos, base in
+                                                                                pharmcat_bases("chr6").items()
+                                                                                if pos in to37})})
+    both = run_cohort_job(vcf, tmp_path / "both", bundles=[bundle_dir], panel_dir=panels, chunk_size=25,
+                          absent="reference", references=[other, fasta])
+    assert both.manifest["reference"]["build"] == "GRCh38"
+    assert both.manifest["reference"]["ref_mismatches"] == ref["ref_mismatches"]
+    assert cohort_job_rows(tmp_path / "both")[("s4", "tiny_risk", "y_disease")]["n_imputed"] == 0
 
 
 @pytest.mark.slow  # about 80 s on 2 busy cores: 100 samples explained one by one by the single-patient path
