@@ -31,11 +31,12 @@ from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, BUILDS, PatientGe
 from genolens.datamodel.clinical import PatientDetails, details_record, patient_details, read_details
 from genolens.errors import BundleError, GenoLensError, GroundTruthError, OptionError, ReportError
 from genolens.genome.encode import STATUS_WORDS
+from genolens.genome.gene_call import PgxReport
 from genolens.genome.isolated import read_patient_isolated
 from genolens.genome.outside_calls import OutsideCall, read_outside_calls
 from genolens.genome.panel import load_panels
 from genolens.genome.patient import patient_to_json, read_patient
-from genolens.genome.pgx import PgxReport, call_pgx, diplotype_words, pgx_to_json, strict_words
+from genolens.genome.pgx import call_pgx, diplotype_words, pgx_to_json, strict_words
 from genolens.genome.qc import QC_RECORDS, panel_warnings
 from genolens.genome.vcf_check import configure_limits
 from genolens.modeling.absolute_reference import REFERENCE_SEED, REFERENCE_WOMEN

@@ -30,6 +30,7 @@ from genolens.genome.encode import (
     effect_dosages,
     encode,
 )
+from genolens.genome.gene_call import GeneCall, PgxReport
 from genolens.genome.outside_calls import (
     KNOWN_GENES,
     OutsideCall,
@@ -52,9 +53,6 @@ from genolens.genome.pgx import (
     MISSING_WORDS,
     NO_RESULT,
     OUTSIDE_ONLY,
-    GeneCall,
-    MissingPolicy,
-    PgxReport,
     call_pgx,
     pgx_to_json,
     strict_words,
@@ -67,6 +65,7 @@ from genolens.genome.spool import (
     spooled_upload,
     sweep_stale_uploads,
 )
+from genolens.genome.star_alleles import MissingPolicy
 from genolens.genome.vcf import (
     VcfFile,
     index_vcf,

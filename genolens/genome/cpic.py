@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from genolens.datamodel import PatientGenome
-from genolens.genome.pgx import NO_RESULT, GeneCall, diplotype_words, strict_words
+from genolens.genome.gene_call import GeneCall
+from genolens.genome.pgx import NO_RESULT, diplotype_words, strict_words
 
 _SHOWN = 6  # untested alleles named beside an action; the rest counted
 

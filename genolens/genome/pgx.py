@@ -33,95 +33,31 @@ heterozygous calls lie in several sets says so in its note.
 
 G6PD (classes from PyPGx ``allele-table.csv``) and the HLA-B*57:01 tag SNP are called from the
 ``pharmacogenomics`` panel with the rules in ``GENES``, as summarised in ``../shared/facts/pgx_variants.tsv``.
+
+This module runs the calls (:func:`call_pgx`) and holds the panel genes' rules; PharmCAT-definition matching is
+:mod:`genolens.genome.star_alleles`, the copy-by-copy reading and phase sets :mod:`genolens.genome.copies`, and
+the call and report types :mod:`genolens.genome.gene_call`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from itertools import combinations_with_replacement, product
-from typing import Any, Literal, TypeVar
+from itertools import combinations_with_replacement
+from typing import Any
 
-from genolens.datamodel import USABLE_STATUSES, Build, Locus, Panel, PatientGenome, SiteCall
+from genolens.datamodel import USABLE_STATUSES, Locus, Panel, PatientGenome, SiteCall
 from genolens.errors import OptionError, OutsideCallError, PanelError
-from genolens.genome.dpyd import call_dpyd, score_diplotypes
+from genolens.genome.copies import PhaseSets, copies, phase_sets, phase_unknown, split_note
+from genolens.genome.dpyd import score_diplotypes
+from genolens.genome.gene_call import GeneCall, PgxReport
 from genolens.genome.outside_calls import OutsideCall
 from genolens.genome.panel import load_panel
 from genolens.genome.pharmcat_definitions import (
     PHARMCAT_GENES,
-    Definition,
-    NamedAllele,
-    fits_cell,
     load_definitions,
-    natural_key,
 )
-
-
-@dataclass(frozen=True)
-class GeneCall:
-    """The guideline phenotype of one gene for one sample."""
-
-    gene: str
-    """Gene symbol (``"CYP2C19"``; ``"HLA-B"`` for the HLA-B*57:01 tag SNP)."""
-    diplotypes: tuple[str, ...]
-    """Every diplotype that fits the calls (``"*1/*3A"``), most often one; ``()`` when none can be named."""
-    phenotype: str
-    """PharmCAT wording (``"Poor Metabolizer"``, ``"-1639 AG"``); ``"Indeterminate"`` when a missing
-    position could change it; ``"A or B"`` when only phasing is missing."""
-    activity_score: float | None
-    """Sum of the two allele activity values (CYP2C9, DPYD); ``None`` for other genes or when it is not unique."""
-    missing_positions: tuple[str, ...]
-    """rsIDs of defining positions whose status is not ``called``/``reference_block``, in gene order."""
-    note: str
-    """What was tested, what is missing and why the answer is what it is, in words."""
-    possible_phenotypes: tuple[str, ...] = ()
-    """When the gene cannot be called exactly: every phenotype it could have (``Indeterminate`` left out);
-    ``()`` when the call is exact or nothing can be said."""
-    uncertainty: str = ""
-    """Why the call is not exact, in one sentence (``"Not called: rs3918290"``, ``"UGT1A1 *80 alone is of
-    unknown function ..."``); ``""`` when it is exact."""
-    outside_call: bool = False
-    """True when the call comes from an outside result (another test, given as a PharmCAT outside call), which
-    replaces the VCF-based call for this gene."""
-    untested_alleles: tuple[str, ...] = ()
-    """PharmCAT alleles that could not be tested: every position defining them is missing from the file."""
-    policy: str = "pharmcat"
-    """The missing-position policy ``phenotype`` follows: ``"pharmcat"`` (call from the positions present, as
-    PharmCAT does) or ``"strict"`` (``Indeterminate`` whenever a defining position is missing)."""
-    pharmcat_diplotypes: tuple[str, ...] = ()
-    """PharmCAT's top-scoring diplotypes (what its report prints), a subset of ``diplotypes``; ``()`` when
-    none, and for genes PharmCAT does not define here."""
-    pharmcat_phenotype: str = ""
-    """The phenotype under PharmCAT's policy, shown beside a strict result; ``""`` for genes PharmCAT does not
-    define here (G6PD, the HLA-B tag) and for outside calls."""
-    alleles_found: bool = False
-    """True when ``diplotypes`` lists the alleles found, not diplotypes: DPYD of unknown phase, as PharmCAT reports
-    it (``("c.1627A>G (*5)", "c.1905+1G>A (*2A)")``, ``"c.2933A>G (homozygous)"`` on both copies)."""
-    lowest_function: tuple[str, ...] = ()
-    """DPYD (PharmCAT's lowest-function rule): the two alleles ``activity_score`` sums: the lowest-function allele
-    of each copy in diplotype order, or, when phase is unknown, the two lowest-function alleles found, lowest
-    first; ``()`` for other genes and when none."""
-
-
-@dataclass(frozen=True)
-class PgxReport:
-    """Guideline phenotypes of one sample, one entry per covered gene."""
-
-    sample: str
-    """The sample the calls belong to."""
-    build: Build
-    """The file's build (decides which allele is the reference at each position)."""
-    genes: tuple[GeneCall, ...]
-    """One call per gene: ``GENES`` order, then the genes only an outside call gives (``OUTSIDE_ONLY``, then
-    any other outside call)."""
-
-    def gene(self, name: str) -> GeneCall:
-        """Return the call for gene ``name``; raises ``KeyError`` naming the genes covered."""
-        for g in self.genes:
-            if g.gene == name:
-                return g
-        raise KeyError(f"{name!r} is not covered; genes: {', '.join(g.gene for g in self.genes)}")
+from genolens.genome.star_alleles import MissingPolicy, call_whole_genome
 
 
 @dataclass(frozen=True)
@@ -309,7 +245,7 @@ def call_pgx(patient: PatientGenome, outside: Mapping[str, OutsideCall] | None =
             else:
                 by_id[s.variant_id] = (s, locus)
     definitions = load_definitions()
-    calls = [_call_whole_genome(definitions[g], by_id, as_read, missing, assumed) for g in PHARMCAT_GENES]
+    calls = [call_whole_genome(definitions[g], by_id, as_read, missing, assumed) for g in PHARMCAT_GENES]
     for g in GENES:
         if g.name in PHARMCAT_GENES:
             continue
@@ -422,76 +358,6 @@ def pgx_to_json(report: PgxReport) -> dict[str, Any]:
     }
 
 
-def _copies(site: SiteCall, locus: Locus) -> tuple[str, ...] | None:
-    """Label each chromosome copy ``E`` (panel effect allele), ``O`` (the other allele) or ``N``
-    (an allele the panel does not define); ``None`` when the call cannot be split by copy."""
-    if site.dosage is None:
-        return None
-    effect = round(site.dosage)
-    if abs(site.dosage - effect) > 1e-6:
-        return None
-    if site.genotype is None:  # FORMAT/DS only: an integral dosage, unphased
-        return ("E",) * effect + ("O",) * (2 - effect) if 0 <= effect <= 2 else None
-    try:
-        idx = [int(x) for x in re.split(r"[/|]", site.genotype)]
-    except ValueError:
-        return None
-    ref_is_effect = locus.ref.upper() == locus.effect_allele.upper()
-    zero = "E" if ref_is_effect else "O"
-    alleles = site.alleles or ()
-    alts = sorted({i for i in idx if i})
-    want = effect - (idx.count(0) if ref_is_effect else 0)
-    if not alts:
-        return tuple(zero for _ in idx) if want == 0 else None
-    if len(alts) == 1:
-        copies = len(idx) - idx.count(0)
-        text = alleles[idx.index(alts[0])].upper() if len(alleles) == len(idx) else ""
-        alt = "E" if want == copies else "O" if ref_is_effect and text == locus.other_allele.upper() else "N"
-        if alt != "E" and want:
-            return None
-        return tuple(alt if i else zero for i in idx)
-    # Two different ALTs (1/2): only an exact allele string can say which one is the effect allele.
-    if len(alleles) != len(idx):
-        return None
-    labels = tuple(zero if i == 0 else "E" if s.upper() == locus.effect_allele.upper() else
-                   "O" if ref_is_effect and s.upper() == locus.other_allele.upper() else "N"
-                   for i, s in zip(idx, alleles, strict=True))
-    return labels if labels.count("E") == effect else None
-
-
-_K = TypeVar("_K", str, int)
-PhaseSets = dict[int | None, list[str]]
-"""FORMAT/PS -> the heterozygous positions phased in that set, in gene order (``None``: phased without PS)."""
-
-
-def _phase_sets(phased: Mapping[_K, int | None], hets: Sequence[_K]) -> dict[int | None, list[_K]]:
-    """Group the phased heterozygous positions by phase set, in order of their first position (VCF 4.3
-    FORMAT/PS: the genotypes phased without PS are one set, apart from those with one)."""
-    sets: dict[int | None, list[_K]] = {}
-    for key in hets:
-        if key in phased:
-            sets.setdefault(phased[key], []).append(key)
-    return sets
-
-
-def _split_note(sets: PhaseSets) -> list[str]:
-    """The note saying the phase sets split a gene (``[]`` when one set or none holds its phased hets)."""
-    if len(sets) < 2:
-        return []
-    listed = "; ".join(f"{'no PS' if ps is None else f'PS {ps}'}: {', '.join(labels)}" for ps, labels in sets.items())
-    return [f"Phased in {len(sets)} phase sets ({listed}): cis/trans between sets unknown."]
-
-
-def _phase_unknown(sets: PhaseSets, unphased: Sequence[str]) -> tuple[str, str]:
-    """(the note's sentence, the uncertainty's ending) for a gene whose phase arrangements differ in phenotype."""
-    if not sets:
-        return ("The calls are unphased; phased calls (GT with '|') would decide between the diplotypes",
-                "phased calls would decide")
-    rest = f", and {', '.join(unphased)} {'is' if len(unphased) == 1 else 'are'} unphased" if unphased else ""
-    return (f"Phase is known only within a phase set{rest}; calls phased in one phase set would decide between "
-            "the diplotypes", "calls phased in one phase set would decide")
-
-
 def _fits(dip: tuple[_Allele, ...], obs: Mapping[str, tuple[str, ...]], sets: PhaseSets) -> bool:
     """True when ``dip`` carries each observed effect-allele count, and each phase set's arrangement (the
     sets' orientations relative to each other unknown)."""
@@ -518,7 +384,7 @@ def _observe(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]], notes: li
             missing.append(rs)
             free.append(rs)
             continue
-        labels = _copies(site, locus)
+        labels = copies(site, locus)
         if labels is None:
             free.append(rs)
             notes.append(f"{rs} ({site.genotype or site.dosage}) cannot be split into chromosome copies; "
@@ -562,8 +428,8 @@ def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> Gene
         notes.append("No defining position was usable." if not obs else f"Unexpected ploidy {sorted(ploidies)}.")
         return done("Indeterminate", why=not_called or "No defining position was usable")
     hets = [rs for rs in gene.positions if rs in obs and len(set(obs[rs])) > 1]
-    sets = _phase_sets(phased, hets)
-    notes.extend(_split_note(sets))
+    sets = phase_sets(phased, hets)
+    notes.extend(split_note(sets))
     cands = tuple(d for d in combinations_with_replacement(gene.alleles, ploidies.pop()) if _fits(d, obs, sets))
     if not cands:
         notes.append("No combination of the tested alleles explains the calls.")
@@ -590,7 +456,7 @@ def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> Gene
                              "assigned phenotype; read as normal or as decreased function, it gives "
                              f"{' or '.join(phenos)}")
         return done("Indeterminate", cands, score, tuple(p for p in phenos if p != "Indeterminate"), why)
-    sentence, decide = _phase_unknown(sets, [rs for rs in hets if rs not in phased])
+    sentence, decide = phase_unknown(sets, [rs for rs in hets if rs not in phased])
     notes.append(f"{sentence}.")
     return done(" or ".join(phenos), cands, score, tuple(phenos),
                 f"Phase unknown: {' or '.join('/'.join(a.name for a in d) for d in cands)}; {decide}")
@@ -600,7 +466,6 @@ def _call_gene(gene: _Gene, sites: Mapping[str, tuple[SiteCall, Locus]]) -> Gene
 
 POSITIONS_PANEL = "pharmcat_positions"
 """The panel holding every PharmCAT allele-defining position of ``PHARMCAT_GENES`` (one row per ALT)."""
-MissingPolicy = Literal["pharmcat", "strict"]
 
 
 def diplotype_words(g: GeneCall) -> str:
@@ -625,231 +490,3 @@ MISSING_WORDS: Mapping[str, str] = {
     "strict": "strict policy (a gene with a defining position missing is Indeterminate, PharmCAT's call beside it)",
 }
 """What each missing-position policy does, in words (report settings, the dashboard's switch)."""
-_MAX_HETS = 14  # 2**13 phase arrangements at most
-
-
-@dataclass
-class _Observed:
-    copies: dict[int, tuple[str, ...]]
-    """Position index -> the VCF allele (PharmCAT form) on each chromosome copy."""
-    phased: dict[int, int | None]
-    """Position index -> FORMAT/PS of a phased call (``None``: phased without PS)."""
-    missing: list[int]
-    unplaced: list[str]
-    notes: list[str]
-    half_called: list[str]
-    """Missing positions whose genotype has one allele missing and the other non-reference (``./1``)."""
-
-
-def _half_called(gt: str) -> bool:
-    parts = re.split(r"[/|]", gt)
-    return "." in parts and any(x not in (".", "0") for x in parts)
-
-
-def _observe_definition(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]]) -> _Observed:
-    obs = _Observed({}, {}, [], [], [], [])
-    for i, p in enumerate(d.positions):
-        found = [sites.get(vid) for vid in p.ids()]
-        rows = [x for x in found if x is not None]
-        if not rows or any(s.status not in USABLE_STATUSES for s, _ in rows):
-            obs.missing.append(i)
-            half = [s.genotype for s, _ in rows if s.genotype and _half_called(s.genotype)]
-            if half:
-                obs.half_called.append(f"{p.label()} {half[0]} (one allele of the genotype is missing, the other is "
-                                       "not reference)")
-            continue
-        labels = [_copies(s, loc) for s, loc in rows]
-        site = rows[0][0]
-        shown = f"{p.label()} {'/'.join(site.alleles or ()) or site.genotype or site.dosage}"
-        if any(lab is None for lab in labels) or len({len(lab or ()) for lab in labels}) != 1:
-            obs.unplaced.append(f"{shown} (cannot be split into chromosome copies)")
-            continue
-        per_copy: list[str | None] = []
-        for c in range(len(labels[0] or ())):
-            marks = [lab[c] for lab in labels if lab is not None]
-            if "E" in marks:
-                per_copy.append(p.alts[marks.index("E")])
-            elif all(m == "O" for m in marks):
-                per_copy.append(p.ref)
-            else:
-                per_copy.append(None)
-        if any(a is None for a in per_copy):
-            obs.unplaced.append(f"{shown} (an allele PharmCAT does not define at this position)")
-            continue
-        obs.copies[i] = tuple(a for a in per_copy if a is not None)
-        if site.genotype and "|" in site.genotype:
-            obs.phased[i] = site.phase_set
-    return obs
-
-
-def _hap_matches(d: Definition, alleles: list[NamedAllele], present: list[int],
-                 hap: Mapping[int, str]) -> list[NamedAllele]:
-    """The ``alleles`` that match a haplotype and explain every non-reference allele on it."""
-    out = []
-    for a in alleles:
-        if not all(fits_cell(a.cells[i], hap[i]) for i in present):
-            continue
-        if any(hap[i] != d.positions[i].ref and a.cells[i] is None for i in present):
-            continue  # a variant this allele does not define: not explained
-        out.append(a)
-    return out
-
-
-def _call_whole_genome(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]],
-                       as_read: Mapping[str, tuple[SiteCall, Locus]], policy: MissingPolicy,
-                       assumed: set[str]) -> GeneCall:
-    """Call one gene; when the whole-genome assumption (reference at absent positions) leaves the called variants
-    unexplained, call again from the positions actually in the file, and say so.
-
-    A file that lists rs4244285 A/A but not rs12769205 (both define CYP2C19 *2) contradicts "absent means
-    reference"; the assumption, not the called genotype, gives way, and the absent positions are listed missing.
-    """
-    call = _call_definition(d, sites, policy, assumed)
-    if not (call.phenotype == "Indeterminate" and call.uncertainty.startswith("No combination")
-            and assumed & {p.label() for p in d.positions}):
-        return call
-    again = _call_definition(d, {**sites, **as_read}, policy, set())
-    if again.uncertainty.startswith("No combination"):
-        return call
-    return replace(again, note=f"{again.note} The whole-genome assumption (reference at the {d.gene} positions "
-                              "absent from the file) left the called variants unexplained, so the gene was called "
-                              "from the positions in the file; the absent ones are listed missing.")
-
-
-def _dip_names(dips: Sequence[tuple[NamedAllele, NamedAllele]]) -> tuple[str, ...]:
-    return tuple(f"{a.name}/{b.name}" for a, b in dips)
-
-
-def _call_definition(d: Definition, sites: Mapping[str, tuple[SiteCall, Locus]], policy: MissingPolicy,
-                     assumed: set[str]) -> GeneCall:
-    """Call one gene from PharmCAT's definitions: PharmCAT's matching and scoring, never guessing a variant."""
-    obs = _observe_definition(d, sites)
-    notes = obs.notes
-    missing = tuple(d.positions[i].label() for i in obs.missing)
-    present = sorted(obs.copies)
-    testable = [a for a in d.alleles if a.reference or any(a.cells[i] is not None for i in present)]
-    normal = {a.key for a in d.alleles if a.reference}
-    # Alleles that would change the function first (what a reader must not miss), then the rest, in PharmCAT's order
-    untested = tuple(a.name for a in sorted((a for a in d.alleles if a not in testable), key=lambda a: a.key in normal))
-    notes.append(f"{len(d.positions)} PharmCAT-defining positions, {len(d.alleles)} alleles "
-                 f"(PharmCAT@5431bf1, data 2025-11-05); {len(present)} positions called.")
-    if missing:
-        notes.append(f"Missing ({len(missing)}): {', '.join(missing)}; called from the positions present, as PharmCAT "
-                     "does." + (f" Alleles not tested (every defining position missing): {', '.join(untested)}."
-                                if untested else ""))
-    used = sorted(assumed & {p.label() for p in d.positions})
-    if used:
-        notes.append(f"Assumed reference because the file was declared a whole-genome call set: {', '.join(used)}.")
-
-    top: list[str] = []
-
-    def done(phenotype: str, names: tuple[str, ...] = (), score: float | None = None,
-             possible: tuple[str, ...] = (), why: str = "") -> GeneCall:
-        pharmcat = phenotype
-        if policy == "strict" and missing and phenotype != "Indeterminate":
-            notes.append(f"Strict policy: Indeterminate because {len(missing)} defining positions are missing; "
-                         f"PharmCAT's policy gives {pharmcat}.")
-            phenotype, why = "Indeterminate", why or f"Strict policy: {len(missing)} defining positions missing"
-            possible = possible or tuple(pharmcat.split(" or "))
-        return GeneCall(d.gene, names, phenotype, score, missing, " ".join(notes), possible, why,
-                        untested_alleles=untested, policy=policy, pharmcat_phenotype=pharmcat,
-                        pharmcat_diplotypes=tuple(top))
-
-    unplaced = [*obs.unplaced, *obs.half_called]  # a half-called ALT (./1) is a variant the call cannot ignore
-    if unplaced:
-        text = "; ".join(unplaced)
-        notes.append(f"Called but not placed on any {d.gene} allele: {text}.")
-        return done("Indeterminate", why=f"Called variant not placed on any PharmCAT {d.gene} allele: {text}")
-    ploidies = {len(c) for c in obs.copies.values()}
-    if not present or ploidies != {2}:
-        why = "No defining position was called" if not present else f"Unexpected ploidy {sorted(ploidies)}"
-        notes.append(f"{why}.")
-        return done("Indeterminate", why=why)
-    if d.gene == "DPYD":
-        got = call_dpyd(d, obs.copies, obs.phased)
-        notes.append(got.note)
-        notes.extend(f"HapB3: {w}." for w in got.warnings)
-        top[:] = got.calls
-        if got.activity_score is None:
-            return done("Indeterminate", why=got.note)
-        return replace(done(got.phenotype, got.calls, got.activity_score), alleles_found=got.alleles_found,
-                       lowest_function=got.lookup)
-    hets = [i for i in present if len(set(obs.copies[i])) > 1]
-    by_set = _phase_sets(obs.phased, hets)
-    sets = {ps: [d.positions[i].label() for i in idx] for ps, idx in by_set.items()}
-    unphased = [d.positions[i].label() for i in hets if i not in obs.phased]
-    notes.extend(_split_note(sets))
-    # Units whose relative phase is unknown: each phase set (its hets keep their order) and each unphased het.
-    # The first unit is fixed (symmetry); every other is flipped as a block.
-    units = [*by_set.values(), *([i] for i in hets if i not in obs.phased)]
-    if len(units) > _MAX_HETS:
-        what = f"{len(unphased)} unphased heterozygous positions" + (f" and {len(sets)} phase sets" if sets else "")
-        notes.append(f"{what}: too many phase arrangements to try.")
-        return done("Indeterminate", why=what)
-    # Every pair that explains one phase arrangement, with its PharmCAT score (the number of defining positions
-    # its alleles specify among those present); per arrangement, the best-scoring pairs are that phase's answer.
-    fits: dict[tuple[str, str], tuple[int, NamedAllele, NamedAllele]] = {}
-    phase_best: dict[tuple[str, str], tuple[int, NamedAllele, NamedAllele]] = {}
-    for flips in product((False, True), repeat=max(len(units) - 1, 0)):
-        flip = {i for unit, f in zip(units[1:], flips, strict=True) if f for i in unit}
-        h1 = {i: obs.copies[i][1 if i in flip else 0] for i in present}
-        h2 = {i: obs.copies[i][0 if i in flip else 1] for i in present}
-        m1, m2 = _hap_matches(d, testable, present, h1), _hap_matches(d, testable, present, h2)
-        if not m1 or not m2:
-            continue
-        sc = {id(a): sum(a.cells[i] is not None for i in present) for a in (*m1, *m2)}
-        top_sum = max(sc[id(a)] for a in m1) + max(sc[id(b)] for b in m2)
-        for a in m1:
-            for b in m2:
-                x, y = sorted((a, b), key=lambda n: natural_key(n.name))  # PharmCAT's order: *1/*38, *4/*17
-                fits[(x.name, y.name)] = (sc[id(a)] + sc[id(b)], x, y)
-                if sc[id(a)] + sc[id(b)] == top_sum:
-                    phase_best[(x.name, y.name)] = (top_sum, x, y)
-    if not fits:
-        variants = [f"{d.positions[i].label()} {'/'.join(obs.copies[i])}" for i in present
-                    if any(c != d.positions[i].ref for c in obs.copies[i])]
-        text = ", ".join(variants)
-        notes.append(f"No combination of PharmCAT {d.gene} alleles explains the calls ({text}).")
-        return done("Indeterminate", why=f"No combination of PharmCAT {d.gene} alleles explains the called "
-                                         f"variants: {text}")
-    ranked = sorted(phase_best.values(), key=lambda t: -t[0])
-    top_score = ranked[0][0]
-    best = [(x, y) for s, x, y in ranked if s == top_score]
-    top[:] = _dip_names(best)
-    phases = [(x, y) for s, x, y in ranked if s != top_score]  # best of another phase arrangement
-    lower = [(x, y) for _, x, y in sorted(fits.values(), key=lambda t: -t[0]) if (x.name, y.name) not in phase_best]
-    listed_all = _dip_names([*best, *phases, *lower])  # PharmCAT's order: best score first
-    phenos = list(dict.fromkeys(d.phenotype(x, y) for x, y in best))
-    scores = {d.score(x, y) for x, y in best}
-    score = scores.pop() if len(scores) == 1 else None
-    alt_phen = sorted({d.phenotype(x, y) for x, y in phases} - set(phenos))
-    if phases or lower:
-        notes.append("Other diplotypes fit with a lower PharmCAT score (fewer defining positions specified): "
-                     + ", ".join(f"{x.name}/{y.name}" for x, y in (*phases, *lower)) + "; as PharmCAT, the "
-                     "best-scoring diplotype gives the phenotype" + (", except where only phase separates them."
-                                                                     if alt_phen and len(units) > 1 else "."))
-    if alt_phen and len(units) > 1:
-        # Only phase separates them: PharmCAT reports its top score; GenoLens does not guess the phase.
-        arranged = [*best, *phases]
-        phenos_all = list(dict.fromkeys(d.phenotype(x, y) for x, y in arranged))
-        sentence, decide = _phase_unknown(sets, unphased)
-        notes.append(f"{sentence}; PharmCAT reports {' or '.join(f'{x.name}/{y.name}' for x, y in best)} "
-                     f"({' or '.join(phenos)}).")
-        listed = " or ".join(f"{x.name}/{y.name}" for x, y in arranged)
-        return done(" or ".join(phenos_all), listed_all, score, tuple(phenos_all), f"Phase unknown: {listed}; {decide}")
-    if len(phenos) > 1:
-        return done(" or ".join(phenos), listed_all, score, tuple(phenos),
-                    "Several diplotypes fit equally: " + " or ".join(f"{x.name}/{y.name}" for x, y in best))
-    phenotype = phenos[0]
-    if phenotype != "Indeterminate":
-        return done(phenotype, listed_all, score)
-    dips = " or ".join(f"{x.name}/{y.name}" for x, y in best)
-    unknown = sorted({n.name for x, y in best for n in (x, y) if not d.function_known(n)})
-    possible = tuple(dict.fromkeys(p for x, y in best for p in d.read_as_known(x, y)))
-    if unknown and possible:
-        why = (f"{d.gene} {' and '.join(unknown)} alone is of unknown function, so {dips} has no assigned phenotype; "
-               f"read as normal or as decreased function, it gives {' or '.join(possible)}")
-    else:
-        why = f"PharmCAT gives no phenotype for {dips} ({', '.join(sorted({n.key for x, y in best for n in (x, y)}))})"
-    notes.append(f"{why}.")
-    return done(phenotype, listed_all, score, possible, why)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from genolens.datamodel import OutputPrediction, PatientGenome
 from genolens.genome.cpic import ACTION_BASIS, DRUGS, DrugSpec, cyp4f2_note, gene_words, guideline_action
-from genolens.genome.pgx import GeneCall
+from genolens.genome.gene_call import GeneCall
 from genolens.present.summary import DrugRow, GeneLine
 
 

@@ -22,9 +22,11 @@ from genolens.explain.attribution_methods import Method
 from genolens.explain.explanation import BaselineChoice, Explanation, sensitivity_bands
 from genolens.genome.cpic import LEVEL_WORDS
 from genolens.genome.encode import ABSENT_WORDS
+from genolens.genome.gene_call import PgxReport
 from genolens.genome.outside_calls import OutsideCall
-from genolens.genome.pgx import MISSING_WORDS, MissingPolicy, PgxReport, call_pgx
+from genolens.genome.pgx import MISSING_WORDS, call_pgx
 from genolens.genome.qc import panel_warnings
+from genolens.genome.star_alleles import MissingPolicy
 from genolens.modeling.absolute_reference import absolute_risks as absolute_risks
 from genolens.modeling.bundle import Bundle
 from genolens.modeling.clinical import ModelInputs, detail_of, model_inputs
