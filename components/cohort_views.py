@@ -205,7 +205,8 @@ def overview(results: cr.CohortResults) -> None:
         if ref["ref_mismatches"]:
             shown = ", ".join(f"{x['chrom']}:{x['pos']} {inert.short(x['file_ref'])} (FASTA "
                               f"{inert.short(x['fasta_ref'])})" for x in ref["ref_mismatches"][:3])
-            st.warning(f"{len(ref['ref_mismatches'])} panel sites show a REF that differs from the reference FASTA "
+            st.warning(f"{len(ref['ref_mismatches'])} of {ref['sites_compared']} panel sites show a REF that differs "
+                       "from the reference FASTA "
                        f"({shown}): the file's REF column is wrong there, or it was called against another "
                        "reference.", icon=":material/warning:")
     summary = m.get("summary", {})
