@@ -226,23 +226,31 @@ def _page_role(path: str) -> str:
 
 def enter(page: Any, who: Who) -> None:
     """Refuse (and log) a page ``who`` may not use; log a page view when the page changes. Stops when refused."""
-    from components import audit
 
     title = str(page.title)
     if not require_title(title, who):
         return
-    if st.session_state.get("_audit_page") != title:
-        st.session_state["_audit_page"] = title
-        audit.log(who, "view_page", detail=title)
+    _log_view(who, title)
 
 
 def require_page(title: str) -> None:
-    """The page guard inside every analysis page (``frame.header``): stop unless the user may see ``title``."""
+    """The page guard inside every analysis page (``frame.header``): stop unless the user may see ``title``; log
+    the view when the router did not (a page file run directly: Streamlit serves ``/admin`` from ``pages/`` when
+    a session's first request after a server start names a page)."""
     who = current()
     if who is None:
-        gate()
-        return
-    require_title(title, who)
+        who = gate()
+    if require_title(title, who):
+        _log_view(who, title)
+
+
+def _log_view(who: Who, title: str) -> None:
+    """Log a page view when the session's page changes."""
+    from components import audit
+
+    if st.session_state.get("_audit_page") != title:
+        st.session_state["_audit_page"] = title
+        audit.log(who, "view_page", detail=title)
 
 
 def require_title(title: str, who: Who) -> bool:

@@ -41,6 +41,22 @@ def test_local_mode_says_so_grants_every_role_and_logs_the_page_view(address: No
     assert not at.exception and [t.value for t in at.title] == ["Admin"]
 
 
+def test_a_page_file_run_directly_is_guarded_and_its_view_logged(address: None) -> None:
+    # Streamlit serves /admin from pages/ without the router when a session's first request after a server start
+    # names a page: the page's own guard must decide who may see it, and the view must still reach the audit log
+    config.set_option("server.address", "127.0.0.1")
+    log = Path(os.environ["GENOLENS_AUDIT_LOG"])
+    before = len(log.read_text().splitlines()) if log.is_file() else 0
+    at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=60).run()
+    assert not at.exception and [t.value for t in at.title] == ["Admin"]
+    entries = [json.loads(x) for x in log.read_text().splitlines()[before:]]
+    assert [(e["user"], e["action"], e["detail"]) for e in entries] == [("local user", "view_page", "Admin")]
+    config.set_option("server.address", "0.0.0.0")  # no sign-in configured off loopback: refused, nothing shown
+    refused = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=60).run()
+    assert not refused.exception and [t.value for t in refused.title] == ["GenoLens"] and not refused.dataframe
+    assert "not only on 127.0.0.1" in " ".join(e.value for e in refused.error)
+
+
 def test_without_sign_in_off_loopback_nothing_is_served(address: None) -> None:
     config.set_option("server.address", "0.0.0.0")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
