@@ -307,14 +307,23 @@ def report(results: dict[int, dict[str, list[Run]]], smoke: bool) -> int:
     chunks1 = med([p["chunks"] for p in phases]) if phases else float("nan")
     chunks2 = med([p["chunks"] for p in two]) if two else float("nan")
     eff = min(1.0, chunks1 / (2 * chunks2)) if two else float("nan")  # parallel efficiency of the chunk phase
+    convert2 = med([p["convert_sites"] for p in two]) if two else float("nan")
+    # the conversion's partitions run on the workers: Amdahl's split of the phase from its 1- and 2-worker times
+    # (T1 = s + p, T2 = s + p/2), both parts taken as linear in samples (the serial part holds bio2zarr's scan,
+    # init and finalise and the site selection on the driver)
+    par = min(convert, max(0.0, 2 * (convert - convert2))) if two else 0.0
+    serial = convert - par
     target, workers = 500_000, 100
     scale = target / big
     per_worker_chunks = chunks1 * scale / (workers * eff)
-    projected = fixed + convert * scale + per_worker_chunks
+    converted = (serial + par / workers) * scale
+    projected = fixed + converted + per_worker_chunks
     print(f"\nProjection, {target:,} samples on {workers} workers, from n={big:,} (phases of the 1-worker runs): "
           f"start-up + hash + end {fixed:.1f} s (taken as fixed; hashing grows with the file but is small), "
-          f"conversion + site selection {convert:.1f} s x {scale:g} (bio2zarr on the driver, one process, linear in "
-          f"samples) = {convert * scale:.0f} s, chunk phase {chunks1:.1f} s x {scale:g} / ({workers} workers x "
+          f"conversion + site selection {convert:.1f} s with 1 worker, {convert2:.1f} s with 2 (bio2zarr's partitions "
+          f"on the workers; Amdahl: {serial:.1f} s serial + {par:.1f} s parallel), x {scale:g} = "
+          f"({serial:.1f} + {par:.1f} / {workers}) x {scale:g} = {converted:.0f} s, "
+          f"chunk phase {chunks1:.1f} s x {scale:g} / ({workers} workers x "
           f"parallel efficiency {eff:.2f} measured 1->2 here) = {per_worker_chunks:.0f} s; "
           f"total {projected:.0f} s ({projected / 60:.1f} min). Assumes one core per worker like these, a shared "
           f"file system as fast as this disk, {target // 1000} chunks of 1000 spread evenly "

@@ -140,7 +140,8 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
         return JobSummary(out, manifest["input"]["samples"], n, (), tuple(range(n)), manifest)
     day = manifest.get("settings_used", {}).get("on") or (on or dt.date.today()).isoformat()
     say(f"Converting {Path(vcf).name} to VCF Zarr (once; cached by its SHA-256)")
-    store_path = convert_once(vcf, out, sha, samples_chunk_size=min(chunk_size, 10_000), show_progress=show_progress)
+    store_path = convert_once(vcf, out, sha, samples_chunk_size=min(chunk_size, 10_000), show_progress=show_progress,
+                              client=client)
     store = open_store(store_path)
     samples = sample_ids(store)
     if not samples:

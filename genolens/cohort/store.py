@@ -50,11 +50,14 @@ def zarr_path(results: Path, sha256: str) -> Path:
 
 
 def convert_once(vcf: str | os.PathLike[str], results: Path, sha256: str, *, samples_chunk_size: int,
-                 show_progress: bool = False) -> Path:
+                 show_progress: bool = False, client: Any = None) -> Path:
     """Convert ``vcf`` to VCF Zarr under ``results/vcz/`` unless a complete copy for ``sha256`` is there.
 
     bio2zarr explodes the file into its intermediate columnar format, then encodes it; both go to private
     temporary folders that are renamed into place only when complete, so an interrupted conversion is redone.
+    With a ``distributed.Client`` the partitions of both steps are Dask tasks on its workers (bio2zarr's
+    distributed API: ``explode_init``/``explode_partition``/``explode_finalise``, then the same for encoding);
+    the workers must see ``results`` at the same path, as for the chunks.
     It splits a file with several chromosomes by its tabix index, so a file without one is read through a private
     indexed copy (:func:`_indexed`), removed with the temporary folders.
 
@@ -78,8 +81,11 @@ def convert_once(vcf: str | os.PathLike[str], results: Path, sha256: str, *, sam
     work = target.parent / f".input-{token}"
     try:
         source = _indexed(Path(vcf), info, work)
-        b2z.convert([os.fspath(source)], os.fspath(tmp), samples_chunk_size=samples_chunk_size, worker_processes=0,
-                    show_progress=show_progress, icf_path=os.fspath(icf))
+        if client is None:
+            b2z.convert([os.fspath(source)], os.fspath(tmp), samples_chunk_size=samples_chunk_size,
+                        worker_processes=0, show_progress=show_progress, icf_path=os.fspath(icf))
+        else:
+            _convert_on(client, source, icf, tmp, samples_chunk_size)
         tmp.rename(target)
     except (ValueError, KeyError, OSError, RuntimeError) as exc:
         raise CohortJobError(f"bio2zarr could not convert {Path(vcf).name} to VCF Zarr "
@@ -90,6 +96,23 @@ def convert_once(vcf: str | os.PathLike[str], results: Path, sha256: str, *, sam
         for folder in (icf, tmp, work):
             shutil.rmtree(folder, ignore_errors=True)
     return target
+
+
+def _convert_on(client: Any, source: Path, icf: Path, tmp: Path, samples_chunk_size: int) -> None:
+    """bio2zarr's conversion with every explode and encode partition a Dask task (four per worker, as bio2zarr's
+    own heuristic for its process pool)."""
+    from bio2zarr import vcf as b2z
+    from bio2zarr import vcz
+
+    target = max(1, 4 * len(client.scheduler_info()["workers"]))
+    n = b2z.explode_init(os.fspath(icf), [os.fspath(source)], target_num_partitions=target,
+                         worker_processes=0).num_partitions
+    client.gather(client.map(b2z.explode_partition, [os.fspath(icf)] * n, range(n), pure=False))
+    b2z.explode_finalise(os.fspath(icf))
+    n = b2z.encode_init(os.fspath(icf), os.fspath(tmp), target, samples_chunk_size=samples_chunk_size).num_partitions
+    client.gather(client.map(b2z.encode_partition, [os.fspath(tmp)] * n, range(n), pure=False))
+    b2z.encode_finalise(os.fspath(tmp))
+    vcz.VcfZarrWriter(b2z.IntermediateColumnarFormat, tmp).create_index()  # as bio2zarr's own encode() ends
 
 
 def _indexed(vcf: Path, info: VcfInfo, work: Path) -> Path:

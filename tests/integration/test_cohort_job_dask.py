@@ -98,6 +98,8 @@ def test_a_job_on_a_scheduler_and_two_worker_processes(
             done = run_cohort_job(vcf, tmp_path / "dask", bundles=[bundle], panel_dir=panels, client=client,
                                   chunk_size=6)
         ran = {t["worker"] for t in stream.data if "score_chunk" in str(t["key"])}
+        converted = {k for t in stream.data for k in ("explode_partition", "encode_partition") if k in str(t["key"])}
+    assert converted == {"explode_partition", "encode_partition"}  # bio2zarr's partitions ran on the cluster
     assert done.computed == tuple(range(10))
     assert len(ran) == 2, f"both workers should have scored chunks: {ran}"
     run_cohort_job(vcf, tmp_path / "local", bundles=[bundle], panel_dir=panels, chunk_size=6)
