@@ -51,9 +51,14 @@ def absolute_block(bundle: Bundle, output: str, prediction: Prediction, inputs: 
     return bool(found.risks)
 
 
+def horizon_words(horizon: str) -> str:
+    """A card's horizon in a few words (``"no time horizon"``, ``"within 10 years of the current age"``)."""
+    return "no time horizon" if horizon.startswith("none") else horizon.split(",")[0]
+
+
 def probability_label(horizon: str) -> str:
     """A short metric label for the model probability, with its horizon (the outcome is named beside it)."""
-    return f"Model probability ({'no time horizon' if horizon.startswith('none') else horizon.split(',')[0]})"
+    return f"Model probability ({horizon_words(horizon)})"
 
 
 def card(c: RiskCard, *, key: str) -> bool:

@@ -36,9 +36,8 @@ o = shown.output
 spec = bundle.info.output(o.output)
 with shown_errors(f"absolute risk from {bundle.name}"):
     has_absolute = risk_card.absolute_block(bundle, o.output, shown.prediction, inputs)
-horizon = risk_card.probability_label(spec.horizon).removeprefix("Model probability ")
-st.markdown(f"**{spec.outcome[:1].upper()}{spec.outcome[1:]}** {horizon}: model probability, its ranges and the "
-            "explanation's grade")
+st.markdown(f"**{spec.outcome[:1].upper()}{spec.outcome[1:]}** ({risk_card.horizon_words(spec.horizon)}): "
+            "model probability, its ranges and the explanation's grade")
 cols = st.columns(4)  # short labels: the line above names the outcome, the caption below says it in full
 cols[0].metric("Model probability", f"{o.probability:.1%}",
                help=f"Calibrated ensemble probability of {spec.outcome} in the simulated population. Time horizon: "

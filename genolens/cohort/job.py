@@ -22,7 +22,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +40,14 @@ from genolens.cohort.store import (
     select_sites,
     zarr_path,
 )
-from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, AbsentPolicy, Build, BuildChoice, Panel
+from genolens.datamodel import ABSENT_POLICIES, BUILD_CHOICES, AbsentPolicy, BuildChoice, Panel
 from genolens.datamodel.clinical import PatientDetails, details_record
 from genolens.errors import CohortJobError, OptionError
 from genolens.genome.ancestry import marker_sites
 from genolens.genome.build import normalise_chrom
 from genolens.genome.left_align import Bases, aligned_record, shifted_sites
-from genolens.genome.panel import load_panels
-from genolens.genome.patient import read_patient, reference_warning
-from genolens.genome.reference import ReferenceFasta, fasta_build, with_fasta_refs
+from genolens.genome.patient import read_patient, reference_to_json, reference_warning
+from genolens.genome.reference import ReferenceFasta, with_fasta_refs
 from genolens.modeling.bundle import Bundle, load_bundle
 from genolens.provenance import RESEARCH_USE_LINE, package_versions
 
@@ -149,25 +148,19 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
     first = read_patient(vcf, sample=samples[0], build=build, absent=absent, panels=[b.panel for b in loaded],
                          qc_records=0, references=references)
     call, checked = first.build, first.reference
-    site_rows = select_sites(store, loaded, call.build, extra=marker_sites(call.build))
     panels: dict[str, Panel] = {}
     reference: dict[str, Any] | None = None
-    if checked is not None:  # the FASTA on the file's build, as read_patient chose it
-        with ReferenceFasta(_chosen_fasta(references, checked.name, call.build)) as fasta:
+    if checked is None:
+        site_rows = select_sites(store, loaded, call.build, extra=marker_sites(call.build))
+    else:  # the FASTA on the file's build, as read_patient chose it
+        with ReferenceFasta(checked.path) as fasta:
             variants = [v for b in loaded for v in b.panel.variants]
-            site_rows = select_sites(store, loaded, call.build,
-                                     extra=[*marker_sites(call.build), *shifted_sites(variants, call.build,
-                                                                                      fasta.bases)])
-            site_rows, moved = _left_aligned(site_rows, fasta.bases)
+            shifted = shifted_sites(variants, call.build, fasta.bases)  # where a panel indel may be written
+            site_rows, moved = _left_aligned(select_sites(store, loaded, call.build,
+                                                          extra=[*marker_sites(call.build), *shifted]), fasta.bases)
             filled = {b.panel.name: with_fasta_refs(b.panel, call.build, fasta) for b in loaded}
         panels = {name: panel for name, (panel, n) in filled.items() if n}
-        reference = {"fasta": checked.name, "build": checked.build, "evidence": checked.evidence,
-                     "sites_compared": checked.compared,
-                     "panel_refs_supplied": sum(n for _, n in filled.values()),
-                     "indel_records_left_aligned": moved,
-                     "ref_mismatches": [{"chrom": m.chrom, "pos": m.pos, "file_ref": m.file_ref,
-                                         "fasta_ref": m.fasta_ref, "variants": list(m.variants)}
-                                        for m in checked.mismatches]}
+        reference = reference_to_json(replace(checked, filled=sum(n for _, n in filled.values()), left_aligned=moved))
         if checked.mismatches:
             say(reference_warning(checked))
     panel_sites = {(v.locus(call.build).chrom, v.locus(call.build).pos) for b in loaded for v in b.panel.variants}
@@ -288,20 +281,6 @@ def _fasta_identity(path: str | os.PathLike[str]) -> dict[str, Any]:
     index = Path(f"{p}.fai")
     return {"name": p.name, "bytes": p.stat().st_size if p.is_file() else None,
             "fai_sha256": hashlib.sha256(index.read_bytes()).hexdigest() if index.is_file() else None}
-
-
-def _chosen_fasta(references: Sequence[str | os.PathLike[str]], name: str, build: Build) -> str | os.PathLike[str]:
-    """The FASTA ``read_patient`` used (it reports only the file name): the one so named, and among several so named
-    (one folder per build), the one on ``build``."""
-    named = [r for r in references if Path(r).name == name]
-    if len(named) == 1:
-        return named[0]
-    facts = [v for p in load_panels() for v in p.variants]
-    for r in named:
-        with ReferenceFasta(r) as fasta:
-            if fasta_build(fasta, facts)[0] == build:
-                return r
-    raise CohortJobError(f"None of the reference FASTAs named {name} is on {build}.")  # read_patient found one
 
 
 def _left_aligned(site_rows: SiteRows, bases: Bases) -> tuple[SiteRows, int]:

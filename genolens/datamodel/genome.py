@@ -430,3 +430,5 @@ class ReferenceCheck:
     """Panel sites without a shipped REF fact whose REF the FASTA gave (used by the whole-genome policy)."""
     left_aligned: int = 0
     """Indel records of the file moved to their left-aligned position against the FASTA before matching."""
+    path: str = ""
+    """The FASTA's path as given (for reading it again, e.g. in a cohort job); never written into a report."""

@@ -68,23 +68,18 @@ class OutcomeValidation:
     """Mean per-patient r against the truth of the network with every layer re-initialised."""
     ld: tuple[dict[str, Any], ...]
     """Per mixed LD window: causal and neighbour variants, their LD and mean |contribution| (model, truth)."""
-    allele_pearson_r: np.ndarray | None = None
+    allele_pearson_r: np.ndarray
     """float64, shape (n_patients,): :attr:`pearson_r` with each of the truth's multi-variant alleles as one input
-    (contributions summed); None when the truth has none (then equal to :attr:`pearson_r`)."""
-    allele_causal_auroc: float | None = None
-    """:attr:`causal_auroc` with each of the truth's multi-variant alleles as one input; None when it has none."""
-    alleles: tuple[str, ...] = ()
+    (contributions summed); equal to :attr:`pearson_r` when the truth has none. The targets are checked on it."""
+    allele_causal_auroc: float
+    """:attr:`causal_auroc` with each of the truth's multi-variant alleles as one input (equal when none)."""
+    alleles: tuple[str, ...]
     """The truth's multi-variant alleles scored as one input, as ``rsA+rsB``."""
 
     @property
-    def scored_pearson_r(self) -> float:
-        """Mean per-patient r in the truth's own units: per allele where the truth groups variants, else per input."""
-        return self.mean_pearson_r if self.allele_pearson_r is None else float(np.nanmean(self.allele_pearson_r))
-
-    @property
-    def scored_causal_auroc(self) -> float:
-        """Causal AUROC in the truth's own units (see :attr:`scored_pearson_r`)."""
-        return self.causal_auroc if self.allele_causal_auroc is None else self.allele_causal_auroc
+    def allele_mean_pearson_r(self) -> float:
+        """Mean of :attr:`allele_pearson_r` (NaN rows skipped)."""
+        return float(np.nanmean(self.allele_pearson_r))
 
     @property
     def mean_pearson_r(self) -> float:
@@ -94,7 +89,7 @@ class OutcomeValidation:
     @property
     def trained_grade(self) -> Grade:
         """Grade of the trained network's explanation against the truth (in the truth's own units)."""
-        return truth_grade(self.scored_pearson_r)
+        return truth_grade(self.allele_mean_pearson_r)
 
     @property
     def randomised_grade(self) -> Grade:
@@ -123,9 +118,9 @@ class OutcomeValidation:
             "n_patients_with_r": int(np.isfinite(self.pearson_r).sum()),
             "randomised_mean_pearson_r": self.randomised_pearson_r, "randomised_grade": self.randomised_grade,
             "randomisation": "pass" if self.randomisation_passed else "fail",
-            "alleles": list(self.alleles), "allele_mean_pearson_r": self.scored_pearson_r,
-            "allele_causal_auroc": self.scored_causal_auroc,
-            "passed": bool(self.scored_pearson_r >= R_TARGET and not self.scored_causal_auroc < AUROC_TARGET),
+            "alleles": list(self.alleles), "allele_mean_pearson_r": self.allele_mean_pearson_r,
+            "allele_causal_auroc": self.allele_causal_auroc,
+            "passed": bool(self.allele_mean_pearson_r >= R_TARGET and not self.allele_causal_auroc < AUROC_TARGET),
         }
 
 
@@ -196,16 +191,11 @@ def validate_outcome(model: nn.Module, truth: Mapping[str, Any], x: np.ndarray, 
     if windows:
         locus_r, neighbour_idx, ld = _ld_split(windows, names[:g], causal, x[:, :g], est[:, :g], true[:, :g])
     spear = float(np.corrcoef(_rank(importance), _rank(np.abs(true).mean(axis=0)))[0, 1])
-    allele_r, allele_auroc, alleles = None, None, tuple[str, ...]()
     groups = [gr for gr in allele_groups(truth) if all(v in names[:g] for v in gr)]
-    if groups:
-        unit_names, inverse = _units(names, groups)
-        unit_est, unit_true = _sum_units(est, inverse, len(unit_names)), _sum_units(true, inverse, len(unit_names))
-        n_genetic_units = len(set(inverse[:g].tolist()))  # genetic inputs come first, so their units do too
-        allele_r = pearson_rows(unit_est[:, :n_genetic_units], unit_true[:, :n_genetic_units])
-        unit_causal = [unit_names[k] for k in sorted({int(inverse[j]) for j, n in enumerate(names) if n in causal})]
-        allele_auroc = causal_auroc(attrs[0], np.abs(unit_est).mean(axis=0), unit_causal, names=unit_names)
-        alleles = tuple("+".join(gr) for gr in groups)
+    unit_names, inverse = _units(names, groups)  # one unit per input when the truth has no multi-variant allele
+    unit_est, unit_true = _sum_units(est, inverse, len(unit_names)), _sum_units(true, inverse, len(unit_names))
+    n_genetic_units = len(set(inverse[:g].tolist()))  # genetic inputs come first, so their units do too
+    unit_causal = [unit_names[k] for k in sorted({int(inverse[j]) for j, n in enumerate(names) if n in causal})]
     checks = [randomisation_check(model, row, baseline=baseline, target=target, context=context, seed=seed)
               for row in x[:n_randomisation]]
     check = _mean_check(checks)
@@ -219,8 +209,10 @@ def validate_outcome(model: nn.Module, truth: Mapping[str, Any], x: np.ndarray, 
         output=output, pearson_r=r, locus_pearson_r=locus_r, causal_auroc=causal_auroc(attrs[0], importance, causal),
         neighbour_auroc=causal_auroc(attrs[0], importance, causal, neighbour_idx) if neighbour_idx else float("nan"),
         importance_spearman=spear, n_causal=len(causal), n_inputs=len(names), randomisation=check,
-        randomisation_grade=rand_grade, randomised_pearson_r=rand_r, ld=ld, allele_pearson_r=allele_r,
-        allele_causal_auroc=allele_auroc, alleles=alleles)
+        randomisation_grade=rand_grade, randomised_pearson_r=rand_r, ld=ld,
+        allele_pearson_r=pearson_rows(unit_est[:, :n_genetic_units], unit_true[:, :n_genetic_units]),
+        allele_causal_auroc=causal_auroc(attrs[0], np.abs(unit_est).mean(axis=0), unit_causal, names=unit_names),
+        alleles=tuple("+".join(gr) for gr in groups))
 
 
 def _units(names: Sequence[str], groups: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], np.ndarray]:
@@ -254,10 +246,8 @@ def _ld_split(windows: Mapping[str, int], names: Sequence[str], causal: Sequence
     """Per-window r, the variants of mixed windows, and how the model splits a window's credit (all (n, g))."""
     win = np.array([windows.get(n, -1 - j) for j, n in enumerate(names)])  # unknown: a window of its own
     keys, inverse = np.unique(win, return_inverse=True)
-    summed = np.zeros((len(est), len(keys)))
-    np.add.at(summed.T, inverse, est.T)  # (n, n_windows): model contribution per window
-    truth_summed = np.zeros_like(summed)
-    np.add.at(truth_summed.T, inverse, true.T)
+    summed = _sum_units(est, inverse, len(keys))  # (n, n_windows): model contribution per window
+    truth_summed = _sum_units(true, inverse, len(keys))
     locus_r = float(np.nanmean(pearson_rows(summed, truth_summed)))
     is_causal = np.isin(np.array(names), np.array(list(causal)))
     mixed: list[int] = []

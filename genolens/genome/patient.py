@@ -170,7 +170,7 @@ def read_patient(
             filled_panels = [with_fasta_refs(p, call.build, fasta) for p in chosen]
             chosen = tuple(p for p, _ in filled_panels)
             checked = ReferenceCheck(fasta.name, call.build, why, compared, mismatches,
-                                     sum(n for _, n in filled_panels), moved)
+                                     sum(n for _, n in filled_panels), moved, str(fasta.path))
         results = []
         for p in chosen:
             calls = call_panel(p, call.build, records)
@@ -199,6 +199,14 @@ def read_patient(
         reference=checked,
         ancestry=estimate,
     )
+
+
+def reference_to_json(check: ReferenceCheck) -> dict[str, Any]:
+    """What the FASTA said, as JSON (``--json``, a cohort job's manifest); the FASTA's name only, never its path."""
+    return {"fasta": check.name, "build": check.build, "evidence": check.evidence, "sites_compared": check.compared,
+            "panel_refs_supplied": check.filled, "indel_records_left_aligned": check.left_aligned,
+            "ref_mismatches": [{"chrom": m.chrom, "pos": m.pos, "file_ref": m.file_ref, "fasta_ref": m.fasta_ref,
+                                "variants": list(m.variants)} for m in check.mismatches]}
 
 
 def reference_warning(check: ReferenceCheck) -> str:
@@ -280,13 +288,7 @@ def patient_to_json(p: PatientGenome) -> dict[str, Any]:
         "build_evidence": list(p.build.evidence),
         "build_ref_bases": {t.build: {"match": t.agree, "disagree": t.disagree} for t in p.build.ref_tallies},
         "absent_policy": p.absent_policy,
-        "reference": None if p.reference is None else {
-            "fasta": p.reference.name, "build": p.reference.build, "evidence": p.reference.evidence,
-            "sites_compared": p.reference.compared, "panel_refs_supplied": p.reference.filled,
-            "indel_records_left_aligned": p.reference.left_aligned,
-            "ref_mismatches": [{"chrom": m.chrom, "pos": m.pos, "file_ref": m.file_ref, "fasta_ref": m.fasta_ref,
-                                "variants": list(m.variants)} for m in p.reference.mismatches],
-        },
+        "reference": None if p.reference is None else reference_to_json(p.reference),
         "ancestry": None if p.ancestry is None else ancestry_json(p.ancestry),
         "qc": {k: list(v) if isinstance(v, tuple) else v for k, v in p.qc.__dict__.items()},
         "panels": {
