@@ -171,7 +171,7 @@ def run_process(cmd: list[str], *, watch: bool = False) -> Run:
         assert proc.stderr is not None
         for line in proc.stderr:
             now = time.perf_counter() - start
-            for key, pattern in (("convert", r"^Converting"), ("chunks", r"samples in \d+ chunks"),
+            for key, pattern in (("convert", r"^Reading the first sample"), ("chunks", r"samples in \d+ chunks"),
                                  ("first_chunk", r"^chunk \d+/\d+ written \(1/"), ("complete", r"^Complete")):
                 if re.search(pattern, line) and key not in marks:
                     marks[key] = now
@@ -199,9 +199,9 @@ def run_process(cmd: list[str], *, watch: bool = False) -> Run:
     return run
 
 
-def genolens_cmd(vcf: Path, out: Path, workers: int, chunk: int) -> list[str]:
+def genolens_cmd(vcf: Path, out: Path, workers: int, chunk: int | None) -> list[str]:
     return [PY, "-m", "genolens", "cohort", str(vcf), "--out", str(out), "--workers", str(workers),
-            "--details", str(vcf.parent / "details.toml"), "--chunk-size", str(chunk)]
+            "--details", str(vcf.parent / "details.toml"), *(["--chunk-size", str(chunk)] if chunk else [])]
 
 
 def plink2_cmd(plink2: str, vcf: Path, out: Path, threads: int, n_scores: int) -> list[str]:
@@ -210,7 +210,7 @@ def plink2_cmd(plink2: str, vcf: Path, out: Path, threads: int, n_scores: int) -
             "--memory", "2000", "--allow-extra-chr", "--out", str(out), "--silent"]
 
 
-def contend(name: str, vcf: Path, out: Path, chunk: int, plink2: str, n_scores: int) -> Run:
+def contend(name: str, vcf: Path, out: Path, chunk: int | None, plink2: str, n_scores: int) -> Run:
     """One run of a contender: ``genolens_<k>w`` (k workers) or ``plink2_<k>t`` (k threads)."""
     tool, k = name.split("_")
     if tool == "genolens":
@@ -231,7 +231,8 @@ def main() -> int:
     ap.add_argument("--big-repeats", type=int, default=1, help="rounds for the sizes above --big (default 1)")
     ap.add_argument("--big-only", default="", help="contenders for the sizes above --big (default: all four; "
                     "e.g. genolens_2w,plink2_2t when one 1-worker run would take too long)")
-    ap.add_argument("--chunk-size", type=int, default=1000, help="samples per chunk (the job's default 1000)")
+    ap.add_argument("--chunk-size", type=int, default=None,
+                    help="samples per chunk (default: the job's own, four chunks per worker within 50-1,000)")
     args = ap.parse_args()
 
     plink2 = ensure_plink2()
@@ -243,8 +244,9 @@ def main() -> int:
         else:
             sizes, pool, chunk = [int(s) for s in args.sizes.split(",")], None, args.chunk_size
         n_scores = len(bundle_paths())
-        print(f"nproc={os.cpu_count()} python={platform.python_version()} {version} chunk_size={chunk} "
-              f"bundles={n_scores} load={' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+        print(f"nproc={os.cpu_count()} python={platform.python_version()} {version} "
+              f"chunk_size={chunk or 'job default'} bundles={n_scores} "
+              f"load={' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
         results: dict[int, dict[str, list[Run]]] = {}
         for n in sizes:
             folder = tmp / f"n{n}" if args.smoke else WORK / f"n{n}"
@@ -297,38 +299,38 @@ def report(results: dict[int, dict[str, list[Run]]], smoke: bool) -> int:
         return 0
     big = max(both)
     runs = results[big]
-    phases = [r.phases for r in runs["genolens_1w"] if r.phases]
-    two = [r.phases for r in runs["genolens_2w"] if r.phases]
     g1 = med([r.wall for r in runs["genolens_1w"]])
     g2 = med([r.wall for r in runs["genolens_2w"]])
     p1 = med([r.wall for r in runs["plink2_1t"]])
-    fixed = med([p["startup_hash"] + p["after"] for p in phases]) if phases else float("nan")
-    convert = med([p["convert_sites"] for p in phases]) if phases else float("nan")
-    chunks1 = med([p["chunks"] for p in phases]) if phases else float("nan")
-    chunks2 = med([p["chunks"] for p in two]) if two else float("nan")
-    eff = min(1.0, chunks1 / (2 * chunks2)) if two else float("nan")  # parallel efficiency of the chunk phase
-    convert2 = med([p["convert_sites"] for p in two]) if two else float("nan")
-    # the conversion's partitions run on the workers: Amdahl's split of the phase from its 1- and 2-worker times
-    # (T1 = s + p, T2 = s + p/2), both parts taken as linear in samples (the serial part holds bio2zarr's scan,
-    # init and finalise and the site selection on the driver)
-    par = min(convert, max(0.0, 2 * (convert - convert2))) if two else 0.0
-    serial = convert - par
     target, workers = 500_000, 100
-    scale = target / big
-    per_worker_chunks = chunks1 * scale / (workers * eff)
-    converted = (serial + par / workers) * scale
-    projected = fixed + converted + per_worker_chunks
-    print(f"\nProjection, {target:,} samples on {workers} workers, from n={big:,} (phases of the 1-worker runs): "
-          f"start-up + hash + end {fixed:.1f} s (taken as fixed; hashing grows with the file but is small), "
-          f"conversion + site selection {convert:.1f} s with 1 worker, {convert2:.1f} s with 2 (bio2zarr's partitions "
-          f"on the workers; Amdahl: {serial:.1f} s serial + {par:.1f} s parallel), x {scale:g} = "
-          f"({serial:.1f} + {par:.1f} / {workers}) x {scale:g} = {converted:.0f} s, "
-          f"chunk phase {chunks1:.1f} s x {scale:g} / ({workers} workers x "
-          f"parallel efficiency {eff:.2f} measured 1->2 here) = {per_worker_chunks:.0f} s; "
-          f"total {projected:.0f} s ({projected / 60:.1f} min). Assumes one core per worker like these, a shared "
-          f"file system as fast as this disk, {target // 1000} chunks of 1000 spread evenly "
-          f"({target // 1000 // workers} waves), no scheduler bottleneck, and the efficiency seen at 2 workers "
-          "holding at 100.")
+    parts = {n: _parts(results[n]) for n in both}
+    small = min(both)
+    fitted = small < big
+    # each part at 500,000 samples: the line through the smallest and the largest size when two were run (a part
+    # that does not grow, the scan and start-up, then stays as it is), else the conversion scaled in proportion from
+    # the largest and start-up + end taken as fixed
+    at = {k: (_line(parts[small][k], small, parts[big][k], big, target) if fitted
+              else parts[big][k] * (1 if k == "fixed" else target / big)) for k in ("fixed", "serial", "par")}
+    chunks = parts[big]["chunks1"] * target / big  # the chunks' work is per sample
+    eff = parts[big]["eff"]
+    per_worker_chunks = chunks / (workers * eff)
+    converted = at["serial"] + at["par"] / workers
+    projected = at["fixed"] + converted + per_worker_chunks
+    source = (f"the line through n={small:,} and n={big:,}" if fitted else f"n={big:,} scaled x {target / big:g}")
+    print(f"\nProjection, {target:,} samples on {workers} workers, each part at {target:,} from {source} "
+          "(phases of the 1-worker runs; the conversion split by Amdahl's law from its 1- and 2-worker times, "
+          "T1 = s + p, T2 = s + p/2):")
+    for n in both:
+        q = parts[n]
+        print(f"  n={n:,}: start-up + hash + end {q['fixed']:.1f} s, first sample + conversion + site selection "
+              f"{q['serial'] + q['par']:.1f} s ({q['serial']:.1f} s serial + {q['par']:.1f} s parallel), chunks "
+              f"{q['chunks1']:.1f} s (1 -> 2 workers efficiency {q['eff']:.2f})")
+    print(f"  at {target:,}: start-up + hash + end {at['fixed']:.0f} s + conversion {at['serial']:.0f} s serial + "
+          f"{at['par']:.0f} s / {workers} workers = {converted:.0f} s + chunks {chunks:.0f} s / ({workers} workers x "
+          f"efficiency {eff:.2f}) = {per_worker_chunks:.0f} s; total {projected:.0f} s ({projected / 60:.1f} min).\n"
+          f"  Assumes one core per worker like these, a shared file system as fast as this disk, {target // 1000} "
+          f"chunks of 1000 spread evenly ({target // 1000 // workers} waves), no scheduler bottleneck, and the "
+          "efficiency seen at 2 workers holding at 100.")
     last = (f"cohort_ratio_1w={g1 / p1:.2f} cohort_speedup_1to2={g1 / g2:.2f} "
             f"cohort_worker_peak_mb={max(r.worker_peak_mb for r in runs['genolens_1w'] + runs['genolens_2w']):.0f} "
             f"cohort_projected_500k_100w_s={projected:.0f}")
@@ -336,6 +338,27 @@ def report(results: dict[int, dict[str, list[Run]]], smoke: bool) -> int:
         print("(smoke: 40 samples, one round; these timings mean nothing)")
     print(last)
     return 0
+
+
+def _parts(runs: dict[str, list[Run]]) -> dict[str, float]:
+    """One size's phases, medians: start-up + end, the conversion phase split into serial and parallel parts by its
+    1- and 2-worker times (the first sample, bio2zarr's scan, init and finalise and the site selection are on the
+    driver; the explode and encode partitions on the workers), the 1-worker chunk phase and its 1 -> 2 efficiency."""
+    one = [r.phases for r in runs["genolens_1w"] if r.phases]
+    two = [r.phases for r in runs["genolens_2w"] if r.phases]
+    if not one or not two:
+        nan = float("nan")
+        return {"fixed": nan, "serial": nan, "par": nan, "chunks1": nan, "eff": nan}
+    convert, convert2 = med([p["convert_sites"] for p in one]), med([p["convert_sites"] for p in two])
+    par = min(convert, max(0.0, 2 * (convert - convert2)))
+    chunks1, chunks2 = med([p["chunks"] for p in one]), med([p["chunks"] for p in two])
+    return {"fixed": med([p["startup_hash"] + p["after"] for p in one]), "serial": convert - par, "par": par,
+            "chunks1": chunks1, "eff": min(1.0, chunks1 / (2 * chunks2))}
+
+
+def _line(y0: float, x0: int, y1: float, x1: int, x: int) -> float:
+    """The line through (x0, y0) and (x1, y1) at x, never below y1 (a part measured not to grow stays at y1)."""
+    return max(y1, y1 + (y1 - y0) / (x1 - x0) * (x - x1))
 
 
 if __name__ == "__main__":

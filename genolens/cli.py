@@ -139,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--details", metavar="FILE", help="each sample's details: TOML or JSON with one table per sample, "
                                                       "as data/demo/details.toml (without: no estimate from models "
                                                       "that read sex)")
-    co.add_argument("--chunk-size", type=int, default=1000, help="samples per chunk (default: 1000)")
+    co.add_argument("--chunk-size", type=int, default=None,
+                    help="samples per chunk, the unit of work and of restart (default: a resumed job's own; else "
+                         "four chunks per worker, 50-1,000 samples each)")
     co.add_argument("--build", choices=BUILD_CHOICES, default="auto", help="genome build (default: auto)")
     co.add_argument("--absent", choices=ABSENT_POLICIES, default="missing",
                     help="sites absent from the file: missing (default) or reference (whole-genome call set)")

@@ -105,6 +105,15 @@ def _loaded(path: str, panel_dir: str | None) -> tuple[Bundle, Any, Any]:
     return bundle, ctx, population_average(ctx)
 
 
+def warm(bundles: Sequence[str], panel_dir: str | None) -> None:
+    """Load ``bundles`` into this process's cache, as the first chunk would: the task a job sends every worker
+    when it starts, so that loading torch and the bundles overlaps the driver's own start (hashing, the build,
+    the conversion's scan) instead of delaying the first chunk."""
+    use_one_thread()
+    for path in bundles:
+        _loaded(path, panel_dir)
+
+
 def score_chunk(plan: Plan, index: int, start: int, stop: int) -> int:
     """Score samples ``start:stop`` with every bundle and write ``chunks/chunk-<index>``; return ``index``.
 

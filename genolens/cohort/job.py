@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from genolens import __version__
-from genolens.cohort.chunk import Plan, chunk_dir, score_chunk
+from genolens.cohort.chunk import Plan, chunk_dir, score_chunk, warm
 from genolens.cohort.store import (
     Site,
     SiteRows,
@@ -48,6 +48,7 @@ from genolens.genome.build import normalise_chrom
 from genolens.genome.left_align import Bases, aligned_record, shifted_sites
 from genolens.genome.patient import read_patient, reference_to_json, reference_warning
 from genolens.genome.reference import ReferenceFasta, with_fasta_refs
+from genolens.genome.vcf import read_header
 from genolens.modeling.bundle import Bundle, load_bundle
 from genolens.provenance import RESEARCH_USE_LINE, package_versions
 
@@ -78,7 +79,7 @@ class JobSummary:
 
 
 def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str], *, bundles: Sequence[Path],
-                   panel_dir: Path | None = None, client: Any = None, chunk_size: int = 1000,
+                   panel_dir: Path | None = None, client: Any = None, chunk_size: int | None = None,
                    absent: AbsentPolicy = "missing", build: BuildChoice = "auto",
                    details: Mapping[str, PatientDetails] | None = None, on: dt.date | None = None,
                    progress: Report | None = None, show_progress: bool = False,
@@ -98,7 +99,9 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
     client
         A ``distributed.Client``; ``None`` computes the chunks one after another in this process.
     chunk_size
-        Samples per chunk (the unit of work and of restart).
+        Samples per chunk (the unit of work and of restart). ``None``: the chunking of the job already in
+        ``results`` when resuming one, else :func:`default_chunk_size` for the file's samples and the cluster's
+        workers at the start.
     absent, build
         As for one patient: the absent-site policy and the build (``"auto"``: decided on the first sample).
     details, on
@@ -122,15 +125,20 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
         An unknown policy or build, or a chunk size below 1.
     """
     say = progress or (lambda _m: None)
-    if absent not in ABSENT_POLICIES or build not in BUILD_CHOICES or chunk_size < 1:
+    if absent not in ABSENT_POLICIES or build not in BUILD_CHOICES or (chunk_size is not None and chunk_size < 1):
         raise OptionError(f"absent={absent!r}, build={build!r}, chunk_size={chunk_size!r}: choose absent from "
                           f"{', '.join(ABSENT_POLICIES)}, build from {', '.join(BUILD_CHOICES)}, chunk size >= 1.")
     out = Path(results)
     out.mkdir(parents=True, exist_ok=True)
+    warming = _warm(client, bundles, panel_dir)  # the workers load torch and the bundles while this process works
+    names = read_header(vcf).samples
+    if not names:
+        raise CohortJobError(f"{Path(vcf).name} has no sample columns; a cohort job needs a multi-sample file.")
     say(f"Hashing {Path(vcf).name}")
     sha = file_sha256(vcf)
     loaded = [load_bundle(p, panel_dir=panel_dir) for p in bundles]
     given = dict(details or {})
+    chunk_size = chunk_size or _chunk_size_in(out) or default_chunk_size(len(names), _workers(client))
     settings = _settings(sha, loaded, absent, build, chunk_size, given, references)
     manifest = _resume(out, settings)
     if manifest.get("status") == "complete":
@@ -138,16 +146,15 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
         n = manifest["chunks"]["count"]
         return JobSummary(out, manifest["input"]["samples"], n, (), tuple(range(n)), manifest)
     day = manifest.get("settings_used", {}).get("on") or (on or dt.date.today()).isoformat()
+    say("Reading the first sample: the build (and the REF check against a FASTA)")
+    first = read_patient(vcf, sample=names[0], build=build, absent=absent, panels=[b.panel for b in loaded],
+                         qc_records=0, references=references)
+    call, checked = first.build, first.reference
     say(f"Converting {Path(vcf).name} to VCF Zarr (once; cached by its SHA-256)")
     store_path = convert_once(vcf, out, sha, samples_chunk_size=min(chunk_size, 10_000), show_progress=show_progress,
                               client=client)
     store = open_store(store_path)
     samples = sample_ids(store)
-    if not samples:
-        raise CohortJobError(f"{Path(vcf).name} has no sample columns; a cohort job needs a multi-sample file.")
-    first = read_patient(vcf, sample=samples[0], build=build, absent=absent, panels=[b.panel for b in loaded],
-                         qc_records=0, references=references)
-    call, checked = first.build, first.reference
     panels: dict[str, Panel] = {}
     reference: dict[str, Any] | None = None
     if checked is None:
@@ -192,11 +199,43 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
     say(f"{len(samples)} samples in {len(starts)} chunks of {chunk_size}; {len(skipped)} already complete, "
         f"{len(todo)} to compute on {'this process' if client is None else 'the Dask cluster'}")
     computed = _compute(plan, todo, starts, chunk_size, len(samples), client, say)
+    del warming  # done by now, or restricted to a worker that was lost: released either way
     _remove_half_written(out)  # left by a worker lost mid-write; its chunk was computed again elsewhere
     manifest = {**manifest, "summary": _summary(out, len(starts)), "status": "complete", "finished": _now()}
     _write_manifest(out, manifest)
     say(f"Complete: {out / 'manifest.json'}")
     return JobSummary(out, len(samples), len(starts), computed, skipped, manifest)
+
+
+def default_chunk_size(samples: int, workers: int) -> int:
+    """Samples per chunk when the job is not told: four chunks per worker (as bio2zarr partitions for its
+    workers), so that Dask can balance them and no worker idles for long at the end, within 50-1,000 samples
+    (1,000 bounds a worker's memory; below 50 the per-chunk files cost more than the balance gains)."""
+    return min(1000, max(50, -(-samples // (4 * max(1, workers)))))
+
+
+def _workers(client: Any) -> int:
+    """Workers of the cluster now (1 without one: this process)."""
+    return 1 if client is None else len(client.scheduler_info()["workers"])
+
+
+def _warm(client: Any, bundles: Sequence[Path], panel_dir: Path | None) -> list[Any]:
+    """Send every worker of ``client`` a task that loads the bundles (:func:`~genolens.cohort.chunk.warm`); return
+    its futures, which must be kept until the chunks are done (a released future's task may be cancelled)."""
+    if client is None:
+        return []
+    paths, folder = tuple(os.fspath(p) for p in bundles), os.fspath(panel_dir) if panel_dir else None
+    return [client.submit(warm, paths, folder, workers=[w], allow_other_workers=False, pure=False)
+            for w in client.scheduler_info()["workers"]]
+
+
+def _chunk_size_in(out: Path) -> int | None:
+    """The chunk size of the job whose manifest is in ``out`` (a restart keeps its chunking), if one is."""
+    try:
+        size = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["settings"]["chunk_size"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no job there, or not one of ours: _resume says which
+    return size if isinstance(size, int) and size >= 1 else None
 
 
 def _compute(plan: Plan, todo: Sequence[int], starts: Sequence[int], size: int, n: int, client: Any,
@@ -377,4 +416,4 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-__all__ = ["FORMAT", "JobSummary", "dask_client", "run_cohort_job", "zarr_path"]
+__all__ = ["FORMAT", "JobSummary", "dask_client", "default_chunk_size", "run_cohort_job", "zarr_path"]

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from genolens.datamodel import QcSampling, VcfInfo
 from genolens.genome.qc import KIND_BLOCK, KIND_OTHER, KIND_VARIANT, SYMBOLIC_ALTS, QcSample
-from genolens.genome.vcf_records import check_end
+from genolens.genome.vcf_records import check_end, sample_alleles
 
 _BLOCK_ALTS = frozenset({"<NON_REF>", "<*>"})
 _INT_MISSING = -2147483647  # htslib int32: -2147483648 missing, -2147483647 vector end
@@ -77,17 +77,17 @@ class QcCollector:
             check_end(v, self.info, n, v.POS)
         ref = v.REF
         try:
-            g = v.genotypes[self.idx]
+            g, _ = sample_alleles(v, self.idx)
         except Exception:  # cyvcf2 raises a bare Exception for a record without GT
             has_gt, a0, a1, alt0, alt1 = False, -1, -1, "", ""
         else:
             has_gt = True
-            if len(g) == 3:
+            if len(g) == 2:
                 a0, a1 = g[0], g[1]
-            elif len(g) == 2:
+            elif len(g) == 1:
                 a0 = a1 = g[0]
             else:
-                a0, a1 = _two_alleles(g[:-1])
+                a0, a1 = _two_alleles(g)
             n = len(alts)
             alt0 = alts[a0 - 1] if 0 < a0 <= n else ""
             alt1 = alts[a1 - 1] if 0 < a1 <= n else ""
@@ -111,7 +111,7 @@ class QcCollector:
         )
 
 
-def _two_alleles(alleles: list[int]) -> tuple[int, int]:
+def _two_alleles(alleles: tuple[int, ...]) -> tuple[int, int]:
     """A call of no or more than two alleles as its two smallest distinct alleles (-1, -1 when any is missing):
     heterozygous when they differ, and the second is the first carried ALT when the first is REF."""
     if not alleles or min(alleles) < 0:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genolens.cohort import run_cohort_job
+from genolens.cohort import default_chunk_size, run_cohort_job
 from genolens.datamodel import AbsentPolicy
 from genolens.datamodel.clinical import NO_DETAILS, PatientDetails, details_tables, patient_details
 from genolens.errors import CohortJobError
@@ -217,7 +217,7 @@ def test_the_demo_trio_equals_the_single_patient_path_with_every_shipped_bundle(
 _KILLABLE = """
 import sys
 from pathlib import Path
-from genolens.cohort import run_cohort_job
+from genolens.cohort import default_chunk_size, run_cohort_job
 run_cohort_job(sys.argv[1], sys.argv[2], bundles=[Path(sys.argv[3])], panel_dir=Path(sys.argv[4]), chunk_size=2,
                progress=lambda line: print(line, flush=True))
 """
@@ -246,7 +246,7 @@ def test_a_job_killed_half_way_resumes_without_recomputing_finished_chunks(
     (out / "chunks" / ".chunk-00029.tmp-dead").mkdir()  # as a kill during a write leaves it
     stamps = {i: (out / "chunks" / f"chunk-{i:05d}" / "predictions.parquet").stat().st_mtime_ns for i in finished}
 
-    resumed = run_cohort_job(vcf, out, bundles=[bundle_dir], panel_dir=panels, chunk_size=2)
+    resumed = run_cohort_job(vcf, out, bundles=[bundle_dir], panel_dir=panels)  # no size given: the folder's
 
     assert resumed.skipped == tuple(finished)
     assert sorted(resumed.computed + resumed.skipped) == list(range(30))
@@ -258,7 +258,7 @@ def test_a_job_killed_half_way_resumes_without_recomputing_finished_chunks(
     whole = run_cohort_job(vcf, tmp_path / "whole", bundles=[bundle_dir], panel_dir=panels, chunk_size=2)
     assert whole.computed == tuple(range(30))
     _assert_same_results(cohort_job_rows(out), cohort_job_rows(tmp_path / "whole"))
-    again = run_cohort_job(vcf, out, bundles=[bundle_dir], panel_dir=panels, chunk_size=2)
+    again = run_cohort_job(vcf, out, bundles=[bundle_dir], panel_dir=panels)
     assert (again.computed, len(again.skipped)) == ((), 30)
 
 
@@ -267,6 +267,16 @@ def _assert_same_results(a: dict[tuple[str, str, str], dict[str, object]],
     assert a.keys() == b.keys()
     for key, row in a.items():
         np.testing.assert_equal(row, b[key], err_msg=str(key))  # NaN equals NaN here (no estimate)
+
+
+def test_without_a_chunk_size_a_job_takes_four_chunks_a_worker_within_50_to_1000_samples(
+        tiny: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    bundle_dir, panels, vcf = tiny
+    assert [default_chunk_size(n, w) for n, w in ((2_504, 1), (2_504, 2), (50_000, 2), (500_000, 100), (60, 2),
+                                                  (2_504, 0))] == [626, 313, 1000, 1000, 50, 626]
+    done = run_cohort_job(vcf, tmp_path / "out", bundles=[bundle_dir], panel_dir=panels)  # 60 samples, this process
+    assert done.manifest["chunks"]["size"] == done.manifest["settings"]["chunk_size"] == 50
+    assert done.computed == (0, 1)
 
 
 def test_a_results_folder_of_another_input_or_settings_is_refused(

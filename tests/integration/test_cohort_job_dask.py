@@ -99,7 +99,12 @@ def test_a_job_on_a_scheduler_and_two_worker_processes(
                                   chunk_size=6)
         ran = {t["worker"] for t in stream.data if "score_chunk" in str(t["key"])}
         converted = {k for t in stream.data for k in ("explode_partition", "encode_partition") if k in str(t["key"])}
+        workers = set(client.scheduler_info()["workers"])
     assert converted == {"explode_partition", "encode_partition"}  # bio2zarr's partitions ran on the cluster
+    def started(w: str, name: str) -> list[float]:
+        return [t["startstops"][0]["start"] for t in stream.data if t["worker"] == w and str(t["key"]).startswith(name)]
+    # every worker loaded the bundles in a task of its own, before its first chunk
+    assert all(started(w, "warm-") and min(started(w, "warm-")) < min(started(w, "score_chunk-")) for w in workers)
     assert done.computed == tuple(range(10))
     assert len(ran) == 2, f"both workers should have scored chunks: {ran}"
     run_cohort_job(vcf, tmp_path / "local", bundles=[bundle], panel_dir=panels, chunk_size=6)
