@@ -122,11 +122,14 @@ def test_age_is_counted_once_the_network_adds_age_linearly_so_the_held_age_cance
 
 
 @pytest.mark.slow
-def test_the_reference_file_is_rebuilt_identically_by_its_command(bundle: Bundle, tmp_path: Path) -> None:
+def test_the_reference_file_is_rebuilt_by_its_command_to_float32_rounding(bundle: Bundle, tmp_path: Path) -> None:
     copy = tmp_path / "breast_cancer" / "2.0.0"
     shutil.copytree(BREAST, copy)
     (copy / ABSOLUTE_FILE).unlink()
     written = write_absolute_reference(load_bundle(copy), seed=REFERENCE_SEED)
     with np.load(written) as new, np.load(BREAST / ABSOLUTE_FILE) as shipped:
-        np.testing.assert_array_equal(new["reference_log_rr"], shipped["reference_log_rr"])
-        np.testing.assert_allclose(new["hazard0"], shipped["hazard0"], rtol=1e-12)
+        # the network runs in float32, whose last bits differ between CPUs (on an AMD EPYC, 2,254 of the 10,000 log
+        # RRs built here differ from the shipped ones, made on another machine, by at most 6.9e-7 relative: a few
+        # float32 ulps of sums taken in another order); another seed, panel or weights moves them far more than 1e-5
+        np.testing.assert_allclose(new["reference_log_rr"], shipped["reference_log_rr"], rtol=1e-5, atol=0)
+        np.testing.assert_allclose(new["hazard0"], shipped["hazard0"], rtol=1e-5)
