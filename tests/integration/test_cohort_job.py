@@ -168,6 +168,26 @@ def test_every_sample_equals_the_single_patient_path_on_the_real_100_sample_file
     assert (done.samples, done.chunks) == (100, 3)
     bundles = [load_bundle(p) for p in paths]
     assert _assert_single_patient_equal(vcf, bundles, "reference", tmp_path / "out", details) >= 90
+    _assert_summary_of_whole_table(done.manifest["summary"], tmp_path / "out")
+
+
+def _assert_summary_of_whole_table(summary: Mapping[str, Mapping[str, object]], out: Path) -> None:
+    """The manifest's summary (read chunk by chunk) equals one computed from every prediction row at once."""
+    import pandas as pd
+
+    df = pd.concat([pd.read_parquet(p) for p in sorted((out / "chunks").glob("chunk-*/predictions.parquet"))])
+    assert sorted(summary) == sorted(df["bundle"].unique())
+    for name, rows in df.groupby("bundle"):
+        one = rows[rows["output"] == rows["output"].iloc[0]]  # one row per sample
+        scored = one[one["not_computed"] == ""]
+        flags = one["flags"].explode().dropna().value_counts()
+        expected = {"samples": len(one), "scored": len(scored), "no_estimate": len(one) - len(scored),
+                    "coverage_mean": pytest.approx(scored["coverage"].mean(), rel=1e-12) if len(scored) else None,
+                    "coverage_min": scored["coverage"].min() if len(scored) else None,
+                    "flags": {str(k): int(v) for k, v in sorted(flags.items())},
+                    "ig_not_within_tolerance": int((~rows.loc[rows["not_computed"] == "", "ig_converged"]).sum())}
+        assert summary[name] == expected, name
+    assert any(s["no_estimate"] for s in summary.values()) and any(s["flags"] for s in summary.values())
 
 
 def test_a_gvcf_with_no_data_blocks_equals_the_single_patient_path(tmp_path: Path) -> None:
