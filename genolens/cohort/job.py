@@ -139,9 +139,12 @@ def run_cohort_job(vcf: str | os.PathLike[str], results: str | os.PathLike[str],
     sha = file_sha256(vcf)
     loaded = [load_bundle(p, panel_dir=panel_dir) for p in bundles]
     given = dict(details or {})
-    chunk_size = chunk_size or _chunk_size_in(out) or default_chunk_size(len(names), _workers(client))
+    old = _manifest_in(out)
+    kept = old.get("settings", {}).get("chunk_size") if isinstance(old.get("settings"), dict) else None
+    kept = kept if isinstance(kept, int) and kept >= 1 else None  # a restart keeps its chunking
+    chunk_size = chunk_size or kept or default_chunk_size(len(names), _workers(client))
     settings = _settings(sha, loaded, absent, build, chunk_size, given, references)
-    manifest = _resume(out, settings)
+    manifest = _resume(old, out, settings)
     if manifest.get("status") == "complete":
         say("Already complete: nothing to do")
         n = manifest["chunks"]["count"]
@@ -228,15 +231,6 @@ def _warm(client: Any, bundles: Sequence[Path], panel_dir: Path | None) -> list[
     paths, folder = tuple(os.fspath(p) for p in bundles), os.fspath(panel_dir) if panel_dir else None
     return [client.submit(warm, paths, folder, workers=[w], allow_other_workers=False, pure=False)
             for w in client.scheduler_info()["workers"]]
-
-
-def _chunk_size_in(out: Path) -> int | None:
-    """The chunk size of the job whose manifest is in ``out`` (a restart keeps its chunking), if one is."""
-    try:
-        size = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["settings"]["chunk_size"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # no job there, or not one of ours: _resume says which
-    return size if isinstance(size, int) and size >= 1 else None
 
 
 def _compute(plan: Plan, todo: Sequence[int], starts: Sequence[int], size: int, n: int, client: Any,
@@ -338,15 +332,22 @@ def _left_aligned(site_rows: SiteRows, bases: Bases) -> tuple[SiteRows, int]:
     return SiteRows(site_rows.rows, tuple(records), {s: tuple(sorted(ix)) for s, ix in sites.items()}), moved
 
 
-def _resume(out: Path, settings: dict[str, Any]) -> dict[str, Any]:
-    """The folder's manifest when it belongs to this job (``{}`` when there is none)."""
+def _manifest_in(out: Path) -> dict[str, Any]:
+    """The manifest already in the results folder (``{}`` when there is none)."""
     path = out / "manifest.json"
     if not path.is_file():
         return {}
     try:
-        old: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        old = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise CohortJobError(f"{path} cannot be read ({exc}); choose an empty --out folder.") from None
+    return old if isinstance(old, dict) else {"format": None}  # not ours: _resume refuses it
+
+
+def _resume(old: dict[str, Any], out: Path, settings: dict[str, Any]) -> dict[str, Any]:
+    """The folder's manifest ``old`` when it belongs to this job (``{}`` when there is none)."""
+    if not old:
+        return {}
     if old.get("format") != FORMAT or old.get("settings") != settings:
         raise CohortJobError(f"{out} holds the results of another job (other input, bundles or settings); "
                              "choose another --out folder, or remove this one to start again.")
